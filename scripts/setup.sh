@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything acp-extend's tests and demo need on a fresh Debian
+# machine: Debian packages (registry, skopeo, htpasswd, openssl), the npm
+# dependencies (which pin and install the Node the project runs on), and the
+# Go-built sandbox binaries (cached in ~/.cache/acp-extend).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v skopeo >/dev/null || need+=(skopeo)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build
+# Builds (or finds cached) sandbox and engine binaries.
+node_modules/.bin/node dist/cli/main.js sandbox build

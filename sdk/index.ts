@@ -1,0 +1,2 @@
+// The public API of acp-extend. Components land here as they are built.
+export * as kube from "./kube";
