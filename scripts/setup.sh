@@ -22,4 +22,4 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
 fi
 npm run build
 # Builds (or finds cached) sandbox and engine binaries.
-node_modules/.bin/node dist/cli/main.js sandbox build
+node_modules/.bin/node bin/acp-extend.js sandbox build
