@@ -29,7 +29,11 @@ func runControllerManager(args []string) int {
 func runKubectl(args []string) int {
 	cmd := kubectlcmd.NewDefaultKubectlCommand()
 	cmd.SetArgs(args)
-	return cli.RunNoErrOutput(cmd)
+	if err := cli.RunNoErrOutput(cmd); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		return 1
+	}
+	return 0
 }
 
 func runVersion() int {
