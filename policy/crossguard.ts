@@ -1,0 +1,162 @@
+/**
+ * Turns the pure rules into CrossGuard policies. Kept apart from policy/index.ts so the
+ * policies can be imported (by tests, or by a user's own pack) without starting a pack.
+ */
+import type {
+  Policies,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import type { ResourceType } from "../sdk/kube/resources";
+import { allRules } from "./rules";
+import { resolveConfig, type ManifestObject, type Rule, type RuleLevel } from "./rules/rule";
+
+/** The type token Pulumi gives dynamic resources, ours included. */
+export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+
+/**
+ * The input (and output) property by which one of acp-extend's dynamic resources says which
+ * Kubernetes object it manages, so the pack can check it like a CustomResource.
+ * The contract: `{ __acpKind: "ModuleInfo" | "Subscription" | "OperatorGroup", name?,
+ * namespace?, labels?, annotations?, spec? }` with the same meaning as the object's
+ * metadata fields and spec.
+ */
+export const ACP_KIND_PROPERTY = "__acpKind";
+
+/** `kubernetes:operators.coreos.com/v1alpha1:Subscription` → apiVersion and kind (`core/v1` → `v1`). */
+function parseKubernetesType(type: string): { apiVersion: string; kind: string } | undefined {
+  const m = /^kubernetes:([^:]+):([^:]+)$/.exec(type);
+  if (!m) return undefined;
+  return { apiVersion: m[1].startsWith("core/") ? m[1].slice("core/".length) : m[1], kind: m[2] };
+}
+
+function sameType(apiVersion: string, kind: string, type: ResourceType): boolean {
+  const group = (v: string) => (v.includes("/") ? v.slice(0, v.indexOf("/")) : "");
+  return kind === type.kind && group(apiVersion) === group(type.apiVersion);
+}
+
+/**
+ * The Kubernetes object behind a Pulumi resource, if it is of one of `kinds`: a
+ * `@pulumi/kubernetes` resource or CustomResource (type `kubernetes:<apiVersion>:<Kind>`),
+ * or an acp-extend dynamic resource carrying `__acpKind`. Fields are read lazily: during
+ * preview some are unknown, and the policy runtime turns reading one into an advisory
+ * "can't run during preview" — only rules that need the field should trigger it.
+ */
+export function manifestFromResource(type: string, props: Record<string, any>, kinds: readonly ResourceType[]): ManifestObject | undefined {
+  const parsed = parseKubernetesType(type);
+  if (parsed) {
+    const target = kinds.find((k) => sameType(parsed.apiVersion, parsed.kind, k));
+    if (!target) return undefined;
+    return {
+      apiVersion: parsed.apiVersion,
+      kind: parsed.kind,
+      get metadata() {
+        return props.metadata;
+      },
+      get spec() {
+        return props.spec;
+      },
+    };
+  }
+  if (type === DYNAMIC_RESOURCE_TYPE) {
+    const acpKind = props[ACP_KIND_PROPERTY];
+    const target = kinds.find((k) => k.kind === acpKind);
+    if (!target) return undefined;
+    return {
+      apiVersion: target.apiVersion,
+      kind: target.kind,
+      metadata: {
+        get name() {
+          return props.name;
+        },
+        get namespace() {
+          return props.namespace;
+        },
+        get labels() {
+          return props.labels;
+        },
+        get annotations() {
+          return props.annotations;
+        },
+      },
+      get spec() {
+        return props.spec;
+      },
+    };
+  }
+  return undefined;
+}
+
+interface Variant {
+  name: string;
+  description: string;
+  enforcementLevel: RuleLevel;
+  escalated: boolean;
+}
+
+function variants(rule: Rule): Variant[] {
+  const base = { name: rule.name, description: rule.description, enforcementLevel: rule.enforcementLevel, escalated: false };
+  return rule.escalation ? [base, { ...rule.escalation, escalated: true }] : [base];
+}
+
+function kindList(rule: Rule): string {
+  return rule.kinds.map((k) => k.kind).join(", ");
+}
+
+function resourcePolicy(rule: Extract<Rule, { scope: "resource" }>, variant: Variant): ResourceValidationPolicy {
+  return {
+    name: variant.name,
+    description: variant.description,
+    enforcementLevel: variant.enforcementLevel,
+    configSchema: rule.configSchema,
+    validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+      const object = manifestFromResource(args.type, args.props, rule.kinds);
+      if (!object) args.notApplicable(`applies to ${kindList(rule)} only`);
+      for (const v of rule.check(object, resolveConfig(rule, args.getConfig()))) {
+        if (Boolean(v.escalated) === variant.escalated) reportViolation(v.message);
+      }
+    },
+  };
+}
+
+function stackPolicy(rule: Extract<Rule, { scope: "stack" }>, variant: Variant): StackValidationPolicy {
+  return {
+    name: variant.name,
+    description: variant.description,
+    enforcementLevel: variant.enforcementLevel,
+    configSchema: rule.configSchema,
+    validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+      const config = resolveConfig(rule, args.getConfig());
+      // A stack may reach several clusters; objects only collide within one, i.e. one provider.
+      const clusters = new Map<string, { object: ManifestObject; resource: PolicyResource }[]>();
+      for (const resource of args.resources) {
+        const object = manifestFromResource(resource.type, resource.props, rule.kinds);
+        if (!object) continue;
+        const key = resource.provider?.urn ?? "";
+        clusters.set(key, [...(clusters.get(key) ?? []), { object, resource }]);
+      }
+      if (clusters.size === 0) args.notApplicable(`the stack has no ${kindList(rule)}`);
+      for (const members of clusters.values()) {
+        const urns = new Map(members.map((m) => [m.object, m.resource.urn]));
+        for (const v of rule.check(
+          members.map((m) => m.object),
+          config,
+        )) {
+          if (Boolean(v.escalated) === variant.escalated) reportViolation(v.message, urns.get(v.object));
+        }
+      }
+    },
+  };
+}
+
+/** The CrossGuard policies of one rule: itself, plus its escalation if it has one. */
+export function toPolicies(rule: Rule): Policies {
+  return variants(rule).map((variant) => (rule.scope === "resource" ? resourcePolicy(rule, variant) : stackPolicy(rule, variant)));
+}
+
+/** Every policy of the acp-extend pack. */
+export const policies: Policies = allRules.flatMap(toPolicies);
