@@ -1,0 +1,63 @@
+/**
+ * The platform simulator as a process, spawned by the sandbox starter:
+ *
+ *   node dist/sandbox/platform/main.js --kubeconfig <path> --catalog <catalog.yaml>
+ *     --timings fast|demo --listen 127.0.0.1:0 --tls-cert <crt> --tls-key <key> --token-file <path>
+ *
+ * Prints ONE JSON line `{"ready":true,"platformAddress":"https://…"}` on stdout
+ * once the catalog is seeded and the informers synced; logs go to stderr.
+ * SIGTERM/SIGINT stop it cleanly.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { startPlatform } from "./index";
+import { TIMINGS, type TimingProfile } from "./timings";
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      kubeconfig: { type: "string" },
+      catalog: { type: "string" },
+      timings: { type: "string", default: "fast" },
+      listen: { type: "string", default: "127.0.0.1:0" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "token-file": { type: "string" },
+    },
+    strict: true,
+  });
+  const missing = ["kubeconfig", "catalog", "tls-cert", "tls-key", "token-file"].filter((k) => !values[k as keyof typeof values]);
+  if (missing.length) {
+    process.stderr.write(`platform: missing ${missing.map((m) => `--${m}`).join(", ")}\n`);
+    return 2;
+  }
+  if (!(values.timings! in TIMINGS)) {
+    process.stderr.write(`platform: --timings must be one of ${Object.keys(TIMINGS).join(", ")}\n`);
+    return 2;
+  }
+  const platform = await startPlatform({
+    kubeconfigPath: values.kubeconfig!,
+    catalogPath: values.catalog!,
+    timings: values.timings as TimingProfile,
+    listen: values.listen!,
+    tlsCert: readFileSync(values["tls-cert"]!, "utf8"),
+    tlsKey: readFileSync(values["tls-key"]!, "utf8"),
+    token: readFileSync(values["token-file"]!, "utf8").trim(),
+  });
+  process.stdout.write(JSON.stringify({ ready: true, platformAddress: platform.platformAddress }) + "\n");
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  process.stderr.write("platform: stopping\n");
+  await platform.stop();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`platform: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,106 @@
+import { timingSafeEqual } from "node:crypto";
+import * as http from "node:http";
+import * as https from "node:https";
+import type { AddressInfo } from "node:net";
+import type { ClusterAccess } from "../../sdk/kube/client";
+import type { Logger } from "./queue";
+
+export interface ProxyOptions {
+  /** `host:port`; port 0 picks a free one. */
+  listen: string;
+  tlsCert: string;
+  tlsKey: string;
+  /** The bearer token clients must present (the platform user's API token). */
+  token: string;
+  clusters: Map<string, ClusterAccess>;
+  log: Logger;
+}
+
+export interface PlatformProxy {
+  /** `https://host:port`: clients use `<address>/kubernetes/<cluster>` as their server. */
+  address: string;
+  close(): Promise<void>;
+}
+
+const PREFIX = /^\/kubernetes\/([^/?]+)(\/[^?]*)?(\?.*)?$/;
+
+/**
+ * ACP's platform address: `/kubernetes/<cluster>/…` forwards to that cluster's
+ * API server with the platform's own (admin) credentials once the caller's
+ * bearer token checks out. Bodies are piped both ways, so watches stream.
+ */
+export async function startProxy(opts: ProxyOptions): Promise<PlatformProxy> {
+  const agents = new Map<string, https.Agent>();
+  for (const [name, a] of opts.clusters) {
+    agents.set(name, new https.Agent({ keepAlive: true, ca: a.ca, cert: a.cert, key: a.key, rejectUnauthorized: !a.insecureSkipTLSVerify }));
+  }
+  const expected = Buffer.from(`Bearer ${opts.token}`);
+  const authorized = (h: string | undefined) => {
+    const got = Buffer.from(h ?? "");
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+
+  const server = https.createServer({ cert: opts.tlsCert, key: opts.tlsKey }, (req, res) => {
+    const m = PREFIX.exec(req.url ?? "");
+    if (!authorized(req.headers.authorization)) return status(res, 401, "Unauthorized", "a valid platform token is required (Authorization: Bearer <token>)");
+    if (!m) return status(res, 404, "NotFound", `no route for ${req.url?.split("?")[0]}: use /kubernetes/<cluster>/...`);
+    const cluster = decodeURIComponent(m[1]!);
+    const access = opts.clusters.get(cluster);
+    if (!access) return status(res, 404, "NotFound", `cluster "${cluster}" not found (clusters: ${[...opts.clusters.keys()].join(", ")})`);
+    const upstream = new URL(access.server);
+    const headers: http.OutgoingHttpHeaders = { ...req.headers };
+    delete headers.authorization;
+    delete headers.host;
+    delete headers.connection;
+    if (access.token) headers.authorization = `Bearer ${access.token}`;
+    const out = https.request(
+      {
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: upstream.pathname.replace(/\/$/, "") + (m[2] ?? "/") + (m[3] ?? ""),
+        headers,
+        agent: agents.get(cluster),
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+        res.on("close", () => up.destroy());
+      },
+    );
+    out.on("error", (err) => {
+      if (!res.headersSent) status(res, 502, "BadGateway", `cluster "${cluster}" is unreachable: ${err.message}`);
+      else res.destroy();
+    });
+    req.on("aborted", () => out.destroy());
+    req.pipe(out);
+  });
+
+  const [host, portText] = splitHostPort(opts.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(Number(portText), host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const address = `https://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  opts.log(`platform address ${address} (clusters: ${[...opts.clusters.keys()].join(", ")})`);
+  return {
+    address,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      for (const a of agents.values()) a.destroy();
+    },
+  };
+}
+
+function splitHostPort(s: string): [string, string] {
+  const i = s.lastIndexOf(":");
+  if (i < 0) throw new Error(`--listen must be host:port, got "${s}"`);
+  return [s.slice(0, i).replace(/^\[|\]$/g, ""), s.slice(i + 1)];
+}
+
+function status(res: http.ServerResponse, code: number, reason: string, message: string): void {
+  res.writeHead(code, { "content-type": "application/json" });
+  res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code }));
+}
