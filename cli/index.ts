@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerLint } from "./lint";
 import { registerSandbox } from "./sandbox";
 
 /** Exit codes scripts can rely on. */
@@ -49,6 +50,7 @@ export function buildProgram(ctx: CliContext): Command {
     })
     .showHelpAfterError();
   registerSandbox(program, ctx);
+  registerLint(program, ctx);
   return program;
 }
 
