@@ -1,0 +1,213 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { isDuration } from "./plugins/timeouts";
+import { isPluginVersion } from "./plugins/versions";
+import { ModuleInfoResource } from "./providers/moduleInfo";
+
+export interface ClusterPluginTimeouts {
+  /** Time for a first installation to reach `Running`. @default "10m" */
+  install?: string;
+  /** Time for a version or config change to reach `Running` at the target version. @default "10m" */
+  upgrade?: string;
+  /** Time for the uninstall to finish (the ModuleInfo to be gone). @default "5m" */
+  delete?: string;
+}
+
+export interface ClusterPluginArgs {
+  /**
+   * The plugin: the name of its ModulePlugin in the global cluster, also the
+   * ModuleInfo label `cpaas.io/module-name` (e.g. `gpu-device-plugin`).
+   */
+  moduleName: pulumi.Input<string>;
+  /**
+   * The cluster to install the plugin on (label `cpaas.io/cluster-name`). The
+   * ModuleInfo itself always lives in the global cluster; this cluster's labels
+   * must satisfy the version's `spec.affinity.clusterAffinity`.
+   */
+  cluster: pulumi.Input<string>;
+  /**
+   * Version to install, as ModuleConfig `spec.version` writes it (`v4.0.15`).
+   * Changing it upgrades the installed plugin.
+   * @default the newest published version when first installed; later `up`s keep
+   * it (no silent upgrades) and `latestVersion` shows when a newer one is published.
+   */
+  version?: pulumi.Input<string>;
+  /**
+   * Values for the version's dynamic form (ModuleConfig `spec.config`). Keys the
+   * form lacks and values of the wrong JSON type are errors at preview; keys left
+   * out take the form's defaults. A plugin without a form takes only `{}`.
+   * @default {}
+   */
+  config?: pulumi.Input<Record<string, unknown>>;
+  /**
+   * Take over an installation that already exists (made in the console or by
+   * another stack) instead of failing. It is then updated to these arguments and
+   * uninstalled when this resource is deleted.
+   * @default false
+   */
+  adopt?: boolean;
+  /**
+   * Kubeconfig (content, not a path) of the GLOBAL cluster; kept secret in state.
+   * A `@pulumi/kubernetes` Provider passed in the resource options is not used.
+   * @default the ambient kubeconfig (KUBECONFIG or ~/.kube/config), as `@pulumi/kubernetes` does
+   */
+  kubeconfig?: pulumi.Input<string>;
+  /**
+   * Kubeconfig context to use.
+   * @default the kubeconfig's current context
+   */
+  context?: pulumi.Input<string>;
+  /** How long to wait for the platform. Durations like `90s`, `10m`, `1h30m`. */
+  timeouts?: ClusterPluginTimeouts;
+  /**
+   * `Delete` uninstalls the plugin when the resource is deleted; `Retain`
+   * leaves it installed and only forgets it.
+   * @default "Delete"
+   */
+  deletionPolicy?: "Delete" | "Retain";
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const dnsLabel = z
+  .string({ error: "must be a string" })
+  .max(63, "must be at most 63 characters (it is a label value)")
+  .regex(DNS_LABEL, "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit");
+
+const duration = z.string().refine(isDuration, "must be a duration like 90s, 10m or 1h30m");
+
+const argsSchema = z.strictObject({
+  moduleName: dnsLabel,
+  cluster: dnsLabel,
+  version: z
+    .string({ error: "must be a string" })
+    .refine(isPluginVersion, "must be v<semver> as the platform publishes it, e.g. v4.0.15")
+    .optional(),
+  config: z.record(z.string(), z.unknown(), { error: "must be an object of the form's keys, e.g. { custom: { pgpu_enable: true } }" }).optional(),
+  adopt: z.boolean({ error: "must be true or false" }).optional(),
+  kubeconfig: z.string().min(1, "must not be empty: leave it out to use the ambient kubeconfig").optional(),
+  context: z.string().min(1).optional(),
+  timeouts: z.strictObject({ install: duration.optional(), upgrade: duration.optional(), delete: duration.optional() }).optional(),
+  deletionPolicy: z.enum(["Delete", "Retain"], { error: 'must be "Delete" or "Retain"' }).optional(),
+});
+
+/** Values only known later (outputs, promises) are checked by the provider at preview instead. */
+function isDeferred(v: unknown): boolean {
+  return pulumi.Output.isInstance(v) || v instanceof Promise;
+}
+
+/**
+ * Validates what can be validated now and throws ONE InputPropertiesError
+ * naming every bad property; returns a copy (the caller's args are never touched).
+ */
+export function validateClusterPluginArgs(name: string, args: ClusterPluginArgs): ClusterPluginArgs {
+  if (!args || typeof args !== "object") {
+    throw new pulumi.InputPropertiesError({
+      message: `ClusterPlugin ${name}: arguments are required`,
+      errors: [{ propertyPath: "args", reason: "pass { moduleName, cluster, ... }" }],
+    });
+  }
+  const copy: Record<string, unknown> = { ...args };
+  const deferred: Record<string, true> = {};
+  for (const [k, v] of Object.entries(copy)) {
+    if (isDeferred(v) && k in argsSchema.shape) deferred[k] = true;
+  }
+  const schema = argsSchema.partial(deferred as never);
+  const known = Object.fromEntries(Object.entries(copy).filter(([k]) => !deferred[k]));
+  const parsed = schema.safeParse(known);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => {
+      const prefix = issue.path.map(String).join(".");
+      if (issue.code === "unrecognized_keys") {
+        const allowed = prefix === "timeouts" ? "install, upgrade, delete" : Object.keys(argsSchema.shape).join(", ");
+        return { propertyPath: issue.keys.map((k) => (prefix ? `${prefix}.${k}` : k)).join(", "), reason: `unknown argument; expected one of ${allowed}` };
+      }
+      const missing = issue.code === "invalid_type" && issue.path.length === 1 && known[prefix] === undefined;
+      return { propertyPath: prefix || "args", reason: missing ? "is required" : issue.message };
+    });
+    throw new pulumi.InputPropertiesError({
+      message: `ClusterPlugin ${name} has invalid arguments: ${errors.map((e) => `${e.propertyPath}: ${e.reason}`).join("; ")}`,
+      errors,
+    });
+  }
+  return { ...args, timeouts: args.timeouts && { ...args.timeouts } };
+}
+
+/** The outputs a ClusterPlugin exposes. */
+export interface ClusterPluginOutputs {
+  moduleInfoName: pulumi.Output<string>;
+  phase: pulumi.Output<string>;
+  installedVersion: pulumi.Output<string>;
+  latestVersion: pulumi.Output<string>;
+}
+
+/** Builds the component's one child: the ModuleInfo, owned by its dynamic provider. */
+export function createClusterPlugin(parent: pulumi.ComponentResource, name: string, args: ClusterPluginArgs): ClusterPluginOutputs {
+  const moduleInfo = new ModuleInfoResource(
+    `${name}-moduleinfo`,
+    {
+      __acpKind: "ModuleInfo",
+      labels: {
+        "cpaas.io/cluster-name": args.cluster,
+        "cpaas.io/module-name": args.moduleName,
+        "cpaas.io/module-type": "plugin",
+      },
+      spec: { version: args.version, config: args.config ?? {} },
+      adopt: args.adopt ?? false,
+      kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
+      context: args.context,
+      timeouts: args.timeouts,
+      deletionPolicy: args.deletionPolicy ?? "Delete",
+    },
+    { parent },
+  );
+  return {
+    moduleInfoName: moduleInfo.moduleInfoName,
+    phase: moduleInfo.phase,
+    installedVersion: moduleInfo.installedVersion,
+    latestVersion: moduleInfo.latestVersion,
+  };
+}
+
+/**
+ * A cluster plugin installed on one cluster of an ACP estate, through a
+ * ModuleInfo in the global cluster. Preview checks the plugin, version,
+ * cluster affinity and config against what is published; `up` waits until the
+ * platform reports `Running` at the target version.
+ *
+ * ```ts
+ * new ClusterPlugin("gpu", {
+ *   moduleName: "gpu-device-plugin",
+ *   cluster: "business",
+ *   version: "v4.0.15",
+ *   config: { custom: { pgpu_enable: true, vgpu_enable: true } },
+ *   kubeconfig: globalKubeconfig,
+ * });
+ * ```
+ */
+export class ClusterPlugin extends pulumi.ComponentResource {
+  /** The platform's name for the ModuleInfo, `<cluster>-<hash>`. */
+  public readonly moduleInfoName: pulumi.Output<string>;
+  /** ModuleInfo `status.phase`: `Running` once installed. */
+  public readonly phase: pulumi.Output<string>;
+  /** The version the platform reports installed (`status.currentVersion`). */
+  public readonly installedVersion: pulumi.Output<string>;
+  /** The newest published version: an upgrade is available when it differs from `installedVersion`. */
+  public readonly latestVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: ClusterPluginArgs, opts?: pulumi.ComponentResourceOptions) {
+    const valid = validateClusterPluginArgs(name, args);
+    super("acp-extend:index:ClusterPlugin", name, {}, opts);
+    const out = createClusterPlugin(this, name, valid);
+    this.moduleInfoName = out.moduleInfoName;
+    this.phase = out.phase;
+    this.installedVersion = out.installedVersion;
+    this.latestVersion = out.latestVersion;
+    this.registerOutputs({
+      moduleInfoName: this.moduleInfoName,
+      phase: this.phase,
+      installedVersion: this.installedVersion,
+      latestVersion: this.latestVersion,
+    });
+  }
+}

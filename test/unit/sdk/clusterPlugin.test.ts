@@ -1,0 +1,188 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterPlugin, type ClusterPluginArgs } from "../../../sdk/clusterPlugin";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+
+function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply(resolve));
+}
+
+describe("ClusterPlugin (Pulumi mocks)", () => {
+  let registered: Registered[];
+
+  before(() => {
+    pulumi.runtime.setMocks(
+      {
+        newResource(args) {
+          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+          if (args.type !== "pulumi-nodejs:dynamic:Resource") return { id: undefined, state: {} };
+          const labels = args.inputs.labels;
+          return {
+            id: `${labels["cpaas.io/cluster-name"]}/${labels["cpaas.io/module-name"]}`,
+            state: {
+              ...args.inputs,
+              moduleInfoName: `${labels["cpaas.io/cluster-name"]}-7ebb241b4f77471235e57dd1ec7fbd0d`,
+              phase: "Running",
+              installedVersion: args.inputs.spec.version ?? "v4.0.15",
+              latestVersion: "v4.0.15",
+            },
+          };
+        },
+        call: (args) => args.inputs,
+      },
+      "plugin-test",
+      "dev",
+      false,
+    );
+  });
+  beforeEach(() => {
+    registered = [];
+  });
+
+  it("builds one ModuleInfo child, named <name>-moduleinfo, parented to the component", async () => {
+    const children: pulumi.Resource[] = [];
+    const gpu = new ClusterPlugin(
+      "gpu",
+      { moduleName: "gpu-device-plugin", cluster: "business", version: "v4.0.15", config: { custom: { pgpu_enable: true, vgpu_enable: true } } },
+      { transformations: [(a) => (a.name === "gpu-moduleinfo" && children.push(a.resource), undefined)] },
+    );
+    assert.equal(await promiseOf(gpu.moduleInfoName), "business-7ebb241b4f77471235e57dd1ec7fbd0d");
+    assert.equal(await promiseOf(gpu.phase), "Running");
+    assert.equal(await promiseOf(gpu.installedVersion), "v4.0.15");
+    assert.equal(await promiseOf(gpu.latestVersion), "v4.0.15");
+
+    assert.deepEqual(
+      registered.map((r) => [r.type, r.name]),
+      [
+        ["acp-extend:index:ClusterPlugin", "gpu"],
+        ["pulumi-nodejs:dynamic:Resource", "gpu-moduleinfo"],
+      ],
+    );
+    assert.equal(children.length, 1);
+    assert.equal(
+      await promiseOf(children[0].urn),
+      "urn:pulumi:dev::plugin-test::acp-extend:index:ClusterPlugin$pulumi-nodejs:dynamic:Resource::gpu-moduleinfo",
+    );
+  });
+
+  it("gives the ModuleInfo all three labels, the spec and the policy pack's kind marker", async () => {
+    const web = new ClusterPlugin("web", { moduleName: "web-cli", cluster: "global" });
+    await promiseOf(web.moduleInfoName);
+    const mi = registered.find((r) => r.name === "web-moduleinfo")!;
+    assert.equal(mi.inputs.__acpKind, "ModuleInfo");
+    assert.deepEqual(mi.inputs.labels, {
+      "cpaas.io/cluster-name": "global",
+      "cpaas.io/module-name": "web-cli",
+      "cpaas.io/module-type": "plugin",
+    });
+    // No version: the provider's check resolves the newest published one.
+    assert.deepEqual(mi.inputs.spec, { config: {} });
+    assert.equal(mi.inputs.adopt, false);
+    assert.equal(mi.inputs.deletionPolicy, "Delete");
+    assert.equal(typeof mi.inputs.__provider, "string", "the provider is serialized into the inputs");
+  });
+
+  it("keeps the kubeconfig secret, in inputs and in outputs", async () => {
+    const seen: pulumi.ResourceTransformationArgs[] = [];
+    const gpu = new ClusterPlugin(
+      "secret",
+      { moduleName: "gpu-device-plugin", cluster: "business", kubeconfig: "apiVersion: v1\nkind: Config\n" },
+      { transformations: [(a) => (seen.push(a), undefined)] },
+    );
+    await promiseOf(gpu.moduleInfoName);
+    const child = seen.find((a) => a.name === "secret-moduleinfo")!;
+    assert.equal(await pulumi.isSecret(child.props.kubeconfig), true);
+    assert.ok((child.opts as pulumi.CustomResourceOptions).additionalSecretOutputs?.includes("kubeconfig"));
+  });
+
+  it("accepts outputs and promises for inputs, checked later by the provider", async () => {
+    const p = new ClusterPlugin("deferred", {
+      moduleName: pulumi.output("web-cli"),
+      cluster: Promise.resolve("global"),
+      version: pulumi.output("not-checked-now"),
+    });
+    await promiseOf(p.moduleInfoName);
+    const mi = registered.find((r) => r.name === "deferred-moduleinfo")!;
+    assert.equal(mi.inputs.labels["cpaas.io/module-name"], "web-cli");
+    assert.equal(mi.inputs.spec.version, "not-checked-now");
+  });
+
+  it("does not mutate the caller's args", async () => {
+    const args: ClusterPluginArgs = { moduleName: "gpu-device-plugin", cluster: "business", timeouts: { install: "1m" } };
+    const before = structuredClone(args);
+    await promiseOf(new ClusterPlugin("pure", args).phase);
+    assert.deepEqual(args, before);
+  });
+
+  describe("validation", () => {
+    function errorOf(args: unknown): pulumi.InputPropertiesError {
+      try {
+        new ClusterPlugin("bad", args as ClusterPluginArgs);
+      } catch (err) {
+        assert.ok(pulumi.InputPropertiesError.isInstance(err), `expected InputPropertiesError, got ${err}`);
+        return err;
+      }
+      assert.fail("no error");
+    }
+
+    it("throws ONE InputPropertiesError naming every bad property, before any resource exists", () => {
+      const err = errorOf({
+        moduleName: "GPU_Plugin",
+        cluster: "x".repeat(64),
+        version: "4.0.15",
+        config: "pgpu",
+        timeouts: { install: "ten minutes", create: "1m" },
+        deletionPolicy: "Keep",
+        adopt: "yes",
+      });
+      assert.deepEqual(err.errors.map((e) => e.propertyPath).sort(), [
+        "adopt",
+        "cluster",
+        "config",
+        "deletionPolicy",
+        "moduleName",
+        "timeouts.create",
+        "timeouts.install",
+        "version",
+      ]);
+      const reason = (p: string) => err.errors.find((e) => e.propertyPath === p)!.reason;
+      assert.match(reason("moduleName"), /DNS-1123 label/);
+      assert.match(reason("cluster"), /at most 63/);
+      assert.match(reason("version"), /v<semver>.*v4\.0\.15/);
+      assert.match(reason("config"), /must be an object/);
+      assert.match(reason("timeouts.install"), /duration like 90s/);
+      assert.match(reason("timeouts.create"), /expected one of install, upgrade, delete/);
+      assert.match(reason("deletionPolicy"), /"Delete" or "Retain"/);
+      assert.match(err.message, /ClusterPlugin bad has invalid arguments/);
+      assert.deepEqual(registered, [], "nothing was registered");
+    });
+
+    it("names missing required arguments", () => {
+      const err = errorOf({});
+      assert.deepEqual(
+        err.errors.map((e) => [e.propertyPath, e.reason]),
+        [
+          ["moduleName", "is required"],
+          ["cluster", "is required"],
+        ],
+      );
+    });
+
+    it("rejects unknown arguments (a typo would be silently ignored otherwise)", () => {
+      const err = errorOf({ moduleName: "web-cli", cluster: "global", verison: "v4.0.4" });
+      assert.equal(err.errors.length, 1);
+      assert.equal(err.errors[0].propertyPath, "verison");
+      assert.match(err.errors[0].reason, /unknown argument/);
+    });
+
+    it("rejects an empty kubeconfig rather than silently using the ambient one", () => {
+      const err = errorOf({ moduleName: "web-cli", cluster: "global", kubeconfig: "" });
+      assert.equal(err.errors[0].propertyPath, "kubeconfig");
+    });
+  });
+});
