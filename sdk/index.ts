@@ -1,3 +1,6 @@
 // The public API of acp-extend. Components land here as they are built.
 export * as kube from "./kube";
 export { ClusterPlugin, type ClusterPluginArgs, type ClusterPluginTimeouts } from "./clusterPlugin";
+export { Operator, type OperatorArgs, type OperatorInstallMode, type OperatorSourceType } from "./operator";
+export { getPackageVersions, type PackageVersionsOptions } from "./olm/catalog";
+export { formatVersionTable, type PackageInfo, type PackageChannel, type ChannelEntry } from "./olm/packageManifest";

@@ -1,0 +1,69 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { InstallInputs, InstallOutputs } from "../olm/reconcile";
+
+/**
+ * The Operator's install resource: approval and readiness. A thin shell:
+ * each method loads the OLM logic by package name, so the serialized closure
+ * resolves it from the program's node_modules like any dependency.
+ */
+export const operatorInstallProvider: pulumi.dynamic.ResourceProvider<InstallInputs, InstallOutputs> = {
+  async check(olds: InstallInputs, news: InstallInputs) {
+    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    return olm.checkInstall(olds, news);
+  },
+
+  async diff(_id: string, olds: InstallOutputs, news: InstallInputs) {
+    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    return olm.diffInstall(olds, news);
+  },
+
+  async create(inputs: InstallInputs) {
+    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    const client = await olm.clusterClient(inputs.kubeconfig, inputs.context);
+    const outs = await olm.converge(client, inputs);
+    return { id: `${inputs.namespace}/${inputs.subscriptionName}`, outs };
+  },
+
+  async update(_id: string, olds: InstallOutputs, news: InstallInputs) {
+    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    const client = await olm.clusterClient(news.kubeconfig, news.context);
+    return { outs: await olm.converge(client, news, olds) };
+  },
+
+  async read(id: string, props?: InstallOutputs) {
+    if (!props) throw new Error(`OperatorInstall ${id}: import is not supported; declare the Operator instead`);
+    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    const client = await olm.clusterClient(props.kubeconfig, props.context);
+    const live = await olm.readInstall(client, props);
+    return live ? { id, props: live } : {};
+  },
+
+  async delete(_id: string, props: InstallOutputs) {
+    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    const client = await olm.clusterClient(props.kubeconfig, props.context);
+    await olm.removeInstall(client, props);
+  },
+};
+
+type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
+/** Approves the Operator's InstallPlans and waits for its CSV; see `Operator`. */
+export class OperatorInstall extends pulumi.dynamic.Resource {
+  declare readonly installedCSV: pulumi.Output<string>;
+  declare readonly installedVersion: pulumi.Output<string>;
+  declare readonly phase: pulumi.Output<string>;
+  declare readonly installPlans: pulumi.Output<string[]>;
+  declare readonly targetCSV: pulumi.Output<string>;
+
+  constructor(name: string, args: Inputs<InstallInputs>, opts?: pulumi.CustomResourceOptions) {
+    super(
+      operatorInstallProvider,
+      name,
+      { ...args, installedCSV: undefined, installedVersion: undefined, phase: undefined, installPlans: undefined },
+      // The kubeconfig stays in state for delete and refresh, encrypted like any secret.
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
+      "acp-extend",
+      "OperatorInstall",
+    );
+  }
+}
