@@ -1,45 +1,53 @@
 import * as pulumi from "@pulumi/pulumi";
+import type * as reconcile from "../olm/reconcile";
 import type { InstallInputs, InstallOutputs } from "../olm/reconcile";
 
 /**
- * The Operator's install resource: approval and readiness. A thin shell:
- * each method loads the OLM logic by package name, so the serialized closure
- * resolves it from the program's node_modules like any dependency.
+ * Loaded by package name inside each method: the serialized provider runs in
+ * the engine's dynamic-provider host, which resolves modules from the
+ * program's node_modules, where acp-extend is installed.
  */
+const RECONCILE = "acp-extend/dist/sdk/olm/reconcile.js";
+
+async function domain(): Promise<typeof reconcile> {
+  return import(RECONCILE);
+}
+
+/** The Operator's install resource: approval and readiness, a thin shell over `olm/reconcile`. */
 export const operatorInstallProvider: pulumi.dynamic.ResourceProvider<InstallInputs, InstallOutputs> = {
   async check(olds: InstallInputs, news: InstallInputs) {
-    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    const olm = await domain();
     return olm.checkInstall(olds, news);
   },
 
   async diff(_id: string, olds: InstallOutputs, news: InstallInputs) {
-    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    const olm = await domain();
     return olm.diffInstall(olds, news);
   },
 
   async create(inputs: InstallInputs) {
-    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    const olm = await domain();
     const client = await olm.clusterClient(inputs.kubeconfig, inputs.context);
     const outs = await olm.converge(client, inputs);
     return { id: `${inputs.namespace}/${inputs.subscriptionName}`, outs };
   },
 
   async update(_id: string, olds: InstallOutputs, news: InstallInputs) {
-    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    const olm = await domain();
     const client = await olm.clusterClient(news.kubeconfig, news.context);
     return { outs: await olm.converge(client, news, olds) };
   },
 
   async read(id: string, props?: InstallOutputs) {
     if (!props) throw new Error(`OperatorInstall ${id}: import is not supported; declare the Operator instead`);
-    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    const olm = await domain();
     const client = await olm.clusterClient(props.kubeconfig, props.context);
     const live = await olm.readInstall(client, props);
     return live ? { id, props: live } : {};
   },
 
   async delete(_id: string, props: InstallOutputs) {
-    const olm = await import("acp-extend/dist/sdk/olm/reconcile.js");
+    const olm = await domain();
     const client = await olm.clusterClient(props.kubeconfig, props.context);
     await olm.removeInstall(client, props);
   },

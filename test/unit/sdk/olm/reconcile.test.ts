@@ -1,0 +1,45 @@
+import * as assert from "node:assert/strict";
+import { DowngradeError } from "../../../../sdk/olm/planner";
+import { diffInstall, type InstallInputs, type InstallOutputs } from "../../../../sdk/olm/reconcile";
+
+describe("olm/reconcile diffInstall", () => {
+  const inputs: InstallInputs = {
+    namespace: "harbor-ce-operator",
+    subscriptionName: "harbor-ce-operator-sub",
+    packageName: "harbor-ce-operator",
+    version: "2.12.10",
+    approval: "Manual",
+    targetCSV: "harbor-ce-operator.v2.12.10",
+    targetVersion: "2.12.10",
+    upgradePath: [],
+  };
+  const outs: InstallOutputs = { ...inputs, upgradePath: ["harbor-ce-operator.v2.12.10"], installedCSV: "harbor-ce-operator.v2.12.10", installedVersion: "2.12.10", phase: "Succeeded", installPlans: ["install-a"] };
+
+  it("sees no change when the target is installed and ready", () => {
+    assert.deepEqual(diffInstall(outs, inputs), { changes: false, replaces: [] });
+  });
+
+  it("updates on a version bump", () => {
+    const bump = { ...inputs, version: "2.12.11", targetCSV: "harbor-ce-operator.v2.12.11", targetVersion: "2.12.11", upgradePath: ["harbor-ce-operator.v2.12.11"] };
+    assert.deepEqual(diffInstall(outs, bump), { changes: true, replaces: [] });
+  });
+
+  it("updates when refresh found the CSV not ready or someone else's version installed", () => {
+    assert.equal(diffInstall({ ...outs, phase: "Failed" }, inputs).changes, true);
+    assert.throws(() => diffInstall({ ...outs, installedCSV: "harbor-ce-operator.v2.12.11", installedVersion: "2.12.11" }, inputs), DowngradeError);
+  });
+
+  it("refuses a downgrade at preview", () => {
+    const down = { ...inputs, version: "2.12.9", targetCSV: "harbor-ce-operator.v2.12.9", targetVersion: "2.12.9" };
+    assert.throws(() => diffInstall(outs, down), /refusing to downgrade harbor-ce-operator\.v2\.12\.10 to harbor-ce-operator\.v2\.12\.9/);
+  });
+
+  it("lets Automatic operators run ahead of the requested version", () => {
+    const auto = { ...inputs, approval: "Automatic" as const };
+    assert.equal(diffInstall({ ...outs, approval: "Automatic", installedCSV: "harbor-ce-operator.v2.12.11", installedVersion: "2.12.11" }, auto).changes, false);
+  });
+
+  it("replaces on a new namespace, package or Subscription name", () => {
+    assert.deepEqual(diffInstall(outs, { ...inputs, namespace: "other" }).replaces, ["namespace"]);
+  });
+});
