@@ -77,7 +77,7 @@ export function registerLint(program: Command, ctx: CliContext): void {
     .description("Check Kubernetes YAML against the acp-extend policy rules: the same rules the CrossGuard pack applies in pulumi preview")
     .argument("<paths...>", "YAML files, directories (searched recursively for *.yaml and *.yml), or - for standard input (helm template, kustomize build)")
     .option("--json", "print the findings and a summary as JSON")
-    .option("-c, --config <file>", "policy config in the format of pulumi preview --policy-config (JSON or YAML): enforcement levels and rule settings")
+    .option("-c, --config <file>", "policy config in the format of pulumi preview --policy-pack-config (JSON or YAML): enforcement levels and rule settings")
     .addHelpText(
       "after",
       "\nExit codes: 0 no mandatory violation (advisory findings are printed), 1 at least one mandatory violation, 2 usage error or unreadable input.\n" +

@@ -122,7 +122,7 @@ function checkProperty(rule: Rule, key: string, value: unknown, where: string): 
 }
 
 /**
- * Settings from a policy config object, in the format `pulumi preview --policy-config` reads:
+ * Settings from a policy config object, in the format `pulumi preview --policy-pack-config` reads:
  * `{ "<policy>": "<level>" | { enforcementLevel?, ...settings }, "all"?: "<level>" }`,
  * so one file serves both. Anything unknown is an error: a typo must not silently do nothing.
  */

@@ -98,7 +98,7 @@ describe("policy/index: the acp-extend pack served to the engine", function () {
     assert.deepEqual(diags.map((d) => d.getUrn().split("::").at(-1)).sort(), ["gpu0", "gpu1"]);
   });
 
-  it("honours the policy config the engine sends (pulumi --policy-config)", async () => {
+  it("honours the policy config the engine sends (pulumi --policy-pack-config)", async () => {
     const configure = new analyzer.ConfigureAnalyzerRequest();
     const alauda = new analyzer.PolicyConfig();
     alauda.setEnforcementlevel(analyzer.EnforcementLevel.MANDATORY);
