@@ -13,7 +13,7 @@ import type {
 } from "@pulumi/policy";
 import type { ResourceType } from "../sdk/kube/resources";
 import { allRules } from "./rules";
-import { resolveConfig, type ManifestObject, type Rule, type RuleLevel } from "./rules/rule";
+import { isKind, resolveConfig, type ManifestObject, type Rule, type RuleLevel } from "./rules/rule";
 
 /** The type token Pulumi gives dynamic resources, ours included. */
 export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
@@ -34,11 +34,6 @@ function parseKubernetesType(type: string): { apiVersion: string; kind: string }
   return { apiVersion: m[1].startsWith("core/") ? m[1].slice("core/".length) : m[1], kind: m[2] };
 }
 
-function sameType(apiVersion: string, kind: string, type: ResourceType): boolean {
-  const group = (v: string) => (v.includes("/") ? v.slice(0, v.indexOf("/")) : "");
-  return kind === type.kind && group(apiVersion) === group(type.apiVersion);
-}
-
 /**
  * The Kubernetes object behind a Pulumi resource, if it is of one of `kinds`: a
  * `@pulumi/kubernetes` resource or CustomResource (type `kubernetes:<apiVersion>:<Kind>`),
@@ -49,7 +44,7 @@ function sameType(apiVersion: string, kind: string, type: ResourceType): boolean
 export function manifestFromResource(type: string, props: Record<string, any>, kinds: readonly ResourceType[]): ManifestObject | undefined {
   const parsed = parseKubernetesType(type);
   if (parsed) {
-    const target = kinds.find((k) => sameType(parsed.apiVersion, parsed.kind, k));
+    const target = kinds.find((k) => isKind(parsed, k));
     if (!target) return undefined;
     return {
       apiVersion: parsed.apiVersion,

@@ -17,7 +17,7 @@ import {
   type StackValidationPolicy,
 } from "@pulumi/policy";
 import { policies } from "../../policy/crossguard";
-import type { ManifestObject, Rule } from "../../policy/rules";
+import { configDefaults, type ManifestObject, type Rule } from "../../policy/rules";
 
 export interface Reported {
   message: string;
@@ -159,7 +159,7 @@ export interface RuleCase {
  */
 export function describeRuleCases(rule: Rule, cases: RuleCase[]): void {
   assert.ok(cases.some((c) => c.expect.length === 0) && cases.some((c) => c.expect.length > 0), `${rule.name} needs a passing and a failing case`);
-  const config = (c: RuleCase) => ({ ...defaultsOf(rule), ...c.config });
+  const config = (c: RuleCase) => ({ ...configDefaults(rule.configSchema), ...c.config });
 
   describe(`${rule.name}: the pure check`, () => {
     for (const c of cases) {
@@ -201,10 +201,6 @@ export function describeRuleCases(rule: Rule, cases: RuleCase[]): void {
       });
     }
   });
-}
-
-function defaultsOf(rule: Rule): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(rule.configSchema.properties).map(([k, p]) => [k, p.default]));
 }
 
 function assertFindings(found: { message: string; escalated: boolean; object: number }[], expected: RuleCase["expect"]): void {
