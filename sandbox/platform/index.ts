@@ -3,13 +3,27 @@ import * as k8s from "@kubernetes/client-node";
 import { KubeClient } from "../../sdk/kube/client";
 import { loadClusterAccess } from "../../sdk/kube/kubeconfig";
 import type { ResourceType } from "../../sdk/kube/resources";
-import { CatalogSource, ClusterServiceVersion, InstallPlan, PackageManifest, Subscription } from "../../sdk/kube/resources";
+import {
+  Artifact,
+  ArtifactVersion,
+  CatalogSource,
+  Cluster,
+  ClusterServiceVersion,
+  InstallPlan,
+  ModuleConfig,
+  ModuleInfo,
+  ModulePlugin,
+  PackageManifest,
+  Subscription,
+} from "../../sdk/kube/resources";
 import { loadCatalog } from "./catalog";
 import type { ClusterHandle } from "./cluster";
 import { OlmController } from "./olm-controller";
+import { PluginController } from "./plugins-controller";
 import { type PlatformProxy, startProxy } from "./proxy";
 import { seedCluster } from "./seed";
 import { type TimingProfile, type Timings, resolveTimings } from "./timings";
+import { UploadController } from "./uploads-controller";
 
 export { TIMINGS, type Timings, type TimingProfile } from "./timings";
 
@@ -80,14 +94,18 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     for (const h of handles) h.client.close();
   };
   try {
-    await Promise.all(handles.map((h) => requireTypes(h, [Subscription, InstallPlan, ClusterServiceVersion, CatalogSource, PackageManifest])));
+    const types = [Subscription, InstallPlan, ClusterServiceVersion, CatalogSource, PackageManifest, Artifact, ArtifactVersion];
+    await Promise.all(handles.map((h) => requireTypes(h, h.name === globalName ? [...types, ModulePlugin, ModuleConfig, ModuleInfo, Cluster] : types)));
     await Promise.all(
       handles.map(async (h) => {
         const made = await seedCluster(h.client, catalog, h.name === globalName);
         if (made.length) log(`[${h.name}] seeded ${made.join(", ")}`);
       }),
     );
-    for (const h of handles) controllers.push(new OlmController(h));
+    for (const h of handles) {
+      controllers.push(new OlmController(h), new UploadController(h, h.name === globalName));
+      if (h.name === globalName) controllers.push(new PluginController(h));
+    }
     await Promise.all(controllers.map((c) => c.start()));
     proxy = await startProxy({ listen: opts.listen ?? "127.0.0.1:0", tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, token: opts.token, clusters: accesses, log });
   } catch (err) {

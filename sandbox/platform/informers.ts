@@ -36,9 +36,17 @@ export async function startInformer<T extends KubeObject>(
   let stopped = false;
   let backoff = 200;
   let timer: NodeJS.Timeout | undefined;
-  inf.on("add", (o: T) => handler("add", o));
-  inf.on("update", (o: T) => handler("update", o));
-  inf.on("delete", (o: T) => handler("delete", o));
+  // A throwing handler must not take the informer down with it.
+  const safe = (t: "add" | "update" | "delete") => (o: T) => {
+    try {
+      handler(t, o);
+    } catch (err) {
+      log(`informer ${type.plural}: ${t} handler: ${(err as Error).message}`);
+    }
+  };
+  inf.on("add", safe("add"));
+  inf.on("update", safe("update"));
+  inf.on("delete", safe("delete"));
   inf.on("connect", () => {
     backoff = 200;
   });

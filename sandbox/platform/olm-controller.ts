@@ -73,8 +73,8 @@ export class OlmController {
           if (t === "delete") this.clock.forget(o.metadata.uid ?? "");
           else this.csvQueue.add(key(ns, o.metadata.name));
           // A CSV's phase moves its InstallPlan, its Subscription and the CSV it replaces.
-          for (const p of this.plans.list(ns)) this.planQueue.add(key(ns, p.metadata.name));
-          for (const other of this.csvs.list(ns)) {
+          for (const p of this.plans?.list(ns) ?? []) this.planQueue.add(key(ns, p.metadata.name));
+          for (const other of this.csvs?.list(ns) ?? []) {
             if (other.spec?.replaces === o.metadata.name || o.spec?.replaces === other.metadata.name) this.csvQueue.add(key(ns, other.metadata.name));
           }
           this.nsQueue.add(ns);

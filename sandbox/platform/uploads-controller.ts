@@ -1,0 +1,119 @@
+import type { KubeObject } from "../../sdk/kube/resources";
+import { Artifact, ArtifactVersion, ModuleConfig, ModulePlugin, PackageManifest, PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
+import { moduleConfigFor, modulePluginFor, packageManifestObject } from "./catalog";
+import type { ClusterHandle } from "./cluster";
+import { PhaseClock, nowIso, sameJson } from "./cluster";
+import type { Informer } from "./informers";
+import { startInformer } from "./informers";
+import { readPackageManifest } from "./olm";
+import { WorkQueue } from "./queue";
+import { createWithStatus } from "./seed";
+import { type Upload, isPublished, publishBundle, readUpload } from "./uploads";
+
+/**
+ * The platform's side of `violet push` in one cluster: an ArtifactVersion
+ * owned by its Artifact becomes Present; after the catalog-sync delay a
+ * bundle's CSV shows in its PackageManifest and a plugin's ModulePlugin and
+ * ModuleConfig appear (plugins: global cluster only).
+ */
+export class UploadController {
+  private versions!: Informer;
+  private artifacts!: Informer;
+  private readonly clock = new PhaseClock();
+  private readonly queue: WorkQueue;
+
+  constructor(
+    private readonly c: ClusterHandle,
+    private readonly isGlobal: boolean,
+    /** The CatalogSource new packages are published under. */
+    private readonly catalogSource = "platform",
+  ) {
+    this.queue = new WorkQueue("artifactversion", (name) => this.reconcile(name), (m) => c.log(`[${c.name}] ${m}`));
+  }
+
+  async start(): Promise<void> {
+    const { c } = this;
+    const log = (m: string) => c.log(`[${c.name}] ${m}`);
+    this.artifacts = await startInformer(
+      c.kc,
+      c.client,
+      Artifact,
+      (_t, a) =>
+        this.versions?.list(PLATFORM_NAMESPACE).forEach((v) => {
+          if (v.metadata.ownerReferences?.some((o) => o.kind === "Artifact" && o.name === a.metadata.name)) this.queue.add(v.metadata.name!);
+        }),
+      log,
+      PLATFORM_NAMESPACE,
+    );
+    this.versions = await startInformer(
+      c.kc,
+      c.client,
+      ArtifactVersion,
+      (t, v) => (t === "delete" ? this.clock.forget(v.metadata.uid ?? "") : this.queue.add(v.metadata.name!)),
+      log,
+      PLATFORM_NAMESPACE,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.queue.stop();
+    await Promise.all([this.versions, this.artifacts].filter(Boolean).map((i) => i.stop()));
+  }
+
+  private async reconcile(name: string): Promise<void> {
+    const { client, log, timings, name: cluster } = this.c;
+    const av = await client.get<KubeObject>(ArtifactVersion, name, PLATFORM_NAMESPACE);
+    if (!av || av.metadata.deletionTimestamp) return;
+    const owner = av.metadata.ownerReferences?.find((o) => o.kind === "Artifact");
+    if (!owner) {
+      return this.writeStatus(av, { phase: "Pending", message: "waiting for an ownerReference to its Artifact (kind Artifact, apiVersion app.alauda.io/v1alpha1)" });
+    }
+    const artifact = await client.get<KubeObject>(Artifact, owner.name, PLATFORM_NAMESPACE);
+    if (!artifact || artifact.metadata.uid !== owner.uid) {
+      return this.writeStatus(av, { phase: "Pending", message: `owner Artifact ${owner.name} (uid ${owner.uid}) does not exist in ${PLATFORM_NAMESPACE}` });
+    }
+    let upload: Upload;
+    try {
+      upload = readUpload(artifact, av);
+    } catch (err) {
+      return this.writeStatus(av, { phase: "Failed", message: (err as Error).message });
+    }
+    const version = upload.type === "bundle" ? upload.csv : upload.version;
+    if (av.status?.phase !== "Present" || av.status?.version !== version) {
+      log(`[${cluster}] artifactversion ${name}: Present (${upload.type} ${version})`);
+      await this.writeStatus(av, { phase: "Present", version });
+    }
+    if (upload.type === "chart") return;
+    if (upload.type === "plugin" && !this.isGlobal) return;
+
+    if (upload.type === "bundle") {
+      const current = await client.get<KubeObject>(PackageManifest, upload.package, PLATFORM_NAMESPACE);
+      const model = current ? readPackageManifest(current) : undefined;
+      if (isPublished(model, upload)) return;
+      const wait = this.clock.remaining(av.metadata.uid!, "sync", timings.catalogSyncMs);
+      if (wait > 0) return this.queue.addAfter(name, wait);
+      const next = packageManifestObject(publishBundle(model, upload, this.catalogSource));
+      if (current) {
+        await client.updateStatus(PackageManifest, { ...current, status: next.status });
+      } else {
+        await createWithStatus(client, PackageManifest, next);
+      }
+      log(`[${cluster}] catalog sync: ${upload.csv} in package ${upload.package} (channels ${upload.channels.join(", ")})`);
+      return;
+    }
+
+    const configName = `${upload.module}-${upload.version}`;
+    if ((await client.get(ModuleConfig, configName)) && (await client.get(ModulePlugin, upload.module))) return;
+    const wait = this.clock.remaining(av.metadata.uid!, "sync", timings.catalogSyncMs);
+    if (wait > 0) return this.queue.addAfter(name, wait);
+    await createWithStatus(client, ModulePlugin, modulePluginFor({ name: upload.module, displayName: upload.displayName }));
+    await createWithStatus(client, ModuleConfig, moduleConfigFor(upload.module, upload));
+    log(`[${cluster}] plugin sync: ModuleConfig ${configName}`);
+  }
+
+  private async writeStatus(av: KubeObject, status: Record<string, unknown>): Promise<void> {
+    const { lastTransitionTime: _t, ...prev } = av.status ?? {};
+    if (sameJson(prev, status)) return;
+    await this.c.client.updateStatus(ArtifactVersion, { ...av, status: { ...status, lastTransitionTime: nowIso() } });
+  }
+}

@@ -1,0 +1,47 @@
+import * as assert from "node:assert/strict";
+import type { KubeObject } from "../../../../sdk/kube/resources";
+import { isPublished, publishBundle, readUpload } from "../../../../sandbox/platform/uploads";
+
+const bundle: KubeObject = { metadata: { name: "operatorhub-harbor-ce-operator", labels: { "cpaas.io/source-type": "Alauda" } }, spec: { type: "bundle" } };
+const av = (tag: string, annotations: Record<string, string> = {}): KubeObject => ({ metadata: { name: `x.${tag}`, annotations }, spec: { tag } });
+
+describe("sandbox/platform/uploads", () => {
+  it("derives a bundle's package, CSV and channel from the Artifact and tag when no annotations are given", () => {
+    const u = readUpload(bundle, av("v2.12.12"));
+    assert.deepEqual(u, {
+      type: "bundle",
+      package: "harbor-ce-operator",
+      version: "2.12.12",
+      csv: "harbor-ce-operator.v2.12.12",
+      channels: ["stable"],
+      defaultChannel: "stable",
+      replaces: undefined,
+      displayName: "harbor-ce-operator",
+      sourceType: "Alauda",
+    });
+  });
+
+  it("reads plugin metadata from annotations and names a malformed one", () => {
+    const plugin: KubeObject = { metadata: { name: "web-cli" }, spec: { type: "plugin" } };
+    const u = readUpload(plugin, av("v4.0.5", { "acp-extend.io/affinity": '{"matchLabels":{"is-global":"true"}}' }));
+    assert.equal(u.type === "plugin" && u.module, "web-cli");
+    assert.deepEqual(u.type === "plugin" && u.affinity, { matchLabels: { "is-global": "true" } });
+    assert.throws(() => readUpload(plugin, av("v1", { "acp-extend.io/config": "{" })), /acp-extend.io\/config is not valid JSON/);
+  });
+
+  it("publishes a bundle newest first in each channel, creating the package and channels it lacks", () => {
+    const u = readUpload(bundle, av("v1.1.0", { "acp-extend.io/channels": "stable,beta" }));
+    assert.ok(u.type === "bundle");
+    const first = publishBundle(undefined, u, "platform");
+    assert.equal(first.catalogSource, "platform");
+    assert.equal(first.defaultChannel, "stable");
+    const older = readUpload(bundle, av("v1.0.0"));
+    const newer = readUpload(bundle, av("v1.2.0"));
+    assert.ok(older.type === "bundle" && newer.type === "bundle");
+    const m = publishBundle(publishBundle(first, older, "platform"), newer, "platform");
+    assert.deepEqual(m.channels.find((c) => c.name === "stable")!.entries.map((e) => e.version), ["1.2.0", "1.1.0", "1.0.0"]);
+    assert.deepEqual(m.channels.find((c) => c.name === "beta")!.entries.map((e) => e.version), ["1.1.0"]);
+    assert.ok(isPublished(m, newer));
+    assert.ok(!isPublished(first, newer));
+  });
+});
