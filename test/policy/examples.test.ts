@@ -6,12 +6,10 @@
 import * as assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { parse as parseYaml } from "yaml";
-import { ACP_KIND_PROPERTY, DYNAMIC_RESOURCE_TYPE, policies } from "../../policy/crossguard";
+import { ACP_KIND_PROPERTY, DYNAMIC_RESOURCE_TYPE } from "../../policy/crossguard";
 import { newestVersion } from "../../sdk/plugins/versions";
-import { runResourcePolicy, runStackPolicy, type TestResource } from "./helpers";
+import { registerUnderMocks, runPack, type TestResource } from "./helpers";
 
 const root = path.resolve(__dirname, "../../..");
 const examplesDir = path.join(root, "examples");
@@ -36,33 +34,17 @@ function asChecked(type: string, inputs: Record<string, any>): Record<string, an
   return { ...inputs, spec: { ...inputs.spec, version: newestVersion(plugin.versions.map((v) => v.version)) } };
 }
 
-/** Runs examples/<name> under mocks and returns what it registered: type, inputs, provider. */
+/** Runs examples/<name> under mocks and returns what it registered. */
 async function registeredBy(name: string): Promise<TestResource[]> {
   const project = parseYaml(readFileSync(path.join(examplesDir, name, "Pulumi.yaml"), "utf8")).name as string;
-  const registered: TestResource[] = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push({ type: args.type, name: args.name, props: asChecked(args.type, args.inputs), provider: args.provider?.split("::")[0] });
-        // Preview of a create: the outputs are the inputs.
-        return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    project,
-    "policy",
-    true,
-  );
   const program = path.join(root, "dist/examples", name, "index.js");
   // Another suite may have loaded the program: run it afresh, and leave no cached copy behind.
   delete require.cache[require.resolve(program)];
   try {
-    require(program);
-    await pulumi.runtime.disconnect();
+    return await registerUnderMocks(project, () => require(program), asChecked);
   } finally {
     delete require.cache[require.resolve(program)];
   }
-  return registered;
 }
 
 describe("examples/* pass the acp-extend policy pack", () => {
@@ -75,22 +57,7 @@ describe("examples/* pass the acp-extend policy pack", () => {
       const resources = await registeredBy(name);
       const kubernetesOrOurs = resources.filter((r) => r.type.startsWith("kubernetes:") || r.props[ACP_KIND_PROPERTY] !== undefined);
       assert.ok(kubernetesOrOurs.length > 0, `examples/${name} registered nothing the pack checks: ${resources.map((r) => r.type).join(", ")}`);
-      const findings: string[] = [];
-      let applied = 0;
-      for (const policy of policies) {
-        if ("validateStack" in policy) {
-          const run = await runStackPolicy(policy as StackValidationPolicy, resources);
-          if (run.notApplicable === undefined) applied++;
-          findings.push(...run.violations.map((v) => `${policy.name} (${v.urn ?? "stack"}): ${v.message}`));
-        } else {
-          for (const r of resources) {
-            const run = await runResourcePolicy(policy as ResourceValidationPolicy, r);
-            if (run.notApplicable === undefined) applied++;
-            assert.equal(run.unknown, undefined, `${policy.name} could not read ${r.name}: ${run.unknown}`);
-            findings.push(...run.violations.map((v) => `${policy.name} (${r.type} ${r.name}): ${v.message}`));
-          }
-        }
-      }
+      const { findings, applied } = await runPack(resources);
       assert.deepEqual(findings, [], `examples/${name} violates the pack`);
       assert.ok(applied > 0, `no policy applied to examples/${name}`);
     });

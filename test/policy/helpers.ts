@@ -5,6 +5,7 @@
  * "can't run during preview", and every `reportViolation` collected.
  */
 import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import {
   unknownCheckingProxy,
   UnknownValueError,
@@ -214,4 +215,55 @@ function assertFindings(found: { message: string; escalated: boolean; object: nu
     assert.ok(i >= 0, `no finding ${JSON.stringify(e)} among ${describe()}`);
     left.splice(i, 1);
   }
+}
+
+/**
+ * Runs `program` under Pulumi mocks (a preview: outputs are the inputs) and returns what it
+ * registered. `asChecked` stands in for the providers' `check`, whose output the engine
+ * hands to the analyzer.
+ */
+export async function registerUnderMocks(
+  project: string,
+  program: () => void,
+  asChecked: (type: string, inputs: Record<string, any>) => Record<string, any> = (_t, inputs) => inputs,
+): Promise<TestResource[]> {
+  const registered: TestResource[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        registered.push({ type: args.type, name: args.name, props: asChecked(args.type, args.inputs), provider: args.provider?.split("::")[0] });
+        return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+      },
+      call: (args) => args.inputs,
+    },
+    project,
+    "policy",
+    true,
+  );
+  program();
+  // Waits until every registration the program started has reached the mocks.
+  await pulumi.runtime.disconnect();
+  return registered;
+}
+
+/** Every policy of the pack over `resources`, as the engine runs them; one line per finding. */
+export async function runPack(resources: TestResource[]): Promise<{ findings: string[]; applied: number }> {
+  const findings: string[] = [];
+  let applied = 0;
+  for (const policy of policies) {
+    if ("validateStack" in policy) {
+      const run = await runStackPolicy(policy as StackValidationPolicy, resources);
+      if (run.notApplicable === undefined) applied++;
+      assert.equal(run.unknown, undefined, `${policy.name} could not read the stack: ${run.unknown}`);
+      findings.push(...run.violations.map((v) => `${policy.name} (${v.urn?.split("::").at(-1) ?? "stack"}): ${v.message}`));
+    } else {
+      for (const r of resources) {
+        const run = await runResourcePolicy(policy as ResourceValidationPolicy, r);
+        if (run.notApplicable === undefined) applied++;
+        assert.equal(run.unknown, undefined, `${policy.name} could not read ${r.name}: ${run.unknown}`);
+        findings.push(...run.violations.map((v) => `${policy.name} (${r.name}): ${v.message}`));
+      }
+    }
+  }
+  return { findings, applied };
 }

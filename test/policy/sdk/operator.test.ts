@@ -1,0 +1,48 @@
+// The contract between the Operator component and the pack: what the component registers is
+// what the rules read (type tokens, annotations), so its good programs pass and its
+// discouraged ones are caught.
+import * as assert from "node:assert/strict";
+import { Operator } from "../../../sdk";
+import { registerUnderMocks, runPack } from "../helpers";
+
+describe("sdk/operator through the pack", () => {
+  it("the seed's two installs (Alauda Manual, Community Automatic) pass, and the rules did read the Subscriptions", async () => {
+    const resources = await registerUnderMocks("operators", () => {
+      new Operator("harbor", { packageName: "harbor-ce-operator", channel: "stable", version: "2.12.11", sourceType: "Alauda" });
+      new Operator("clickhouse", { packageName: "clickhouse-operator", channel: "stable", approval: "Automatic", sourceType: "Community" });
+    });
+    const subs = resources.filter((r) => r.type === "kubernetes:operators.coreos.com/v1alpha1:Subscription");
+    assert.equal(subs.length, 2);
+    assert.equal(subs.find((s) => s.name === "harbor-subscription")?.props.metadata.annotations["acp-extend.io/source-type"], "Alauda");
+    const { findings, applied } = await runPack(resources);
+    assert.deepEqual(findings, []);
+    assert.ok(applied >= 2 * 4, `the Subscription rules ran on both Subscriptions (${applied} applied)`);
+  });
+
+  it("two operators in one namespace, one of them Manual: both Subscriptions are reported at the mandatory escalation", async () => {
+    const resources = await registerUnderMocks("operators", () => {
+      new Operator("harbor", { packageName: "harbor-ce-operator", version: "2.12.11", sourceType: "Alauda", namespace: "shared-operators" });
+      new Operator("clickhouse", { packageName: "clickhouse-operator", approval: "Automatic", namespace: "shared-operators", createNamespace: false });
+    });
+    const { findings } = await runPack(resources);
+    assert.equal(findings.length, 2, findings.join("\n"));
+    for (const f of findings) assert.match(f, /^one-operator-per-namespace-manual \((harbor|clickhouse)-subscription\): namespace shared-operators also holds/);
+  });
+
+  it("a SingleNamespace install with its own OperatorGroup breaks operator-all-namespaces twice", async () => {
+    const resources = await registerUnderMocks("operators", () => {
+      new Operator("clickhouse", {
+        packageName: "clickhouse-operator",
+        approval: "Automatic",
+        installMode: "SingleNamespace",
+        targetNamespaces: ["team-a"],
+        operatorGroup: "create",
+      });
+    });
+    const { findings } = await runPack(resources);
+    assert.deepEqual(findings.map((f) => f.split(":")[0]).sort(), [
+      "operator-all-namespaces (clickhouse-operatorgroup)",
+      "operator-all-namespaces (clickhouse-subscription)",
+    ]);
+  });
+});
