@@ -99,7 +99,8 @@ export function validateOperatorArgs(args: Record<string, unknown>, unknownKeys:
     for (const issue of res.error.issues) {
       const top = String(issue.path[0] ?? "");
       if (unknownKeys.has(top)) continue;
-      const reason = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+      const missing = issue.code === "invalid_type" && issue.path.reduce<any>((o, k) => (o == null ? undefined : o[k as string]), known) === undefined;
+      const reason = missing ? "is required" : issue.message;
       errors.push({ propertyPath: issue.path.map(String).join(".") || "args", reason });
     }
   }
@@ -116,7 +117,8 @@ export function validateOperatorArgs(args: Record<string, unknown>, unknownKeys:
 
   const warnings: string[] = [];
   const mode = known.installMode ?? OPERATOR_DEFAULTS.installMode;
-  if (mode !== "AllNamespaces" && !unknownKeys.has("installMode")) {
+  const validMode = (INSTALL_MODES as readonly unknown[]).includes(mode);
+  if (validMode && mode !== "AllNamespaces" && !unknownKeys.has("installMode")) {
     warnings.push(`installMode ${String(mode)}: ${OLM_V1_WARNING}`);
     const targets = known.targetNamespaces;
     if (!unknownKeys.has("targetNamespaces")) {
@@ -128,7 +130,7 @@ export function validateOperatorArgs(args: Record<string, unknown>, unknownKeys:
         errors.push({ propertyPath: "targetNamespaces", reason: `must be [namespace] ("${known.namespace}") for installMode OwnNamespace` });
       }
     }
-  } else if (mode === "AllNamespaces" && Array.isArray(known.targetNamespaces) && known.targetNamespaces.length > 0) {
+  } else if (mode === "AllNamespaces" && !unknownKeys.has("targetNamespaces") && Array.isArray(known.targetNamespaces) && known.targetNamespaces.length > 0) {
     errors.push({ propertyPath: "targetNamespaces", reason: "must be empty for installMode AllNamespaces (the operator watches every namespace)" });
   }
   return { errors, warnings };
