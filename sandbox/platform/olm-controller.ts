@@ -72,8 +72,7 @@ export class OlmController {
           const ns = o.metadata.namespace!;
           if (t === "delete") this.clock.forget(o.metadata.uid ?? "");
           else this.csvQueue.add(key(ns, o.metadata.name));
-          // A CSV's phase moves its InstallPlan, its Subscription and the CSV it replaces.
-          for (const p of this.plans?.list(ns) ?? []) this.planQueue.add(key(ns, p.metadata.name));
+          // A CSV moves its Subscription and, once Succeeded, the CSV it replaces.
           for (const other of this.csvs?.list(ns) ?? []) {
             if (other.spec?.replaces === o.metadata.name || o.spec?.replaces === other.metadata.name) this.csvQueue.add(key(ns, other.metadata.name));
           }
@@ -141,7 +140,7 @@ export class OlmController {
     for (const sub of subs) {
       const status: any = structuredClone(sub.status ?? {});
       let installed: string | undefined = status.installedCSV || undefined;
-      // A first install may find its CSV already there (a Subscription deleted and created again): adopt it.
+      // A first install may find its CSV already there (a Subscription deleted and created again): it is adopted.
       for (let guard = 0; guard < 50; guard++) {
         const r = resolveSubscription(sub.metadata.name!, sub.spec ?? {}, installed, packages, sources);
         if (r.kind === "failed") {
@@ -156,8 +155,8 @@ export class OlmController {
           status.conditions = removeCondition(status.conditions, "InstallPlanPending");
           break;
         }
-        const csv = csvs.get(r.target.name);
-        if (csv?.status?.phase === "Succeeded") {
+        // As OLM's ensureSubscriptionCSVState: the CSV existing (in any phase) makes it the installed one.
+        if (csvs.has(r.target.name)) {
           installed = r.target.name;
           continue;
         }
@@ -291,33 +290,22 @@ export class OlmController {
       return;
     }
     if (phase !== "Installing") return;
+    // As OLM's catalog operator: the plan is Complete once every step's resource exists; the CSVs then install on their own.
     const steps: any[] = plan.status.plan ?? [];
-    let allDone = true;
-    let failed: string | undefined;
-    let changed = false;
     for (const step of steps) {
       const manifest = JSON.parse(step.resource.manifest) as KubeObject;
-      let csv = await client.get<KubeObject>(ClusterServiceVersion, manifest.metadata.name!, ns);
-      if (!csv) {
-        try {
-          csv = await client.create(ClusterServiceVersion, manifest);
-          log(`[${cluster}] installplan ${ns}/${name}: created CSV ${manifest.metadata.name}`);
-        } catch (err) {
-          if (!(err instanceof KubeApiError && err.alreadyExists)) throw err;
-        }
+      try {
+        await client.create(ClusterServiceVersion, manifest);
+        log(`[${cluster}] installplan ${ns}/${name}: created CSV ${manifest.metadata.name}`);
+        step.status = "Created";
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.alreadyExists)) throw err;
+        step.status = step.status === "Created" ? "Created" : "Present";
       }
-      const stepStatus = csv ? "Created" : "Unknown";
-      if (step.status !== stepStatus) {
-        step.status = stepStatus;
-        changed = true;
-      }
-      const p = csv?.status?.phase;
-      if (p === "Failed") failed = `CSV ${manifest.metadata.name} failed: ${csv?.status?.message ?? ""}`;
-      if (p !== "Succeeded") allDone = false;
     }
-    if (failed) return setPhase("Failed", { type: "Installed", status: "False", reason: "InstallComponentFailed", message: failed });
-    if (allDone) return setPhase("Complete", { type: "Installed", status: "True", reason: "", message: "" });
-    if (changed) await client.updateStatus(InstallPlan, { ...plan, status: { ...plan.status, plan: steps } });
+    const status = { ...plan.status, plan: steps, phase: "Complete", conditions: setCondition(plan.status.conditions, { type: "Installed", status: "True", reason: "", message: "" }, now) };
+    await client.updateStatus(InstallPlan, { ...plan, status });
+    log(`[${cluster}] installplan ${ns}/${name}: Installing → Complete`);
   }
 
   private async reconcileCSV(k: string): Promise<void> {
