@@ -198,6 +198,12 @@ export class ClusterPlugin extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterPluginArgs, opts?: pulumi.ComponentResourceOptions) {
     const valid = validateClusterPluginArgs(name, args);
     super("acp-extend:index:ClusterPlugin", name, {}, opts);
+    if ((opts?.provider || opts?.providers) && valid.kubeconfig === undefined) {
+      pulumi.log.warn(
+        "a provider was given but no kubeconfig: the ModuleInfo is managed through the ambient kubeconfig, which must point at the global cluster; pass the global cluster's kubeconfig",
+        this,
+      );
+    }
     const out = createClusterPlugin(this, name, valid);
     this.moduleInfoName = out.moduleInfoName;
     this.phase = out.phase;

@@ -307,10 +307,13 @@ export class KubeClient {
             }
           }
         } catch (err) {
-          if (err instanceof KubeApiError && err.statusCode === 410) continue; // relist
-          if (!isTransient(err, "GET")) throw err;
-          await sleep(this.retry.baseDelayMs);
-          continue;
+          // The deadline can abort the watch request itself: that is the timeout, not a fault.
+          if (!ac.signal.aborted) {
+            if (err instanceof KubeApiError && err.statusCode === 410) continue; // relist
+            if (!isTransient(err, "GET")) throw err;
+            await sleep(this.retry.baseDelayMs);
+            continue;
+          }
         }
         throw new WaitTimeoutError(describeTimeout([...byKey.values()]));
       }

@@ -63,7 +63,7 @@ export class ModuleInfoResource extends pulumi.dynamic.Resource {
       name,
       { ...args, moduleInfoName: undefined, phase: undefined, installedVersion: undefined, latestVersion: undefined },
       // The kubeconfig is carried in state (delete and refresh need it), always as a secret.
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"] },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
     );
   }
 }
