@@ -1,0 +1,217 @@
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** The checkout (or installed package) root: dist/sandbox/ → ../.. */
+export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
+/** The Go module that builds the control plane. */
+export const CLUSTER_MODULE = path.join(PACKAGE_ROOT, "sandbox", "cluster");
+
+/** How the control plane's programs are invoked. */
+export interface Binaries {
+  /** The multi-call `acp-sandbox` binary: pki, controller-manager, kubectl (always ours). */
+  acpSandbox: string;
+  /** A `kubectl` symlink to acp-sandbox, usable on PATH. */
+  kubectl: string;
+  /** `[program, ...leading args]` that start kube-apiserver. */
+  kubeApiserver: string[];
+  /** `[program, ...leading args]` that start etcd. */
+  etcd: string[];
+  /** `ours`: our embedded etcd flags; `upstream`: a real etcd binary (KUBEBUILDER_ASSETS). */
+  etcdFlavour: "ours" | "upstream";
+  /** The Kubernetes version the binaries embed, e.g. v1.37.2. */
+  kubernetesVersion: string;
+  /** Where kube-apiserver and etcd come from. */
+  source: "build" | "KUBEBUILDER_ASSETS";
+}
+
+export interface EnsureOptions {
+  /** Progress sink. @default process.stderr */
+  log?: (line: string) => void;
+  /** Cache root. @default ~/.cache/acp-extend (or $XDG_CACHE_HOME/acp-extend) */
+  cacheDir?: string;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(base, "acp-extend");
+}
+
+/** The `k8s.io/kubernetes` version go.mod pins: the version every component reports. */
+export function kubernetesVersion(moduleDir = CLUSTER_MODULE): string {
+  const gomod = fs.readFileSync(path.join(moduleDir, "go.mod"), "utf8");
+  const m = /^\s*k8s\.io\/kubernetes\s+(v\d+\.\d+\.\d+)/m.exec(gomod);
+  if (!m) throw new Error(`${moduleDir}/go.mod does not require k8s.io/kubernetes`);
+  return m[1];
+}
+
+/**
+ * Short hash of what determines the binary: the module's Go sources, go.mod
+ * and go.sum. Any edit gives a new cache directory, so a stale binary is never used.
+ */
+export function sourceHash(moduleDir = CLUSTER_MODULE): string {
+  const files = fs
+    .readdirSync(moduleDir)
+    .filter((f) => f.endsWith(".go") || f === "go.mod" || f === "go.sum")
+    .sort();
+  const h = createHash("sha256");
+  for (const f of files) {
+    h.update(f).update("\0").update(fs.readFileSync(path.join(moduleDir, f))).update("\0");
+  }
+  return h.digest("hex").slice(0, 12);
+}
+
+/** The directory holding this source's build: `<cache>/<k8s version>-<hash>`. */
+export function binaryDir(cacheDir = defaultCacheDir(), moduleDir = CLUSTER_MODULE): string {
+  return path.join(cacheDir, `${kubernetesVersion(moduleDir)}-${sourceHash(moduleDir)}`);
+}
+
+/**
+ * Finds or builds the sandbox's binaries. The Go build lands in the cache
+ * under a temporary name and is renamed into place, under a lock file, so
+ * concurrent callers (several mocha processes, `sandbox build` in CI) build once.
+ * With KUBEBUILDER_ASSETS (envtest's kube-apiserver, etcd), those serve the
+ * API; envtest ships no controller-manager, so acp-sandbox is still built.
+ */
+export async function ensureBinaries(opts: EnsureOptions = {}): Promise<Binaries> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
+  const version = kubernetesVersion();
+  const dir = binaryDir(opts.cacheDir ?? defaultCacheDir(env));
+  const acpSandbox = path.join(dir, "acp-sandbox");
+  if (!isExecutable(acpSandbox)) await buildLocked(dir, version, env, log);
+  const kubectl = path.join(dir, "kubectl");
+  const bins: Binaries = {
+    acpSandbox,
+    kubectl,
+    kubeApiserver: [acpSandbox, "kube-apiserver"],
+    etcd: [acpSandbox, "etcd"],
+    etcdFlavour: "ours",
+    kubernetesVersion: version,
+    source: "build",
+  };
+  const assets = env.KUBEBUILDER_ASSETS;
+  if (assets) {
+    const apiserver = path.join(assets, "kube-apiserver");
+    const etcd = path.join(assets, "etcd");
+    for (const p of [apiserver, etcd]) {
+      if (!isExecutable(p)) throw new Error(`KUBEBUILDER_ASSETS=${assets} has no executable ${path.basename(p)}`);
+    }
+    Object.assign(bins, { kubeApiserver: [apiserver], etcd: [etcd], etcdFlavour: "upstream", source: "KUBEBUILDER_ASSETS" });
+  }
+  return bins;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function buildLocked(dir: string, version: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, "build.lock");
+  const target = path.join(dir, "acp-sandbox");
+  let waiting = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const holder = Number(fs.readFileSync(lock, "utf8").trim());
+    if (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder)) {
+      // The builder died; its lock is stale.
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (!waiting) {
+      log(`acp-sandbox: waiting for the build of process ${holder} (${dir})`);
+      waiting = true;
+    }
+    // A file lock gives nothing to watch portably: check twice a second.
+    await sleep(500);
+    if (isExecutable(target)) return;
+  }
+  try {
+    if (isExecutable(target)) return;
+    // The kubectl link first: whoever sees acp-sandbox may rely on it.
+    const link = path.join(dir, "kubectl");
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync("acp-sandbox", link);
+    await goBuild(dir, version, env, log);
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+async function goBuild(dir: string, version: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
+  const go = spawnSync("go", ["version"], { env, encoding: "utf8" });
+  if (go.error || go.status !== 0) {
+    throw new Error(
+      "building the sandbox needs Go 1.26 on PATH (`go` was not found); install it, " +
+        "or point KUBEBUILDER_ASSETS at envtest binaries and build acp-sandbox elsewhere",
+    );
+  }
+  const [major, minor] = version.slice(1).split(".");
+  const ldflags = [
+    "-s -w",
+    `-X k8s.io/component-base/version.gitVersion=${version}`,
+    `-X k8s.io/component-base/version.gitMajor=${major}`,
+    `-X k8s.io/component-base/version.gitMinor=${minor}`,
+    "-X k8s.io/component-base/version.gitTreeState=clean",
+  ].join(" ");
+  const tmp = path.join(dir, `.acp-sandbox.${process.pid}.tmp`);
+  const started = Date.now();
+  log(`acp-sandbox: building Kubernetes ${version} control plane with ${go.stdout.trim()} into ${dir} (cold: ~5 min on 2 cores)`);
+  const child = spawn("go", ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", tmp, "."], {
+    cwd: CLUSTER_MODULE,
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  // `go build -v` names each package as it compiles it: count them for progress.
+  let packages = 0;
+  let errors = "";
+  let rest = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    rest += chunk;
+    const lines = rest.split("\n");
+    rest = lines.pop() ?? "";
+    for (const l of lines) {
+      if (/^[\w.-]+(\/[\w.@~+-]+)*$/.test(l)) packages++;
+      else errors += l + "\n";
+    }
+  });
+  const ticker = setInterval(() => {
+    log(`acp-sandbox: building… ${Math.round((Date.now() - started) / 1000)}s, ${packages} packages compiled`);
+  }, 30_000);
+  const code = await new Promise<number>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (c) => resolve(c ?? 1));
+  }).finally(() => clearInterval(ticker));
+  if (code !== 0) {
+    fs.rmSync(tmp, { force: true });
+    throw new Error(`go build of ${CLUSTER_MODULE} failed (exit ${code}):\n${(errors + rest).trim()}`);
+  }
+  fs.renameSync(tmp, path.join(dir, "acp-sandbox"));
+  log(`acp-sandbox: built in ${Math.round((Date.now() - started) / 1000)}s (${packages} packages)`);
+}

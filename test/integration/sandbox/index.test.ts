@@ -1,0 +1,71 @@
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readState, sandboxStatus, startSandbox, stopSandbox } from "../../../sandbox";
+import { assertGroupsGone } from "../../helpers/processes";
+
+describe("sandbox lifecycle", function () {
+  this.timeout(120_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "acp-extend-lifecycle-"));
+  });
+  afterEach(async () => {
+    await stopSandbox(dir, { purge: true });
+  });
+
+  it("starts, reports status from state.json, refuses a second start, and stops without leaving processes", async () => {
+    const sb = await startSandbox({ dir, platform: false });
+    const st = await sandboxStatus(dir);
+    assert.equal(st.running, true);
+    assert.deepEqual(st.ready, { global: true, business: true });
+    assert.deepEqual(
+      st.processes.map((p) => p.name).sort(),
+      ["etcd", "kube-apiserver-business", "kube-apiserver-global", "kube-controller-manager-business", "kube-controller-manager-global"],
+    );
+    assert.equal(fs.statSync(sb.kubeconfigPath).mode & 0o777, 0o600);
+    await assert.rejects(startSandbox({ dir, platform: false }), /a sandbox already runs in .*stop it first/);
+    assert.throws(() => sb.platformAddress, /without the platform simulator/);
+
+    await sb.stop();
+    await assertGroupsGone(sb.state.processes, 0);
+    const after = await sandboxStatus(dir);
+    assert.equal(after.running, false);
+    assert.ok(after.processes.every((p) => !p.running));
+  });
+
+  it("restarts on its kept data, and the owner's exit kills a non-detached sandbox", async () => {
+    // A separate Node process owns the sandbox and is terminated like an interrupted test run.
+    const script = `
+      const { startSandbox } = require(${JSON.stringify(path.resolve(__dirname, "../../../sandbox/index.js"))});
+      process.on("SIGTERM", () => process.exit(143));
+      startSandbox({ dir: ${JSON.stringify(dir)}, platform: false }).then(
+        () => process.stdout.write("up\\n"),
+        (err) => { console.error(err); process.exit(1); });
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (d) => String(d).includes("up") && resolve());
+      child.on("exit", (code) => reject(new Error(`sandbox owner exited early (${code})`)));
+    });
+    const state = readState(dir)!;
+    assert.equal(state.processes.length, 5);
+    child.kill("SIGTERM");
+    await new Promise((r) => child.on("exit", r));
+    await assertGroupsGone(state.processes);
+
+    // The same directory starts again on its etcd data: the namespace made before is still there.
+    const sb = await startSandbox({ dir, platform: false });
+    try {
+      const ns = await sb.client("global").get({ apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false }, "cpaas-system");
+      assert.ok(ns);
+      assert.notEqual(ns.metadata.creationTimestamp, undefined);
+      assert.ok(Date.parse(ns.metadata.creationTimestamp!) <= Date.parse(sb.state.startedAt));
+    } finally {
+      await sb.stop();
+    }
+    await assertGroupsGone(sb.state.processes, 0);
+  });
+});
