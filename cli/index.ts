@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerLint } from "./lint";
 import { registerSandbox } from "./sandbox";
+import { registerVersions } from "./versions";
 
 /** Exit codes scripts can rely on. */
 export const EXIT_OK = 0;
@@ -51,6 +52,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError();
   registerSandbox(program, ctx);
   registerLint(program, ctx);
+  registerVersions(program, ctx);
   return program;
 }
 
