@@ -10,7 +10,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { KubeApiError, KubeClient, WaitTimeoutError } from "../kube/client";
 import { clientFor } from "../kube/kubeconfig";
-import { Cluster, ModuleConfig, ModuleInfo, ModulePlugin, PLATFORM_NAMESPACE, type KubeObject } from "../kube/resources";
+import { Cluster, ModuleConfig, ModuleInfo, ModulePlugin, PLATFORM_NAMESPACE, type KubeObject, type ResourceType } from "../kube/resources";
 import { matchSelector } from "./affinity";
 import { isPlainObject, validateConfig } from "./form";
 import { parseDuration } from "./timeouts";
@@ -120,31 +120,46 @@ export async function clusterClient(access: Pick<ModuleInfoInputs, "kubeconfig" 
   return client;
 }
 
-/** What the global cluster publishes for one plugin. */
+/** What the global cluster publishes for one plugin, and the clusters it manages. */
 interface Published {
   plugins: string[];
   configs: KubeObject[];
   /** Ascending semver. */
   versions: string[];
+  /** Cluster objects of the cluster registry. */
+  clusters: KubeObject[];
 }
 
-async function readPublished(client: KubeClient, module: string): Promise<Published> {
-  let plugins: KubeObject[];
+/** Undefined when the API server does not serve the type (a 404 on the list). */
+async function listIfServed(client: KubeClient, type: ResourceType, namespace?: string): Promise<KubeObject[] | undefined> {
   try {
-    plugins = (await client.list(ModulePlugin)).items;
+    return (await client.list(type, { namespace })).items;
   } catch (err) {
-    if (err instanceof KubeApiError && err.notFound) {
-      throw new Error(
-        `this kubeconfig does not point at the global cluster: ${client.describe()} does not serve ${ModulePlugin.apiVersion} ModulePlugin. ` +
-          "Cluster plugins are installed through ModuleInfo objects in the global cluster only: pass the global cluster's kubeconfig (or context).",
-      );
-    }
+    if (err instanceof KubeApiError && err.notFound) return undefined;
     throw err;
   }
+}
+
+/**
+ * The global cluster serves the ModulePlugin API and registers the estate's
+ * clusters (at least itself) as Cluster objects; a workload cluster may have
+ * the CRDs but no Cluster objects.
+ */
+async function readPublished(client: KubeClient, module: string): Promise<Published> {
+  const [plugins, clusters] = await Promise.all([listIfServed(client, ModulePlugin), listIfServed(client, Cluster, PLATFORM_NAMESPACE)]);
+  if (!plugins || !clusters?.length) {
+    const why = !plugins
+      ? `it does not serve ${ModulePlugin.apiVersion} ModulePlugin`
+      : `it registers no clusters (no ${Cluster.apiVersion} Cluster in ${PLATFORM_NAMESPACE})`;
+    throw new Error(
+      `this kubeconfig does not point at the global cluster: ${client.describe()} is not it, as ${why}. ` +
+        "Cluster plugins are installed through ModuleInfo objects in the global cluster only: pass the global cluster's kubeconfig (or context).",
+    );
+  }
   const names = plugins.map((p) => p.metadata.name ?? "").sort();
-  if (!names.includes(module)) return { plugins: names, configs: [], versions: [] };
+  if (!names.includes(module)) return { plugins: names, configs: [], versions: [], clusters };
   const configs = (await client.list(ModuleConfig, { labelSelector: `${MODULE_LABEL}=${module}` })).items;
-  return { plugins: names, configs, versions: sortVersions(configs.map((c) => c.spec?.version)) };
+  return { plugins: names, configs, versions: sortVersions(configs.map((c) => c.spec?.version)), clusters };
 }
 
 /** The ModuleInfos installing `t`, ignoring ones already being deleted. */
@@ -229,10 +244,8 @@ export async function checkModuleInfo(
     });
   }
 
-  const [clusters, installed] = await Promise.all([
-    moduleConfig ? client.list(Cluster, { namespace: PLATFORM_NAMESPACE }).then((l) => l.items) : Promise.resolve([]),
-    findInstalled(client, t),
-  ]);
+  const { clusters } = published;
+  const installed = await findInstalled(client, t);
 
   if (moduleConfig) {
     const target = clusters.find((c) => c.metadata.name === t.cluster);
