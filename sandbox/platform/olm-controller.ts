@@ -162,9 +162,7 @@ export class OlmController {
         }
         status.state = "UpgradePending";
         status.currentCSV = r.target.name;
-        const covering = plans.find(
-          (p) => p.spec?.approved === true && p.status?.phase !== "Failed" && (p.spec?.clusterServiceVersionNames ?? []).includes(r.target.name),
-        );
+        const covering = plans.find((p) => p.spec?.approved === true && (p.spec?.clusterServiceVersionNames ?? []).includes(r.target.name));
         if (covering) {
           Object.assign(status, planRefs(covering));
           status.conditions = planCondition(status.conditions, covering, now);
@@ -365,9 +363,5 @@ function planRefs(plan: KubeObject): Record<string, unknown> {
 /** OLM's InstallPlanPending condition: its reason is the plan's phase. */
 function planCondition(conditions: Condition[] | undefined, plan: KubeObject, now: string): Condition[] {
   const phase: string = plan.status?.phase || "Planning";
-  if (phase === "Failed") {
-    const c = removeCondition(conditions, "InstallPlanPending");
-    return setCondition(c, { type: "InstallPlanFailed", status: "True", reason: "InstallComponentFailed", message: `install plan ${plan.metadata.name} failed` }, now);
-  }
   return setCondition(conditions, { type: "InstallPlanPending", status: "True", reason: phase, message: phase === "RequiresApproval" ? `install plan ${plan.metadata.name} requires approval` : "" }, now);
 }
