@@ -1,0 +1,47 @@
+import { randomBytes } from "node:crypto";
+import type { KubeClient } from "../../../../sdk/kube/client";
+import type { KubeObject, ResourceType } from "../../../../sdk/kube/resources";
+
+/** A suffix that keeps this run's objects apart from other suites sharing the sandbox. */
+export function uniq(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Watches until `pred` holds for the object `name` (or for the list, when
+ * `name` is undefined); the timeout error dumps the statuses last seen.
+ */
+export function waitFor<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  where: { namespace?: string; name?: string; labelSelector?: string },
+  pred: (objects: T[]) => boolean,
+  what: string,
+  timeoutMs = 15000,
+): Promise<T[]> {
+  return client.waitFor<T, T[]>(
+    type,
+    { namespace: where.namespace, labelSelector: where.labelSelector, timeoutMs },
+    (all) => {
+      const objs = where.name ? all.filter((o) => o.metadata.name === where.name) : all;
+      return pred(objs) ? objs : undefined;
+    },
+    (all) => `timed out waiting for ${what}; last seen: ${JSON.stringify(all.map((o) => ({ name: o.metadata.name, spec: o.spec, status: o.status })), null, 1)}`,
+  );
+}
+
+export function waitOne<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+  pred: (o: T) => boolean,
+  what: string,
+  timeoutMs?: number,
+): Promise<T> {
+  return waitFor<T>(client, type, { namespace, name }, (objs) => objs.length === 1 && pred(objs[0]!), what, timeoutMs).then((o) => o[0]!);
+}
+
+export function condition(o: KubeObject, type: string): { status: string; reason?: string; message?: string } | undefined {
+  return (o.status?.conditions ?? []).find((c: any) => c.type === type);
+}
