@@ -226,6 +226,7 @@ export async function registerUnderMocks(
   project: string,
   program: () => void,
   asChecked: (type: string, inputs: Record<string, any>) => Record<string, any> = (_t, inputs) => inputs,
+  stack = "dev",
 ): Promise<TestResource[]> {
   const registered: TestResource[] = [];
   await pulumi.runtime.setMocks(
@@ -237,7 +238,7 @@ export async function registerUnderMocks(
       call: (args) => args.inputs,
     },
     project,
-    "policy",
+    stack,
     true,
   );
   program();
