@@ -104,7 +104,7 @@ export function csvName(pkg: string, version: string): string {
   return `${pkg}.v${version}`;
 }
 
-/** One CSV of a channel, newest first in `entries`; `replaces` is the CSV it upgrades. */
+/** One CSV of a channel, newest first in `entries`; `replaces` is the CSV it upgrades, when set explicitly. */
 export interface ChannelEntry {
   name: string;
   version: string;
@@ -112,10 +112,13 @@ export interface ChannelEntry {
 }
 
 /**
- * The PackageManifest ACP's package server would serve for `p`; the status
- * follows packages.operators.coreos.com/v1. Entries also carry `replaces`
- * (not in the real API) so the simulator's resolver can walk the chain.
+ * Explicit replaces links of a package, `{ "<csv>": "<csv it replaces>" }` as
+ * JSON. The real API has no such field (OLM reads `replaces` from the bundle);
+ * the simulator keeps the links the channel order does not imply here.
  */
+export const REPLACES_ANNOTATION = "sandbox.acp-extend.io/replaces";
+
+/** The PackageManifest ACP's package server would serve for `p`; the status follows packages.operators.coreos.com/v1. */
 export function packageManifestFor(p: CatalogPackage): KubeObject {
   const byVersion = new Map(p.versions.map((v) => [v.version, v]));
   return packageManifestObject({
@@ -147,12 +150,14 @@ export interface PackageModel {
 }
 
 export function packageManifestObject(m: PackageModel): KubeObject {
+  const replaces = Object.fromEntries(m.channels.flatMap((c) => c.entries.flatMap((e) => (e.replaces ? [[e.name, e.replaces]] : []))));
   return {
     apiVersion: "packages.operators.coreos.com/v1",
     kind: "PackageManifest",
     metadata: {
       name: m.name,
       namespace: PLATFORM_NAMESPACE,
+      ...(Object.keys(replaces).length ? { annotations: { [REPLACES_ANNOTATION]: JSON.stringify(replaces) } } : {}),
       labels: {
         [SOURCE_TYPE_LABEL]: m.sourceType,
         catalog: m.catalogSource,
@@ -172,7 +177,7 @@ export function packageManifestObject(m: PackageModel): KubeObject {
         name: c.name,
         currentCSV: c.entries[0]?.name ?? "",
         currentCSVDesc: { displayName: m.displayName, version: c.entries[0]?.version ?? "", provider: { name: m.provider ?? "" } },
-        entries: c.entries,
+        entries: c.entries.map((e) => ({ name: e.name, version: e.version })),
       })),
     },
   };

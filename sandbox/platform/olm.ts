@@ -4,7 +4,7 @@
  * namespace batch into one InstallPlan.
  */
 import type { KubeObject } from "../../sdk/kube/resources";
-import type { ChannelEntry, PackageModel } from "./catalog";
+import { type ChannelEntry, type PackageModel, REPLACES_ANNOTATION } from "./catalog";
 
 export interface SubscriptionSpec {
   name?: string;
@@ -16,14 +16,19 @@ export interface SubscriptionSpec {
 }
 
 /**
- * Reads a PackageManifest CR back into the model the resolver walks. Each
- * entry replaces its explicit `replaces`, else the entry listed after it (the
- * channel lists the replaces chain newest first).
+ * Reads a PackageManifest CR back into the model the resolver walks, with the
+ * explicit replaces links of its annotation (see `effectiveEntries` for the rest).
  */
 export function readPackageManifest(pm: KubeObject): PackageModel | undefined {
   const st = pm.status ?? {};
   const channels = Array.isArray(st.channels) ? st.channels : [];
   if (!pm.metadata.name) return undefined;
+  let links: Record<string, string> = {};
+  try {
+    links = JSON.parse(pm.metadata.annotations?.[REPLACES_ANNOTATION] ?? "{}");
+  } catch {
+    // A hand-edited, malformed annotation: fall back to the channel order.
+  }
   return {
     name: pm.metadata.name,
     displayName: st.channels?.[0]?.currentCSVDesc?.displayName ?? pm.metadata.name,
@@ -32,17 +37,27 @@ export function readPackageManifest(pm: KubeObject): PackageModel | undefined {
     catalogSource: st.catalogSource ?? "",
     catalogSourceNamespace: st.catalogSourceNamespace ?? pm.metadata.namespace,
     defaultChannel: st.defaultChannel ?? "",
-    channels: channels.map((c: any) => {
-      const entries: any[] = Array.isArray(c.entries) ? c.entries : [];
-      return {
-        name: String(c.name),
-        entries: entries.map((e, i) => {
-          const replaces = e.replaces ?? entries[i + 1]?.name;
-          return { name: String(e.name), version: String(e.version ?? ""), ...(replaces ? { replaces: String(replaces) } : {}) };
-        }),
-      };
-    }),
+    channels: channels.map((c: any) => ({
+      name: String(c.name),
+      entries: (Array.isArray(c.entries) ? c.entries : []).map((e: any) => {
+        const replaces = e.replaces ?? links[e.name];
+        return { name: String(e.name), version: String(e.version ?? ""), ...(replaces ? { replaces: String(replaces) } : {}) };
+      }),
+    })),
   };
+}
+
+/**
+ * A channel's entries with every replaces link filled in: an entry replaces
+ * its explicit `replaces`, else the entry listed after it (a channel lists its
+ * replaces chain newest first), so publishing by adding an entry at the head
+ * of a channel needs nothing else.
+ */
+export function effectiveEntries(entries: ChannelEntry[]): ChannelEntry[] {
+  return entries.map((e, i) => {
+    const replaces = e.replaces ?? entries[i + 1]?.name;
+    return replaces ? { ...e, replaces } : e;
+  });
 }
 
 export type Resolution =
@@ -89,19 +104,20 @@ export function resolveSubscription(
       message: `constraints not satisfiable: no operators found in channel ${channelName} of package ${pkg.name} in ${ref} (channels: ${pkg.channels.map((c) => c.name).join(", ")})`,
     };
   }
+  const entries = effectiveEntries(channel.entries);
   if (!installedCSV) {
-    const want = spec.startingCSV || channel.entries[0]!.name;
-    const entry = channel.entries.find((e) => e.name === want);
+    const want = spec.startingCSV || entries[0]!.name;
+    const entry = entries.find((e) => e.name === want);
     if (!entry) {
       return {
         kind: "failed",
         reason: "ConstraintsNotSatisfiable",
-        message: `constraints not satisfiable: no operators found with name ${want} in channel ${channelName} of package ${pkg.name} in ${ref} (entries: ${channel.entries.map((e) => e.name).join(", ")})`,
+        message: `constraints not satisfiable: no operators found with name ${want} in channel ${channelName} of package ${pkg.name} in ${ref} (entries: ${entries.map((e) => e.name).join(", ")})`,
       };
     }
     return { kind: "next", pkg, channel: channelName, target: entry };
   }
-  const next = channel.entries.find((e) => e.replaces === installedCSV);
+  const next = entries.find((e) => e.replaces === installedCSV);
   return next ? { kind: "next", pkg, channel: channelName, target: next } : { kind: "latest", pkg, channel: channelName };
 }
 

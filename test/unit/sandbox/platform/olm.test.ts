@@ -56,6 +56,22 @@ describe("sandbox/platform/olm: resolution", () => {
     assert.equal(r.kind === "next" && r.target.replaces, "clickhouse-operator.v0.18.2");
   });
 
+  it("keeps explicit replaces links in an annotation, so a chain that skips a version survives the round trip", () => {
+    const pm = packageManifestFor({
+      name: "skip",
+      displayName: "Skip",
+      sourceType: "Community",
+      catalogSource: "platform",
+      defaultChannel: "stable",
+      versions: [{ version: "1.0.0" }, { version: "1.1.0", replaces: "1.0.0" }, { version: "2.0.0", replaces: "1.0.0" }],
+      channels: [{ name: "stable", entries: ["2.0.0", "1.0.0"] }],
+    });
+    assert.deepEqual(JSON.parse(pm.metadata.annotations!["sandbox.acp-extend.io/replaces"]!), { "skip.v2.0.0": "skip.v1.0.0" });
+    assert.deepEqual(pm.status.channels[0].entries[0], { name: "skip.v2.0.0", version: "2.0.0" });
+    const r = resolveSubscription("s", { ...harbor, name: "skip" }, "skip.v1.0.0", [readPackageManifest(pm)!], sources);
+    assert.equal(r.kind === "next" && r.target.name, "skip.v2.0.0");
+  });
+
   it("builds the CSV an InstallPlan step creates, with version, replaces and display name", () => {
     const r = resolveSubscription("s", harbor, "harbor-ce-operator.v2.12.10", packages, sources);
     assert.ok(r.kind === "next");
