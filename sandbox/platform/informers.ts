@@ -17,7 +17,7 @@ export type Handler<T> = (type: "add" | "update" | "delete", obj: T) => void;
  * Lists and watches `type` with @kubernetes/client-node's informer and calls
  * `handler` on every change. The informer stops on a watch error; it is
  * restarted with backoff (a relist, as client-go's reflector does).
- * Resolves once the first list is in the cache.
+ * Resolves once the first list is in the cache; rejects when that list fails.
  */
 export async function startInformer<T extends KubeObject>(
   kc: k8s.KubeConfig,
@@ -28,8 +28,10 @@ export async function startInformer<T extends KubeObject>(
   namespace?: string,
 ): Promise<Informer<T>> {
   const path = resourcePath(type, namespace);
+  let listed = false;
   const listFn = async () => {
     const l = await client.list<T>(type, { namespace });
+    listed = true;
     return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: l.metadata, items: l.items } as any;
   };
   const inf = k8s.makeInformer<any>(kc, path, listFn);
@@ -50,8 +52,14 @@ export async function startInformer<T extends KubeObject>(
   inf.on("connect", () => {
     backoff = 200;
   });
+  let startError: unknown;
   inf.on("error", (err: unknown) => {
     if (stopped) return;
+    if (!listed) {
+      // The first list failed: report it to the caller instead of retrying behind its back.
+      startError = err;
+      return;
+    }
     log(`informer ${type.plural}: ${(err as Error)?.message ?? String(err)}; restarting in ${backoff} ms`);
     timer = setTimeout(() => {
       if (!stopped) inf.start().catch(() => undefined);
@@ -59,6 +67,11 @@ export async function startInformer<T extends KubeObject>(
     backoff = Math.min(backoff * 2, 10000);
   });
   await inf.start();
+  if (!listed) {
+    stopped = true;
+    await inf.stop();
+    throw new Error(`cannot list ${type.plural}${namespace ? ` in ${namespace}` : ""} on ${client.describe()}: ${(startError as Error)?.message ?? String(startError)}`);
+  }
   return {
     list: (ns?: string) => inf.list(ns) as ReadonlyArray<T>,
     get: (name: string, ns?: string) => inf.get(name, ns) as T | undefined,
