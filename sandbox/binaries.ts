@@ -20,8 +20,6 @@ export interface Binaries {
   kubeApiserver: string[];
   /** `[program, ...leading args]` that start etcd. */
   etcd: string[];
-  /** `ours`: our embedded etcd flags; `upstream`: a real etcd binary (KUBEBUILDER_ASSETS). */
-  etcdFlavour: "ours" | "upstream";
   /** The Kubernetes version the binaries embed, e.g. v1.37.2. */
   kubernetesVersion: string;
   /** Where kube-apiserver and etcd come from. */
@@ -35,6 +33,8 @@ export interface EnsureOptions {
   cacheDir?: string;
   /** @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** The Go module to build. @default sandbox/cluster of this package */
+  moduleDir?: string;
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -45,7 +45,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 /** The `k8s.io/kubernetes` version go.mod pins: the version every component reports. */
 export function kubernetesVersion(moduleDir = CLUSTER_MODULE): string {
   const gomod = fs.readFileSync(path.join(moduleDir, "go.mod"), "utf8");
-  const m = /^\s*k8s\.io\/kubernetes\s+(v\d+\.\d+\.\d+)/m.exec(gomod);
+  const m = /^\s*(?:require\s+)?k8s\.io\/kubernetes\s+(v\d+\.\d+\.\d+)/m.exec(gomod);
   if (!m) throw new Error(`${moduleDir}/go.mod does not require k8s.io/kubernetes`);
   return m[1];
 }
@@ -81,17 +81,17 @@ export function binaryDir(cacheDir = defaultCacheDir(), moduleDir = CLUSTER_MODU
 export async function ensureBinaries(opts: EnsureOptions = {}): Promise<Binaries> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
-  const version = kubernetesVersion();
-  const dir = binaryDir(opts.cacheDir ?? defaultCacheDir(env));
+  const moduleDir = opts.moduleDir ?? CLUSTER_MODULE;
+  const version = kubernetesVersion(moduleDir);
+  const dir = binaryDir(opts.cacheDir ?? defaultCacheDir(env), moduleDir);
   const acpSandbox = path.join(dir, "acp-sandbox");
-  if (!isExecutable(acpSandbox)) await buildLocked(dir, version, env, log);
+  if (!isExecutable(acpSandbox)) await buildLocked(dir, moduleDir, version, env, log);
   const kubectl = path.join(dir, "kubectl");
   const bins: Binaries = {
     acpSandbox,
     kubectl,
     kubeApiserver: [acpSandbox, "kube-apiserver"],
     etcd: [acpSandbox, "etcd"],
-    etcdFlavour: "ours",
     kubernetesVersion: version,
     source: "build",
   };
@@ -102,7 +102,7 @@ export async function ensureBinaries(opts: EnsureOptions = {}): Promise<Binaries
     for (const p of [apiserver, etcd]) {
       if (!isExecutable(p)) throw new Error(`KUBEBUILDER_ASSETS=${assets} has no executable ${path.basename(p)}`);
     }
-    Object.assign(bins, { kubeApiserver: [apiserver], etcd: [etcd], etcdFlavour: "upstream", source: "KUBEBUILDER_ASSETS" });
+    Object.assign(bins, { kubeApiserver: [apiserver], etcd: [etcd], source: "KUBEBUILDER_ASSETS" });
   }
   return bins;
 }
@@ -125,7 +125,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-async function buildLocked(dir: string, version: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
+async function buildLocked(dir: string, moduleDir: string, version: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const lock = path.join(dir, "build.lock");
   const target = path.join(dir, "acp-sandbox");
@@ -157,13 +157,13 @@ async function buildLocked(dir: string, version: string, env: NodeJS.ProcessEnv,
     const link = path.join(dir, "kubectl");
     fs.rmSync(link, { force: true });
     fs.symlinkSync("acp-sandbox", link);
-    await goBuild(dir, version, env, log);
+    await goBuild(dir, moduleDir, version, env, log);
   } finally {
     fs.rmSync(lock, { force: true });
   }
 }
 
-async function goBuild(dir: string, version: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
+async function goBuild(dir: string, moduleDir: string, version: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
   const go = spawnSync("go", ["version"], { env, encoding: "utf8" });
   if (go.error || go.status !== 0) {
     throw new Error(
@@ -183,7 +183,7 @@ async function goBuild(dir: string, version: string, env: NodeJS.ProcessEnv, log
   const started = Date.now();
   log(`acp-sandbox: building Kubernetes ${version} control plane with ${go.stdout.trim()} into ${dir} (cold: ~5 min on 2 cores)`);
   const child = spawn("go", ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", tmp, "."], {
-    cwd: CLUSTER_MODULE,
+    cwd: moduleDir,
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -210,7 +210,7 @@ async function goBuild(dir: string, version: string, env: NodeJS.ProcessEnv, log
   }).finally(() => clearInterval(ticker));
   if (code !== 0) {
     fs.rmSync(tmp, { force: true });
-    throw new Error(`go build of ${CLUSTER_MODULE} failed (exit ${code}):\n${(errors + rest).trim()}`);
+    throw new Error(`go build of ${moduleDir} failed (exit ${code}):\n${(errors + rest).trim()}`);
   }
   fs.renameSync(tmp, path.join(dir, "acp-sandbox"));
   log(`acp-sandbox: built in ${Math.round((Date.now() - started) / 1000)}s (${packages} packages)`);

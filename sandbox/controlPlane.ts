@@ -74,14 +74,18 @@ export async function startApiServers(
   const [etcdPort, peerPort, ...apiPorts] = await freePorts(2 + CLUSTERS.length);
   const etcdURL = `http://127.0.0.1:${etcdPort}`;
   const peerURL = `http://127.0.0.1:${peerPort}`;
-  const etcdArgs =
-    bins.etcdFlavour === "ours"
-      ? ["--data-dir", l.etcdData, "--listen-client-urls", etcdURL, "--listen-peer-urls", peerURL]
-      : [
-          "--data-dir", l.etcdData, "--listen-client-urls", etcdURL, "--advertise-client-urls", etcdURL,
-          "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-          "--initial-cluster", `default=${peerURL}`, "--unsafe-no-fsync", "--log-level", "warn",
-        ];
+  // Upstream etcd's flag names, which our embedded etcd accepts too.
+  const etcdArgs = [
+    "--name", "sandbox",
+    "--data-dir", l.etcdData,
+    "--listen-client-urls", etcdURL,
+    "--advertise-client-urls", etcdURL,
+    "--listen-peer-urls", peerURL,
+    "--initial-advertise-peer-urls", peerURL,
+    "--initial-cluster", `sandbox=${peerURL}`,
+    "--unsafe-no-fsync",
+    "--log-level", "warn",
+  ];
   const etcd = spawnLogged("etcd", [...bins.etcd, ...etcdArgs], l.log("etcd"));
   onProcess(etcd);
   log(`etcd          ${etcdURL} (pid ${etcd.pid})`);

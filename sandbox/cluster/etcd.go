@@ -11,11 +11,20 @@ import (
 	"go.etcd.io/etcd/server/v3/embed"
 )
 
+// runEtcd starts a single-member embedded etcd. It accepts the flag names of
+// upstream etcd that a single member needs, so the sandbox passes the same
+// arguments to it and to an envtest etcd (KUBEBUILDER_ASSETS).
 func runEtcd(args []string) int {
 	fs := flag.NewFlagSet("etcd", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", "", "etcd data directory (required)")
+	name := fs.String("name", "sandbox", "member name")
 	clientURLs := fs.String("listen-client-urls", "http://127.0.0.1:2379", "comma-separated client URLs")
+	advertiseClientURLs := fs.String("advertise-client-urls", "", "comma-separated advertised client URLs (default: the listen URLs)")
 	peerURL := fs.String("listen-peer-urls", "http://127.0.0.1:0", "peer URL (a single-member cluster)")
+	advertisePeerURL := fs.String("initial-advertise-peer-urls", "", "advertised peer URL (default: the listen URL)")
+	initialCluster := fs.String("initial-cluster", "", "initial cluster (default: <name>=<peer URL>)")
+	noFsync := fs.Bool("unsafe-no-fsync", true, "skip fsync: the sandbox is a test bed")
+	logLevel := fs.String("log-level", "warn", "log level")
 	quota := fs.Int64("quota-backend-bytes", 2<<30, "backend quota in bytes")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -26,30 +35,42 @@ func runEtcd(args []string) int {
 	}
 	cfg := embed.NewConfig()
 	cfg.Dir = *dataDir
-	cfg.Name = "sandbox"
-	cfg.LogLevel = "warn"
+	cfg.Name = *name
+	cfg.LogLevel = *logLevel
 	cfg.QuotaBackendBytes = *quota
-	// The sandbox is a test bed: fsync on every write only slows tests down.
-	cfg.UnsafeNoFsync = true
-	var curls []url.URL
-	for _, s := range strings.Split(*clientURLs, ",") {
-		u, err := url.Parse(s)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "etcd: bad client URL %q: %v\n", s, err)
-			return 2
-		}
-		curls = append(curls, *u)
-	}
-	purl, err := url.Parse(*peerURL)
+	cfg.UnsafeNoFsync = *noFsync
+	curls, err := parseURLs(*clientURLs)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "etcd: bad peer URL %q: %v\n", *peerURL, err)
+		fmt.Fprintf(os.Stderr, "etcd: --listen-client-urls: %v\n", err)
 		return 2
 	}
+	aurls := curls
+	if *advertiseClientURLs != "" {
+		if aurls, err = parseURLs(*advertiseClientURLs); err != nil {
+			fmt.Fprintf(os.Stderr, "etcd: --advertise-client-urls: %v\n", err)
+			return 2
+		}
+	}
+	purls, err := parseURLs(*peerURL)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "etcd: --listen-peer-urls: %v\n", err)
+		return 2
+	}
+	apurls := purls
+	if *advertisePeerURL != "" {
+		if apurls, err = parseURLs(*advertisePeerURL); err != nil {
+			fmt.Fprintf(os.Stderr, "etcd: --initial-advertise-peer-urls: %v\n", err)
+			return 2
+		}
+	}
 	cfg.ListenClientUrls = curls
-	cfg.AdvertiseClientUrls = curls
-	cfg.ListenPeerUrls = []url.URL{*purl}
-	cfg.AdvertisePeerUrls = []url.URL{*purl}
-	cfg.InitialCluster = fmt.Sprintf("%s=%s", cfg.Name, purl.String())
+	cfg.AdvertiseClientUrls = aurls
+	cfg.ListenPeerUrls = purls
+	cfg.AdvertisePeerUrls = apurls
+	cfg.InitialCluster = *initialCluster
+	if cfg.InitialCluster == "" {
+		cfg.InitialCluster = fmt.Sprintf("%s=%s", cfg.Name, apurls[0].String())
+	}
 
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
@@ -74,4 +95,16 @@ func runEtcd(args []string) int {
 		fmt.Fprintf(os.Stderr, "etcd: %v\n", err)
 		return 1
 	}
+}
+
+func parseURLs(list string) ([]url.URL, error) {
+	var urls []url.URL
+	for _, s := range strings.Split(list, ",") {
+		u, err := url.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("bad URL %q: %v", s, err)
+		}
+		urls = append(urls, *u)
+	}
+	return urls, nil
 }

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readState, sandboxStatus, startSandbox, stopSandbox } from "../../../sandbox";
+import { ensureBinaries, readState, sandboxStatus, startSandbox, stopSandbox } from "../../../sandbox";
 import { assertGroupsGone } from "../../helpers/processes";
 
 describe("sandbox lifecycle", function () {
@@ -67,5 +67,29 @@ describe("sandbox lifecycle", function () {
       await sb.stop();
     }
     await assertGroupsGone(sb.state.processes, 0);
+  });
+
+  it("runs kube-apiserver and etcd from KUBEBUILDER_ASSETS when set", async () => {
+    // envtest's layout; our multi-call binary behind the names stands in for envtest's downloads.
+    const ours = await ensureBinaries();
+    const assets = path.join(dir, "assets");
+    fs.mkdirSync(assets);
+    fs.symlinkSync(ours.acpSandbox, path.join(assets, "kube-apiserver"));
+    fs.symlinkSync(ours.acpSandbox, path.join(assets, "etcd"));
+    const binaries = await ensureBinaries({ env: { ...process.env, KUBEBUILDER_ASSETS: assets } });
+    const sb = await startSandbox({ dir: path.join(dir, "sb"), platform: false, binaries });
+    try {
+      assert.equal(sb.state.binarySource, "KUBEBUILDER_ASSETS");
+      const argv0 = (name: string) => {
+        const p = sb.state.processes.find((q) => q.name === name)!;
+        return fs.readFileSync(`/proc/${p.pid}/cmdline`, "utf8").split("\0")[0];
+      };
+      assert.equal(argv0("etcd"), path.join(assets, "etcd"));
+      assert.equal(argv0("kube-apiserver-global"), path.join(assets, "kube-apiserver"));
+      assert.equal(argv0("kube-controller-manager-global"), ours.acpSandbox);
+      assert.deepEqual((await sandboxStatus(sb.dir)).ready, { global: true, business: true });
+    } finally {
+      await sb.stop();
+    }
   });
 });
