@@ -41,8 +41,9 @@ export interface ClusterPluginArgs {
   config?: pulumi.Input<Record<string, unknown>>;
   /**
    * Take over an installation that already exists (made in the console or by
-   * another stack) instead of failing. It is then updated to these arguments and
-   * uninstalled when this resource is deleted.
+   * another stack) instead of failing. It is then updated to these arguments
+   * (with `version` omitted, it keeps its installed version) and uninstalled when
+   * this resource is deleted.
    * @default false
    */
   adopt?: boolean;

@@ -214,7 +214,7 @@ export async function checkModuleInfo(
   }
   const t: PluginTarget = { cluster: cluster!, module: module! };
   const client = await clusterClient(news);
-  const published = await readPublished(client, t.module);
+  const [published, installed] = await Promise.all([readPublished(client, t.module), findInstalled(client, t)]);
   const managed = sameTarget(olds, news);
   const inputs: ModuleInfoInputs = { ...news, spec: { ...news.spec } };
 
@@ -230,9 +230,11 @@ export async function checkModuleInfo(
     });
   }
   const latest = newestVersion(published.versions);
-  // Without an explicit version, keep what was installed: a newer release is an
-  // upgrade the program asks for by setting `version`, and shows in latestVersion.
-  const version = news.spec?.version ?? (managed ? olds?.spec?.version : undefined) ?? latest;
+  // Without an explicit version, keep what is installed (ours, or the one adopted):
+  // a newer release is an upgrade the program asks for by setting `version`, and
+  // shows in latestVersion meanwhile.
+  const kept = managed ? olds?.spec?.version : news.adopt ? installed[0]?.spec?.version : undefined;
+  const version = news.spec?.version ?? kept ?? latest;
   if (latest) inputs.latestVersion = latest;
   if (version) inputs.spec.version = version;
 
@@ -245,7 +247,6 @@ export async function checkModuleInfo(
   }
 
   const { clusters } = published;
-  const installed = await findInstalled(client, t);
 
   if (moduleConfig) {
     const target = clusters.find((c) => c.metadata.name === t.cluster);
@@ -457,7 +458,11 @@ async function apply(inputs: ModuleInfoInputs, timeoutKind: "install" | "upgrade
     return outputsOf(inputs, live, await latestOf(client, inputs, t));
   } catch (err) {
     if (!(err instanceof WaitTimeoutError || err instanceof PluginFailedError)) throw err;
-    const partial: ModuleInfoOutputs = { ...inputs, moduleInfoName: "", phase: "", installedVersion: "", latestVersion: inputs.latestVersion ?? "" };
+    // What is there now becomes the state's outputs: the next up resumes from it.
+    const [now] = await findInstalled(client, t).catch(() => []);
+    const partial: ModuleInfoOutputs = now
+      ? outputsOf(inputs, now, inputs.latestVersion ?? "")
+      : { ...inputs, moduleInfoName: "", phase: "", installedVersion: "", latestVersion: inputs.latestVersion ?? "" };
     throw new InstallError(err.message, idOf(t), partial, [err.message]);
   }
 }

@@ -196,6 +196,14 @@ describe("ModuleInfo provider (sandbox)", function () {
       assert.match(failure(r.failures, "adopt"), new RegExp(`plugin web-cli on cluster global is already installed by someone else: ModuleInfo ${state.outs.moduleInfoName} \\(spec.version v4.0.4, status \\{.*"phase":"Running"`));
     });
 
+    it("deletionPolicy Retain forgets the installation and leaves it running", async () => {
+      const client = await providerClient();
+      client.resetStats();
+      await provider.delete!(state.id, { ...state.outs, deletionPolicy: "Retain" });
+      assert.equal(client.stats.writes, 0);
+      assert.equal((await live("web-cli", "global"))[0]?.status?.phase, "Running");
+    });
+
     it("delete uninstalls it (found by labels) and waits until it is gone", async () => {
       await provider.delete!(state.id, state.outs);
       assert.deepEqual(await live("web-cli", "global"), []);
@@ -309,11 +317,15 @@ describe("ModuleInfo provider (sandbox)", function () {
   describe("adoption of an existing install", () => {
     let state: State | undefined;
 
+    const v17 = "gpu-device-plugin-v4.0.17";
+
     after(async () => {
       if (state) await provider.delete!(state.id, state.outs);
+      await admin.delete(ModuleConfig, v17);
     });
 
     it("takes over a ModuleInfo made by hand, without a second install", async () => {
+      const [v15] = (await admin.list(ModuleConfig, { labelSelector: "cpaas.io/module-name=gpu-device-plugin" })).items.filter((c) => c.spec.version === "v4.0.15");
       // As the platform's docs do it: a temporary name the platform renames.
       await admin.create(ModuleInfo, {
         metadata: {
@@ -329,10 +341,16 @@ describe("ModuleInfo provider (sandbox)", function () {
         (objs) => `hand-made ModuleInfo not Running: ${JSON.stringify(objs.map((o) => o.status))}`,
       );
 
+      // A newer version is out: adopting without a version must not upgrade.
+      await admin.create(ModuleConfig, { metadata: { name: v17, labels: { "cpaas.io/module-name": "gpu-device-plugin" } }, spec: { ...v15.spec, version: "v4.0.17" } });
+
       const refused = await check(inputs("gpu-device-plugin", "global", { config: { custom: { vgpu_enable: true } } }));
       assert.match(failure(refused.failures, "adopt"), /already installed by someone else.*Set adopt: true/);
 
-      state = await create(inputs("gpu-device-plugin", "global", { adopt: true, version: "v4.0.15", config: { custom: { vgpu_enable: true } } }));
+      state = await create(inputs("gpu-device-plugin", "global", { adopt: true, config: { custom: { vgpu_enable: true } } }));
+      assert.equal(state.inputs.spec.version, "v4.0.15", "version omitted: the adopted install keeps its version");
+      assert.equal(state.outs.latestVersion, "v4.0.17");
+      assert.equal(state.outs.installedVersion, "v4.0.15");
       assert.equal(state.outs.moduleInfoName, existing.metadata.name);
       const [mi, ...more] = await live("gpu-device-plugin", "global");
       assert.deepEqual(more, []);
