@@ -35,6 +35,11 @@ async function main(): Promise<number> {
     process.stderr.write(`platform: --timings must be one of ${Object.keys(TIMINGS).join(", ")}\n`);
     return 2;
   }
+  // Listen before announcing readiness: the starter may signal the moment it reads the ready line.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
   const platform = await startPlatform({
     kubeconfigPath: values.kubeconfig!,
     catalogPath: values.catalog!,
@@ -45,10 +50,7 @@ async function main(): Promise<number> {
     token: readFileSync(values["token-file"]!, "utf8").trim(),
   });
   process.stdout.write(JSON.stringify({ ready: true, platformAddress: platform.platformAddress }) + "\n");
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
-  });
+  await stopRequested;
   process.stderr.write("platform: stopping\n");
   await platform.stop();
   return 0;
