@@ -269,6 +269,8 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
     );
     if (decision.action === "refuse") throw await stateError(client, wanted, decision.reason);
     if (decision.action === "wait") note = decision.reason;
+    // A superseding plan may arrive after an earlier one already created our CSVs: approving it would redo nothing.
+    if (decision.action === "approve" && (await allExist(client, ns, csvNames.filter((c) => c.startsWith(`${inputs.packageName}.v`))))) continue;
     if (decision.action === "approve") {
       await client.patch(InstallPlan, outcome.name, { spec: { approved: true } }, { namespace: ns });
       approved.push(outcome.name);
@@ -305,6 +307,11 @@ async function waitForCsv(client: KubeClient, inputs: InstallInputs, csvName: st
   }
   if (result.failed) throw await stateError(client, inputs, `${csvName} failed`);
   return result.csv;
+}
+
+async function allExist(client: KubeClient, namespace: string, csvs: string[]): Promise<boolean> {
+  for (const c of csvs) if (!(await client.get(ClusterServiceVersion, c, namespace))) return false;
+  return true;
 }
 
 async function subscriptionsByCsv(client: KubeClient, namespace: string, csvs: string[]): Promise<Record<string, string>> {
@@ -360,12 +367,18 @@ export async function removeInstall(client: KubeClient, outs: InstallOutputs): P
   const timeouts = { ...OPERATOR_DEFAULTS.timeouts, ...outs.timeouts };
   const deadline = Date.now() + parseDuration(timeouts.delete);
   const sub = await client.get<KubeObject>(Subscription, outs.subscriptionName, ns);
-  const csvs = new Set<string>([outs.installedCSV, sub?.status?.installedCSV, sub?.status?.currentCSV].filter((c): c is string => !!c && c.startsWith(`${outs.packageName}.v`)));
   // A Subscription of the same name for another package is not ours to delete.
   if (sub && sub.spec?.name === outs.packageName) {
     await client.delete(Subscription, outs.subscriptionName, ns);
     await waitGone(client, Subscription, ns, [outs.subscriptionName], deadline, outs, timeouts.delete);
   }
+  // Every CSV of the package in the namespace: the installed one, and any an
+  // upgrade left behind in Replacing.
+  const label = `operators.coreos.com/${outs.packageName}.${ns}`;
+  const csvs = (await client.list<KubeObject>(ClusterServiceVersion, { namespace: ns })).items
+    .filter((c) => !c.metadata.labels?.["olm.copiedFrom"])
+    .filter((c) => c.metadata.name?.startsWith(`${outs.packageName}.v`) || c.metadata.labels?.[label] !== undefined)
+    .map((c) => c.metadata.name!);
   const deleted: string[] = [];
   for (const c of csvs) if (await client.delete(ClusterServiceVersion, c, ns)) deleted.push(c);
   if (deleted.length) await waitGone(client, ClusterServiceVersion, ns, deleted, deadline, outs, timeouts.delete);
