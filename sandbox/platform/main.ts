@@ -36,9 +36,14 @@ async function main(): Promise<number> {
     return 2;
   }
   // Listen before announcing readiness: the starter may signal the moment it reads the ready line.
+  let stopping = false;
   const stopRequested = new Promise<void>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
+    const stop = () => {
+      stopping = true;
+      resolve();
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
   });
   const platform = await startPlatform({
     kubeconfigPath: values.kubeconfig!,
@@ -49,7 +54,8 @@ async function main(): Promise<number> {
     tlsKey: readFileSync(values["tls-key"]!, "utf8"),
     token: readFileSync(values["token-file"]!, "utf8").trim(),
   });
-  process.stdout.write(JSON.stringify({ ready: true, platformAddress: platform.platformAddress }) + "\n");
+  // Stopped while starting: never announce a platform that is going away.
+  if (!stopping) process.stdout.write(JSON.stringify({ ready: true, platformAddress: platform.platformAddress }) + "\n");
   await stopRequested;
   process.stderr.write("platform: stopping\n");
   await platform.stop();

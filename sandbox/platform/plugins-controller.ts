@@ -6,7 +6,7 @@ import type { ClusterHandle } from "./cluster";
 import { PhaseClock, nowIso, sameJson } from "./cluster";
 import type { Informer } from "./informers";
 import { startInformer } from "./informers";
-import { CLUSTER_NAME_LABEL, checkModuleInfo, moduleInfoName } from "./modules";
+import { CLUSTER_NAME_LABEL, checkModuleInfo, moduleInfoName, moduleVersions } from "./modules";
 import { WorkQueue } from "./queue";
 
 /**
@@ -76,9 +76,17 @@ export class PluginController {
     const mi = await client.get<KubeObject>(ModuleInfo, name);
     if (!mi || mi.metadata.deletionTimestamp) return;
     const { world, displayNames } = this.world();
-    const check = checkModuleInfo(mi, world, displayNames);
     const generation = mi.metadata.generation ?? 1;
     const prev = mi.status ?? {};
+    const labels = mi.metadata.labels ?? {};
+    const module = labels[MODULE_NAME_LABEL] ?? "";
+    if (prev.phase === "Running" && prev.observedGeneration === generation && name === moduleInfoName(labels[CLUSTER_NAME_LABEL] ?? "", module)) {
+      // Installed: a version withdrawn or a cluster relabelled later does not uninstall it; only the offer moves.
+      const latestVersion = moduleVersions(world.configs, module)[0] ?? prev.latestVersion;
+      const { lastTransitionTime: _t, ...rest } = prev;
+      return this.writeStatus(mi, { ...rest, latestVersion, displayName: displayNames.get(module) ?? prev.displayName });
+    }
+    const check = checkModuleInfo(mi, world, displayNames);
 
     if (!check.ok) {
       return this.writeStatus(mi, { phase: "Failed", reason: check.reason, message: check.message, observedGeneration: generation });
@@ -106,8 +114,6 @@ export class PluginController {
     }
 
     const base = { displayName: check.displayName, latestVersion: check.latestVersion, targetVersion: mi.spec.version, reason: undefined, message: undefined };
-    const settled = prev.phase === "Running" && prev.observedGeneration === generation;
-    if (settled) return this.writeStatus(mi, { ...base, phase: "Running", currentVersion: prev.currentVersion, observedGeneration: generation });
     if (prev.phase !== "Processing" || prev.observedGeneration !== generation) {
       log(`[${cluster}] moduleinfo ${name}: Processing ${check.module} ${mi.spec.version} on ${check.cluster}`);
       return this.writeStatus(mi, { ...base, phase: "Processing", currentVersion: prev.currentVersion, observedGeneration: generation });

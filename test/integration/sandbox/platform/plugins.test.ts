@@ -91,6 +91,15 @@ describe("sandbox/platform: cluster plugins (through the real API server)", func
     assert.equal(running.status.targetVersion, "v4.1.0");
   });
 
+  it("an installed plugin stays Running when its version is withdrawn; only latestVersion moves", async () => {
+    const name = finalName("business", gpu);
+    await waitOne(g, ModuleInfo, undefined, name, (m) => m.status?.phase === "Running" && m.status?.currentVersion === "v4.1.0", "Running v4.1.0");
+    await g.delete(ModuleConfig, `${gpu}-v4.1.0`);
+    const mi = await waitOne(g, ModuleInfo, undefined, name, (m) => m.status?.latestVersion === "v4.0.15", "latestVersion back to v4.0.15");
+    assert.equal(mi.status.phase, "Running");
+    assert.equal(mi.status.currentVersion, "v4.1.0");
+  });
+
   it("fails, keeping the object, when module-type is missing, the version is unknown or the cluster misses the affinity", async () => {
     const [untypedName, badVersion, badAffinity] = [uniq("sim-untyped"), uniq("sim-badversion"), uniq("sim-affinity")];
     const { "cpaas.io/module-type": _t, ...untyped } = labels("global", globalOnly);
