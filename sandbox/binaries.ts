@@ -164,12 +164,15 @@ async function buildLocked(dir: string, moduleDir: string, version: string, env:
 }
 
 async function goBuild(dir: string, moduleDir: string, version: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
+  const wanted = /^go\s+(\d+\.\d+)/m.exec(fs.readFileSync(path.join(moduleDir, "go.mod"), "utf8"))?.[1] ?? "1.26";
   const go = spawnSync("go", ["version"], { env, encoding: "utf8" });
   if (go.error || go.status !== 0) {
-    throw new Error(
-      "building the sandbox needs Go 1.26 on PATH (`go` was not found); install it, " +
-        "or point KUBEBUILDER_ASSETS at envtest binaries and build acp-sandbox elsewhere",
-    );
+    throw new Error(`building the sandbox's control plane needs Go ${wanted} or newer on PATH (\`go\` was not found); install it from https://go.dev/dl/`);
+  }
+  const found = /go(\d+)\.(\d+)/.exec(go.stdout);
+  const [wMajor, wMinor] = wanted.split(".").map(Number);
+  if (found && (Number(found[1]) < wMajor || (Number(found[1]) === wMajor && Number(found[2]) < wMinor))) {
+    throw new Error(`building the sandbox's control plane needs Go ${wanted} or newer; PATH has ${go.stdout.trim()} (install from https://go.dev/dl/)`);
   }
   const [major, minor] = version.slice(1).split(".");
   const ldflags = [
