@@ -291,10 +291,8 @@ const MANAGED_KEYS = ["spec", "kubeconfig", "context", "timeouts", "deletionPoli
  * spec differs from the cluster's.
  */
 export function diffModuleInfo(olds: ModuleInfoOutputs, news: ModuleInfoInputs): { changes: boolean; replaces: string[] } {
-  const replaces: string[] = [];
-  for (const label of [CLUSTER_LABEL, MODULE_LABEL]) {
-    if (olds.labels?.[label] !== news.labels?.[label]) replaces.push(`labels.${label}`);
-  }
+  // The engine reads replaces as top-level property names.
+  const replaces = [CLUSTER_LABEL, MODULE_LABEL].some((label) => olds.labels?.[label] !== news.labels?.[label]) ? ["labels"] : [];
   const changed = MANAGED_KEYS.filter((k) => {
     if (k === "latestVersion" && news.latestVersion === undefined) return false;
     return !isDeepStrictEqual(normalize(olds[k]), normalize(news[k]));

@@ -28,7 +28,9 @@ describe("plugins/reconcile (pure parts)", () => {
 
     it("another cluster or plugin is another installation: replace", () => {
       const news = { ...olds, labels: { ...olds.labels, "cpaas.io/cluster-name": "global" } };
-      assert.deepEqual(diffModuleInfo(olds, news), { changes: true, replaces: ["labels.cpaas.io/cluster-name"] });
+      assert.deepEqual(diffModuleInfo(olds, news), { changes: true, replaces: ["labels"] });
+      const other = { ...olds, labels: { ...olds.labels, "cpaas.io/module-name": "web-cli" } };
+      assert.deepEqual(diffModuleInfo(olds, other), { changes: true, replaces: ["labels"] });
     });
 
     it("a newer published version shows as a change (the update then writes nothing)", () => {
