@@ -1,7 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { registerLint } from "./lint";
+import { registerPack } from "./pack";
+import { registerPush } from "./push";
 import { registerSandbox } from "./sandbox";
 import { registerVersions } from "./versions";
+import { registerShow } from "./show";
 
 /** Exit codes scripts can rely on. */
 export const EXIT_OK = 0;
@@ -53,6 +56,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerSandbox(program, ctx);
   registerLint(program, ctx);
   registerVersions(program, ctx);
+  registerShow(program, ctx);
+  registerPush(program, ctx);
+  registerPack(program, ctx);
   return program;
 }
 

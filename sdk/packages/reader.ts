@@ -1,0 +1,403 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import * as path from "node:path";
+import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import * as tar from "tar-stream";
+import { parse as parseYaml } from "yaml";
+import {
+  CHECKSUM_FILE,
+  checkFileName,
+  LAYOUT_DIR,
+  METADATA_FILE,
+  type PackageMetadata,
+  packageImages,
+  parseChecksums,
+  parseMetadata,
+  REF_ANNOTATION,
+} from "./format";
+import { DIGEST_RE, type Descriptor, type ImageIndex, type ImageManifest, INDEX_TYPES, MANIFEST_TYPES } from "./oci/types";
+
+/**
+ * Streaming reader of package files: gunzip + untar straight from the file,
+ * hashing every blob as it passes. Nothing larger than `smallBlobBytes` is
+ * kept in memory, so a multi-GB package reads in flat memory.
+ */
+
+export interface ReadLimits {
+  /** Largest blob accepted. @default 32 GiB */
+  maxBlobBytes?: number;
+  /** Largest non-blob file (metadata, index.json, checksums). @default 4 MiB */
+  maxFileBytes?: number;
+  /** Uncompressed total: stops decompression bombs. @default 256 GiB */
+  maxTotalBytes?: number;
+  /** Blobs up to this size are kept in memory (manifests, configs). @default 1 MiB */
+  smallBlobBytes?: number;
+  /** Cap on the memory kept for small blobs in all. @default 64 MiB */
+  maxSmallTotalBytes?: number;
+}
+
+const DEFAULT_LIMITS: Required<ReadLimits> = {
+  maxBlobBytes: 32 * 2 ** 30,
+  maxFileBytes: 4 * 2 ** 20,
+  maxTotalBytes: 256 * 2 ** 30,
+  smallBlobBytes: 2 ** 20,
+  maxSmallTotalBytes: 64 * 2 ** 20,
+};
+
+/** A package file that is malformed or unsafe; the message names the file and the entry. */
+export class PackageError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${path.basename(file)}: ${message}`);
+    this.name = "PackageError";
+  }
+}
+
+/** One image of the package: its ref as the metadata names it, the top descriptor and every blob under it. */
+export interface PackageImage {
+  ref: string;
+  descriptor: Descriptor;
+  /** Manifests and indexes under (and including) the top one, children before parents. */
+  manifests: Descriptor[];
+  /** Config and layer blobs of every manifest. */
+  blobs: Descriptor[];
+}
+
+export interface ScannedPackage {
+  file: string;
+  /** sha256 of the .tgz file itself: the package's identity. */
+  sha256: string;
+  size: number;
+  metadata: PackageMetadata;
+  images: PackageImage[];
+  /** Size of every blob in the layout. */
+  blobSizes: Map<string, number>;
+  /** Blobs small enough to keep (manifests, configs, small layers). */
+  small: Map<string, Buffer>;
+  /** Whether SHA256SUMS was present and verified. */
+  checksummed: boolean;
+}
+
+/** Ends a walk early once what was looked for is found. */
+class Found extends Error {}
+
+const BLOB_PREFIX = `${LAYOUT_DIR}/blobs/sha256/`;
+const KNOWN_FILES = new Set([METADATA_FILE, CHECKSUM_FILE, `${LAYOUT_DIR}/oci-layout`, `${LAYOUT_DIR}/index.json`]);
+const KNOWN_DIRS = new Set([LAYOUT_DIR, `${LAYOUT_DIR}/blobs`, `${LAYOUT_DIR}/blobs/sha256`]);
+
+/** Normalises an entry name and rejects anything that could escape or fall outside the package layout. */
+export function entryPath(file: string, name: string): string {
+  if (name.includes("\\") || name.includes("\0")) throw new PackageError(file, `entry "${name}" has a backslash or NUL in its name`);
+  if (name.startsWith("/")) throw new PackageError(file, `entry "${name}" is an absolute path: packages hold relative paths only`);
+  const parts = name.split("/").filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..")) throw new PackageError(file, `entry "${name}" escapes the package with "..": refusing a path-traversal archive`);
+  return parts.join("/");
+}
+
+function classify(file: string, p: string, type: string | null | undefined): "dir" | "file" | "blob" {
+  if (type === "directory") {
+    if (p === "" || KNOWN_DIRS.has(p)) return "dir";
+    throw new PackageError(file, `directory "${p}" is outside the package layout (metadata.yaml, SHA256SUMS, images/)`);
+  }
+  if (type !== "file" && type !== "contiguous-file") {
+    const what = type === "symlink" ? "a symlink" : type === "link" ? "a hard link" : `of type ${type}`;
+    throw new PackageError(file, `entry "${p}" is ${what}: packages may hold regular files only`);
+  }
+  if (KNOWN_FILES.has(p)) return "file";
+  if (p.startsWith(BLOB_PREFIX) && /^[0-9a-f]{64}$/.test(p.slice(BLOB_PREFIX.length))) return "blob";
+  throw new PackageError(file, `entry "${p}" is outside the package layout (metadata.yaml, SHA256SUMS, images/oci-layout, images/index.json, images/blobs/sha256/<hex>)`);
+}
+
+/** Hashes what passes through and fails the stream on a digest or size mismatch, before its end is signalled. */
+export class DigestVerifier extends Transform {
+  private readonly hash = createHash("sha256");
+  private seen = 0;
+  constructor(
+    private readonly file: string,
+    private readonly digest: string,
+    private readonly size: number,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.seen += chunk.length;
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    const got = `sha256:${this.hash.digest("hex")}`;
+    if (this.seen !== this.size) return cb(new PackageError(this.file, `blob ${this.digest} is ${this.seen} bytes, expected ${this.size}`));
+    if (got !== this.digest) return cb(new PackageError(this.file, `blob ${this.digest} is corrupt: its content hashes to ${got}`));
+    cb();
+  }
+}
+
+interface Entry {
+  path: string;
+  kind: "file" | "blob";
+  size: number;
+  stream: Readable;
+}
+
+/**
+ * Walks the archive once, calling `onEntry` for every regular file after the
+ * safety checks; the callback must consume (or resume) the stream.
+ */
+async function walk(file: string, limits: Required<ReadLimits>, onEntry: (e: Entry) => Promise<void>, fileHash?: (chunk: Buffer) => void): Promise<void> {
+  const extract = tar.extract();
+  const seen = new Set<string>();
+  let total = 0;
+  const consume = (async () => {
+    for await (const entry of extract) {
+      const h = entry.header;
+      const p = entryPath(file, h.name);
+      const kind = classify(file, p, h.type);
+      if (kind === "dir") {
+        entry.resume();
+        continue;
+      }
+      if (seen.has(p)) throw new PackageError(file, `entry "${p}" appears twice`);
+      seen.add(p);
+      const size = h.size ?? 0;
+      const max = kind === "blob" ? limits.maxBlobBytes : limits.maxFileBytes;
+      if (size > max) throw new PackageError(file, `entry "${p}" declares ${size} bytes, over the limit of ${max}: refusing an absurd size`);
+      total += size;
+      if (total > limits.maxTotalBytes) throw new PackageError(file, `archive unpacks to more than ${limits.maxTotalBytes} bytes: refusing it`);
+      await onEntry({ path: p, kind, size, stream: entry as unknown as Readable });
+    }
+  })();
+  const source = createReadStream(file);
+  if (fileHash) source.on("data", (c) => fileHash(c as Buffer));
+  const gunzip = createGunzip();
+  try {
+    await Promise.all([pipeline(source, gunzip, extract), consume]);
+  } catch (err) {
+    source.destroy();
+    extract.destroy();
+    if (err instanceof PackageError) throw err;
+    if (err instanceof Found) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === "ENOENT") throw new PackageError(file, "no such file");
+    if (e.code?.startsWith("Z_")) throw new PackageError(file, `not a valid gzip stream (${e.message})`);
+    throw new PackageError(file, `cannot read the archive: ${e.message}`);
+  }
+}
+
+async function readAll(s: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function parseJson<T>(file: string, what: string, buf: Buffer): T {
+  try {
+    return JSON.parse(buf.toString("utf8")) as T;
+  } catch (err) {
+    throw new PackageError(file, `${what} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * First pass over a package: checks every entry, verifies every blob digest
+ * and the optional checksums, parses the metadata and resolves each image to
+ * its manifests and blobs. Throws PackageError on anything wrong, before any
+ * byte is pushed or any CR is written.
+ */
+export async function scanPackage(file: string, limits: ReadLimits = {}): Promise<ScannedPackage> {
+  const lim = { ...DEFAULT_LIMITS, ...limits };
+  const fileHash = createHash("sha256");
+  let fileSize = 0;
+  const files = new Map<string, Buffer>();
+  const blobSizes = new Map<string, number>();
+  const small = new Map<string, Buffer>();
+  let smallTotal = 0;
+  await walk(
+    file,
+    lim,
+    async (e) => {
+      if (e.kind === "file") {
+        files.set(e.path, await readAll(e.stream));
+        return;
+      }
+      const digest = `sha256:${e.path.slice(BLOB_PREFIX.length)}`;
+      const keep = e.size <= lim.smallBlobBytes && smallTotal + e.size <= lim.maxSmallTotalBytes;
+      const verifier = new DigestVerifier(file, digest, e.size);
+      if (keep) {
+        const buf = await readAll(e.stream.pipe(verifier));
+        small.set(digest, buf);
+        smallTotal += buf.length;
+      } else {
+        await pipeline(e.stream, verifier, new PassThrough().resume());
+      }
+      blobSizes.set(digest, e.size);
+    },
+    (c) => {
+      fileHash.update(c);
+      fileSize += c.length;
+    },
+  );
+
+  const metaBuf = files.get(METADATA_FILE);
+  if (!metaBuf) throw new PackageError(file, `no ${METADATA_FILE}: not an acp-extend package`);
+  let doc: unknown;
+  try {
+    doc = parseYaml(metaBuf.toString("utf8"));
+  } catch (err) {
+    throw new PackageError(file, `${METADATA_FILE} is not valid YAML: ${(err as Error).message}`);
+  }
+  let metadata: PackageMetadata;
+  try {
+    metadata = parseMetadata(doc);
+    checkFileName(file, metadata);
+  } catch (err) {
+    throw new PackageError(file, (err as Error).message.replace(`${path.basename(file)}: `, ""));
+  }
+
+  let checksummed = false;
+  const sums = files.get(CHECKSUM_FILE);
+  if (sums) {
+    let parsed: Map<string, string>;
+    try {
+      parsed = parseChecksums(sums.toString("utf8"));
+    } catch (err) {
+      throw new PackageError(file, (err as Error).message);
+    }
+    for (const [p, hex] of parsed) {
+      if (p.startsWith(BLOB_PREFIX)) {
+        // Blobs were verified against their own names while streaming.
+        if (p.slice(BLOB_PREFIX.length) !== hex || !blobSizes.has(`sha256:${hex}`)) {
+          throw new PackageError(file, `${CHECKSUM_FILE} lists ${p} with sha256 ${hex}, which the package does not hold`);
+        }
+        continue;
+      }
+      const buf = files.get(p);
+      if (!buf) throw new PackageError(file, `${CHECKSUM_FILE} lists ${p}, which the package does not hold`);
+      const got = createHash("sha256").update(buf).digest("hex");
+      if (got !== hex) throw new PackageError(file, `${p} does not match ${CHECKSUM_FILE} (sha256 ${got}, expected ${hex})`);
+    }
+    checksummed = true;
+  }
+
+  const layoutBuf = files.get(`${LAYOUT_DIR}/oci-layout`);
+  if (!layoutBuf) throw new PackageError(file, `no ${LAYOUT_DIR}/oci-layout: the images are not an OCI image layout`);
+  const layout = parseJson<{ imageLayoutVersion?: string }>(file, `${LAYOUT_DIR}/oci-layout`, layoutBuf);
+  if (layout.imageLayoutVersion !== "1.0.0") throw new PackageError(file, `${LAYOUT_DIR}/oci-layout: imageLayoutVersion must be "1.0.0"`);
+  const indexBuf = files.get(`${LAYOUT_DIR}/index.json`);
+  if (!indexBuf) throw new PackageError(file, `no ${LAYOUT_DIR}/index.json`);
+  const index = parseJson<ImageIndex>(file, `${LAYOUT_DIR}/index.json`, indexBuf);
+  if (!Array.isArray(index.manifests)) throw new PackageError(file, `${LAYOUT_DIR}/index.json has no manifests`);
+
+  const byRef = new Map<string, Descriptor>();
+  for (const d of index.manifests) {
+    const ref = d.annotations?.[REF_ANNOTATION];
+    if (!ref) throw new PackageError(file, `${LAYOUT_DIR}/index.json entry ${d.digest} has no ${REF_ANNOTATION} annotation`);
+    byRef.set(ref, d);
+  }
+  const wanted = packageImages(metadata);
+  for (const ref of byRef.keys()) {
+    if (!wanted.includes(ref)) throw new PackageError(file, `${LAYOUT_DIR}/index.json holds ${ref}, which ${METADATA_FILE} does not list (artifact or relatedImages)`);
+  }
+
+  const resolveImage = (ref: string): PackageImage => {
+    const top = byRef.get(ref);
+    if (!top) throw new PackageError(file, `${METADATA_FILE} lists ${ref}, but ${LAYOUT_DIR}/index.json has no image of that name`);
+    const manifests: Descriptor[] = [];
+    const blobs = new Map<string, Descriptor>();
+    const need = (d: Descriptor, what: string) => {
+      if (!DIGEST_RE.test(d.digest)) throw new PackageError(file, `${ref}: ${what} has an invalid digest "${d.digest}" (sha256 only)`);
+      if (d.urls?.length) throw new PackageError(file, `${ref}: ${what} ${d.digest} is a foreign layer (urls): packages must carry every blob`);
+      const size = blobSizes.get(d.digest);
+      if (size === undefined) throw new PackageError(file, `${ref}: ${what} ${d.digest} is missing from ${BLOB_PREFIX}`);
+      if (size !== d.size) throw new PackageError(file, `${ref}: ${what} ${d.digest} is ${size} bytes, its descriptor says ${d.size}`);
+    };
+    const visit = (d: Descriptor, depth: number) => {
+      need(d, "manifest");
+      if (depth > 2) throw new PackageError(file, `${ref}: indexes nest too deep`);
+      const body = small.get(d.digest);
+      if (!body) throw new PackageError(file, `${ref}: manifest ${d.digest} is larger than ${lim.smallBlobBytes} bytes`);
+      if (INDEX_TYPES.has(d.mediaType)) {
+        const idx = parseJson<ImageIndex>(file, `index ${d.digest}`, body);
+        for (const child of idx.manifests ?? []) visit(child, depth + 1);
+      } else if (MANIFEST_TYPES.has(d.mediaType)) {
+        const man = parseJson<ImageManifest>(file, `manifest ${d.digest}`, body);
+        if (!man.config || !Array.isArray(man.layers)) throw new PackageError(file, `${ref}: manifest ${d.digest} has no config or layers`);
+        for (const b of [man.config, ...man.layers]) {
+          need(b, b === man.config ? "config" : "layer");
+          blobs.set(b.digest, b);
+        }
+      } else {
+        throw new PackageError(file, `${ref}: unsupported manifest media type ${d.mediaType}`);
+      }
+      if (!manifests.some((m) => m.digest === d.digest)) manifests.push(d);
+    };
+    visit(top, 0);
+    return { ref, descriptor: top, manifests, blobs: [...blobs.values()] };
+  };
+
+  return {
+    file,
+    sha256: fileHash.digest("hex"),
+    size: fileSize,
+    metadata,
+    images: wanted.map(resolveImage),
+    blobSizes,
+    small,
+    checksummed,
+  };
+}
+
+/**
+ * Second pass: streams the blobs named in `wanted` to `onBlob`, each through a
+ * DigestVerifier, in archive order; the others are skipped without buffering.
+ * `onBlob` must consume the stream before it resolves.
+ */
+export async function streamBlobs(
+  file: string,
+  wanted: ReadonlySet<string>,
+  onBlob: (digest: string, size: number, stream: Readable) => Promise<void>,
+  limits: ReadLimits = {},
+): Promise<void> {
+  const lim = { ...DEFAULT_LIMITS, ...limits };
+  await walk(file, lim, async (e) => {
+    const digest = e.kind === "blob" ? `sha256:${e.path.slice(BLOB_PREFIX.length)}` : "";
+    if (!wanted.has(digest)) {
+      e.stream.resume();
+      return;
+    }
+    const verified = e.stream.pipe(new DigestVerifier(file, digest, e.size));
+    e.stream.on("error", (err) => verified.destroy(err));
+    await onBlob(digest, e.size, verified);
+  });
+}
+
+
+/** Reads only `metadata.yaml` (packers write it first), for `show`: no blob is read or verified. */
+export async function readPackageMetadata(file: string): Promise<PackageMetadata> {
+  let doc: unknown;
+  try {
+    await walk(file, DEFAULT_LIMITS, async (e) => {
+      if (e.path !== METADATA_FILE) {
+        e.stream.resume();
+        return;
+      }
+      try {
+        doc = parseYaml((await readAll(e.stream)).toString("utf8"));
+      } catch (err) {
+        throw new PackageError(file, `${METADATA_FILE} is not valid YAML: ${(err as Error).message}`);
+      }
+      throw new Found();
+    });
+  } catch (err) {
+    if (!(err instanceof Found)) throw err;
+  }
+  if (doc === undefined) throw new PackageError(file, `no ${METADATA_FILE}: not an acp-extend package`);
+  try {
+    return parseMetadata(doc);
+  } catch (err) {
+    throw new PackageError(file, (err as Error).message);
+  }
+}

@@ -1,0 +1,184 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { promises as fs, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/**
+ * Runs Debian's `docker-registry` (the CNCF distribution registry) on
+ * 127.0.0.1 for tests: plain HTTP, TLS with a throw-away CA, and htpasswd
+ * basic auth. Every registry started here is killed when the test that
+ * started it ends and, failing that, when the process exits.
+ */
+
+export interface RegistryOptions {
+  tls?: boolean;
+  /** htpasswd users (bcrypt via `htpasswd -B`). */
+  users?: Record<string, string>;
+}
+
+export interface TestRegistry {
+  /** `127.0.0.1:<port>` */
+  address: string;
+  plain: boolean;
+  /** PEM of the CA that signed the registry's certificate (TLS only). */
+  ca?: string;
+  caPath?: string;
+  /** A directory holding only `ca.crt`, for `skopeo --cert-dir`. */
+  certDir?: string;
+  storage: string;
+  stop(): Promise<void>;
+  /** Kills the registry hard (SIGKILL, as a crash would). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port with the same storage. */
+  start(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const p of live) p.kill("SIGKILL");
+});
+
+export function registryAvailable(): boolean {
+  try {
+    execFileSync("docker-registry", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function makeCert(dir: string): void {
+  const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=acp-extend test CA"]);
+  run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
+  writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  run(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"]);
+}
+
+export async function startRegistry(opts: RegistryOptions = {}): Promise<TestRegistry> {
+  if (!registryAvailable()) {
+    throw new Error("docker-registry is not installed: run `npm run setup` (apt-get install docker-registry skopeo apache2-utils openssl)");
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), "acp-registry-"));
+  const storage = path.join(dir, "storage");
+  await fs.mkdir(storage);
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const tls = !!opts.tls;
+  let ca: string | undefined;
+  if (tls) {
+    makeCert(dir);
+    ca = await fs.readFile(path.join(dir, "ca.pem"), "utf8");
+    await fs.mkdir(path.join(dir, "certs"));
+    await fs.writeFile(path.join(dir, "certs", "ca.crt"), ca);
+  }
+  const lines = [
+    "version: 0.1",
+    "log: { level: error, accesslog: { disabled: true } }",
+    `storage: { filesystem: { rootdirectory: ${JSON.stringify(storage)} }, delete: { enabled: true }, maintenance: { uploadpurging: { enabled: false } } }`,
+    `http:`,
+    `  addr: ${address}`,
+    `  secret: acp-extend-test`,
+    ...(tls ? [`  tls: { certificate: ${JSON.stringify(path.join(dir, "server.pem"))}, key: ${JSON.stringify(path.join(dir, "server.key"))} }`] : []),
+  ];
+  if (opts.users && Object.keys(opts.users).length) {
+    const htpasswd = path.join(dir, "htpasswd");
+    const entries = Object.entries(opts.users).map(([u, p]) =>
+      execFileSync("htpasswd", ["-nbB", u, p], { encoding: "utf8" }).trim(),
+    );
+    await fs.writeFile(htpasswd, entries.join("\n") + "\n");
+    lines.push(`auth: { htpasswd: { realm: acp-extend-test, path: ${JSON.stringify(htpasswd)} } }`);
+  }
+  const config = path.join(dir, "config.yml");
+  await fs.writeFile(config, lines.join("\n") + "\n");
+
+  let proc: ChildProcess | undefined;
+  let stderr = "";
+  const start = async () => {
+    stderr = "";
+    const p = spawn("docker-registry", ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
+    proc = p;
+    live.add(p);
+    p.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+    p.on("exit", () => live.delete(p));
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      if (p.exitCode !== null) throw new Error(`docker-registry exited (${p.exitCode}): ${stderr}`);
+      if (await canConnect(port)) return;
+      if (Date.now() > deadline) throw new Error(`docker-registry did not listen on ${address} in 15 s: ${stderr}`);
+      await sleep(50);
+    }
+  };
+  const halt = async (signal: NodeJS.Signals) => {
+    const p = proc;
+    proc = undefined;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once("exit", r));
+    p.kill(signal);
+    await exited;
+  };
+  await start();
+  return {
+    address,
+    plain: !tls,
+    ca,
+    caPath: tls ? path.join(dir, "ca.pem") : undefined,
+    certDir: tls ? path.join(dir, "certs") : undefined,
+    storage,
+    start,
+    kill: () => halt("SIGKILL"),
+    restart: async () => {
+      await halt("SIGTERM");
+      await start();
+    },
+    stop: async () => {
+      await halt("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Starts a registry for the enclosing describe() (before hook) and stops it
+ * after; the getter is valid inside tests.
+ */
+export function useRegistry(opts: RegistryOptions = {}): () => TestRegistry {
+  let reg: TestRegistry | undefined;
+  before(async function () {
+    this.timeout(60000);
+    reg = await startRegistry(opts);
+  });
+  after(async () => {
+    await reg?.stop();
+    reg = undefined;
+  });
+  return () => {
+    if (!reg) throw new Error("registry not started: call useRegistry() at describe() level");
+    return reg;
+  };
+}
