@@ -6,16 +6,27 @@ import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from 
  * The platform half of an upload (seed: "Upload Packages", step 3): an
  * Artifact per package line and an ArtifactVersion per version, owned by it,
  * in `cpaas-system` of each target cluster. What the platform would read from
- * the bundle or plugin image (channels, replaces, ModulePlugin/ModuleConfig)
- * travels as JSON annotations on the ArtifactVersion (docs/package-format.md).
+ * the bundle or plugin image (channels, replaces, the plugin's affinity and
+ * config) travels as annotations on the ArtifactVersion, as the sandbox's
+ * simulator reads them (sandbox/README.md "Uploads", docs/package-format.md).
  */
 
+/** The annotations the platform simulator reads (sandbox/README.md, "Uploads"). */
 export const ANNOTATIONS = {
-  bundle: "acp-extend.io/bundle",
-  plugin: "acp-extend.io/plugin",
+  package: "acp-extend.io/package",
+  version: "acp-extend.io/version",
+  csv: "acp-extend.io/csv",
+  channels: "acp-extend.io/channels",
+  defaultChannel: "acp-extend.io/default-channel",
+  replaces: "acp-extend.io/replaces",
+  displayName: "acp-extend.io/display-name",
+  sourceType: "acp-extend.io/source-type",
+  moduleName: "acp-extend.io/module-name",
+  affinity: "acp-extend.io/affinity",
+  config: "acp-extend.io/config",
   chart: "acp-extend.io/chart",
   digest: "acp-extend.io/digest",
-  package: "acp-extend.io/package-sha256",
+  packageSha256: "acp-extend.io/package-sha256",
 } as const;
 export const ARTIFACT_LABEL = "cpaas.io/artifact";
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "acp-extend" };
@@ -62,21 +73,29 @@ export function buildArtifactObjects(m: PackageMetadata, t: CrTarget): ArtifactO
       artifactVersionSelector: { matchLabels: { [ARTIFACT_LABEL]: name } },
     },
   };
-  const annotations: Record<string, string> = {};
+  const annotations: Record<string, string> = { [ANNOTATIONS.displayName]: m.displayName };
   if (t.digest) annotations[ANNOTATIONS.digest] = t.digest;
-  if (t.packageSha256) annotations[ANNOTATIONS.package] = t.packageSha256;
+  if (t.packageSha256) annotations[ANNOTATIONS.packageSha256] = t.packageSha256;
   if (m.operator) {
-    const version = m.version.replace(/^v/, "");
-    annotations[ANNOTATIONS.bundle] = JSON.stringify({
-      package: m.name,
-      csv: m.operator.csv,
-      version,
-      channels: m.operator.channels,
-      defaultChannel: m.operator.defaultChannel ?? m.operator.channels[0],
-      ...(m.operator.replaces ? { replaces: m.operator.replaces } : {}),
+    Object.assign(annotations, {
+      [ANNOTATIONS.package]: m.name,
+      [ANNOTATIONS.version]: m.version.replace(/^v/, ""),
+      [ANNOTATIONS.csv]: m.operator.csv,
+      [ANNOTATIONS.channels]: m.operator.channels.join(","),
+      [ANNOTATIONS.defaultChannel]: m.operator.defaultChannel ?? m.operator.channels[0]!,
+      ...(m.operator.replaces ? { [ANNOTATIONS.replaces]: m.operator.replaces } : {}),
+      ...(m.operator.sourceType ? { [ANNOTATIONS.sourceType]: m.operator.sourceType } : {}),
     });
   }
-  if (m.plugin) annotations[ANNOTATIONS.plugin] = JSON.stringify({ modulePlugin: m.plugin.modulePlugin, moduleConfig: m.plugin.moduleConfig });
+  if (m.plugin) {
+    const spec = (m.plugin.moduleConfig.spec ?? {}) as { version?: string; affinity?: { clusterAffinity?: unknown }; config?: unknown };
+    Object.assign(annotations, {
+      [ANNOTATIONS.moduleName]: m.plugin.modulePlugin.metadata.name,
+      [ANNOTATIONS.version]: spec.version ?? m.version,
+      [ANNOTATIONS.affinity]: JSON.stringify(spec.affinity?.clusterAffinity ?? {}),
+      [ANNOTATIONS.config]: JSON.stringify(spec.config ?? {}),
+    });
+  }
   if (m.chart) annotations[ANNOTATIONS.chart] = JSON.stringify({ name: m.chart.name, version: m.chart.version, repository });
   const version: KubeObject = {
     apiVersion: ArtifactVersion.apiVersion,

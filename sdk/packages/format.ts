@@ -71,6 +71,8 @@ export const OperatorMetadataSchema = z.strictObject({
   defaultChannel: z.string().min(1).optional(),
   /** The CSV this one upgrades (OLM `spec.replaces`). */
   replaces: z.string().min(1).optional(),
+  /** OperatorHub source type of a package new to the platform. @default Custom */
+  sourceType: z.enum(["Alauda", "Curated", "Community", "Marketplace", "Custom"]).optional(),
 });
 
 export const PluginMetadataSchema = z.strictObject({
