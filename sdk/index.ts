@@ -4,3 +4,4 @@ export { ClusterPlugin, type ClusterPluginArgs, type ClusterPluginTimeouts } fro
 export { Operator, type OperatorArgs, type OperatorInstallMode, type OperatorSourceType } from "./operator";
 export { getPackageVersions, type PackageVersionsOptions } from "./olm/catalog";
 export { formatVersionTable, type PackageInfo, type PackageChannel, type ChannelEntry } from "./olm/packageManifest";
+export { PackageUpload, type PackageUploadArgs, type PackageUploadPackage, type PackageUploadPlatform, type PackageUploadRegistry } from "./upload";
