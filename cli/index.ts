@@ -3,8 +3,8 @@ import { registerLint } from "./lint";
 import { registerPack } from "./pack";
 import { registerPush } from "./push";
 import { registerSandbox } from "./sandbox";
-import { registerVersions } from "./versions";
 import { registerShow } from "./show";
+import { registerVersions } from "./versions";
 
 /** Exit codes scripts can rely on. */
 export const EXIT_OK = 0;

@@ -135,7 +135,7 @@ export async function makeTestPackage(outDir: string, o: TestPackageOptions = {}
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "acp-layout-"));
   try {
     const artifact = type === "chart" ? `${reg}/charts/${name}:${version.replace(/^v/, "")}` : `${reg}/acp/${name}${type === "operator" ? "-bundle" : ""}:${version}`;
-    const related = (o.related ?? [{ name: `acp/${name}:${version}` }]).map((r) => ({ ...r, ref: `${reg}/${r.name}` }));
+    const related = (o.related ?? [{ name: `acp/${name}-runtime:${version}` }]).map((r) => ({ ...r, ref: `${reg}/${r.name}` }));
     const specs: ImageSpec[] = [
       ...(type === "chart" ? [] : [{ ref: artifact, layers: o.artifactLayers ?? [2048] }]),
       ...related.map((r) => ({ ref: r.ref, layers: r.layers, platforms: r.platforms })),
