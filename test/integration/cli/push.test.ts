@@ -36,7 +36,23 @@ describe("cli push (registry + sandbox)", function () {
     env = { ACP_REGISTRY_PASSWORD: REG_PASSWORD, ACP_PLATFORM_TOKEN: sb().platformToken };
     common = ["--platform-address", sb().platformAddress, "--ca-file", sb().caPath, "--dest-repo", reg().address, "--username", REG_USER, "--plain", "--timeout", "60s"];
   });
-  after(() => fs.rm(dir, { recursive: true, force: true }));
+  // The sandbox is shared by every suite of this mocha process: leave it as found.
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+    const created = ["spawned-operator", "again-operator", "many-a-operator", "many-b-operator", "crs-only-operator"];
+    for (const cluster of ["global", "business"] as const) {
+      const k = sb().client(cluster);
+      const mine = await k.list(Artifact, { namespace: NS, labelSelector: "app.kubernetes.io/managed-by=acp-extend" });
+      for (const a of mine.items) await k.delete(Artifact, a.metadata.name!, NS);
+      const versions = await k.list(ArtifactVersion, { namespace: NS, labelSelector: "app.kubernetes.io/managed-by=acp-extend" });
+      for (const v of versions.items) await k.delete(ArtifactVersion, v.metadata.name!, NS);
+      for (const p of created) await k.delete(PackageManifest, p, NS);
+    }
+    const g = sb().client("global");
+    await g.delete(ModulePlugin, "demo-uploaded-plugin");
+    const configs = await g.list(ModuleConfig, { labelSelector: "cpaas.io/module-name=demo-uploaded-plugin" });
+    for (const c of configs.items) await g.delete(ModuleConfig, c.metadata.name!);
+  });
 
   it("spawned with secrets from the environment: pushes an operator, creates its CRs on both clusters and waits for the PackageManifest; no secret in argv or output", async () => {
     const { file, metadata } = await makeTestPackage(path.join(dir, "op"), { name: "spawned-operator", version: "v0.1.0", channels: ["stable", "alpha"] });
