@@ -69,11 +69,43 @@ export async function clusterClient(kubeconfig?: string, context?: string): Prom
   return c;
 }
 
-/** An install that failed or timed out; the message carries the objects' state. */
+/**
+ * An install that failed or timed out; the message carries the objects'
+ * state. `id`, `properties` and `reasons` make the engine record the resource
+ * as created-but-failed (Pulumi's initialization error), so the next `up`
+ * resumes it and `destroy` removes what was installed.
+ */
 export class OperatorInstallError extends Error {
+  id?: string;
+  properties?: InstallOutputs;
+  reasons?: string[];
   constructor(message: string) {
     super(message);
     this.name = "OperatorInstallError";
+  }
+}
+
+/** The provider's id of an install: `<namespace>/<subscriptionName>`. */
+export function installId(i: InstallInputs): string {
+  return `${i.namespace}/${i.subscriptionName}`;
+}
+
+/**
+ * Create and update: `converge`, and on failure the live state attached to
+ * the error, with the InstallPlans approved before it.
+ */
+export async function applyInstall(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs): Promise<InstallOutputs> {
+  const approved: string[] = [...(previous?.installPlans ?? [])];
+  try {
+    return await converge(client, inputs, previous, approved);
+  } catch (err) {
+    if (err instanceof OperatorInstallError) {
+      const base: InstallOutputs = { ...previous, ...inputs, installedCSV: "", installedVersion: "", phase: "", installPlans: approved };
+      err.id = installId(inputs);
+      err.properties = (await readInstall(client, base).catch(() => undefined)) ?? base;
+      err.reasons = [err.message];
+    }
+    throw err;
   }
 }
 
@@ -204,7 +236,7 @@ type SubOutcome = { kind: "installed"; csv: string } | { kind: "plan"; name: str
  * step at a time, until the Subscription's installedCSV is the target, then
  * waits for that CSV to succeed. Everything is a watch; nothing polls.
  */
-export async function converge(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs): Promise<InstallOutputs> {
+export async function converge(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs, approved: string[] = [...(previous?.installPlans ?? [])]): Promise<InstallOutputs> {
   const ns = inputs.namespace;
   const timeouts = { ...OPERATOR_DEFAULTS.timeouts, ...inputs.timeouts };
   const timeoutMs = parseDuration(previous ? timeouts.upgrade : timeouts.install);
@@ -215,7 +247,6 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
   const wanted: InstallInputs = { ...inputs, targetCSV: target.csv, targetVersion: target.version, resolvedChannel: target.channel.name };
 
   const handled = new Set<string>();
-  const approved: string[] = [...(previous?.installPlans ?? [])];
   let note: string | undefined;
   const classify = (sub: KubeObject | undefined): SubOutcome | undefined => {
     if (!sub) return undefined;

@@ -28,14 +28,13 @@ export const operatorInstallProvider: pulumi.dynamic.ResourceProvider<InstallInp
   async create(inputs: InstallInputs) {
     const olm = await domain();
     const client = await olm.clusterClient(inputs.kubeconfig, inputs.context);
-    const outs = await olm.converge(client, inputs);
-    return { id: `${inputs.namespace}/${inputs.subscriptionName}`, outs };
+    return { id: olm.installId(inputs), outs: await olm.applyInstall(client, inputs) };
   },
 
   async update(_id: string, olds: InstallOutputs, news: InstallInputs) {
     const olm = await domain();
     const client = await olm.clusterClient(news.kubeconfig, news.context);
-    return { outs: await olm.converge(client, news, olds) };
+    return { outs: await olm.applyInstall(client, news, olds) };
   },
 
   async read(id: string, props?: InstallOutputs) {

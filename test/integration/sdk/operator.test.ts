@@ -299,6 +299,12 @@ describe("Operator install provider on the sandbox", function () {
       assert.match(err.message, /InstallPlan op-it-timeout\/install-\w+: phase=RequiresApproval, approval=Manual, approved=false, CSVs=harbor-ce-operator\.v2\.12\.11/);
       assert.match(err.message, /ClusterServiceVersion harbor-ce-operator\.v2\.12\.11: not found/);
       assertNoCredentials(err.message);
+      // Recorded as created-but-failed, so the next up resumes and destroy cleans up.
+      const failed = err as Error & { id?: string; properties?: Record<string, unknown>; reasons?: string[] };
+      assert.equal(failed.id, `${ns}/${HARBOR}-sub`);
+      assert.equal(failed.properties!.installedCSV, "");
+      assert.equal(failed.properties!.targetCSV, csv(HARBOR, "2.12.10"));
+      assert.deepEqual(failed.reasons, [err.message]);
       return true;
     });
     assert.ok(Date.now() - started < 10_000, "the timeout is honoured");
