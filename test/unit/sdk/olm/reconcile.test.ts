@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { DowngradeError } from "../../../../sdk/olm/planner";
-import { diffInstall, type InstallInputs, type InstallOutputs } from "../../../../sdk/olm/reconcile";
+import { checkInstall, diffInstall, UNKNOWN, type InstallInputs, type InstallOutputs } from "../../../../sdk/olm/reconcile";
 
 describe("olm/reconcile diffInstall", () => {
   const inputs: InstallInputs = {
@@ -41,5 +41,27 @@ describe("olm/reconcile diffInstall", () => {
 
   it("replaces on a new namespace, package or Subscription name", () => {
     assert.deepEqual(diffInstall(outs, { ...inputs, namespace: "other" }).replaces, ["namespace"]);
+  });
+});
+
+describe("olm/reconcile checkInstall (without a cluster)", () => {
+  const news: InstallInputs = { namespace: "harbor-ce-operator", subscriptionName: "harbor-ce-operator-sub", packageName: "harbor-ce-operator", version: "2.12.10" };
+
+  it("reports argument errors per property before reaching any cluster", async () => {
+    const res = await checkInstall({}, { ...news, version: "v2", approval: "Automatic", sourceType: "Alauda", kubeconfig: "not: a kubeconfig" });
+    assert.deepEqual(res.failures.map((f) => f.property).sort(), ["approval", "version"]);
+  });
+
+  it("waits for values unknown at preview instead of guessing", async () => {
+    const res = await checkInstall({}, { ...news, version: UNKNOWN, kubeconfig: UNKNOWN });
+    assert.deepEqual(res.failures, []);
+    assert.equal(res.inputs.targetCSV, undefined);
+    assert.equal(res.inputs.version, UNKNOWN);
+  });
+
+  it("drops resolved values of an earlier check so they are always recomputed", async () => {
+    const res = await checkInstall({}, { ...news, kubeconfig: UNKNOWN, targetCSV: "stale", upgradePath: ["stale"] });
+    assert.equal(res.inputs.targetCSV, undefined);
+    assert.equal(res.inputs.upgradePath, undefined);
   });
 });
