@@ -98,6 +98,21 @@ describe("ModuleInfo provider (sandbox)", function () {
       );
     });
 
+    it("uses the ambient kubeconfig when none is given, and its contexts", async () => {
+      const saved = process.env.KUBECONFIG;
+      process.env.KUBECONFIG = sb().kubeconfigPath; // contexts global (current) and business
+      try {
+        const r = await check(inputs("web-cli", "global", { kubeconfig: undefined }));
+        assert.deepEqual(r.failures, []);
+        assert.equal(r.inputs.spec.version, "v4.0.4");
+        await assert.rejects(check(inputs("web-cli", "global", { kubeconfig: undefined, context: "business" })), /does not point at the global cluster/);
+        await assert.rejects(check(inputs("web-cli", "global", { kubeconfig: undefined, context: "nope" })), /kubeconfig has no context "nope" \(contexts: global, business\)/);
+      } finally {
+        if (saved === undefined) delete process.env.KUBECONFIG;
+        else process.env.KUBECONFIG = saved;
+      }
+    });
+
     it("defers to the update when inputs are unknown during preview, without a request", async () => {
       const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
       const news = inputs("web-cli", "global", { kubeconfig: unknown });
