@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { KubeApiError, KubeClient } from "../../../sdk/kube/client";
 import { clientFor } from "../../../sdk/kube/kubeconfig";
-import { Cluster, InstallPlan, ModuleInfo, Namespace, Subscription, type KubeObject, type ResourceType } from "../../../sdk/kube/resources";
+import { Artifact, ArtifactVersion, Cluster, InstallPlan, ModuleInfo, Namespace, Subscription, type KubeObject, type ResourceType } from "../../../sdk/kube/resources";
 import { useSandbox } from "../../helpers/sandbox";
 
 const run = promisify(execFile);
@@ -50,7 +50,9 @@ describe("sandbox control plane", function () {
   });
 
   it("validates objects against the CRD schemas like the platform", async () => {
-    const ns = "default";
+    // Its own namespace: the platform simulator may run for other suites and react to OLM objects.
+    const ns = `crd-validation-${Date.now()}`;
+    await global.create(Namespace, { metadata: { name: ns } });
     const sub = (spec: object): KubeObject => ({ metadata: { name: `sub-${Date.now()}`, namespace: ns }, spec });
     await assert.rejects(
       global.create(Subscription, sub({ name: "harbor-ce-operator", source: "platform", sourceNamespace: "cpaas-system", installPlanApproval: "Sometimes" })),
@@ -80,6 +82,7 @@ describe("sandbox control plane", function () {
     const table = await kubectl("get", "installplan", ip.metadata.name!, "-n", ns);
     assert.match(table, /NAME\s+CSV\s+APPROVAL\s+APPROVED/);
     assert.match(table, /p\.v1\.0\.0\s+Manual\s+false/);
+    await global.delete(Namespace, ns);
   });
 
   it("deletes a namespace with its contents (namespace controller)", async () => {
@@ -111,6 +114,31 @@ describe("sandbox control plane", function () {
       (items) => (items.length === 0 ? true : undefined),
       () => `dependent ${dependent.metadata.name} was not garbage-collected`,
     );
+  });
+
+  it("garbage-collects custom resources too: an ArtifactVersion goes with its Artifact", async () => {
+    const ns = `gc-crs-${Date.now()}`;
+    await business.create(Namespace, { metadata: { name: ns } });
+    const artifact: KubeObject = await business.create(Artifact, {
+      metadata: { name: "operatorhub-demo", namespace: ns },
+      spec: { type: "bundle", registry: "127.0.0.1:5000", repository: "demo/bundle", present: true },
+    });
+    await business.create(ArtifactVersion, {
+      metadata: {
+        name: "operatorhub-demo.v1.0.0",
+        namespace: ns,
+        ownerReferences: [{ apiVersion: Artifact.apiVersion, kind: "Artifact", name: artifact.metadata.name!, uid: artifact.metadata.uid! }],
+      },
+      spec: { tag: "v1.0.0", present: true },
+    });
+    await business.delete(Artifact, artifact.metadata.name!, ns);
+    await business.waitFor(
+      ArtifactVersion,
+      { namespace: ns, timeoutMs: 30_000 },
+      (items) => (items.length === 0 ? true : undefined),
+      (items) => `ArtifactVersions not garbage-collected: ${items.map((i) => i.metadata.name).join(", ")}`,
+    );
+    await business.delete(Namespace, ns);
   });
 
   it("gives a read-only ServiceAccount token: reads pass, writes are forbidden", async () => {
