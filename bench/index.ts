@@ -11,11 +11,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { machineInfo, type MachineInfo } from "./machine";
+import { pushGoals, pushTables, runPush } from "./push";
 import { reconcileGoals, reconcileTables, runReconcile } from "./reconcile";
 import { runScale, scaleGoals, scaleTables } from "./scale";
 import { formatGoals, type Goal } from "./stats";
 
-const SECTIONS = ["scale", "reconcile"] as const;
+const SECTIONS = ["scale", "reconcile", "push"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface SectionRecord {
@@ -56,6 +57,11 @@ async function runSection(section: Section, log: (l: string) => void): Promise<{
     case "reconcile": {
       const r = await runReconcile({ installs: envInt("BENCH_INSTALLS", 5), log });
       return { result: r, goals: reconcileGoals(r), table: reconcileTables(r) };
+    }
+    case "push": {
+      const bigMb = process.env.BENCH_PUSH_BIG_MB ? envInt("BENCH_PUSH_BIG_MB", 2048) : undefined;
+      const r = await runPush({ totalMb: envInt("BENCH_PUSH_MB", 1024), bigMb, log });
+      return { result: r, goals: pushGoals(r), table: pushTables(r) };
     }
   }
 }
