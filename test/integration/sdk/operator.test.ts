@@ -270,6 +270,13 @@ describe("Operator install provider on the sandbox", function () {
     await provider.delete!(`${ns}/${HARBOR}-sub`, { ...i, installedCSV: "", installedVersion: "", phase: "", installPlans: [] });
   });
 
+  it("preview needs only read access", async () => {
+    const readOnly = sb().restrictedKubeconfig("business");
+    const res = await provider.check!({} as InstallInputs, { ...inputs("op-it-preview", HARBOR, { version: "2.12.11" }), kubeconfig: readOnly });
+    assert.deepEqual(res.failures, []);
+    assert.equal(res.inputs!.targetCSV, csv(HARBOR, "2.12.11"));
+  });
+
   it("an unknown package, channel or version fails at preview with what exists", async () => {
     const ns = "op-it-unknown";
     const pkg = await provider.check!({} as InstallInputs, inputs(ns, "no-such-operator"));
