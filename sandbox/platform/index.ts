@@ -18,6 +18,7 @@ import {
 } from "../../sdk/kube/resources";
 import { loadCatalog } from "./catalog";
 import type { ClusterHandle } from "./cluster";
+import { MirrorController } from "./mirror-controller";
 import { OlmController } from "./olm-controller";
 import { PluginController } from "./plugins-controller";
 import { type PlatformProxy, startProxy } from "./proxy";
@@ -103,7 +104,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       }),
     );
     for (const h of handles) {
-      controllers.push(new OlmController(h), new UploadController(h, h.name === globalName));
+      controllers.push(new OlmController(h), new UploadController(h, h.name === globalName), new MirrorController(h));
       if (h.name === globalName) controllers.push(new PluginController(h));
     }
     await Promise.all(controllers.map((c) => c.start()));

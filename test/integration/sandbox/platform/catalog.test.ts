@@ -1,7 +1,9 @@
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import type { KubeObject } from "../../../../sdk/kube/resources";
-import { CatalogSource, ModuleConfig, PackageManifest } from "../../../../sdk/kube/resources";
+import { CatalogSource, ModuleConfig, Namespace, PackageManifest } from "../../../../sdk/kube/resources";
 import { useSandbox } from "../../../helpers/sandbox";
+import { uniq, waitFor, waitOne } from "./helpers";
 
 describe("sandbox/platform: catalog (through the real API servers)", () => {
   const sb = useSandbox();
@@ -36,5 +38,33 @@ describe("sandbox/platform: catalog (through the real API servers)", () => {
     assert.ok(names.includes("web-cli-v4.0.4") && names.includes("gpu-device-plugin-v4.0.15"), names.join(", "));
     // business has the CRDs (they are installed in both clusters) but no published plugins.
     assert.deepEqual((await sb().client("business").list(ModuleConfig)).items, []);
+  });
+
+  it("shows the catalog in every namespace, as OLM's package server does: the seed's `kubectl get packagemanifest` without -n", async () => {
+    const out = execFileSync(sb().kubectlPath, ["--kubeconfig", sb().kubeconfigPath, "--context", "business", "get", "packagemanifest", "harbor-ce-operator", "-o", "json"], {
+      encoding: "utf8",
+    });
+    const pm = JSON.parse(out);
+    assert.equal(pm.metadata.namespace, "default");
+    assert.equal(pm.status.catalogSource, "platform");
+    assert.deepEqual(pm.status.channels.map((c: any) => c.name), ["harbor-2", "stable"]);
+  });
+
+  it("keeps the copies in step with the cpaas-system original: new namespaces, new versions, removal", async () => {
+    const k = sb().client("business");
+    const pkg = uniq("sim-mirror");
+    const ns = uniq("sim-mirror-ns");
+    await k.create(Namespace, { metadata: { name: ns } });
+    const channel = (v: string) => [{ name: "stable", currentCSV: `${pkg}.v${v}`, entries: [{ name: `${pkg}.v${v}`, version: v }] }];
+    const created = await k.create<KubeObject>(PackageManifest, { metadata: { name: pkg, namespace: "cpaas-system", labels: { "cpaas.io/source-type": "Custom" } }, spec: {} });
+    await k.updateStatus(PackageManifest, { ...created, status: { catalogSource: "platform", catalogSourceNamespace: "cpaas-system", defaultChannel: "stable", channels: channel("1.0.0") } });
+    const copy = await waitOne(k, PackageManifest, ns, pkg, (p) => p.status?.channels?.[0]?.currentCSV === `${pkg}.v1.0.0`, "the copy in a new namespace");
+    assert.equal(copy.metadata.labels!["sandbox.acp-extend.io/mirror-of"], "cpaas-system");
+    assert.equal(copy.metadata.labels!["cpaas.io/source-type"], "Custom");
+    await k.patch(PackageManifest, pkg, { status: { channels: channel("1.1.0") } }, { namespace: "cpaas-system", subresource: "status" });
+    await waitOne(k, PackageManifest, ns, pkg, (p) => p.status?.channels?.[0]?.currentCSV === `${pkg}.v1.1.0`, "the copy following the original");
+    await k.delete(PackageManifest, pkg, "cpaas-system");
+    await waitFor(k, PackageManifest, { namespace: ns, name: pkg }, (ps) => ps.length === 0, "the copy removed with the original");
+    await k.delete(Namespace, ns);
   });
 });
