@@ -116,6 +116,12 @@ function isUnknown(v: unknown): boolean {
   return false;
 }
 
+/** The defaults, overridden by the durations given (an absent or undefined one keeps its default). */
+function timeoutsOf(i: InstallInputs): { install: string; upgrade: string; delete: string } {
+  const given = Object.fromEntries(Object.entries(i.timeouts ?? {}).filter(([, v]) => typeof v === "string"));
+  return { ...OPERATOR_DEFAULTS.timeouts, ...given };
+}
+
 function label(i: InstallInputs): string {
   return `Operator ${i.packageName} (Subscription ${i.namespace}/${i.subscriptionName})`;
 }
@@ -238,7 +244,7 @@ type SubOutcome = { kind: "installed"; csv: string } | { kind: "plan"; name: str
  */
 export async function converge(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs, approved: string[] = [...(previous?.installPlans ?? [])]): Promise<InstallOutputs> {
   const ns = inputs.namespace;
-  const timeouts = { ...OPERATOR_DEFAULTS.timeouts, ...inputs.timeouts };
+  const timeouts = timeoutsOf(inputs);
   const timeoutMs = parseDuration(previous ? timeouts.upgrade : timeouts.install);
   const deadline = Date.now() + timeoutMs;
   const manual = (inputs.approval ?? "Manual") === "Manual";
@@ -395,7 +401,7 @@ export async function readInstall(client: KubeClient, outs: InstallOutputs): Pro
 export async function removeInstall(client: KubeClient, outs: InstallOutputs): Promise<void> {
   if (outs.deletionPolicy === "Retain") return;
   const ns = outs.namespace;
-  const timeouts = { ...OPERATOR_DEFAULTS.timeouts, ...outs.timeouts };
+  const timeouts = timeoutsOf(outs);
   const deadline = Date.now() + parseDuration(timeouts.delete);
   const sub = await client.get<KubeObject>(Subscription, outs.subscriptionName, ns);
   // A Subscription of the same name for another package is not ours to delete.

@@ -295,7 +295,7 @@ describe("Operator install provider on the sandbox", function () {
   it("a timeout names what it waited for and dumps the Subscription, InstallPlan and CSV", async () => {
     const ns = "op-it-timeout";
     // The Subscription asks for 2.12.11 while the Operator wants 2.12.10: the plan is never one to approve.
-    const wanted = await checked({}, inputs(ns, HARBOR, { version: "2.12.10", timeouts: { install: "2s" } }));
+    const wanted = await checked({}, inputs(ns, HARBOR, { version: "2.12.10", timeouts: { install: "2s", upgrade: undefined } }));
     await applySubscription({ ...wanted, version: "2.12.11" });
     const started = Date.now();
     await assert.rejects(provider.create(wanted), (err: Error) => {
