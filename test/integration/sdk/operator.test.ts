@@ -277,6 +277,21 @@ describe("Operator install provider on the sandbox", function () {
     assert.equal(res.inputs!.targetCSV, csv(HARBOR, "2.12.11"));
   });
 
+  it("without a kubeconfig, uses the ambient one (KUBECONFIG) and its context, like @pulumi/kubernetes", async () => {
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = sb().kubeconfigPath;
+    try {
+      const ambient = { ...inputs("op-it-ambient", CLICKHOUSE, { approval: "Automatic" as const }), kubeconfig: undefined, context: "business" };
+      const res = await provider.check!({} as InstallInputs, ambient);
+      assert.deepEqual(res.failures, []);
+      assert.equal(res.inputs!.targetCSV, csv(CLICKHOUSE, "0.18.2"));
+      await assert.rejects(provider.check!({} as InstallInputs, { ...ambient, context: "nowhere" }), /kubeconfig has no context "nowhere" \(contexts: .*business/);
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
+  });
+
   it("an unknown package, channel or version fails at preview with what exists", async () => {
     const ns = "op-it-unknown";
     const pkg = await provider.check!({} as InstallInputs, inputs(ns, "no-such-operator"));
