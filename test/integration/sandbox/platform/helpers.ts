@@ -45,3 +45,38 @@ export function waitOne<T extends KubeObject = KubeObject>(
 export function condition(o: KubeObject, type: string): { status: string; reason?: string; message?: string } | undefined {
   return (o.status?.conditions ?? []).find((c: any) => c.type === type);
 }
+
+/**
+ * Every version of object `name` the API server records after
+ * `resourceVersion`, up to the first for which `until` holds: watching from a
+ * known version replays short-lived phases a fresh wait could miss.
+ */
+export async function historyUntil<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  where: { namespace?: string; name: string; resourceVersion: string },
+  until: (o: T) => boolean,
+  what: string,
+  timeoutMs = 15000,
+): Promise<T[]> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  const seen: T[] = [];
+  try {
+    for await (const ev of client.watch<T>(type, {
+      namespace: where.namespace,
+      fieldSelector: `metadata.name=${where.name}`,
+      resourceVersion: where.resourceVersion,
+      timeoutSeconds: Math.ceil(timeoutMs / 1000),
+      signal: ac.signal,
+    })) {
+      if (ev.type === "BOOKMARK") continue;
+      seen.push(ev.object);
+      if (until(ev.object)) return seen;
+    }
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+  throw new Error(`timed out waiting for ${what}; statuses seen: ${JSON.stringify(seen.map((o) => o.status))}`);
+}

@@ -190,5 +190,12 @@ describe("sandbox/platform: OLM (through the real API server)", function () {
     await waitFor(k, Subscription, { namespace: ns }, (ss) => ss.length === 0, "subscription gone");
     const csv = await k.get<KubeObject>(ClusterServiceVersion, "clickhouse-operator.v0.18.2", ns);
     assert.equal(csv?.status?.phase, "Succeeded");
+
+    // A new Subscription adopts the CSV left behind: installed at once, no new InstallPlan.
+    const plansBefore = (await k.list(InstallPlan, { namespace: ns })).items.length;
+    await k.create(Subscription, subscription(ns, "clickhouse-again", { name: "clickhouse-operator", installPlanApproval: "Automatic" }));
+    const again = await sub(ns, "clickhouse-again", (x) => x.status?.state === "AtLatestKnown", "adopted");
+    assert.equal(again.status.installedCSV, "clickhouse-operator.v0.18.2");
+    assert.equal((await k.list(InstallPlan, { namespace: ns })).items.length, plansBefore);
   });
 });

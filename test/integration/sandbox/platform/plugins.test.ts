@@ -4,7 +4,7 @@ import type { KubeClient } from "../../../../sdk/kube/client";
 import type { KubeObject } from "../../../../sdk/kube/resources";
 import { ModuleConfig, ModuleInfo, ModulePlugin } from "../../../../sdk/kube/resources";
 import { useSandbox } from "../../../helpers/sandbox";
-import { uniq, waitFor, waitOne } from "./helpers";
+import { historyUntil, uniq, waitFor, waitOne } from "./helpers";
 
 const GPU_AFFINITY = { matchExpressions: [{ key: "cpaas.io/os-linux", operator: "Exists" }], matchLabels: { "cpaas.io/arch-amd64": "true" } };
 
@@ -84,11 +84,32 @@ describe("sandbox/platform: cluster plugins (through the real API server)", func
     await publish(gpu, "v4.1.0", GPU_AFFINITY, { custom: { mps_enable: false, pgpu_enable: false, vgpu_enable: false } });
     const offered = await waitOne(g, ModuleInfo, undefined, name, (m) => m.status?.latestVersion === "v4.1.0", "latestVersion v4.1.0");
     assert.equal(offered.status.currentVersion, "v4.0.15");
-    await g.patch(ModuleInfo, name, { spec: { version: "v4.1.0" } });
-    const processing = await waitOne(g, ModuleInfo, undefined, name, (m) => m.status?.phase === "Processing" && m.status?.targetVersion === "v4.1.0", "Processing v4.1.0");
+    const upgraded = await g.patch<KubeObject>(ModuleInfo, name, { spec: { version: "v4.1.0" } });
+    const history = await historyUntil(
+      g,
+      ModuleInfo,
+      { name, resourceVersion: upgraded.metadata.resourceVersion! },
+      (m) => m.status?.phase === "Running" && m.status?.currentVersion === "v4.1.0",
+      "Running v4.1.0",
+    );
+    const processing = history.find((m) => m.status?.phase === "Processing");
+    assert.ok(processing, `no Processing in ${JSON.stringify(history.map((m) => m.status))}`);
+    assert.equal(processing.status.targetVersion, "v4.1.0");
     assert.equal(processing.status.currentVersion, "v4.0.15");
-    const running = await waitOne(g, ModuleInfo, undefined, name, (m) => m.status?.phase === "Running" && m.status?.currentVersion === "v4.1.0", "Running v4.1.0");
-    assert.equal(running.status.targetVersion, "v4.1.0");
+    assert.equal(history.at(-1)!.status.targetVersion, "v4.1.0");
+
+    // A config change alone is applied the same way.
+    const reconfigured = await g.patch<KubeObject>(ModuleInfo, name, { spec: { config: { custom: { mps_enable: true, pgpu_enable: true, vgpu_enable: true } } } });
+    const generation = reconfigured.metadata.generation;
+    const again = await historyUntil(
+      g,
+      ModuleInfo,
+      { name, resourceVersion: reconfigured.metadata.resourceVersion! },
+      (m) => m.status?.phase === "Running" && m.status?.observedGeneration === generation,
+      "Running the new config",
+    );
+    assert.ok(again.some((m) => m.status?.phase === "Processing" && m.status?.observedGeneration === generation));
+    assert.equal(again.at(-1)!.status.currentVersion, "v4.1.0");
   });
 
   it("an installed plugin stays Running when its version is withdrawn; only latestVersion moves", async () => {
