@@ -144,8 +144,3 @@ export function parseDuration(text: string): number {
   for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * units[m[2]];
   return Math.round(total);
 }
-
-/** The one-message summary of every issue, for errors outside Pulumi's pretty printer. */
-export function formatIssues(issues: InputPropertyIssue[]): string {
-  return issues.map((i) => `${i.propertyPath}: ${i.reason}`).join("; ");
-}

@@ -70,7 +70,3 @@ export function subscriptionFailure(sub: KubeObject | undefined): Condition | un
   if (sub?.status?.state === "UpgradeFailed") return { type: "UpgradeFailed", status: "True", reason: sub.status.reason, message: sub.status.message };
   return conditions(sub).find((c) => c.status === "True" && FAILURE_CONDITIONS.includes(c.type ?? ""));
 }
-
-export function hasCondition(obj: KubeObject | undefined, type: string): boolean {
-  return conditions(obj).some((c) => c.type === type && c.status === "True");
-}
