@@ -386,9 +386,9 @@ async function waitRunning(client: KubeClient, t: PluginTarget, version: string,
 }
 
 /** Writes the desired spec onto the found ModuleInfo; a rename under our feet (404) means find it again. */
-async function patchSpec(client: KubeClient, t: PluginTarget, want: { version: string; config: Record<string, unknown> }): Promise<void> {
+async function patchSpec(client: KubeClient, t: PluginTarget, want: { version: string; config: Record<string, unknown> }, first: KubeObject): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const [found] = await findInstalled(client, t);
+    const found = attempt === 1 ? first : (await findInstalled(client, t))[0];
     if (!found) {
       await createModuleInfoObject(client, t, want);
       return;
@@ -446,7 +446,7 @@ async function apply(inputs: ModuleInfoInputs, timeoutKind: "install" | "upgrade
   if (found) {
     onExisting(found);
     // Skip the write when the cluster already has what we want: a no-op update writes nothing.
-    if (!specMatches(found, want)) await patchSpec(client, t, want);
+    if (!specMatches(found, want)) await patchSpec(client, t, want, found);
     else if (isRunningAt(found, want.version)) return outputsOf(inputs, found, await latestOf(client, inputs, t));
   } else {
     await createModuleInfoObject(client, t, want);
