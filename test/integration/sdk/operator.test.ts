@@ -379,6 +379,32 @@ describe("Operator install provider on the sandbox", function () {
     }
   });
 
+  it("a failed CSV fails the install with its phase, reason and message", async () => {
+    const ns = "op-it-failed";
+    const i = await checked({}, inputs(ns, CLICKHOUSE, { approval: "Automatic", version: "0.18.2" }));
+    await applySubscription(i);
+    const install = provider.create(i);
+    install.catch(() => undefined);
+    // The operator's deployment never becomes ready: OLM marks the CSV Failed.
+    for (;;) {
+      const c = await admin.waitFor<KubeObject, KubeObject>(ClusterServiceVersion, { namespace: ns, fieldSelector: `metadata.name=${csv(CLICKHOUSE, "0.18.2")}`, timeoutMs: 10_000 }, ([o]) => o, () => "no CSV");
+      try {
+        await admin.updateStatus(ClusterServiceVersion, { ...c, status: { ...c.status, phase: "Failed", reason: "InstallCheckFailed", message: "install timeout: deployment clickhouse-operator not ready" } });
+        break;
+      } catch (err) {
+        if (!/409/.test(String(err))) throw err;
+      }
+    }
+    await assert.rejects(install, (err: Error) => {
+      assert.match(err.message, /clickhouse-operator\.v0\.18\.2 failed/);
+      assert.match(err.message, /ClusterServiceVersion op-it-failed\/clickhouse-operator\.v0\.18\.2: phase=Failed, reason=InstallCheckFailed, message=install timeout: deployment clickhouse-operator not ready/);
+      assert.match(err.message, /Subscription op-it-failed\/clickhouse-operator-sub: state=/);
+      return true;
+    });
+    await provider.delete!(`${ns}/${CLICKHOUSE}-sub`, { ...i, installedCSV: "", installedVersion: "", phase: "", installPlans: [] });
+    assert.deepEqual(await csvNames(ns), []);
+  });
+
   it("deletionPolicy Retain leaves the Subscription and the CSV", async () => {
     const ns = "op-it-retain";
     const i = await checked({}, inputs(ns, CLICKHOUSE, { approval: "Automatic", deletionPolicy: "Retain" }));
