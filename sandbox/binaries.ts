@@ -184,6 +184,12 @@ async function goBuild(dir: string, moduleDir: string, version: string, env: Nod
   ].join(" ");
   const tmp = path.join(dir, `.acp-sandbox.${process.pid}.tmp`);
   const started = Date.now();
+  // The package count of the build, for progress; a cached package is not printed, so the count is an upper bound.
+  let total = 0;
+  const lister = spawn("go", ["list", "-deps", "."], { cwd: moduleDir, env, stdio: ["ignore", "pipe", "ignore"] });
+  lister.stdout.setEncoding("utf8");
+  lister.stdout.on("data", (chunk: string) => (total += chunk.split("\n").length - 1));
+  lister.on("error", () => undefined);
   log(`acp-sandbox: building Kubernetes ${version} control plane with ${go.stdout.trim()} into ${dir} (cold: ~5 min on 2 cores)`);
   const child = spawn("go", ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", tmp, "."], {
     cwd: moduleDir,
@@ -205,7 +211,7 @@ async function goBuild(dir: string, moduleDir: string, version: string, env: Nod
     }
   });
   const ticker = setInterval(() => {
-    log(`acp-sandbox: building… ${Math.round((Date.now() - started) / 1000)}s, ${packages} packages compiled`);
+    log(`acp-sandbox: building… ${Math.round((Date.now() - started) / 1000)}s, ${packages}${total ? `/${total}` : ""} packages compiled`);
   }, 30_000);
   const code = await new Promise<number>((resolve, reject) => {
     child.on("error", reject);
