@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { PackageUploadResource } from "./providers/packageUpload";
+import { PackageUploadResource, type PackageUploadResourceArgs } from "./providers/packageUpload";
 
 export interface PackageUploadRegistry {
   /** `host[:port]` of the destination registry (violet's `--dest-repo`), e.g. the platform registry `<global VIP>:11443`. */
@@ -142,34 +142,34 @@ export interface PackageUploadOutputs {
   packages: pulumi.Output<PackageUploadPackage[]>;
 }
 
+/** The dynamic resource's inputs: credentials (and the kubeconfig) wrapped in `pulumi.secret`. */
+export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResourceArgs {
+  return {
+    path: args.path,
+    registry: pulumi.secret(
+      pulumi.output({
+        address: args.registry.address,
+        username: args.registry.noAuth ? undefined : args.registry.username,
+        password: args.registry.noAuth ? undefined : args.registry.password,
+        noAuth: args.registry.noAuth,
+        plain: args.registry.plain,
+        ca: args.registry.ca,
+      }),
+    ),
+    platform: args.platform && pulumi.secret(pulumi.output({ address: args.platform.address, token: args.platform.token, ca: args.platform.ca })),
+    kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
+    context: args.context,
+    clusters: args.clusters,
+    skipPush: args.skipPush,
+    skipCrs: args.skipCrs,
+    concurrency: args.concurrency,
+    timeoutMs: args.timeout === undefined ? undefined : parseDuration(args.timeout),
+  };
+}
+
 /** Builds the component's one child: the upload, owned by its dynamic provider. */
 export function createPackageUpload(parent: pulumi.ComponentResource, name: string, args: PackageUploadArgs): PackageUploadOutputs {
-  const secret = <T>(v: pulumi.Input<T> | undefined) => (v === undefined ? undefined : pulumi.secret(v));
-  const upload = new PackageUploadResource(
-    `${name}-upload`,
-    {
-      path: args.path,
-      registry: pulumi.secret(
-        pulumi.output({
-          address: args.registry.address,
-          username: args.registry.noAuth ? undefined : args.registry.username,
-          password: args.registry.noAuth ? undefined : args.registry.password,
-          noAuth: args.registry.noAuth,
-          plain: args.registry.plain,
-          ca: args.registry.ca,
-        }),
-      ),
-      platform: args.platform && pulumi.secret(pulumi.output({ address: args.platform.address, token: args.platform.token, ca: args.platform.ca })),
-      kubeconfig: secret(args.kubeconfig),
-      context: args.context,
-      clusters: args.clusters,
-      skipPush: args.skipPush,
-      skipCrs: args.skipCrs,
-      concurrency: args.concurrency,
-      timeoutMs: args.timeout === undefined ? undefined : parseDuration(args.timeout),
-    },
-    { parent },
-  );
+  const upload = new PackageUploadResource(`${name}-upload`, uploadResourceArgs(args), { parent });
   return {
     packages: upload.packages.apply((ps) => (ps ?? []).map((p) => ({ name: p.name, type: p.type, version: p.version, artifact: p.artifact, images: p.images }))),
   };

@@ -132,7 +132,7 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
         results[i]!.crs.push(applied);
         await waitPresent(kube, cluster, applied.artifactVersion, timeoutMs);
         if (p.metadata.operator) await waitInPackageManifest(kube, cluster, p.metadata.name, p.metadata.operator.csv, timeoutMs);
-        opts.log?.("info", `[${cluster}] ArtifactVersion ${applied.artifactVersion} is Present${p.metadata.operator ? ` and ${p.metadata.operator.csv} is in the PackageManifest` : ""}`);
+        opts.log?.("info", `[${cluster}] ArtifactVersion ${applied.artifactVersion} is Present${p.metadata.operator ? ` and ${p.metadata.operator.csv} is in the PackageManifest` : ""} (${applied.writes} CR writes)`);
       }
     }
   }
