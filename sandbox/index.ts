@@ -186,7 +186,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
   // Build progress goes to stderr unless the caller takes the log: a cold build takes minutes.
   const bins = opts.binaries ?? (await ensureBinaries(opts.log ? { log } : {}));
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(l.logs, { recursive: true, mode: 0o700 });
   const state: SandboxState = {
     dir,
     startedAt: new Date().toISOString(),
@@ -206,6 +206,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const onExit = () => killNow(state.processes);
   if (!opts.detach) process.on("exit", onExit);
   try {
+    if (!opts.detach) {
+      // The last resort when this process is SIGKILLed: no exit handler runs then.
+      record(spawnLogged("reaper", [process.execPath, path.join(__dirname, "reaper.js"), String(process.pid), l.state], l.log("reaper")));
+    }
     const endpoints = await startApiServers(bins, l, record, log);
     state.etcd = endpoints.etcd;
     state.servers = endpoints.servers;
@@ -313,7 +317,7 @@ function readyLine(file: string, offset: number): { platformAddress: string } | 
   return undefined;
 }
 
-const STOP_ORDER = ["platform", "kube-controller-manager", "kube-apiserver", "etcd"];
+const STOP_ORDER = ["reaper", "platform", "kube-controller-manager", "kube-apiserver", "etcd"];
 
 /** Stops in dependency order, so no component logs errors about a peer that went first. */
 async function stopAll(state: SandboxState): Promise<void> {

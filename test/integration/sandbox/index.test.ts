@@ -23,7 +23,7 @@ describe("sandbox lifecycle", function () {
     assert.deepEqual(st.ready, { global: true, business: true });
     assert.deepEqual(
       st.processes.map((p) => p.name).sort(),
-      ["etcd", "kube-apiserver-business", "kube-apiserver-global", "kube-controller-manager-business", "kube-controller-manager-global"],
+      ["etcd", "kube-apiserver-business", "kube-apiserver-global", "kube-controller-manager-business", "kube-controller-manager-global", "reaper"],
     );
     assert.equal(fs.statSync(sb.kubeconfigPath).mode & 0o777, 0o600);
     await assert.rejects(startSandbox({ dir, platform: false }), /a sandbox already runs in .*stop it first/);
@@ -51,7 +51,7 @@ describe("sandbox lifecycle", function () {
       child.on("exit", (code) => reject(new Error(`sandbox owner exited early (${code})`)));
     });
     const state = readState(dir)!;
-    assert.equal(state.processes.length, 5);
+    assert.equal(state.processes.length, 6);
     child.kill("SIGTERM");
     await new Promise((r) => child.on("exit", r));
     await assertGroupsGone(state.processes);
@@ -67,6 +67,24 @@ describe("sandbox lifecycle", function () {
       await sb.stop();
     }
     await assertGroupsGone(sb.state.processes, 0);
+  });
+
+  it("dies with its owner even when the owner is SIGKILLed (the reaper)", async () => {
+    const script = `
+      const { startSandbox } = require(${JSON.stringify(path.resolve(__dirname, "../../../sandbox/index.js"))});
+      startSandbox({ dir: ${JSON.stringify(dir)}, platform: false }).then(
+        () => process.stdout.write("up\\n"),
+        (err) => { console.error(err); process.exit(1); });
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (d) => String(d).includes("up") && resolve());
+      child.on("exit", (code) => reject(new Error(`sandbox owner exited early (${code})`)));
+    });
+    const state = readState(dir)!;
+    assert.ok(state.processes.some((p) => p.name === "reaper"));
+    child.kill("SIGKILL");
+    await assertGroupsGone(state.processes, 10_000);
   });
 
   it("runs kube-apiserver and etcd from KUBEBUILDER_ASSETS when set", async () => {
