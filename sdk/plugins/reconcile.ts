@@ -209,8 +209,11 @@ export async function checkModuleInfo(
   }
   if (failures.length) return { inputs: news, failures };
   // During preview, values from other resources may not be known yet: check again during the update.
+  // A version left to us is then unknown too (not absent), so the policy pack waits for it.
   if (hasUnknown(news.labels) || hasUnknown(news.spec) || hasUnknown(news.kubeconfig) || hasUnknown(news.context)) {
-    return { inputs: news, failures };
+    if (news.spec?.version !== undefined) return { inputs: news, failures };
+    const kept = sameTarget(olds, news) ? olds?.spec?.version : undefined;
+    return { inputs: { ...news, spec: { ...news.spec, version: kept ?? UNKNOWN } }, failures };
   }
   const t: PluginTarget = { cluster: cluster!, module: module! };
   const client = await clusterClient(news);

@@ -113,12 +113,6 @@ describe("ModuleInfo provider (sandbox)", function () {
       }
     });
 
-    it("defers to the update when inputs are unknown during preview, without a request", async () => {
-      const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-      const news = inputs("web-cli", "global", { kubeconfig: unknown });
-      assert.deepEqual(await check(news), { inputs: news, failures: [] });
-    });
-
     it("works with read-only access (preview needs no write permission)", async () => {
       const r = await check(inputs("web-cli", "global", { kubeconfig: sb().restrictedKubeconfig("global") }));
       assert.deepEqual(r.failures, []);

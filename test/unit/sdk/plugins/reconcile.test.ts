@@ -1,5 +1,8 @@
 import * as assert from "node:assert/strict";
-import { diffModuleInfo, idOf, installedVersionOf, targetOf, type ModuleInfoOutputs } from "../../../../sdk/plugins/reconcile";
+import { checkModuleInfo, diffModuleInfo, idOf, installedVersionOf, targetOf, type ModuleInfoOutputs } from "../../../../sdk/plugins/reconcile";
+
+/** What the engine sends for a value not known during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const olds: ModuleInfoOutputs = {
   __acpKind: "ModuleInfo",
@@ -44,6 +47,32 @@ describe("plugins/reconcile (pure parts)", () => {
 
     it("absent and undefined keys compare equal", () => {
       assert.equal(diffModuleInfo({ ...olds, timeouts: { install: "1m", upgrade: undefined } }, { ...olds, timeouts: { install: "1m" } }).changes, false);
+    });
+  });
+
+  describe("checkModuleInfo with values unknown during preview", () => {
+    // No request is made: the kubeconfig is not known, so the cluster cannot be asked.
+    const { moduleInfoName: _n, phase: _p, installedVersion: _i, latestVersion: _l, ...known } = olds;
+    const news = { ...known, kubeconfig: UNKNOWN, spec: { config: {} } };
+
+    it("a version left to the provider becomes unknown, not absent (the policy pack then waits for it)", async () => {
+      const r = await checkModuleInfo({} as ModuleInfoOutputs, news);
+      assert.deepEqual(r, { inputs: { ...news, spec: { config: {}, version: UNKNOWN } }, failures: [] });
+    });
+
+    it("an installation already managed keeps its version", async () => {
+      const r = await checkModuleInfo(known, news);
+      assert.equal(r.inputs.spec.version, "v4.0.15");
+    });
+
+    it("an explicit version is passed through", async () => {
+      const r = await checkModuleInfo({} as ModuleInfoOutputs, { ...news, spec: { version: "v4.0.16", config: {} } });
+      assert.equal(r.inputs.spec.version, "v4.0.16");
+    });
+
+    it("malformed input is still reported", async () => {
+      const r = await checkModuleInfo({} as ModuleInfoOutputs, { ...news, spec: { version: "4.0.16" } });
+      assert.deepEqual(r.failures, [{ property: "spec.version", reason: '"4.0.16" is not a plugin version: use v<semver>, e.g. v4.0.15' }]);
     });
   });
 
