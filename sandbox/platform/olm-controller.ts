@@ -1,6 +1,6 @@
 import { KubeApiError } from "../../sdk/kube/client";
 import type { KubeObject } from "../../sdk/kube/resources";
-import { CatalogSource, ClusterServiceVersion, InstallPlan, PackageManifest, PLATFORM_NAMESPACE, Subscription } from "../../sdk/kube/resources";
+import { CatalogSource, ClusterServiceVersion, InstallPlan, OperatorGroup, PackageManifest, PLATFORM_NAMESPACE, Subscription } from "../../sdk/kube/resources";
 import type { PackageModel } from "./catalog";
 import type { ClusterHandle } from "./cluster";
 import { PhaseClock, key, nowIso, sameJson, splitKey } from "./cluster";
@@ -19,6 +19,12 @@ const CSV_STEPS: Record<string, { next: string; reason: string; message: string 
 };
 
 const OPEN_PLAN_PHASES = new Set(["", "Planning", "RequiresApproval"]);
+
+/** ACP's Subscription annotation: the install mode's target namespaces ("" = AllNamespaces). */
+export const TARGET_NAMESPACES_ANNOTATION = "cpaas.io/target-namespaces";
+
+/** Names the Subscription an OperatorGroup was made from (by the simulator, from its annotation). */
+export const OPERATOR_GROUP_SOURCE = "sandbox.acp-extend.io/from-subscription";
 
 /**
  * OLM v0's catalog operator and olm operator for one cluster: Subscriptions
@@ -121,6 +127,7 @@ export class OlmController {
     ]);
     const subs = subList.items.filter((s) => !s.metadata.deletionTimestamp);
     if (subs.length === 0) return;
+    await this.ensureOperatorGroup(ns, subs);
     const plans = planList.items;
     const csvs = new Map(csvList.items.map((c) => [c.metadata.name!, c]));
     const packages = this.packages();
@@ -201,6 +208,28 @@ export class OlmController {
       if (old.state !== status.state || old.currentCSV !== status.currentCSV) {
         log(`[${cluster}] subscription ${ns}/${sub.metadata.name}: state=${status.state ?? ""} currentCSV=${status.currentCSV ?? ""} installedCSV=${status.installedCSV ?? ""}`);
       }
+    }
+  }
+
+  /**
+   * ACP makes the namespace's OperatorGroup from a Subscription's
+   * `cpaas.io/target-namespaces` annotation ("" = AllNamespaces, else a
+   * comma-separated list) when the namespace has none.
+   */
+  private async ensureOperatorGroup(ns: string, subs: KubeObject[]): Promise<void> {
+    const annotated = subs.find((s) => s.metadata.annotations?.[TARGET_NAMESPACES_ANNOTATION] !== undefined);
+    if (!annotated) return;
+    const { client, log, name: cluster } = this.c;
+    if ((await client.list(OperatorGroup, { namespace: ns })).items.length > 0) return;
+    const targets = annotated.metadata.annotations![TARGET_NAMESPACES_ANNOTATION]!.split(",").map((t) => t.trim()).filter(Boolean);
+    try {
+      await client.create(OperatorGroup, {
+        metadata: { name: `${ns}-operatorgroup`, namespace: ns, annotations: { [OPERATOR_GROUP_SOURCE]: annotated.metadata.name! } },
+        spec: targets.length ? { targetNamespaces: targets } : {},
+      });
+      log(`[${cluster}] ${ns}: OperatorGroup ${ns}-operatorgroup (${targets.length ? targets.join(",") : "AllNamespaces"}) from subscription ${annotated.metadata.name}`);
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.alreadyExists)) throw err;
     }
   }
 

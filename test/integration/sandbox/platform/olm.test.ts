@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { KubeClient } from "../../../../sdk/kube/client";
 import type { KubeObject } from "../../../../sdk/kube/resources";
-import { ClusterServiceVersion, InstallPlan, Namespace, PackageManifest, Subscription } from "../../../../sdk/kube/resources";
+import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, PackageManifest, Subscription } from "../../../../sdk/kube/resources";
 import { useSandbox } from "../../../helpers/sandbox";
 import { condition, uniq, waitFor, waitOne } from "./helpers";
 
@@ -195,5 +195,19 @@ describe("sandbox/platform: OLM (through the real API server)", function () {
     const again = await sub(ns, "clickhouse-again", (x) => x.status?.state === "AtLatestKnown", "adopted");
     assert.equal(again.status.installedCSV, "clickhouse-operator.v0.18.2");
     assert.equal(again.status.installPlanRef, undefined);
+  });
+
+  it("makes the namespace's OperatorGroup from cpaas.io/target-namespaces, unless the namespace has one", async () => {
+    const ns = await namespace("og");
+    await k.create(Subscription, subscription(ns, "clickhouse", { name: "clickhouse-operator", installPlanApproval: "Automatic" }));
+    const [og] = await waitFor(k, OperatorGroup, { namespace: ns }, (ogs) => ogs.length === 1, "an OperatorGroup");
+    assert.equal(og!.spec.targetNamespaces, undefined, "an empty annotation means AllNamespaces");
+    assert.equal(og!.metadata.annotations!["sandbox.acp-extend.io/from-subscription"], "clickhouse");
+
+    const own = await namespace("og-own");
+    await k.create(OperatorGroup, { metadata: { name: "mine", namespace: own }, spec: {} });
+    await k.create(Subscription, subscription(own, "clickhouse", { name: "clickhouse-operator", installPlanApproval: "Automatic" }));
+    await sub(own, "clickhouse", (x) => x.status?.state === "AtLatestKnown", "installed");
+    assert.deepEqual((await k.list(OperatorGroup, { namespace: own })).items.map((o) => o.metadata.name), ["mine"]);
   });
 });
