@@ -103,6 +103,7 @@ function printProcesses(
     else if (p.name.startsWith("kube-apiserver") && cluster) where = servers[cluster] ?? "";
     let health = p.running ? "running" : "NOT RUNNING";
     if (p.running && p.name.startsWith("kube-apiserver") && cluster && cluster in ready) health = ready[cluster as keyof typeof ready] ? "ready" : "NOT READY";
+    if (p.running && p.name === "platform" && "platform" in ready) health = ready.platform ? "ready" : "NOT READY";
     out(`  ${p.name.padEnd(32)} pid ${String(p.pid).padEnd(8)} ${health.padEnd(12)} ${where}`);
   }
 }

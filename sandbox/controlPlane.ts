@@ -282,10 +282,10 @@ async function waitReady(
   }
 }
 
-function probe(url: string, tls?: https.AgentOptions): Promise<string | undefined> {
+function probe(url: string, tls?: https.AgentOptions, headers?: http.OutgoingHttpHeaders): Promise<string | undefined> {
   return new Promise((resolve) => {
     const mod = url.startsWith("https:") ? https : http;
-    const req = mod.get(url, { ...(tls ?? {}), timeout: 2000, agent: false }, (res) => {
+    const req = mod.get(url, { ...(tls ?? {}), headers, timeout: 2000, agent: false }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c) => (body += c));

@@ -359,17 +359,17 @@ export interface SandboxStatus {
   running: boolean;
   state?: SandboxState;
   processes: ProcessStatus[];
-  /** cluster → whether its API server answers /readyz. */
-  ready: Partial<Record<ClusterName, boolean>>;
+  /** cluster → whether its API server answers /readyz; `platform` → whether the platform address proxies it. */
+  ready: Partial<Record<ClusterName | "platform", boolean>>;
 }
 
-/** What runs in `dir` (from state.json), with liveness of each process and /readyz of each API server. */
+/** What runs in `dir` (from state.json), with liveness of each process and /readyz of each API server and of the platform address. */
 export async function sandboxStatus(dir = ".sandbox"): Promise<SandboxStatus> {
   const abs = path.resolve(dir);
   const state = readState(abs);
   if (!state) return { dir: abs, exists: false, running: false, processes: [], ready: {} };
   const processes = state.processes.map((p) => ({ ...p, running: isRunning(p) }));
-  const ready: Partial<Record<ClusterName, boolean>> = {};
+  const ready: SandboxStatus["ready"] = {};
   const stopped = !!state.stoppedAt && processes.every((p) => !p.running);
   if (!stopped) {
     const pki = readPki(layout(abs));
@@ -379,6 +379,11 @@ export async function sandboxStatus(dir = ".sandbox"): Promise<SandboxStatus> {
         ready[c] = body?.trim() === "ok";
       }),
     );
+    if (state.platformAddress && processes.some((p) => p.name === "platform")) {
+      const token = fs.readFileSync(layout(abs).platformToken, "utf8").trim();
+      const body = await probe(`${state.platformAddress}/kubernetes/global/readyz`, { ca: pki.ca }, { authorization: `Bearer ${token}` });
+      ready.platform = body?.trim() === "ok";
+    }
   }
   return { dir: abs, exists: true, running: processes.length > 0 && processes.every((p) => p.running), state, processes, ready };
 }

@@ -16,18 +16,21 @@ describe("sandbox lifecycle", function () {
     await stopSandbox(dir, { purge: true });
   });
 
-  it("starts, reports status from state.json, refuses a second start, and stops without leaving processes", async () => {
-    const sb = await startSandbox({ dir, platform: false });
+  it("starts with the platform simulator, reports status from state.json, refuses a second start, and stops without leaving processes", async () => {
+    const sb = await startSandbox({ dir });
     const st = await sandboxStatus(dir);
     assert.equal(st.running, true);
-    assert.deepEqual(st.ready, { global: true, business: true });
+    assert.deepEqual(st.ready, { global: true, business: true, platform: true });
     assert.deepEqual(
       st.processes.map((p) => p.name).sort(),
-      ["etcd", "kube-apiserver-business", "kube-apiserver-global", "kube-controller-manager-business", "kube-controller-manager-global", "reaper"],
+      ["etcd", "kube-apiserver-business", "kube-apiserver-global", "kube-controller-manager-business", "kube-controller-manager-global", "platform", "reaper"],
     );
-    assert.equal(fs.statSync(sb.kubeconfigPath).mode & 0o777, 0o600);
+    assert.match(sb.platformAddress, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(sb.platformToken, /^[\w-]{40,}$/);
+    for (const secret of [sb.kubeconfigPath, sb.state.restrictedKubeconfig, path.join(dir, "platform-token")]) {
+      assert.equal(fs.statSync(secret).mode & 0o777, 0o600, secret);
+    }
     await assert.rejects(startSandbox({ dir, platform: false }), /a sandbox already runs in .*stop it first/);
-    assert.throws(() => sb.platformAddress, /without the platform simulator/);
 
     await sb.stop();
     await assertGroupsGone(sb.state.processes, 0);
@@ -98,6 +101,7 @@ describe("sandbox lifecycle", function () {
     const sb = await startSandbox({ dir: path.join(dir, "sb"), platform: false, binaries });
     try {
       assert.equal(sb.state.binarySource, "KUBEBUILDER_ASSETS");
+      assert.throws(() => sb.platformAddress, /without the platform simulator/);
       const argv0 = (name: string) => {
         const p = sb.state.processes.find((q) => q.name === name)!;
         return fs.readFileSync(`/proc/${p.pid}/cmdline`, "utf8").split("\0")[0];
