@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { SCALE_KINDS, type ScaleKind, type ScaleSample } from "./scaleCases";
-import { formatBytes, formatMs, formatRatio, formatTable, isFlat, ratio, summarize, type Goal, type Summary } from "./stats";
+import { formatBytes, formatMs, formatRatio, formatTable, isFlat, ratio, round, summarize, type Goal, type Summary } from "./stats";
 
 export interface ScaleOptions {
   /** Program sizes. @default [10, 100, 500] */
@@ -31,11 +31,30 @@ export interface ScaleRatio {
   heap: number | undefined;
 }
 
+/**
+ * Cost per object from the two largest sizes (the slope), which leaves out
+ * what a program pays once (module state, the dynamic provider's
+ * serialization on the first dynamic resource): the intercept.
+ */
+export interface ScaleMarginal {
+  kind: ScaleKind;
+  cpuMsPerObject: number;
+  heapBytesPerObject: number;
+  /** CPU time the slope does not explain: paid once per program. */
+  cpuMsFixed: number;
+  cpuVsCustomResource: number | undefined;
+  heapVsCustomResource: number | undefined;
+  cpuVsHandwritten: number | undefined;
+  heapVsHandwritten: number | undefined;
+}
+
 export interface ScaleResult {
   sizes: number[];
   reps: number;
   cases: ScaleCase[];
   ratios: ScaleRatio[];
+  /** Present with at least two sizes. */
+  marginal: ScaleMarginal[];
 }
 
 const CHILD = path.join(__dirname, "scaleChild.js");
@@ -115,7 +134,35 @@ export function summarizeScale(samples: readonly ScaleSample[], sizes: number[],
       }
     }
   }
-  return { sizes, reps, cases, ratios };
+  const marginal: ScaleMarginal[] = [];
+  const sorted = [...sizes].sort((a, b) => a - b);
+  if (sorted.length >= 2) {
+    const [lo, hi] = sorted.slice(-2);
+    const slope = (kind: ScaleKind) => {
+      const a = find(kind, lo);
+      const b = find(kind, hi);
+      if (!a || !b) return undefined;
+      const cpu = (b.cpuMs.median - a.cpuMs.median) / (hi - lo);
+      return { cpu, heap: (b.heapDelta.median - a.heapDelta.median) / (hi - lo), fixed: b.cpuMs.median - cpu * hi };
+    };
+    const cr = slope("customResource");
+    const hw = slope("handwrittenOperator");
+    for (const kind of SCALE_KINDS) {
+      const m = slope(kind);
+      if (!m) continue;
+      marginal.push({
+        kind,
+        cpuMsPerObject: round(m.cpu, 3),
+        heapBytesPerObject: Math.round(m.heap),
+        cpuMsFixed: round(m.fixed, 1),
+        cpuVsCustomResource: cr && ratio(m.cpu, cr.cpu),
+        heapVsCustomResource: cr && ratio(m.heap, cr.heap),
+        cpuVsHandwritten: hw && ratio(m.cpu, hw.cpu),
+        heapVsHandwritten: hw && ratio(m.heap, hw.heap),
+      });
+    }
+  }
+  return { sizes, reps, cases, ratios, marginal };
 }
 
 export function scaleTables(r: ScaleResult): string {
@@ -127,7 +174,20 @@ export function scaleTables(r: ScaleResult): string {
     ["component", "baseline (same N)", "N", "cpu ratio", "wall ratio", "heap ratio"],
     r.ratios.map((x) => [x.component, x.baseline, String(x.n), formatRatio(x.cpu), formatRatio(x.wall), formatRatio(x.heap)]),
   );
-  return `${cases}\n\n${ratios}`;
+  const marginal = formatTable(
+    ["kind", "cpu / object", "heap / object", "cpu paid once", "cpu vs CR", "heap vs CR", "cpu vs handwritten", "heap vs handwritten"],
+    r.marginal.map((m) => [
+      m.kind,
+      formatMs(m.cpuMsPerObject),
+      formatBytes(m.heapBytesPerObject),
+      formatMs(m.cpuMsFixed),
+      formatRatio(m.cpuVsCustomResource),
+      formatRatio(m.heapVsCustomResource),
+      formatRatio(m.cpuVsHandwritten),
+      formatRatio(m.heapVsHandwritten),
+    ]),
+  );
+  return `${cases}\n\n${ratios}\n\nPer object (slope between the two largest N):\n${marginal}`;
 }
 
 /**

@@ -28,6 +28,19 @@ describe("bench scale summary", () => {
     assert.deepEqual(r.cases.find((c) => c.kind === "operator" && c.n === 10)!.cpuMs, { n: 3, min: 130, median: 140, max: 150 });
   });
 
+  it("separates the cost per object (slope of the two largest sizes) from what is paid once", () => {
+    const r = summarizeScale(samples, [10, 100], 3);
+    const op = r.marginal.find((m) => m.kind === "operator")!;
+    // (1450 - 140) / 90 ms per object; the intercept is 1450 - 100 × that.
+    assert.equal(op.cpuMsPerObject, 14.556);
+    assert.equal(op.cpuMsFixed, -5.6);
+    // customResource: (1000 - 110) / 90 → ratio 1310 / 890.
+    assert.equal(op.cpuVsCustomResource, 1.47);
+    assert.equal(op.heapBytesPerObject, Math.round((12.6 * MB) / 90));
+    assert.equal(op.cpuVsHandwritten, undefined);
+    assert.deepEqual(summarizeScale(samples, [10], 3).marginal, []);
+  });
+
   it("meets the goal only at ≤ 1.5× for every size and flat ratios", () => {
     const goals = scaleGoals(summarizeScale(samples, [10, 100], 3));
     const met = (g: string) => goals.find((x) => x.goal === g)!.met;
