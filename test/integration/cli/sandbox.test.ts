@@ -25,12 +25,15 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
 
 describe("acp-extend sandbox", function () {
   this.timeout(120_000);
+  let parent: string;
   let dir: string;
   before(() => {
-    dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "acp-extend-cli-")), "sb");
+    parent = fs.mkdtempSync(path.join(os.tmpdir(), "acp-extend-cli-"));
+    dir = path.join(parent, "sb");
   });
   after(async () => {
     await stopSandbox(dir, { purge: true });
+    fs.rmSync(parent, { recursive: true, force: true });
   });
 
   it("up starts a detached sandbox and returns; status and down manage it", async () => {
