@@ -9,7 +9,7 @@ import { KubeClient } from "../sdk/kube/client";
 import type { KubeObject, ResourceType } from "../sdk/kube/resources";
 import { resourcePath } from "../sdk/kube/client";
 import type { Binaries } from "./binaries";
-import { freePorts, isRunning, spawnLogged, stopProcesses, tail, type ProcessRecord } from "./processes";
+import { freePorts, isRunning, spawnLogged, tail, type ProcessRecord } from "./processes";
 
 /** The clusters of the sandbox, as on ACP: the global cluster and one workload cluster. */
 export const CLUSTERS = ["global", "business"] as const;
@@ -254,8 +254,6 @@ export function writePrivate(file: string, content: string): void {
   fs.chmodSync(file, 0o600);
 }
 
-export { stopProcesses };
-
 function b64(s: string): string {
   return Buffer.from(s).toString("base64");
 }
@@ -282,7 +280,7 @@ async function waitReady(
   }
 }
 
-function probe(url: string, tls?: https.AgentOptions, headers?: http.OutgoingHttpHeaders): Promise<string | undefined> {
+export function probe(url: string, tls?: https.AgentOptions, headers?: http.OutgoingHttpHeaders): Promise<string | undefined> {
   return new Promise((resolve) => {
     const mod = url.startsWith("https:") ? https : http;
     const req = mod.get(url, { ...(tls ?? {}), headers, timeout: 2000, agent: false }, (res) => {
@@ -296,5 +294,3 @@ function probe(url: string, tls?: https.AgentOptions, headers?: http.OutgoingHtt
     req.on("error", () => resolve(undefined));
   });
 }
-
-export { probe };
