@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { promises as fs, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createSign, randomBytes, X509Certificate } from "node:crypto";
+import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,6 +18,12 @@ export interface RegistryOptions {
   tls?: boolean;
   /** htpasswd users (bcrypt via `htpasswd -B`). */
   users?: Record<string, string>;
+  /**
+   * Bearer-token auth (the distribution token spec): the registry answers 401 with
+   * a `WWW-Authenticate: Bearer realm=…` challenge and trusts JWTs signed by a
+   * token service started here, which checks these users' passwords (Basic).
+   */
+  tokenUsers?: Record<string, string>;
 }
 
 export interface TestRegistry {
@@ -29,6 +37,8 @@ export interface TestRegistry {
   certDir?: string;
   storage: string;
   stop(): Promise<void>;
+  /** Token requests the token service answered (bearer auth only), by outcome. */
+  tokenRequests?: { issued: number; refused: number };
   /** Kills the registry hard (SIGKILL, as a crash would). */
   kill(): Promise<void>;
   /** Starts it again on the same port with the same storage. */
@@ -37,8 +47,11 @@ export interface TestRegistry {
 }
 
 const live = new Set<ChildProcess>();
+const dirs = new Set<string>();
+// Last resort when a suite's after hook never ran: no registry process or temp dir outlives mocha.
 process.on("exit", () => {
   for (const p of live) p.kill("SIGKILL");
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 export function registryAvailable(): boolean {
@@ -74,6 +87,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     throw new Error("docker-registry is not installed: run `npm run setup` (apt-get install docker-registry skopeo apache2-utils openssl)");
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "acp-registry-"));
+  dirs.add(dir);
   const storage = path.join(dir, "storage");
   await fs.mkdir(storage);
   const port = await freePort();
@@ -102,6 +116,13 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     );
     await fs.writeFile(htpasswd, entries.join("\n") + "\n");
     lines.push(`auth: { htpasswd: { realm: acp-extend-test, path: ${JSON.stringify(htpasswd)} } }`);
+  }
+  let tokens: TokenService | undefined;
+  if (opts.tokenUsers) {
+    tokens = await startTokenService(dir, opts.tokenUsers);
+    lines.push(
+      `auth: { token: { realm: ${JSON.stringify(tokens.realm)}, service: acp-extend-test, issuer: acp-extend-test-issuer, rootcertbundle: ${JSON.stringify(tokens.certPath)} } }`,
+    );
   }
   const config = path.join(dir, "config.yml");
   await fs.writeFile(config, lines.join("\n") + "\n");
@@ -139,6 +160,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     caPath: tls ? path.join(dir, "ca.pem") : undefined,
     certDir: tls ? path.join(dir, "certs") : undefined,
     storage,
+    tokenRequests: tokens?.counts,
     start,
     kill: () => halt("SIGKILL"),
     restart: async () => {
@@ -147,7 +169,9 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     },
     stop: async () => {
       await halt("SIGTERM");
+      await tokens?.close();
       rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
     },
   };
 }
@@ -180,5 +204,61 @@ export function useRegistry(opts: RegistryOptions = {}): () => TestRegistry {
   return () => {
     if (!reg) throw new Error("registry not started: call useRegistry() at describe() level");
     return reg;
+  };
+}
+
+interface TokenService {
+  realm: string;
+  certPath: string;
+  counts: { issued: number; refused: number };
+  close(): Promise<void>;
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
+
+/**
+ * A token service as the distribution token spec describes it: Basic-authenticated
+ * GET <realm>?service=…&scope=repository:<name>:<actions>, answering a JWT (RS256,
+ * x5c = its self-signed certificate, which the registry trusts as rootcertbundle).
+ */
+async function startTokenService(dir: string, users: Record<string, string>): Promise<TokenService> {
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "token.key", "-out", "token.crt", "-days", "2", "-subj", "/CN=acp-extend test token issuer"], { cwd: dir, stdio: "pipe" });
+  const key = await fs.readFile(path.join(dir, "token.key"), "utf8");
+  const certPem = await fs.readFile(path.join(dir, "token.crt"), "utf8");
+  const der = new X509Certificate(certPem).raw;
+  const counts = { issued: 0, refused: 0 };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const auth = req.headers.authorization ?? "";
+    const [user, pass] = auth.startsWith("Basic ") ? Buffer.from(auth.slice(6), "base64").toString().split(/:(.*)/s) : [];
+    if (!user || users[user] !== pass) {
+      counts.refused++;
+      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ details: "invalid username or password" }));
+      return;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const access = url.searchParams.getAll("scope").flatMap((sc) => {
+      const m = /^repository:([^:]+):(.+)$/.exec(sc);
+      return m ? [{ type: "repository", name: m[1], actions: m[2]!.split(",") }] : [];
+    });
+    const header = { typ: "JWT", alg: "RS256", x5c: [der.toString("base64")] };
+    const claims = { iss: "acp-extend-test-issuer", sub: user, aud: url.searchParams.get("service"), exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString("hex"), access };
+    const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+    const signature = createSign("RSA-SHA256").update(signingInput).sign(key);
+    counts.issued++;
+    const token = `${signingInput}.${b64url(signature)}`;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token, access_token: token, expires_in: 300 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    realm: `http://127.0.0.1:${port}/token`,
+    certPath: path.join(dir, "token.crt"),
+    counts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

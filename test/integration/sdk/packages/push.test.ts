@@ -174,4 +174,33 @@ describe("sdk/packages/push against docker-registry", function () {
       }
     });
   });
+
+  describe("bearer tokens (WWW-Authenticate challenge, token service)", () => {
+    const reg = useRegistry({ tokenUsers: { bob: "token-service-pw-42" } });
+
+    it("fetches a token per repository scope from the challenge's realm and pushes; a wrong password fails at the token service, clearly", async () => {
+      const bad = new RegistryClient({ address: reg().address, plain: true, username: "bob", password: "nope-nope-nope" });
+      await assert.rejects(bad.ping(), (err: Error) => {
+        assert.match(err.message, /token service http:\/\/127\.0\.0\.1:\d+\/token refused user "bob" \(401\): check the registry username and password/);
+        assert.doesNotMatch(err.message, /nope-nope-nope/);
+        return true;
+      });
+      bad.close();
+      const { file } = await makeTestPackage(path.join(dir, "bearer"), { name: "bearer-op", related: [{ name: "acp/bearer-a:v1", layers: [3 * 2 ** 20] }] });
+      const pkg = await scanPackage(file);
+      const client = new RegistryClient({ address: reg().address, plain: true, username: "bob", password: "token-service-pw-42" });
+      try {
+        const r = await pushPackage(pkg, client, { chunkBytes: 2 ** 20 });
+        assert.equal(r.images.every((i) => i.pushed), true);
+        assert.ok(reg().tokenRequests!.issued >= 2, "one token per repository scope at least");
+        const issued = reg().tokenRequests!.issued;
+        client.resetStats();
+        await pushPackage(pkg, client);
+        assert.equal(client.stats.writes, 0);
+        assert.equal(reg().tokenRequests!.issued, issued, "tokens are cached per scope");
+      } finally {
+        client.close();
+      }
+    });
+  });
 });
