@@ -80,6 +80,21 @@ export interface ScannedPackage {
   small: Map<string, Buffer>;
   /** Whether SHA256SUMS was present and verified. */
   checksummed: boolean;
+  /**
+   * Whether every entry was read and every blob hashed. A head scan stops once the
+   * metadata and all manifests are in: the rest is checked while it is streamed.
+   */
+  verified: boolean;
+}
+
+export interface ScanOptions extends ReadLimits {
+  /**
+   * Read only up to the last manifest (packers write metadata, layout files and
+   * manifests first); blobs are then verified as `streamBlobs` pushes them. A
+   * re-push of images the registry already has reads a few KB, not the package.
+   * @default false
+   */
+  headOnly?: boolean;
 }
 
 /** Ends a walk early once what was looked for is found. */
@@ -205,41 +220,81 @@ function parseJson<T>(file: string, what: string, buf: Buffer): T {
  * First pass over a package: checks every entry, verifies every blob digest
  * and the optional checksums, parses the metadata and resolves each image to
  * its manifests and blobs. Throws PackageError on anything wrong, before any
- * byte is pushed or any CR is written.
+ * byte is pushed or any CR is written. With `headOnly`, stops after the last
+ * manifest (see ScanOptions).
  */
-export async function scanPackage(file: string, limits: ReadLimits = {}): Promise<ScannedPackage> {
+export async function scanPackage(file: string, options: ScanOptions = {}): Promise<ScannedPackage> {
+  const { headOnly, ...limits } = options;
   const lim = { ...DEFAULT_LIMITS, ...limits };
   const fileHash = createHash("sha256");
   let fileSize = 0;
+  // A head scan does not read the whole archive, so the file's identity is hashed on the side (raw bytes: fast).
+  const rawHash = headOnly ? hashFile(file) : undefined;
   const files = new Map<string, Buffer>();
   const blobSizes = new Map<string, number>();
   const small = new Map<string, Buffer>();
   let smallTotal = 0;
-  await walk(
-    file,
-    lim,
-    async (e) => {
-      if (e.kind === "file") {
-        files.set(e.path, await readAll(e.stream));
-        return;
+  const haveAllManifests = (): boolean => {
+    const idx = files.get(`${LAYOUT_DIR}/index.json`);
+    if (!idx || !files.has(METADATA_FILE) || !files.has(`${LAYOUT_DIR}/oci-layout`)) return false;
+    let index: ImageIndex;
+    try {
+      index = JSON.parse(idx.toString("utf8")) as ImageIndex;
+    } catch {
+      return true; // the full check below reports it
+    }
+    const pending = [...(index.manifests ?? [])];
+    while (pending.length) {
+      const d = pending.pop()!;
+      const body = small.get(d.digest);
+      if (!body) return false;
+      if (INDEX_TYPES.has(d.mediaType)) {
+        try {
+          pending.push(...((JSON.parse(body.toString("utf8")) as ImageIndex).manifests ?? []));
+        } catch {
+          return true;
+        }
       }
-      const digest = `sha256:${e.path.slice(BLOB_PREFIX.length)}`;
-      const keep = e.size <= lim.smallBlobBytes && smallTotal + e.size <= lim.maxSmallTotalBytes;
-      const verifier = new DigestVerifier(file, digest, e.size);
-      if (keep) {
-        const buf = await readAll(e.stream.pipe(verifier));
-        small.set(digest, buf);
-        smallTotal += buf.length;
-      } else {
-        await pipeline(e.stream, verifier, new PassThrough().resume());
-      }
-      blobSizes.set(digest, e.size);
-    },
-    (c) => {
-      fileHash.update(c);
-      fileSize += c.length;
-    },
-  );
+    }
+    return true;
+  };
+  let complete = true;
+  try {
+    await walk(
+      file,
+      lim,
+      async (e) => {
+        if (e.kind === "file") {
+          files.set(e.path, await readAll(e.stream));
+        } else {
+          const digest = `sha256:${e.path.slice(BLOB_PREFIX.length)}`;
+          const keep = e.size <= lim.smallBlobBytes && smallTotal + e.size <= lim.maxSmallTotalBytes;
+          const verifier = new DigestVerifier(file, digest, e.size);
+          if (keep) {
+            const buf = await readAll(e.stream.pipe(verifier));
+            small.set(digest, buf);
+            smallTotal += buf.length;
+          } else {
+            await pipeline(e.stream, verifier, new PassThrough().resume());
+          }
+          blobSizes.set(digest, e.size);
+        }
+        if (headOnly && haveAllManifests()) throw new Found();
+      },
+      rawHash
+        ? undefined
+        : (c) => {
+            fileHash.update(c);
+            fileSize += c.length;
+          },
+    );
+  } catch (err) {
+    if (!(err instanceof Found)) throw err;
+    complete = false;
+  }
+  let sha256: string;
+  if (rawHash) ({ sha256, size: fileSize } = await rawHash);
+  else sha256 = fileHash.digest("hex");
 
   const metaBuf = files.get(METADATA_FILE);
   if (!metaBuf) throw new PackageError(file, `no ${METADATA_FILE}: not an acp-extend package`);
@@ -311,8 +366,9 @@ export async function scanPackage(file: string, limits: ReadLimits = {}): Promis
       if (!DIGEST_RE.test(d.digest)) throw new PackageError(file, `${ref}: ${what} has an invalid digest "${d.digest}" (sha256 only)`);
       if (d.urls?.length) throw new PackageError(file, `${ref}: ${what} ${d.digest} is a foreign layer (urls): packages must carry every blob`);
       const size = blobSizes.get(d.digest);
-      if (size === undefined) throw new PackageError(file, `${ref}: ${what} ${d.digest} is missing from ${BLOB_PREFIX}`);
-      if (size !== d.size) throw new PackageError(file, `${ref}: ${what} ${d.digest} is ${size} bytes, its descriptor says ${d.size}`);
+      // A head scan has not met every blob yet: streamBlobs checks the rest.
+      if (size === undefined && complete) throw new PackageError(file, `${ref}: ${what} ${d.digest} is missing from ${BLOB_PREFIX}`);
+      if (size !== undefined && size !== d.size) throw new PackageError(file, `${ref}: ${what} ${d.digest} is ${size} bytes, its descriptor says ${d.size}`);
     };
     const visit = (d: Descriptor, depth: number) => {
       need(d, "manifest");
@@ -340,14 +396,29 @@ export async function scanPackage(file: string, limits: ReadLimits = {}): Promis
 
   return {
     file,
-    sha256: fileHash.digest("hex"),
+    sha256,
     size: fileSize,
     metadata,
     images: wanted.map(resolveImage),
     blobSizes,
     small,
     checksummed,
+    verified: complete,
   };
+}
+
+async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
+  const h = createHash("sha256");
+  let size = 0;
+  try {
+    for await (const c of createReadStream(file)) {
+      h.update(c as Buffer);
+      size += (c as Buffer).length;
+    }
+  } catch (err) {
+    throw new PackageError(file, (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message);
+  }
+  return { sha256: h.digest("hex"), size };
 }
 
 /**
@@ -362,16 +433,20 @@ export async function streamBlobs(
   limits: ReadLimits = {},
 ): Promise<void> {
   const lim = { ...DEFAULT_LIMITS, ...limits };
+  const seen = new Set<string>();
   await walk(file, lim, async (e) => {
     const digest = e.kind === "blob" ? `sha256:${e.path.slice(BLOB_PREFIX.length)}` : "";
     if (!wanted.has(digest)) {
       e.stream.resume();
       return;
     }
+    seen.add(digest);
     const verified = e.stream.pipe(new DigestVerifier(file, digest, e.size));
     e.stream.on("error", (err) => verified.destroy(err));
     await onBlob(digest, e.size, verified);
   });
+  const missing = [...wanted].filter((d) => !seen.has(d));
+  if (missing.length) throw new PackageError(file, `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing from ${BLOB_PREFIX}`);
 }
 
 

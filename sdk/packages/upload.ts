@@ -78,9 +78,12 @@ export function targetClusters(pkg: ScannedPackage, clusters: string[] | undefin
 
 export async function uploadPackages(opts: UploadOptions): Promise<UploadedPackage[]> {
   const files = await expandPaths(opts.paths);
-  // Every package is read and verified before anything is written anywhere.
+  // Every package's metadata, layout and manifests are checked before anything is written anywhere.
+  // A push verifies blobs as it streams them (a mismatch fails the blob before the registry commits
+  // it, and no manifest or CR follows); CR-only and dry runs read and verify the whole package first.
+  const headOnly = !opts.skipPush && !opts.dryRun;
   const scanned: ScannedPackage[] = [];
-  for (const f of files) scanned.push(await scanPackage(f));
+  for (const f of files) scanned.push(await scanPackage(f, { headOnly }));
   const results: UploadedPackage[] = scanned.map((p) => ({
     file: p.file,
     sha256: p.sha256,

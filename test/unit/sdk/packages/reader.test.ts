@@ -39,6 +39,28 @@ describe("sdk/packages/reader", function () {
     assert.equal(p.small.has(big.digest), false, "large layers are not kept in memory");
   });
 
+  it("a head scan stops after the last manifest, with the same identity and images; the stream then finds a missing blob", async () => {
+    const full = await scanPackage(good);
+    const head = await scanPackage(good, { headOnly: true });
+    assert.equal(full.verified, true);
+    assert.equal(head.verified, false, "the large layers were not read");
+    assert.equal(head.sha256, full.sha256);
+    assert.equal(head.size, full.size);
+    assert.deepEqual(head.images.map((i) => [i.ref, i.descriptor.digest, i.blobs.length]), full.images.map((i) => [i.ref, i.descriptor.digest, i.blobs.length]));
+    const big = full.images[1]!.blobs.find((b) => b.size === 3 * 2 ** 20)!;
+    assert.equal(head.blobSizes.has(big.digest), false);
+    const missing = await tampered((es) => es.filter((e) => e.name !== `images/blobs/sha256/${big.digest.slice(7)}`));
+    const h = await scanPackage(missing, { headOnly: true });
+    await assert.rejects(
+      streamBlobs(missing, new Set([big.digest]), async (_d, _s, stream) => {
+        stream.resume();
+      }),
+      new RegExp(`${big.digest} is missing from images/blobs/sha256/`),
+    );
+    assert.equal(h.verified, false);
+    await assert.rejects(scanPackage(missing), /is missing from images\/blobs\/sha256\//);
+  });
+
   it("reads only the metadata for show", async () => {
     const m = await readPackageMetadata(good);
     assert.equal(m.displayName, "Demo operator demo-operator");
