@@ -16,7 +16,7 @@ import { type ScannedPackage, streamBlobs } from "./reader";
 export interface PushOptions {
   /** Requests in flight at once (HEAD checks, mounts, small blobs, manifests). @default 4 */
   concurrency?: number;
-  /** Bytes per PATCH for chunked uploads; blobs up to this size go in one PUT. Two chunks are in memory at a time. @default 8 MiB */
+  /** Bytes per PATCH for chunked uploads; blobs up to this size go in one PUT. @default 16 MiB */
   chunkBytes?: number;
   /** Check what would be pushed without writing anything. */
   dryRun?: boolean;
@@ -95,7 +95,7 @@ interface ImageState {
 
 export async function pushPackage(pkg: ScannedPackage, client: RegistryClient, opts: PushOptions = {}): Promise<PushResult> {
   const concurrency = opts.concurrency ?? 4;
-  const chunkBytes = opts.chunkBytes ?? 8 * 2 ** 20;
+  const chunkBytes = opts.chunkBytes ?? 16 * 2 ** 20;
   const passes = opts.passes ?? 3;
   const before = { ...client.stats };
   const images: ImageState[] = pkg.images.map((img) => {
@@ -245,11 +245,15 @@ export async function pushPackage(pkg: ScannedPackage, client: RegistryClient, o
     }
   }
 
+  /**
+   * Chunked upload straight from the archive stream. One PATCH is in flight
+   * while the next chunk is read (two chunks in memory at most); after a fault
+   * the registry's reported offset says where to resume within the chunk.
+   */
   async function uploadStream(s: ImageState, digest: string, size: number, stream: Readable): Promise<void> {
     let location = await client.startUpload(s.repository);
     let offset = 0; // bytes the registry holds
 
-    // Sends the chunk that starts at archive offset `start`; after a fault, resumes from the registry's offset.
     const send = async (chunk: Buffer, start: number, final: boolean) => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -278,37 +282,34 @@ export async function pushPackage(pkg: ScannedPackage, client: RegistryClient, o
       }
     };
 
-    // One chunk in flight while the next is read: decompressing and hashing
-    // the archive overlap the registry's work instead of waiting for it (the
-    // push bench measured the two taking turns). Chunks still go in order.
-    let inFlight: Promise<void> = Promise.resolve();
     let buffered: Buffer[] = [];
     let bufferedBytes = 0;
     let next = 0; // archive offset of buffered[0]
-    const take = () => {
-      const chunk = Buffer.concat(buffered, bufferedBytes);
-      const start = next;
-      next += chunk.length;
-      buffered = [];
-      bufferedBytes = 0;
-      return { chunk, start };
-    };
-    for await (const c of stream) {
-      const b = c as Buffer;
-      buffered.push(b);
-      bufferedBytes += b.length;
-      if (bufferedBytes >= chunkBytes) {
-        await inFlight;
-        const { chunk, start } = take();
-        inFlight = send(chunk, start, false);
-        // Its failure surfaces at the next await; a failing read must not leave it unhandled.
-        inFlight.catch(() => undefined);
+    let inflight: Promise<void> | undefined;
+    try {
+      for await (const c of stream) {
+        const b = c as Buffer;
+        buffered.push(b);
+        bufferedBytes += b.length;
+        if (bufferedBytes >= chunkBytes) {
+          const chunk = Buffer.concat(buffered, bufferedBytes);
+          const start = next;
+          next += chunk.length;
+          buffered = [];
+          bufferedBytes = 0;
+          await inflight;
+          inflight = send(chunk, start, false);
+          // Rejections are awaited on the next round; keep them from being reported as unhandled meanwhile.
+          inflight.catch(() => undefined);
+        }
       }
+    } finally {
+      await inflight?.catch(() => undefined);
     }
-    await inFlight;
-    const last = take();
-    await send(last.chunk, last.start, true);
-    if (next !== size) throw new Error(`blob ${digest}: streamed ${next} bytes, expected ${size}`);
+    await inflight;
+    const last = Buffer.concat(buffered, bufferedBytes);
+    await send(last, next, true);
+    if (next + last.length !== size) throw new Error(`blob ${digest}: streamed ${next + last.length} bytes, expected ${size}`);
   }
 }
 
