@@ -282,32 +282,39 @@ export async function pushPackage(pkg: ScannedPackage, client: RegistryClient, o
       }
     };
 
-    let buffered: Buffer[] = [];
-    let bufferedBytes = 0;
-    let next = 0; // archive offset of buffered[0]
+    // Two chunk buffers, reused in turn: one in flight, one filling. Blobs that fit in one chunk get an exact-size buffer.
+    const bufSize = Math.min(chunkBytes, Math.max(size, 1));
+    const buffers = [Buffer.allocUnsafe(bufSize), size > chunkBytes ? Buffer.allocUnsafe(bufSize) : Buffer.alloc(0)];
+    let which = 0;
+    let fill = 0;
+    let next = 0; // archive offset of the chunk being filled
     let inflight: Promise<void> | undefined;
     try {
       for await (const c of stream) {
-        const b = c as Buffer;
-        buffered.push(b);
-        bufferedBytes += b.length;
-        if (bufferedBytes >= chunkBytes) {
-          const chunk = Buffer.concat(buffered, bufferedBytes);
-          const start = next;
-          next += chunk.length;
-          buffered = [];
-          bufferedBytes = 0;
-          await inflight;
-          inflight = send(chunk, start, false);
-          // Rejections are awaited on the next round; keep them from being reported as unhandled meanwhile.
-          inflight.catch(() => undefined);
+        let b = c as Buffer;
+        while (b.length > 0) {
+          const n = b.copy(buffers[which]!, fill);
+          if (n === 0) throw new Error(`blob ${digest}: the archive holds more than the ${size} bytes its entry declares`);
+          fill += n;
+          b = b.subarray(n);
+          if (fill === bufSize && next + fill < size) {
+            const chunk = buffers[which]!;
+            const start = next;
+            next += fill;
+            await inflight;
+            inflight = send(chunk, start, false);
+            // Rejections are awaited on the next round; keep them from being reported as unhandled meanwhile.
+            inflight.catch(() => undefined);
+            which = 1 - which;
+            fill = 0;
+          }
         }
       }
     } finally {
       await inflight?.catch(() => undefined);
     }
     await inflight;
-    const last = Buffer.concat(buffered, bufferedBytes);
+    const last = buffers[which]!.subarray(0, fill);
     await send(last, next, true);
     if (next + last.length !== size) throw new Error(`blob ${digest}: streamed ${next + last.length} bytes, expected ${size}`);
   }

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { z } from "zod";
 import { KubeClient } from "../kube/client";
 import { loadClusterAccess } from "../kube/kubeconfig";
 import { type ApplyResult, deleteArtifactObjects } from "./crs";
+import { hashFile } from "./reader";
 import { expandPaths, uploadPackages } from "./upload";
 
 /**
@@ -74,9 +74,7 @@ export const InputsSchema = z.looseObject({
 });
 
 export async function sha256File(file: string): Promise<string> {
-  const h = createHash("sha256");
-  for await (const c of createReadStream(file)) h.update(c as Buffer);
-  return h.digest("hex");
+  return (await hashFile(file)).sha256;
 }
 
 /** The resource id: the package's sha256, or for a directory the sha256 of its packages' hashes. */
