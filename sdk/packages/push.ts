@@ -16,7 +16,7 @@ import { type ScannedPackage, streamBlobs } from "./reader";
 export interface PushOptions {
   /** Requests in flight at once (HEAD checks, mounts, small blobs, manifests). @default 4 */
   concurrency?: number;
-  /** Bytes per PATCH for chunked uploads; blobs up to this size go in one PUT. @default 16 MiB */
+  /** Bytes per PATCH for chunked uploads; blobs up to this size go in one PUT. Two chunk buffers per upload are in memory. @default 8 MiB */
   chunkBytes?: number;
   /** Check what would be pushed without writing anything. */
   dryRun?: boolean;
@@ -95,7 +95,7 @@ interface ImageState {
 
 export async function pushPackage(pkg: ScannedPackage, client: RegistryClient, opts: PushOptions = {}): Promise<PushResult> {
   const concurrency = opts.concurrency ?? 4;
-  const chunkBytes = opts.chunkBytes ?? 16 * 2 ** 20;
+  const chunkBytes = opts.chunkBytes ?? 8 * 2 ** 20;
   const passes = opts.passes ?? 3;
   const before = { ...client.stats };
   const images: ImageState[] = pkg.images.map((img) => {
