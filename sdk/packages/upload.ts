@@ -121,7 +121,7 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
   }
 
   if (!opts.skipCrs) {
-    if (!opts.clusterClient) throw new Error("creating the Artifact CRs needs the platform (--platform-address and a token) or a kubeconfig; pass --skip-crs to push images only");
+    if (!opts.clusterClient && !opts.dryRun) throw new Error("creating the Artifact CRs needs the platform (--platform-address and a token) or a kubeconfig; pass --skip-crs to push images only");
     const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
     for (const [i, p] of scanned.entries()) {
       for (const cluster of targetClusters(p, opts.clusters, opts.log)) {
@@ -130,7 +130,7 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
           opts.log?.("info", `[${cluster}] would apply Artifact ${objs.artifact.metadata.name} and ArtifactVersion ${objs.version.metadata.name}`);
           continue;
         }
-        const kube = await opts.clusterClient(cluster);
+        const kube = await opts.clusterClient!(cluster);
         const applied = await applyArtifactObjects(kube, cluster, objs);
         results[i]!.crs.push(applied);
         await waitPresent(kube, cluster, applied.artifactVersion, timeoutMs);

@@ -179,6 +179,18 @@ describe("cli push (registry + sandbox)", function () {
     }
   });
 
+  it("--dry-run verifies the whole package and checks the registry, then writes nothing anywhere", async () => {
+    const { file } = await makeTestPackage(path.join(dir, "dry"), { name: "dry-operator" });
+    const r = await runCli(["push", file, "--dest-repo", reg().address, "--username", REG_USER, "--plain", "--dry-run", "--clusters", "global,business"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /dry-operator v1\.0\.0: 0 blobs uploaded \(0 bytes\).*\(dry run: nothing written\)/);
+    assert.match(r.stdout, /\[business\] would apply Artifact operatorhub-dry-operator and ArtifactVersion operatorhub-dry-operator\.v1\.0\.0/);
+    assert.equal(await sb().client("global").get(Artifact, "operatorhub-dry-operator", NS), undefined);
+    const client = new RegistryClient({ address: reg().address, plain: true, username: REG_USER, password: REG_PASSWORD });
+    assert.equal(await client.manifestDigest("acp/dry-operator-bundle", "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]), undefined);
+    client.close();
+  });
+
   it("a wrong registry password fails clearly without printing it; a password on argv earns a warning; stdin works", async () => {
     const { file } = await makeTestPackage(path.join(dir, "wrong"), { name: "wrong-operator" });
     const wrong = await runCli(["push", file, ...common], { env: { ...env, ACP_REGISTRY_PASSWORD: "not-the-password-77" } });
