@@ -18,7 +18,7 @@ export interface RegistryOptions {
   plain?: boolean;
   username?: string;
   password?: string;
-  /** PEM CA bundle trusted for the registry's certificate, on top of the system roots' replacement. */
+  /** PEM CA bundle that verifies the registry's certificate (used instead of the system roots). */
   ca?: string;
   /** Attempts per request in total. @default 8 */
   attempts?: number;
