@@ -6,23 +6,10 @@
  */
 import * as semver from "semver";
 import type { KubeObject } from "../../sdk/kube/resources";
+import { ANNOTATIONS } from "../../sdk/packages/annotations";
 import type { ChannelEntry, PackageModel } from "./catalog";
 import { SOURCE_TYPE_LABEL, csvName } from "./catalog";
 import type { LabelSelector } from "./selector";
-
-export const UPLOAD_ANNOTATION = {
-  package: "acp-extend.io/package",
-  version: "acp-extend.io/version",
-  csv: "acp-extend.io/csv",
-  channels: "acp-extend.io/channels",
-  defaultChannel: "acp-extend.io/default-channel",
-  replaces: "acp-extend.io/replaces",
-  displayName: "acp-extend.io/display-name",
-  sourceType: "acp-extend.io/source-type",
-  moduleName: "acp-extend.io/module-name",
-  affinity: "acp-extend.io/affinity",
-  config: "acp-extend.io/config",
-} as const;
 
 export interface BundleUpload {
   type: "bundle";
@@ -53,30 +40,30 @@ export function readUpload(artifact: KubeObject, av: KubeObject): Upload {
   const tag = String(av.spec?.tag ?? "");
   const type = artifact.spec?.type;
   if (type === "bundle") {
-    const pkg = a[UPLOAD_ANNOTATION.package] ?? artifact.metadata.name!.replace(/^operatorhub-/, "");
-    const version = a[UPLOAD_ANNOTATION.version] ?? tag.replace(/^v/, "");
-    const channels = (a[UPLOAD_ANNOTATION.channels] ?? "stable").split(",").map((s) => s.trim()).filter(Boolean);
+    const pkg = a[ANNOTATIONS.package] ?? artifact.metadata.name!.replace(/^operatorhub-/, "");
+    const version = a[ANNOTATIONS.version] ?? tag.replace(/^v/, "");
+    const channels = (a[ANNOTATIONS.channels] ?? "stable").split(",").map((s) => s.trim()).filter(Boolean);
     return {
       type,
       package: pkg,
       version,
-      csv: a[UPLOAD_ANNOTATION.csv] ?? csvName(pkg, version),
+      csv: a[ANNOTATIONS.csv] ?? csvName(pkg, version),
       channels,
-      defaultChannel: a[UPLOAD_ANNOTATION.defaultChannel] ?? channels[0]!,
-      replaces: a[UPLOAD_ANNOTATION.replaces],
-      displayName: a[UPLOAD_ANNOTATION.displayName] ?? artifact.spec?.displayName ?? pkg,
-      sourceType: a[UPLOAD_ANNOTATION.sourceType] ?? artifact.metadata.labels?.[SOURCE_TYPE_LABEL] ?? "Custom",
+      defaultChannel: a[ANNOTATIONS.defaultChannel] ?? channels[0]!,
+      replaces: a[ANNOTATIONS.replaces],
+      displayName: a[ANNOTATIONS.displayName] ?? artifact.spec?.displayName ?? pkg,
+      sourceType: a[ANNOTATIONS.sourceType] ?? artifact.metadata.labels?.[SOURCE_TYPE_LABEL] ?? "Custom",
     };
   }
   if (type === "plugin") {
-    const module = a[UPLOAD_ANNOTATION.moduleName] ?? artifact.metadata.name!;
+    const module = a[ANNOTATIONS.moduleName] ?? artifact.metadata.name!;
     return {
       type,
       module,
-      version: a[UPLOAD_ANNOTATION.version] ?? tag,
-      displayName: a[UPLOAD_ANNOTATION.displayName] ?? artifact.spec?.displayName ?? module,
-      affinity: json(a, UPLOAD_ANNOTATION.affinity) ?? {},
-      config: json(a, UPLOAD_ANNOTATION.config) ?? {},
+      version: a[ANNOTATIONS.version] ?? tag,
+      displayName: a[ANNOTATIONS.displayName] ?? artifact.spec?.displayName ?? module,
+      affinity: json(a, ANNOTATIONS.affinity) ?? {},
+      config: json(a, ANNOTATIONS.config) ?? {},
     };
   }
   return { type: "chart", version: tag };

@@ -1,5 +1,6 @@
 import type { KubeClient } from "../kube/client";
 import { Artifact, ArtifactVersion, type KubeObject, PackageManifest, PLATFORM_NAMESPACE } from "../kube/resources";
+import { ANNOTATIONS } from "./annotations";
 import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from "./format";
 
 /**
@@ -11,23 +12,6 @@ import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from 
  * simulator reads them (sandbox/README.md "Uploads", docs/package-format.md).
  */
 
-/** The annotations the platform simulator reads (sandbox/README.md, "Uploads"). */
-export const ANNOTATIONS = {
-  package: "acp-extend.io/package",
-  version: "acp-extend.io/version",
-  csv: "acp-extend.io/csv",
-  channels: "acp-extend.io/channels",
-  defaultChannel: "acp-extend.io/default-channel",
-  replaces: "acp-extend.io/replaces",
-  displayName: "acp-extend.io/display-name",
-  sourceType: "acp-extend.io/source-type",
-  moduleName: "acp-extend.io/module-name",
-  affinity: "acp-extend.io/affinity",
-  config: "acp-extend.io/config",
-  chart: "acp-extend.io/chart",
-  digest: "acp-extend.io/digest",
-  packageSha256: "acp-extend.io/package-sha256",
-} as const;
 export const ARTIFACT_LABEL = "cpaas.io/artifact";
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "acp-extend" };
 

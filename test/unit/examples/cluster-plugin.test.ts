@@ -1,38 +1,24 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
+import { promiseOf, recordResources, type Registered } from "../../helpers/mocks";
 
 describe("examples/cluster-plugin (Pulumi mocks)", () => {
   const registered: Registered[] = [];
 
   before(() => {
-    pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          const labels = args.inputs.labels ?? {};
-          return {
-            id: args.custom ? `${labels["cpaas.io/cluster-name"]}/${labels["cpaas.io/module-name"]}` : undefined,
-            state: args.custom
-              ? { ...args.inputs, moduleInfoName: `${labels["cpaas.io/cluster-name"]}-0123`, phase: "Running", installedVersion: args.inputs.spec.version, latestVersion: "v4.0.16" }
-              : {},
-          };
-        },
-        call: (args) => args.inputs,
+    recordResources(
+      () => registered,
+      (args) => {
+        const labels = args.inputs.labels ?? {};
+        return {
+          id: args.custom ? `${labels["cpaas.io/cluster-name"]}/${labels["cpaas.io/module-name"]}` : undefined,
+          state: args.custom
+            ? { ...args.inputs, moduleInfoName: `${labels["cpaas.io/cluster-name"]}-0123`, phase: "Running", installedVersion: args.inputs.spec.version, latestVersion: "v4.0.16" }
+            : {},
+        };
       },
       "cluster-plugin",
-      "dev",
-      false,
     );
     pulumi.runtime.setConfig("cluster-plugin:gpuVersion", "v4.0.16");
   });

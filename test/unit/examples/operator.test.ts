@@ -1,33 +1,19 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
+import { promiseOf, recordResources, type Registered } from "../../helpers/mocks";
 
 /** Runs examples/<name> under mocks, with `config` set, and returns its exports and what it registered. */
 async function run(name: string, config: Record<string, string>): Promise<{ program: any; registered: Registered[] }> {
   const registered: Registered[] = [];
-  pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        if (args.type !== "pulumi-nodejs:dynamic/acp-extend:OperatorInstall") return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
-        const csv = `${args.inputs.packageName}.v${args.inputs.version}`;
-        return { id: "id", state: { ...args.inputs, installedCSV: csv, installedVersion: args.inputs.version, phase: "Succeeded", installPlans: [] } };
-      },
-      call: (args) => args.inputs,
+  recordResources(
+    () => registered,
+    (args) => {
+      if (args.type !== "pulumi-nodejs:dynamic/acp-extend:OperatorInstall") return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+      const csv = `${args.inputs.packageName}.v${args.inputs.version}`;
+      return { id: "id", state: { ...args.inputs, installedCSV: csv, installedVersion: args.inputs.version, phase: "Succeeded", installPlans: [] } };
     },
     name,
-    "dev",
-    false,
   );
   for (const [k, v] of Object.entries(config)) pulumi.runtime.setConfig(`${name}:${k}`, v);
   const file = path.resolve(__dirname, `../../../examples/${name}/index.js`);

@@ -1,16 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
+import { promiseOf, recordResources, type Registered } from "../../helpers/mocks";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -18,21 +9,16 @@ describe("examples/upload (Pulumi mocks)", () => {
   const registered: Registered[] = [];
 
   before(() => {
-    pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          if (!args.custom) return { id: undefined, state: {} };
-          const name = args.name === "harbor-ce-operator-upload" ? "harbor-ce-operator" : "web-cli";
-          const type = name === "web-cli" ? "plugin" : "operator";
-          const ref = `10.0.0.1:11443/acp/${name}:v1.0.0`;
-          return { id: "f".repeat(64), state: { ...args.inputs, packages: [{ name, type, version: "v1.0.0", artifact: ref, images: [{ ref, digest: "sha256:" + "e".repeat(64) }] }], crs: [] } };
-        },
-        call: (args) => args.inputs,
+    recordResources(
+      () => registered,
+      (args) => {
+        if (!args.custom) return { id: undefined, state: {} };
+        const name = args.name === "harbor-ce-operator-upload" ? "harbor-ce-operator" : "web-cli";
+        const type = name === "web-cli" ? "plugin" : "operator";
+        const ref = `10.0.0.1:11443/acp/${name}:v1.0.0`;
+        return { id: "f".repeat(64), state: { ...args.inputs, packages: [{ name, type, version: "v1.0.0", artifact: ref, images: [{ ref, digest: "sha256:" + "e".repeat(64) }] }], crs: [] } };
       },
       "upload",
-      "dev",
-      false,
     );
     pulumi.runtime.setConfig("upload:registryAddress", "10.0.0.1:11443");
     pulumi.runtime.setConfig("upload:registryPassword", "registry-pw");

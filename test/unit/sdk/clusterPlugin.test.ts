@@ -1,43 +1,29 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { promiseOf, recordResources, type Registered } from "../../helpers/mocks";
 import { ClusterPlugin, type ClusterPluginArgs } from "../../../sdk/clusterPlugin";
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
 
 describe("ClusterPlugin (Pulumi mocks)", () => {
   let registered: Registered[];
 
   before(() => {
-    pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          if (args.type !== "pulumi-nodejs:dynamic:Resource") return { id: undefined, state: {} };
-          const labels = args.inputs.labels;
-          return {
-            id: `${labels["cpaas.io/cluster-name"]}/${labels["cpaas.io/module-name"]}`,
-            state: {
-              ...args.inputs,
-              moduleInfoName: `${labels["cpaas.io/cluster-name"]}-7ebb241b4f77471235e57dd1ec7fbd0d`,
-              phase: "Running",
-              installedVersion: args.inputs.spec.version ?? "v4.0.15",
-              latestVersion: "v4.0.15",
-            },
-          };
-        },
-        call: (args) => args.inputs,
+    recordResources(
+      () => registered,
+      (args) => {
+        if (args.type !== "pulumi-nodejs:dynamic:Resource") return { id: undefined, state: {} };
+        const labels = args.inputs.labels;
+        return {
+          id: `${labels["cpaas.io/cluster-name"]}/${labels["cpaas.io/module-name"]}`,
+          state: {
+            ...args.inputs,
+            moduleInfoName: `${labels["cpaas.io/cluster-name"]}-7ebb241b4f77471235e57dd1ec7fbd0d`,
+            phase: "Running",
+            installedVersion: args.inputs.spec.version ?? "v4.0.15",
+            latestVersion: "v4.0.15",
+          },
+        };
       },
       "plugin-test",
-      "dev",
-      false,
     );
   });
   beforeEach(() => {

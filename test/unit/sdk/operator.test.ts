@@ -1,17 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { promiseOf, recordResources, type Registered } from "../../helpers/mocks";
 import { Operator, type OperatorArgs } from "../../../sdk/operator";
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  provider?: string;
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
 
 const DYNAMIC = "pulumi-nodejs:dynamic/acp-extend:OperatorInstall";
 const SUBSCRIPTION = "kubernetes:operators.coreos.com/v1alpha1:Subscription";
@@ -30,22 +20,17 @@ describe("Operator (Pulumi mocks)", () => {
   let registered: Registered[];
 
   before(() => {
-    pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-          if (args.type !== DYNAMIC) return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
-          const csv = `${args.inputs.packageName}.v${args.inputs.version}`;
-          return {
-            id: `${args.inputs.namespace}/${args.inputs.subscriptionName}`,
-            state: { ...args.inputs, installedCSV: csv, installedVersion: args.inputs.version, phase: "Succeeded", installPlans: ["install-27t29"] },
-          };
-        },
-        call: (args) => args.inputs,
+    recordResources(
+      () => registered,
+      (args) => {
+        if (args.type !== DYNAMIC) return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+        const csv = `${args.inputs.packageName}.v${args.inputs.version}`;
+        return {
+          id: `${args.inputs.namespace}/${args.inputs.subscriptionName}`,
+          state: { ...args.inputs, installedCSV: csv, installedVersion: args.inputs.version, phase: "Succeeded", installPlans: ["install-27t29"] },
+        };
       },
       "operator-test",
-      "dev",
-      false,
     );
   });
   beforeEach(() => {

@@ -1,50 +1,36 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { promiseOf, recordResources, type Registered } from "../../helpers/mocks";
 import { PackageUpload, type PackageUploadArgs, uploadResourceArgs } from "../../../sdk/upload";
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
 
 describe("PackageUpload (Pulumi mocks)", () => {
   let registered: Registered[];
 
   before(() => {
-    pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          if (args.type !== "pulumi-nodejs:dynamic:Resource") return { id: undefined, state: {} };
-          return {
-            id: "a".repeat(64),
-            state: {
-              ...args.inputs,
-              packages: [
-                {
-                  name: "harbor-ce-operator",
-                  type: "operator",
-                  version: "v2.12.11",
-                  artifact: "registry.example.com:11443/acp/harbor-ce-operator-bundle:v2.12.11",
-                  images: [{ ref: "registry.example.com:11443/acp/harbor-ce-operator-bundle:v2.12.11", digest: "sha256:" + "b".repeat(64) }],
-                  // Internal fields the component must not leak into its output.
-                  sha256: "c".repeat(64),
-                },
-              ],
-              crs: [{ cluster: "global", artifact: "operatorhub-harbor-ce-operator", artifactVersion: "operatorhub-harbor-ce-operator.v2.12.11", created: ["Artifact", "ArtifactVersion"], writes: 2 }],
-            },
-          };
-        },
-        call: (args) => args.inputs,
+    recordResources(
+      () => registered,
+      (args) => {
+        if (args.type !== "pulumi-nodejs:dynamic:Resource") return { id: undefined, state: {} };
+        return {
+          id: "a".repeat(64),
+          state: {
+            ...args.inputs,
+            packages: [
+              {
+                name: "harbor-ce-operator",
+                type: "operator",
+                version: "v2.12.11",
+                artifact: "registry.example.com:11443/acp/harbor-ce-operator-bundle:v2.12.11",
+                images: [{ ref: "registry.example.com:11443/acp/harbor-ce-operator-bundle:v2.12.11", digest: "sha256:" + "b".repeat(64) }],
+                // Internal fields the component must not leak into its output.
+                sha256: "c".repeat(64),
+              },
+            ],
+            crs: [{ cluster: "global", artifact: "operatorhub-harbor-ce-operator", artifactVersion: "operatorhub-harbor-ce-operator.v2.12.11", created: ["Artifact", "ArtifactVersion"], writes: 2 }],
+          },
+        };
       },
       "upload-test",
-      "dev",
-      false,
     );
   });
   beforeEach(() => {
