@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { defaultCacheDir } from "../sdk/cache";
 
 /** The checkout (or installed package) root: dist/sandbox/ → ../.. */
 export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
@@ -35,11 +35,6 @@ export interface EnsureOptions {
   env?: NodeJS.ProcessEnv;
   /** The Go module to build. @default sandbox/cluster of this package */
   moduleDir?: string;
-}
-
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-  return path.join(base, "acp-extend");
 }
 
 /** The `k8s.io/kubernetes` version go.mod pins: the version every component reports. */

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import type { BigIntStats } from "node:fs";
+import { type FileHandle, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import * as tar from "tar-stream";
 import { parse as parseYaml } from "yaml";
+import { defaultCacheDir } from "../cache";
 import {
   CHECKSUM_FILE,
   checkFileName,
@@ -408,8 +410,27 @@ export async function scanPackage(file: string, options: ScanOptions = {}): Prom
   };
 }
 
-/** sha256 of a file through one reused buffer: no garbage, so hashing a GB leaves memory flat. */
-export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
+/**
+ * sha256 and size of a file: a package's identity. Hashing a multi-GB package
+ * dominates an unchanged push, so the digest is remembered in the cache dir
+ * under the file's stat identity (device, inode, size, mtime, ctime, all in
+ * ns), as git's index does; any write to the file changes its ctime and misses.
+ * A file written in the last two seconds is not remembered (git's "racy" case:
+ * a same-tick rewrite could keep the mtime).
+ */
+export async function hashFile(file: string, cacheDir = defaultCacheDir()): Promise<{ sha256: string; size: number }> {
+  let st: BigIntStats;
+  try {
+    st = await stat(file, { bigint: true });
+  } catch (err) {
+    throw new PackageError(file, (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message);
+  }
+  const identity = [path.resolve(file), st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join("\0");
+  const entry = path.join(cacheDir, "digests", createHash("sha256").update(identity).digest("hex"));
+  const cached = await readFile(entry, "utf8").catch(() => "");
+  const m = /^([0-9a-f]{64}) (\d+)$/.exec(cached.trim());
+  if (m && BigInt(m[2]) === st.size) return { sha256: m[1], size: Number(st.size) };
+
   const h = createHash("sha256");
   let size = 0;
   let fh: FileHandle | undefined;
@@ -423,11 +444,19 @@ export async function hashFile(file: string): Promise<{ sha256: string; size: nu
       size += bytesRead;
     }
   } catch (err) {
-    throw new PackageError(file, (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message);
+    throw new PackageError(file, (err as Error).message);
   } finally {
     await fh?.close();
   }
-  return { sha256: h.digest("hex"), size };
+  const sha256 = h.digest("hex");
+  if (Date.now() - Number(st.mtimeNs / 1_000_000n) > 2000 && BigInt(size) === st.size) {
+    // Best effort: a read-only cache only costs the next run a re-hash.
+    await mkdir(path.dirname(entry), { recursive: true })
+      .then(() => writeFile(`${entry}.${process.pid}`, `${sha256} ${size}\n`))
+      .then(() => rename(`${entry}.${process.pid}`, entry))
+      .catch(() => undefined);
+  }
+  return { sha256, size };
 }
 
 /**

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readPackageMetadata, scanPackage, streamBlobs } from "../../../../sdk/packages/reader";
+import { hashFile, readPackageMetadata, scanPackage, streamBlobs } from "../../../../sdk/packages/reader";
 import { makeTestPackage, readRawTgz, type RawEntry, writeRawTgz } from "../../../helpers/oci-layout";
 
 describe("sdk/packages/reader", function () {
@@ -136,5 +136,51 @@ describe("sdk/packages/reader", function () {
     const renamed = path.join(dir, "other.amd64.v1.0.0.tgz");
     await fs.copyFile(good, renamed);
     await assert.rejects(scanPackage(renamed), /file name disagrees with metadata\.yaml/);
+  });
+});
+
+describe("sdk/packages/reader hashFile", () => {
+  let dir: string;
+  let cache: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "acp-hash-"));
+    cache = path.join(dir, "cache");
+  });
+  after(() => fs.rm(dir, { recursive: true, force: true }));
+
+  const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
+  const past = new Date(Date.now() - 60_000);
+
+  it("remembers a settled file's digest by its stat identity and serves the next call from the cache", async () => {
+    const file = path.join(dir, "a.tgz");
+    await fs.writeFile(file, "first content");
+    await fs.utimes(file, past, past);
+    assert.deepEqual(await hashFile(file, cache), { sha256: sha("first content"), size: 13 });
+    const [entry] = await fs.readdir(path.join(cache, "digests"));
+    // A forged entry is what the next call returns: proof that it did not read the file.
+    await fs.writeFile(path.join(cache, "digests", entry), `${"0".repeat(64)} 13\n`);
+    assert.equal((await hashFile(file, cache)).sha256, "0".repeat(64));
+  });
+
+  it("misses after any rewrite of the file, even with the same size and mtime", async () => {
+    const file = path.join(dir, "b.tgz");
+    await fs.writeFile(file, "aaaa");
+    await fs.utimes(file, past, past);
+    assert.equal((await hashFile(file, cache)).sha256, sha("aaaa"));
+    await fs.writeFile(file, "bbbb");
+    await fs.utimes(file, past, past); // same size and mtime; only ctime tells
+    assert.equal((await hashFile(file, cache)).sha256, sha("bbbb"));
+  });
+
+  it("does not remember a file written in the last two seconds", async () => {
+    const file = path.join(dir, "c.tgz");
+    const fresh = path.join(dir, "fresh-cache");
+    await fs.writeFile(file, "just written");
+    assert.equal((await hashFile(file, fresh)).sha256, sha("just written"));
+    await assert.rejects(fs.readdir(path.join(fresh, "digests")), { code: "ENOENT" });
+  });
+
+  it("names the file when it does not exist", async () => {
+    await assert.rejects(hashFile(path.join(dir, "missing.tgz"), cache), /missing\.tgz.*no such file/);
   });
 });
