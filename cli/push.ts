@@ -2,6 +2,7 @@ import { promises as fs } from "node:fs";
 import type { Command } from "commander";
 import { KubeClient } from "../sdk/kube/client";
 import { clientFor } from "../sdk/kube/kubeconfig";
+import { platformLogin } from "../sdk/packages/platformLogin";
 import { uploadPackages } from "../sdk/packages/upload";
 import { type CliContext, CliError, EXIT_USAGE } from "./index";
 import { createProgress } from "./progress";
@@ -131,15 +132,24 @@ export function registerPush(program: Command, ctx: CliContext): void {
       let clusterClient: ((c: string) => Promise<KubeClient>) | undefined;
       if (!flags.skipCrs) {
         if (platformUrl) {
-          if (!platformToken) {
-            throw new CliError(
-              "creating CRs through --platform-address needs a platform API token (--platform-token, ACP_PLATFORM_TOKEN or --platform-token-stdin); password login needs ACP's OIDC flow, which this CLI does not drive",
-              EXIT_USAGE,
-            );
+          let bearer = platformToken;
+          if (!bearer) {
+            const user = flags.platformUsername;
+            if (!user || !platformPassword) {
+              throw new CliError(
+                "creating CRs through --platform-address needs a platform login: --platform-username with a password (--platform-password or ACP_PLATFORM_PASSWORD), or a token (--platform-token, ACP_PLATFORM_TOKEN or --platform-token-stdin)",
+                EXIT_USAGE,
+              );
+            }
+            try {
+              bearer = await platformLogin(platformUrl.toString(), user, platformPassword, ca);
+            } catch (err) {
+              throw new CliError(redact((err as Error).message, [platformPassword]));
+            }
           }
           const base = platformUrl.toString().replace(/\/$/, "");
           clusterClient = async (cluster) => {
-            const c = new KubeClient({ server: `${base}/kubernetes/${encodeURIComponent(cluster)}`, token: platformToken, ca, context: cluster });
+            const c = new KubeClient({ server: `${base}/kubernetes/${encodeURIComponent(cluster)}`, token: bearer, ca, context: cluster });
             clients.push(c);
             return c;
           };

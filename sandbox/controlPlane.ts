@@ -26,6 +26,7 @@ export function layout(dir: string) {
     kubeconfig: path.join(dir, "kubeconfig"),
     restrictedKubeconfig: path.join(dir, "restricted-kubeconfig"),
     platformToken: path.join(dir, "platform-token"),
+    platformLogin: path.join(dir, "platform-login"),
     controllerManagerKubeconfig: (cluster: string) => path.join(dir, `controller-manager-${cluster}.kubeconfig`),
     log: (name: string) => path.join(dir, "logs", `${name}.log`),
   };

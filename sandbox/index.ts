@@ -114,6 +114,11 @@ export class Sandbox {
   get platformToken(): string {
     return fs.readFileSync(this.paths.platformToken, "utf8").trim();
   }
+  /** The platform user's name and password, which the platform's `/dex/token` password grant exchanges for the token. */
+  get platformLogin(): { username: string; password: string } {
+    const [username, password] = fs.readFileSync(this.paths.platformLogin, "utf8").split("\n");
+    return { username, password };
+  }
   get kubectlPath(): string {
     return this.state.kubectl;
   }
@@ -260,6 +265,7 @@ async function startPlatformProcess(state: SandboxState, l: Layout, record: (p: 
   }
   if (!fs.existsSync(CATALOG)) throw new Error(`the platform catalog ${CATALOG} does not exist`);
   writePrivate(l.platformToken, randomBytes(32).toString("base64url") + "\n");
+  writePrivate(l.platformLogin, `admin\n${randomBytes(18).toString("base64url")}\n`);
   const logFile = l.log("platform");
   const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const p = spawnLogged("platform", [
@@ -272,6 +278,7 @@ async function startPlatformProcess(state: SandboxState, l: Layout, record: (p: 
     "--tls-cert", path.join(l.pki, "serving.crt"),
     "--tls-key", path.join(l.pki, "serving.key"),
     "--token-file", l.platformToken,
+    "--login-file", l.platformLogin,
   ], logFile);
   record(p);
   // stdout goes to the log (a pipe would break once a detached parent exits): read the ready line from there.

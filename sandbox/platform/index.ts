@@ -48,6 +48,8 @@ export interface PlatformOptions {
   tlsKey: string;
   /** The bearer token the platform address accepts. */
   token: string;
+  /** The platform user whose password `/dex/token` exchanges for `token`. @default none: no password login */
+  login?: { username: string; password: string };
   /** Where log lines go. @default stderr */
   log?: (line: string) => void;
 }
@@ -108,7 +110,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       if (h.name === globalName) controllers.push(new PluginController(h));
     }
     await Promise.all(controllers.map((c) => c.start()));
-    proxy = await startProxy({ listen: opts.listen ?? "127.0.0.1:0", tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, token: opts.token, clusters: accesses, log });
+    proxy = await startProxy({ listen: opts.listen ?? "127.0.0.1:0", tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, token: opts.token, login: opts.login, clusters: accesses, log });
   } catch (err) {
     await stop();
     throw err;

@@ -2,7 +2,7 @@
  * The platform simulator as a process, spawned by the sandbox starter:
  *
  *   node dist/sandbox/platform/main.js --kubeconfig <path> --catalog <catalog.yaml>
- *     --timings fast|demo --listen 127.0.0.1:0 --tls-cert <crt> --tls-key <key> --token-file <path>
+ *     --timings fast|demo --listen 127.0.0.1:0 --tls-cert <crt> --tls-key <key> --token-file <path> [--login-file <path>]
  *
  * Prints ONE JSON line `{"ready":true,"platformAddress":"https://…"}` on stdout
  * once the catalog is seeded and the informers synced; logs go to stderr.
@@ -23,6 +23,7 @@ async function main(): Promise<number> {
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "token-file": { type: "string" },
+      "login-file": { type: "string" },
     },
     strict: true,
   });
@@ -53,6 +54,7 @@ async function main(): Promise<number> {
     tlsCert: readFileSync(values["tls-cert"]!, "utf8"),
     tlsKey: readFileSync(values["tls-key"]!, "utf8"),
     token: readFileSync(values["token-file"]!, "utf8").trim(),
+    login: values["login-file"] ? parseLogin(readFileSync(values["login-file"], "utf8")) : undefined,
   });
   // Stopped while starting: never announce a platform that is going away.
   if (!stopping) process.stdout.write(JSON.stringify({ ready: true, platformAddress: platform.platformAddress }) + "\n");
@@ -60,6 +62,13 @@ async function main(): Promise<number> {
   process.stderr.write("platform: stopping\n");
   await platform.stop();
   return 0;
+}
+
+/** The login file holds the platform user's name and password, one per line. */
+function parseLogin(text: string): { username: string; password: string } {
+  const [username, password] = text.split("\n");
+  if (!username || !password) throw new Error("--login-file must hold the user name and the password on two lines");
+  return { username, password };
 }
 
 main().then(

@@ -12,6 +12,8 @@ export interface ProxyOptions {
   tlsKey: string;
   /** The bearer token clients must present (the platform user's API token). */
   token: string;
+  /** The platform user that `POST /dex/token` (OAuth2 password grant) logs in for `token`. */
+  login?: { username: string; password: string };
   clusters: Map<string, ClusterAccess>;
   log: Logger;
 }
@@ -41,6 +43,7 @@ export async function startProxy(opts: ProxyOptions): Promise<PlatformProxy> {
   };
 
   const server = https.createServer({ cert: opts.tlsCert, key: opts.tlsKey }, (req, res) => {
+    if (req.method === "POST" && req.url?.split("?")[0] === "/dex/token") return void passwordGrant(req, res, opts);
     const m = PREFIX.exec(req.url ?? "");
     if (!authorized(req.headers.authorization)) return status(res, 401, "Unauthorized", "a valid platform token is required (Authorization: Bearer <token>)");
     if (!m) return status(res, 404, "NotFound", `no route for ${req.url?.split("?")[0]}: use /kubernetes/<cluster>/...`);
@@ -92,6 +95,32 @@ export async function startProxy(opts: ProxyOptions): Promise<PlatformProxy> {
       for (const a of agents.values()) a.destroy();
     },
   };
+}
+
+/**
+ * ACP logs users in through Dex at `<platform>/dex`; a CLI with a user name and
+ * password uses the OAuth2 password grant and sends the id_token as its bearer.
+ */
+async function passwordGrant(req: http.IncomingMessage, res: http.ServerResponse, opts: ProxyOptions): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  const oauthError = (code: number, error: string, description: string) => {
+    res.writeHead(code, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error, error_description: description }));
+  };
+  if (form.get("grant_type") !== "password") return oauthError(400, "unsupported_grant_type", "only the password grant is served");
+  const same = (a: string, b: string) => {
+    const x = Buffer.from(a);
+    const y = Buffer.from(b);
+    return x.length === y.length && timingSafeEqual(x, y);
+  };
+  if (!opts.login || !same(form.get("username") ?? "", opts.login.username) || !same(form.get("password") ?? "", opts.login.password)) {
+    opts.log(`platform login refused for "${form.get("username") ?? ""}"`);
+    return oauthError(401, "invalid_grant", "invalid username or password");
+  }
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify({ access_token: opts.token, id_token: opts.token, token_type: "bearer", expires_in: 86400 }));
 }
 
 function splitHostPort(s: string): [string, string] {

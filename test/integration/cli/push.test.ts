@@ -39,7 +39,7 @@ describe("cli push (registry + sandbox)", function () {
   // The sandbox is shared by every suite of this mocha process: leave it as found.
   after(async () => {
     await fs.rm(dir, { recursive: true, force: true });
-    const created = ["spawned-operator", "again-operator", "many-a-operator", "many-b-operator", "crs-only-operator"];
+    const created = ["spawned-operator", "again-operator", "many-a-operator", "many-b-operator", "crs-only-operator", "login-operator"];
     for (const cluster of ["global", "business"] as const) {
       const k = sb().client(cluster);
       const mine = await k.list(Artifact, { namespace: NS, labelSelector: "app.kubernetes.io/managed-by=acp-extend" });
@@ -177,6 +177,26 @@ describe("cli push (registry + sandbox)", function () {
     for (const n of ["many-a-operator", "many-b-operator"]) {
       assert.equal((await g.get<KubeObject>(ArtifactVersion, `operatorhub-${n}.v1.0.0`, NS))?.status?.phase, "Present");
     }
+  });
+
+  it("--platform-username/--platform-password log in through the platform's Dex password grant; a wrong password fails without printing it", async () => {
+    const { file } = await makeTestPackage(path.join(dir, "login"), { name: "login-operator" });
+    const { username, password } = sb().platformLogin;
+    const base = ["push", file, "--platform-address", sb().platformAddress, "--ca-file", sb().caPath, "--platform-username", username, "--skip-push", "--timeout", "60s"];
+    const wrong = await runCli(base, { env: { ACP_PLATFORM_PASSWORD: "not-the-platform-pw-31" } });
+    assert.equal(wrong.code, 1, wrong.stderr);
+    assert.match(wrong.stderr, /platform login as "admin" at https:\/\/127\.0\.0\.1:\d+ failed: invalid username or password/);
+    assert.ok(!(wrong.stderr + wrong.stdout).includes("not-the-platform-pw-31"));
+    assert.equal(await sb().client("global").get(Artifact, "operatorhub-login-operator", NS), undefined);
+
+    const ok = await runCli(base, { env: { ACP_PLATFORM_PASSWORD: password } });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(!(ok.stderr + ok.stdout).includes(password));
+    assert.equal((await sb().client("global").get<KubeObject>(ArtifactVersion, "operatorhub-login-operator.v1.0.0", NS))?.status?.phase, "Present");
+
+    const none = await runCli(["push", file, "--platform-address", sb().platformAddress, "--ca-file", sb().caPath, "--skip-push"], { env: {} });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /needs a platform login: --platform-username with a password/);
   });
 
   it("--dry-run verifies the whole package and checks the registry, then writes nothing anywhere", async () => {
