@@ -16,8 +16,14 @@ import * as YAML from "yaml";
 
 /** The checkout root: dist/test/helpers/ → ../../.. */
 export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..", "..");
-/** The Go module that builds the engine. */
+/** The Go module that builds the CLI and the language host. */
 export const ENGINE_MODULE = path.join(PACKAGE_ROOT, "test", "engine");
+/**
+ * The Go module that builds the Kubernetes provider: a module of its own
+ * because the provider compiles only against the pulumi/pkg it pins (v3.215),
+ * not the CLI's (v3.274).
+ */
+export const KUBERNETES_MODULE = path.join(ENGINE_MODULE, "kubernetes");
 
 /** The Pulumi CLI's module and its version, as test/engine/go.mod pins them. */
 const PULUMI_MODULE = "github.com/pulumi/pulumi/pkg/v3";
@@ -175,12 +181,12 @@ async function build(engine: Engine, env: NodeJS.ProcessEnv, log: (l: string) =>
   try {
     // Upstream's provider main embeds schema files its own build generates;
     // generate them the same way from the schema the provider module ships.
-    await goRun(["run", "./cmd/gen-kubernetes-schema", "-version", engine.kubernetesProviderVersion, "-out", "cmd/pulumi-resource-kubernetes"], env, log, started);
     const pulumiLdflags = `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${engine.version}`;
-    await goRun(["build", "-v", "-trimpath", "-ldflags", pulumiLdflags, "-o", path.join(tmp, "pulumi"), `${PULUMI_MODULE}/cmd/pulumi`], env, log, started);
-    await goRun(["build", "-v", "-trimpath", "-ldflags", pulumiLdflags, "-o", path.join(tmp, "pulumi-language-nodejs"), "./cmd/pulumi-language-nodejs"], env, log, started);
+    await goRun(ENGINE_MODULE, ["build", "-v", "-trimpath", "-ldflags", pulumiLdflags, "-o", path.join(tmp, "pulumi"), `${PULUMI_MODULE}/cmd/pulumi`], env, log, started);
+    await goRun(ENGINE_MODULE, ["build", "-v", "-trimpath", "-ldflags", pulumiLdflags, "-o", path.join(tmp, "pulumi-language-nodejs"), "./cmd/pulumi-language-nodejs"], env, log, started);
+    await goRun(KUBERNETES_MODULE, ["run", "./gen-kubernetes-schema", "-version", engine.kubernetesProviderVersion, "-out", "pulumi-resource-kubernetes"], env, log, started);
     const providerLdflags = `-s -w -X ${K8S_PROVIDER_MODULE}/pkg/version.Version=${engine.kubernetesProviderVersion}`;
-    await goRun(["build", "-v", "-trimpath", "-ldflags", providerLdflags, "-o", path.join(tmp, "pulumi-resource-kubernetes"), "./cmd/pulumi-resource-kubernetes"], env, log, started);
+    await goRun(KUBERNETES_MODULE, ["build", "-v", "-trimpath", "-ldflags", providerLdflags, "-o", path.join(tmp, "pulumi-resource-kubernetes"), "./pulumi-resource-kubernetes"], env, log, started);
     writeLaunchers(tmp);
     fs.rmSync(engine.binDir, { recursive: true, force: true });
     fs.renameSync(tmp, engine.binDir);
@@ -211,8 +217,8 @@ function writeLaunchers(dir: string): void {
   fs.writeFileSync(path.join(dir, "pulumi-analyzer-policy"), launcher("@pulumi/pulumi/cmd/run-policy-pack"), { mode: 0o755 });
 }
 
-async function goRun(args: string[], env: NodeJS.ProcessEnv, log: (l: string) => void, started: number): Promise<void> {
-  const child = spawn("go", args, { cwd: ENGINE_MODULE, env, stdio: ["ignore", "ignore", "pipe"] });
+async function goRun(cwd: string, args: string[], env: NodeJS.ProcessEnv, log: (l: string) => void, started: number): Promise<void> {
+  const child = spawn("go", args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
   // `go build -v` names each package as it compiles it: count them for progress.
   let packages = 0;
   let errors = "";
@@ -235,7 +241,7 @@ async function goRun(args: string[], env: NodeJS.ProcessEnv, log: (l: string) =>
     child.on("error", reject);
     child.on("close", (c) => resolve(c ?? 1));
   }).finally(() => clearInterval(ticker));
-  if (code !== 0) throw new Error(`go ${args.join(" ")} (in ${ENGINE_MODULE}) failed with exit ${code}:\n${(errors + rest).trim()}`);
+  if (code !== 0) throw new Error(`go ${args.join(" ")} (in ${cwd}) failed with exit ${code}:\n${(errors + rest).trim()}`);
 }
 
 /** One engine session: its own PULUMI_HOME and state backend. */

@@ -4,7 +4,7 @@
 // resolved by this module's go.mod), stamps the provider version into the
 // schema and writes both minified, as upstream's generate.go does.
 //
-//	go run ./cmd/gen-kubernetes-schema -version 4.x.y -out cmd/pulumi-resource-kubernetes
+//	go run ./gen-kubernetes-schema -version 4.x.y -out pulumi-resource-kubernetes
 package main
 
 import (
