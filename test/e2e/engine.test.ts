@@ -1,0 +1,102 @@
+// The engine itself, before any example: the CLI built from Go modules runs a
+// Node.js program through our language host, the Kubernetes provider plugin
+// creates a ConfigMap in the sandbox, and a dynamic resource (a serialized
+// closure run by pulumi-resource-pulumi-nodejs) loads acp-extend by package
+// name and reads it back. Preview, up, a no-op up, an update, refresh, the
+// exported state and destroy, all through the Automation API.
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { Namespace } from "../../sdk/kube/resources";
+import { engineSession, ensureEngine, programStack, type EngineSession } from "../helpers/engine";
+import { useSandbox } from "../helpers/sandbox";
+import { recordWrites } from "../helpers/writes";
+
+const CONFIG_MAPS = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
+
+describe("e2e: the Pulumi engine built from Go modules, on the sandbox", function () {
+  this.timeout(5 * 60_000);
+  const sb = useSandbox({ platform: false });
+  const namespace = `e2e-engine-${process.pid}`;
+  let session: EngineSession;
+  let stack: Stack;
+  let kubeconfig: string;
+
+  before(async function () {
+    // A cold build of the engine when scripts/setup.sh has not built it yet.
+    this.timeout(40 * 60_000);
+    session = engineSession(await ensureEngine());
+    kubeconfig = sb().kubeconfig("business");
+    await sb().client("business").create(Namespace, { metadata: { name: namespace } });
+    stack = await programStack(session, {
+      project: { name: "engine-smoke", main: path.join(__dirname, "fixtures", "engine-smoke") },
+      config: {
+        kubeconfig: { value: kubeconfig, secret: true },
+        namespace: { value: namespace },
+        message: { value: "hello" },
+      },
+    });
+  });
+
+  after(async function () {
+    session?.dispose();
+    await sb().client("business").delete(Namespace, namespace).catch(() => undefined);
+  });
+
+  it("reports the version set by the build's ldflags", async () => {
+    assert.equal(stack.workspace.pulumiVersion, session.engine.version);
+  });
+
+  it("preview plans the provider, the ConfigMap and the dynamic resource without creating anything", async () => {
+    const result = await stack.preview();
+    assert.equal(result.changeSummary.create, 4, JSON.stringify(result.changeSummary)); // stack, provider, ConfigMap, echo
+    assert.equal(await sb().client("business").get(CONFIG_MAPS, "engine-smoke", namespace), undefined);
+  });
+
+  it("up creates them, and the dynamic provider reads the ConfigMap back through acp-extend", async () => {
+    const result = await stack.up();
+    assert.equal(result.summary.result, "succeeded");
+    assert.equal(result.outputs.observed.value, "hello");
+    const cm = await sb().client("business").get<{ metadata: object; data?: Record<string, string> }>(CONFIG_MAPS, "engine-smoke", namespace);
+    assert.deepEqual(cm?.data, { message: "hello" });
+  });
+
+  it("a second up with the same inputs changes nothing and writes nothing", async () => {
+    const writes = await recordWrites(sb().client("business"), [CONFIG_MAPS], namespace);
+    const result = await stack.up();
+    assert.deepEqual(await writes.stop(), []);
+    assert.deepEqual(result.summary.resourceChanges, { same: 4 });
+  });
+
+  it("a changed input shows as an update in preview, then up applies it", async () => {
+    await stack.setConfig("message", { value: "hello again" });
+    const preview = await stack.preview();
+    assert.equal(preview.changeSummary.update, 2, JSON.stringify(preview.changeSummary)); // ConfigMap, echo
+    const result = await stack.up();
+    assert.equal(result.outputs.observed.value, "hello again");
+    const cm = await sb().client("business").get<{ metadata: object; data?: Record<string, string> }>(CONFIG_MAPS, "engine-smoke", namespace);
+    assert.deepEqual(cm?.data, { message: "hello again" });
+  });
+
+  it("refresh finds the state in sync with the cluster", async () => {
+    const result = await stack.refresh();
+    assert.deepEqual(result.summary.resourceChanges, { same: 4 });
+  });
+
+  it("the exported state keeps the kubeconfig encrypted", async () => {
+    const state = JSON.stringify(await stack.exportStack());
+    const clientKey = /client-key-data: (\S+)/.exec(kubeconfig)?.[1];
+    assert.ok(clientKey, "the sandbox kubeconfig embeds a client key");
+    assert.ok(!state.includes(clientKey.slice(0, 64)), "client key in plaintext in the state");
+    assert.ok(!state.includes("client-key-data"), "kubeconfig in plaintext in the state");
+    assert.match(state, /"ciphertext"/);
+  });
+
+  it("destroy removes the ConfigMap and leaves an empty stack", async () => {
+    const result = await stack.destroy();
+    assert.equal(result.summary.result, "succeeded");
+    assert.equal(await sb().client("business").get(CONFIG_MAPS, "engine-smoke", namespace), undefined);
+    const state = (await stack.exportStack()).deployment as { resources?: unknown[] };
+    assert.equal(state.resources?.length ?? 0, 0);
+  });
+});

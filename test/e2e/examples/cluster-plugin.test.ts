@@ -1,0 +1,101 @@
+// examples/cluster-plugin through the real engine: web-cli on the global
+// cluster and the GPU device plugin (with config) on business, through
+// ModuleInfos in the global cluster; an upgrade once v4.0.16 is published.
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { ModuleConfig, ModuleInfo, type KubeObject } from "../../../sdk/kube/resources";
+import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../helpers/engine";
+import { useSandbox } from "../../helpers/sandbox";
+import { recordWrites } from "../../helpers/writes";
+
+const V16 = "gpu-device-plugin-v4.0.16";
+
+describe("e2e: examples/cluster-plugin", function () {
+  this.timeout(5 * 60_000);
+  const sb = useSandbox();
+  let session: EngineSession;
+  let stack: Stack;
+
+  before(async function () {
+    this.timeout(40 * 60_000); // a cold engine build when setup has not run
+    session = engineSession(await ensureEngine());
+    stack = await programStack(session, {
+      project: path.join(PACKAGE_ROOT, "examples", "cluster-plugin"),
+      config: { kubeconfig: { value: sb().kubeconfig("global"), secret: true } },
+    });
+  });
+
+  after(async function () {
+    await stack?.destroy().catch(() => undefined);
+    // The published version must not leak into the suites that follow.
+    await sb().client("global").delete(ModuleConfig, V16).catch(() => undefined);
+    session?.dispose();
+  });
+
+  const global = () => sb().client("global");
+  const moduleInfos = async (module: string) =>
+    (await global().list<KubeObject>(ModuleInfo, { labelSelector: `cpaas.io/module-name=${module}` })).items;
+
+  it("preview plans both plugins without creating a ModuleInfo", async () => {
+    const result = await stack.preview();
+    assert.ok((result.changeSummary.create ?? 0) >= 3, JSON.stringify(result.changeSummary));
+    assert.deepEqual([...(await moduleInfos("web-cli")), ...(await moduleInfos("gpu-device-plugin"))], []);
+  });
+
+  it("up installs web-cli on global and the GPU plugin with its config on business", async () => {
+    const result = await stack.up();
+    assert.equal(result.summary.result, "succeeded");
+    assert.equal(result.outputs.webCliVersion.value, "v4.0.4");
+    assert.equal(result.outputs.gpuPhase.value, "Running");
+    assert.equal(result.outputs.gpuVersionInstalled.value, "v4.0.15");
+    const [gpu] = await moduleInfos("gpu-device-plugin");
+    assert.equal(gpu.metadata.name, result.outputs.gpuModuleInfo.value);
+    assert.deepEqual(gpu.spec.config, { custom: { mps_enable: false, pgpu_enable: true, vgpu_enable: true } });
+    assert.equal((await moduleInfos("web-cli")).length, 1);
+  });
+
+  it("a second up with the same inputs changes nothing and writes nothing", async () => {
+    const writes = await recordWrites(global(), [ModuleInfo]);
+    const result = await stack.up();
+    assert.deepEqual(await writes.stop(), []);
+    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
+  });
+
+  it("refresh finds the state in sync with the cluster", async () => {
+    const result = await stack.refresh();
+    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
+  });
+
+  it("the exported state holds no kubeconfig in plaintext", async () => {
+    const state = JSON.stringify(await stack.exportStack());
+    assert.ok(!state.includes("client-key-data"), "kubeconfig in plaintext in the state");
+    const key = /client-key-data: (\S+)/.exec(sb().kubeconfig("global"))![1];
+    assert.ok(!state.includes(key.slice(0, 64)), "client key in plaintext in the state");
+  });
+
+  it("once v4.0.16 is published, the version bump shows in preview and up upgrades the same ModuleInfo", async () => {
+    const [v15] = (await global().list<KubeObject>(ModuleConfig, { labelSelector: "cpaas.io/module-name=gpu-device-plugin" })).items;
+    await global().create(ModuleConfig, {
+      metadata: { name: V16, labels: { "cpaas.io/module-name": "gpu-device-plugin" } },
+      spec: { ...v15.spec, version: "v4.0.16" },
+    });
+    const before = (await moduleInfos("gpu-device-plugin"))[0].metadata.name;
+    await stack.setConfig("gpuVersion", { value: "v4.0.16" });
+    const preview = await stack.preview();
+    assert.ok((preview.changeSummary.update ?? 0) >= 1, JSON.stringify(preview.changeSummary));
+    assert.equal((await moduleInfos("gpu-device-plugin"))[0].spec.version, "v4.0.15", "preview changed nothing");
+    const result = await stack.up();
+    assert.equal(result.outputs.gpuVersionInstalled.value, "v4.0.16");
+    const [gpu] = await moduleInfos("gpu-device-plugin");
+    assert.equal(gpu.metadata.name, before);
+    assert.equal(gpu.spec.version, "v4.0.16");
+    assert.equal(gpu.status?.phase, "Running");
+  });
+
+  it("destroy uninstalls both plugins: no ModuleInfo is left", async () => {
+    const result = await stack.destroy();
+    assert.equal(result.summary.result, "succeeded");
+    assert.deepEqual([...(await moduleInfos("web-cli")), ...(await moduleInfos("gpu-device-plugin"))], []);
+  });
+});
