@@ -21,5 +21,9 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
   npm ci --no-audit --no-fund
 fi
 npm run build
-# Builds (or finds cached) sandbox and engine binaries.
+# Builds (or finds cached) the sandbox's control plane.
 node_modules/.bin/node bin/acp-extend.js sandbox build
+# The real Pulumi engine for the e2e tests and the demo: the CLI, the Node.js
+# language host and the Kubernetes provider, built from Go modules by test/engine
+# (cached in ~/.cache/acp-extend/engine-<version>-<hash>; cold ~15 min on 2 cores).
+node_modules/.bin/node dist/test/helpers/engine.js

@@ -5,10 +5,11 @@
 // name and reads it back. Preview, up, a no-op up, an update, refresh, the
 // exported state and destroy, all through the Automation API.
 import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { Namespace } from "../../sdk/kube/resources";
-import { engineSession, ensureEngine, programStack, type EngineSession } from "../helpers/engine";
+import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../helpers/engine";
 import { useSandbox } from "../helpers/sandbox";
 import { recordWrites } from "../helpers/writes";
 
@@ -98,5 +99,43 @@ describe("e2e: the Pulumi engine built from Go modules, on the sandbox", functio
     assert.equal(await sb().client("business").get(CONFIG_MAPS, "engine-smoke", namespace), undefined);
     const state = (await stack.exportStack()).deployment as { resources?: unknown[] };
     assert.equal(state.resources?.length ?? 0, 0);
+  });
+});
+
+describe("e2e: the launchers next to pulumi", function () {
+  this.timeout(2 * 60_000);
+  let binDir: string;
+  before(async function () {
+    this.timeout(40 * 60_000);
+    binDir = (await ensureEngine()).binDir;
+  });
+
+  /** Starts a plugin as the engine does (engine address first) and resolves with the port it announces. */
+  function announcedPort(launcher: string, args: string[], cwd: string): Promise<number> {
+    const child = spawn(path.join(binDir, launcher), args, {
+      cwd,
+      env: { ...process.env, PATH: [path.dirname(process.execPath), process.env.PATH].join(path.delimiter) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    return new Promise<number>((resolve, reject) => {
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        const m = /^(\d+)\s*$/m.exec(stdout);
+        if (m) resolve(Number(m[1]));
+      });
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("error", reject);
+      child.on("exit", (code) => reject(new Error(`${launcher} exited ${code} without a port: ${stdout}${stderr}`)));
+    }).finally(() => child.kill());
+  }
+
+  it("pulumi-resource-pulumi-nodejs serves @pulumi/pulumi's dynamic-provider host, resolved from the program's directory", async () => {
+    assert.ok((await announcedPort("pulumi-resource-pulumi-nodejs", ["127.0.0.1:1"], PACKAGE_ROOT)) > 0);
+  });
+
+  it("pulumi-analyzer-policy serves a policy pack through @pulumi/pulumi's run-policy-pack", async () => {
+    assert.ok((await announcedPort("pulumi-analyzer-policy", ["127.0.0.1:1", "."], path.join(PACKAGE_ROOT, "dist", "policy"))) > 0);
   });
 });
