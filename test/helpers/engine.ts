@@ -341,6 +341,45 @@ export async function programStack(session: EngineSession, opts: ProgramStackOpt
   return stack;
 }
 
+/**
+ * What `pulumi stack export` prints for `stack` (the Automation API's
+ * exportStack adds --show-secrets; this is the export a user would share).
+ */
+export function exportStackText(session: EngineSession, stack: Stack): string {
+  const r = spawnSync(session.engine.pulumi, ["stack", "export", "--stack", stack.name], {
+    cwd: stack.workspace.workDir,
+    env: { ...process.env, ...session.env },
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`pulumi stack export failed (exit ${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Every file the session's file backend holds (state, history, backups), concatenated. */
+export function backendFiles(session: EngineSession): string {
+  return (fs.readdirSync(session.stateDir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), "utf8"))
+    .join("\n");
+}
+
+/**
+ * Asserts that neither the stack export nor anything the backend stored holds
+ * `kubeconfig`'s credentials in plaintext; returns the export for more checks.
+ */
+export function assertNoPlaintextKubeconfig(session: EngineSession, stack: Stack, kubeconfig: string): string {
+  const exported = exportStackText(session, stack);
+  const secrets = [...kubeconfig.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 48));
+  if (secrets.length === 0) throw new Error("the kubeconfig holds no credential to look for");
+  for (const [what, text] of [["pulumi stack export", exported], ["the file backend", backendFiles(session)]] as const) {
+    if (/client-key-data|apiVersion: v1\s+kind: Config/.test(text) || secrets.some((s) => text.includes(s))) {
+      throw new Error(`${what} holds the kubeconfig in plaintext`);
+    }
+  }
+  if (!exported.includes('"ciphertext"')) throw new Error("pulumi stack export holds no encrypted secret at all");
+  return exported;
+}
+
 // `node dist/test/helpers/engine.js` (scripts/setup.sh) builds or finds the engine.
 if (require.main === module) {
   ensureEngine().then(

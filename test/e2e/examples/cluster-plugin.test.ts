@@ -2,10 +2,11 @@
 // cluster and the GPU device plugin (with config) on business, through
 // ModuleInfos in the global cluster; an upgrade once v4.0.16 is published.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ModuleConfig, ModuleInfo, type KubeObject } from "../../../sdk/kube/resources";
-import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../helpers/engine";
+import { assertNoPlaintextKubeconfig, engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../helpers/engine";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
 
@@ -67,11 +68,23 @@ describe("e2e: examples/cluster-plugin", function () {
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
   });
 
-  it("the exported state holds no kubeconfig in plaintext", async () => {
-    const state = JSON.stringify(await stack.exportStack());
-    assert.ok(!state.includes("client-key-data"), "kubeconfig in plaintext in the state");
-    const key = /client-key-data: (\S+)/.exec(sb().kubeconfig("global"))![1];
-    assert.ok(!state.includes(key.slice(0, 64)), "client key in plaintext in the state");
+  it("pulumi stack export and the backend's files hold no kubeconfig in plaintext", async () => {
+    assertNoPlaintextKubeconfig(session, stack, sb().kubeconfig("global"));
+  });
+
+  it("a config change made out of band with kubectl shows in refresh, and the next up puts it back", async () => {
+    const name = (await moduleInfos("gpu-device-plugin"))[0].metadata.name!;
+    const kubectl = spawnSync(
+      sb().kubectlPath,
+      ["--kubeconfig", sb().kubeconfigPath, "--context", "global", "patch", "moduleinfo", name, "--type", "merge", "-p", '{"spec":{"config":{"custom":{"mps_enable":true}}}}'],
+      { encoding: "utf8" },
+    );
+    assert.equal(kubectl.status, 0, kubectl.stderr);
+    const refresh = await stack.refresh();
+    assert.equal(refresh.summary.resourceChanges?.update, 1, JSON.stringify(refresh.summary.resourceChanges));
+    const up = await stack.up();
+    assert.equal(up.summary.resourceChanges?.update, 1, JSON.stringify(up.summary.resourceChanges));
+    assert.equal((await moduleInfos("gpu-device-plugin"))[0].spec.config.custom.mps_enable, false);
   });
 
   it("once v4.0.16 is published, the version bump shows in preview and up upgrades the same ModuleInfo", async () => {

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, PackageManifest, Subscription, type KubeObject } from "../../../sdk/kube/resources";
-import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../helpers/engine";
+import { assertNoPlaintextKubeconfig, engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../helpers/engine";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
 
@@ -38,7 +38,7 @@ describe("e2e: examples/operator-automatic", function () {
   });
 
   const client = () => sb().client("business");
-  const subscription = () => client().get<KubeObject>(Subscription, PKG, NS);
+  const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === PKG);
 
   it("preview plans the namespace, OperatorGroup and install without touching the cluster", async () => {
     const result = await stack.preview();
@@ -65,6 +65,10 @@ describe("e2e: examples/operator-automatic", function () {
   it("refresh finds the state in sync with the cluster", async () => {
     const result = await stack.refresh();
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
+  });
+
+  it("pulumi stack export and the backend's files hold no kubeconfig in plaintext", async () => {
+    assertNoPlaintextKubeconfig(session, stack, sb().kubeconfig("business"));
   });
 
   it("once 0.18.3 is published OLM upgrades by itself; the version bump shows in preview and up records it", async () => {
