@@ -25,5 +25,6 @@ npm run build
 node_modules/.bin/node bin/acp-extend.js sandbox build
 # The real Pulumi engine for the e2e tests and the demo: the CLI, the Node.js
 # language host and the Kubernetes provider, built from Go modules by test/engine
-# (cached in ~/.cache/acp-extend/engine-<version>-<hash>; cold ~15 min on 2 cores).
+# (cached in ~/.cache/acp-extend/engine-<version>-<hash>; cold ~10 min on an idle
+# 2-core machine, ~6 GB of Go build cache; warm: a cache lookup).
 node_modules/.bin/node dist/test/helpers/engine.js

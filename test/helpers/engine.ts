@@ -177,7 +177,7 @@ async function build(engine: Engine, env: NodeJS.ProcessEnv, log: (l: string) =>
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   const started = Date.now();
-  log(`engine: building Pulumi ${engine.version} and its Node.js and Kubernetes plugins with ${go.stdout.trim()} into ${engine.root} (cold: ~15 min on 2 cores)`);
+  log(`engine: building Pulumi ${engine.version} and its Node.js and Kubernetes plugins with ${go.stdout.trim()} into ${engine.root} (cold: ~10 min on an idle 2-core machine, much longer on a busy one)`);
   try {
     // Upstream's provider main embeds schema files its own build generates;
     // generate them the same way from the schema the provider module ships.
