@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { Artifact, ArtifactVersion, PackageManifest, type KubeObject } from "../../../sdk/kube/resources";
+import { Artifact, ArtifactVersion, ModuleConfig, ModulePlugin, PackageManifest, type KubeObject } from "../../../sdk/kube/resources";
 import { engineSession, ensureEngine, exportStackText, backendFiles, PACKAGE_ROOT, programStack, type EngineSession } from "../../helpers/engine";
 import { makeTestPackage } from "../../helpers/oci-layout";
 import { useRegistry } from "../../helpers/registry";
@@ -53,6 +53,11 @@ describe("e2e: examples/upload", function () {
   after(async function () {
     await stack?.destroy().catch(() => undefined);
     for (const c of ["global", "business"] as const) await sb().client(c).delete(PackageManifest, OPERATOR, NS).catch(() => undefined);
+    // The sandbox is shared by every suite of this mocha process: unpublish the plugin the upload published.
+    const g = sb().client("global");
+    await g.delete(ModulePlugin, "e2e-upload-plugin").catch(() => undefined);
+    const configs = await g.list(ModuleConfig, { labelSelector: "cpaas.io/module-name=e2e-upload-plugin" }).catch(() => ({ items: [] }));
+    for (const c of configs.items) await g.delete(ModuleConfig, c.metadata.name!).catch(() => undefined);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     session?.dispose();
   });
