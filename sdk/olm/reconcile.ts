@@ -213,15 +213,14 @@ const UPDATE_KEYS = [
 
 /**
  * Pure: compares the last known live state (outputs, refreshed by `read`)
- * with the wanted one. A downgrade throws, which fails the preview.
+ * with the wanted one. It never throws: the engine also diffs while it
+ * refreshes, where a live version beyond the target (approved out of band)
+ * must show as drift. A program that lowers its version is refused by `check`
+ * at preview; drift beyond the target is refused by `update` before it writes.
  */
 export function diffInstall(olds: InstallOutputs, news: InstallInputs): { changes: boolean; replaces: string[] } {
   const replaces = REPLACE_KEYS.filter((k) => news[k] !== olds[k] && !isUnknown(news[k]));
   if (replaces.length > 0) return { changes: true, replaces };
-  if (news.targetVersion && olds.installedVersion && semver.valid(news.targetVersion) && semver.valid(olds.installedVersion)) {
-    const behind = semver.lt(news.targetVersion, olds.installedVersion);
-    if (behind && (news.approval ?? "Manual") === "Manual") throw new DowngradeError(olds.installedCSV, news.targetCSV ?? news.targetVersion);
-  }
   const changed = UPDATE_KEYS.some((k) => JSON.stringify(news[k] ?? null) !== JSON.stringify(olds[k] ?? null));
   return { changes: changed || !reached(news, olds.installedCSV, olds.installedVersion) || olds.phase !== "Succeeded", replaces: [] };
 }

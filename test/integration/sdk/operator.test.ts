@@ -143,11 +143,12 @@ describe("Operator install provider on the sandbox", function () {
     assert.equal(updated.phase, "Succeeded");
     assert.deepEqual(updated.installPlans, [outs.installPlans[0], next.metadata.name]);
 
-    // Going back is refused at preview: in check (against the last target) and in diff (against the live version).
+    // Going back is refused at preview by check (against the last target), and by update before any write.
     const down = await provider.check!(v11, inputs(ns, HARBOR, { version: "2.12.10", sourceType: "Alauda" }));
     assert.equal(down.failures![0].property, "version");
     assert.match(down.failures![0].reason, /refusing to downgrade harbor-ce-operator\.v2\.12\.11 to harbor-ce-operator\.v2\.12\.10/);
-    await assert.rejects(provider.diff!(created.id, updated, { ...v10 }), /refusing to downgrade/);
+    assert.equal((await provider.diff!(created.id, updated, { ...v10 })).changes, true);
+    await assert.rejects(provider.update!(created.id, updated, { ...v10 }), /refusing to downgrade/);
 
     // Destroy: no Subscription, no CSV left behind.
     await provider.delete!(created.id, updated);
@@ -155,7 +156,7 @@ describe("Operator install provider on the sandbox", function () {
     assert.deepEqual(await csvNames(ns), []);
   });
 
-  it("refresh shows an approval made outside the program as drift, and the next preview refuses to go back", async () => {
+  it("refresh shows an approval made outside the program as drift, and the next update refuses to go back without writing", async () => {
     const ns = "op-it-drift";
     const v10 = await checked({}, inputs(ns, HARBOR, { version: "2.12.10" }));
     assert.equal(v10.sourceType, "Alauda", "the source type comes from the catalog's label");
@@ -174,7 +175,11 @@ describe("Operator install provider on the sandbox", function () {
     const refreshed = (await provider.read!(id, outs!)).props!;
     assert.equal(refreshed.installedCSV, csv(HARBOR, "2.12.11"));
     assert.equal(refreshed.installedVersion, "2.12.11");
-    await assert.rejects(provider.diff!(id, refreshed, v10), /refusing to downgrade harbor-ce-operator\.v2\.12\.11 to harbor-ce-operator\.v2\.12\.10/);
+    assert.deepEqual(await provider.diff!(id, refreshed, v10), { changes: true, replaces: [] }, "the drift shows");
+    const probe = await clusterClient(kubeconfig);
+    probe.resetStats();
+    await assert.rejects(provider.update!(id, refreshed, v10), /refusing to downgrade harbor-ce-operator\.v2\.12\.11 to harbor-ce-operator\.v2\.12\.10/);
+    assert.equal(probe.stats.writes, 0, "refused before any write");
     const caughtUp = await checked(v10, inputs(ns, HARBOR, { version: "2.12.11" }));
     assert.equal((await provider.diff!(id, refreshed, caughtUp)).changes, true, "inputs changed: an update that finds the target installed");
     await applySubscription(caughtUp);
