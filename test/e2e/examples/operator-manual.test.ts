@@ -5,7 +5,8 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { KubeObject } from "../../../sdk/kube/resources";
-import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, Subscription } from "../../../sdk/kube/resources";
+import { spawnSync } from "node:child_process";
+import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, PackageManifest, Subscription } from "../../../sdk/kube/resources";
 import { assertNoPlaintextKubeconfig, engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../helpers/engine";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
@@ -17,6 +18,7 @@ describe("e2e: examples/operator-manual", function () {
   const sb = useSandbox();
   let session: EngineSession;
   let stack: Stack;
+  let publishedChannels: unknown;
 
   before(async function () {
     this.timeout(40 * 60_000); // a cold engine build when setup has not run
@@ -30,6 +32,10 @@ describe("e2e: examples/operator-manual", function () {
   after(async function () {
     // Whatever failed, leave no operator behind for the suites that follow.
     await stack?.destroy().catch(() => undefined);
+    // Unpublish 2.12.12 so the suites that follow see the catalog as shipped.
+    if (publishedChannels) {
+      await client().patch(PackageManifest, "harbor-ce-operator", { status: { channels: publishedChannels } }, { namespace: "cpaas-system", subresource: "status" });
+    }
     session?.dispose();
   });
 
@@ -79,6 +85,43 @@ describe("e2e: examples/operator-manual", function () {
     const result = await stack.up();
     assert.equal(result.outputs.installedVersion.value, "2.12.11");
     assert.equal((await subscription())?.status?.installedCSV, "harbor-ce-operator.v2.12.11");
+  });
+
+  it("an upgrade approved out of band with kubectl shows as drift in refresh; up then refuses to go back and writes nothing", async () => {
+    const pm = (await client().get<KubeObject>(PackageManifest, "harbor-ce-operator", "cpaas-system"))!;
+    publishedChannels = pm.status.channels;
+    const next = { name: "harbor-ce-operator.v2.12.12", version: "2.12.12" };
+    await client().patch(
+      PackageManifest,
+      "harbor-ce-operator",
+      { status: { channels: pm.status.channels.map((c: any) => (c.name === "stable" ? { ...c, currentCSV: next.name, entries: [next, ...c.entries] } : c)) } },
+      { namespace: "cpaas-system", subresource: "status" },
+    );
+    const plan = await client().waitFor<KubeObject, KubeObject>(
+      InstallPlan,
+      { namespace: NS, timeoutMs: 30_000 },
+      (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(next.name)),
+      () => "no InstallPlan for 2.12.12",
+    );
+    // The seed's own approval command.
+    const kubectl = spawnSync(
+      sb().kubectlPath,
+      ["--kubeconfig", sb().kubeconfigPath, "--context", "business", "-n", NS, "patch", "installplan", plan.metadata.name!, "--type=json", "-p", '[{"op": "replace", "path": "/spec/approved", "value": true}]'],
+      { encoding: "utf8" },
+    );
+    assert.equal(kubectl.status, 0, kubectl.stderr);
+    await client().waitFor(ClusterServiceVersion, { namespace: NS, fieldSelector: `metadata.name=${next.name}`, timeoutMs: 30_000 }, ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined), () => "2.12.12 not Succeeded");
+
+    const refresh = await stack.refresh();
+    assert.ok((refresh.summary.resourceChanges?.update ?? 0) >= 1, JSON.stringify(refresh.summary.resourceChanges));
+    const state = await stack.exportStack();
+    const install = state.deployment.resources.find((r: any) => r.urn.endsWith("::harbor-install"));
+    assert.equal(install?.outputs?.installedVersion, "2.12.12", "the refreshed state holds the live version");
+
+    const writes = await recordWrites(client(), [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], NS);
+    await assert.rejects(stack.up(), /refusing to downgrade harbor-ce-operator\.v2\.12\.12 to harbor-ce-operator\.v2\.12\.11/);
+    assert.deepEqual(await writes.stop(), []);
+    assert.equal((await subscription())?.status?.installedCSV, next.name);
   });
 
   it("destroy leaves no namespace, Subscription, InstallPlan or CSV behind", async () => {
