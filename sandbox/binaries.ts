@@ -2,8 +2,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { defaultCacheDir } from "../sdk/cache";
+import { buildOnce, isExecutable } from "./buildLock";
 
 /** The checkout (or installed package) root: dist/sandbox/ → ../.. */
 export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
@@ -102,60 +102,14 @@ export async function ensureBinaries(opts: EnsureOptions = {}): Promise<Binaries
   return bins;
 }
 
-function isExecutable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 async function buildLocked(dir: string, moduleDir: string, version: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
-  const lock = path.join(dir, "build.lock");
-  const target = path.join(dir, "acp-sandbox");
-  let waiting = false;
-  for (;;) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    const holder = Number(fs.readFileSync(lock, "utf8").trim());
-    if (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder)) {
-      // The builder died; its lock is stale.
-      fs.rmSync(lock, { force: true });
-      continue;
-    }
-    if (!waiting) {
-      log(`acp-sandbox: waiting for the build of process ${holder} (${dir})`);
-      waiting = true;
-    }
-    // A file lock gives nothing to watch portably: check twice a second.
-    await sleep(500);
-    if (isExecutable(target)) return;
-  }
-  try {
-    if (isExecutable(target)) return;
+  await buildOnce(dir, path.join(dir, "acp-sandbox"), "acp-sandbox", log, async () => {
     // The kubectl link first: whoever sees acp-sandbox may rely on it.
     const link = path.join(dir, "kubectl");
     fs.rmSync(link, { force: true });
     fs.symlinkSync("acp-sandbox", link);
     await goBuild(dir, moduleDir, version, env, log);
-  } finally {
-    fs.rmSync(lock, { force: true });
-  }
+  });
 }
 
 async function goBuild(dir: string, moduleDir: string, version: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {

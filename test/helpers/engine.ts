@@ -10,9 +10,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { LocalWorkspace, PulumiCommand, type ConfigMap, type Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
+import { buildOnce, isExecutable } from "../../sandbox/buildLock";
 
 /** The checkout root: dist/test/helpers/ → ../../.. */
 export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -119,53 +119,8 @@ export async function ensureEngine(opts: EnsureEngineOptions = {}): Promise<Engi
   return engine;
 }
 
-function isExecutable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 async function buildLocked(engine: Engine, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
-  fs.mkdirSync(engine.root, { recursive: true });
-  const lock = path.join(engine.root, "build.lock");
-  let waiting = false;
-  for (;;) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    const holder = Number(fs.readFileSync(lock, "utf8").trim());
-    if (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder)) {
-      fs.rmSync(lock, { force: true }); // its builder died
-      continue;
-    }
-    if (!waiting) {
-      log(`engine: waiting for the build of process ${holder} (${engine.root})`);
-      waiting = true;
-    }
-    await sleep(500);
-    if (isExecutable(engine.pulumi)) return;
-  }
-  try {
-    if (isExecutable(engine.pulumi)) return;
-    await build(engine, env, log);
-  } finally {
-    fs.rmSync(lock, { force: true });
-  }
+  await buildOnce(engine.root, engine.pulumi, "engine", log, () => build(engine, env, log));
 }
 
 async function build(engine: Engine, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {

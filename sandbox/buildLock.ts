@@ -1,0 +1,57 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Runs `build` under `<dir>/build.lock` unless `target` is already executable,
+ * so parallel callers (mocha processes, CI steps) build a cache entry once.
+ * A lock whose process died is taken over.
+ */
+export async function buildOnce(dir: string, target: string, label: string, log: (l: string) => void, build: () => Promise<void>): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, "build.lock");
+  let waiting = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const holder = Number(fs.readFileSync(lock, "utf8").trim());
+    if (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder)) {
+      fs.rmSync(lock, { force: true }); // its builder died
+      continue;
+    }
+    if (!waiting) {
+      log(`${label}: waiting for the build of process ${holder} (${dir})`);
+      waiting = true;
+    }
+    // A file lock gives nothing to watch portably: check twice a second.
+    await sleep(500);
+    if (isExecutable(target)) return;
+  }
+  try {
+    if (!isExecutable(target)) await build();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
