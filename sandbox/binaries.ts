@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { defaultCacheDir } from "../sdk/cache";
-import { buildOnce, isExecutable } from "./buildLock";
+import { buildOnce, isExecutable, runGo } from "./goBuild";
 
 /** The checkout (or installed package) root: dist/sandbox/ → ../.. */
 export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
@@ -140,35 +140,14 @@ async function goBuild(dir: string, moduleDir: string, version: string, env: Nod
   lister.stdout.on("data", (chunk: string) => (total += chunk.split("\n").length - 1));
   lister.on("error", () => undefined);
   log(`acp-sandbox: building Kubernetes ${version} control plane with ${go.stdout.trim()} into ${dir} (cold: ~5 min on 2 cores)`);
-  const child = spawn("go", ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", tmp, "."], {
-    cwd: moduleDir,
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  // `go build -v` names each package as it compiles it: count them for progress.
-  let packages = 0;
-  let errors = "";
-  let rest = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    rest += chunk;
-    const lines = rest.split("\n");
-    rest = lines.pop() ?? "";
-    for (const l of lines) {
-      if (/^[\w.-]+(\/[\w.@~+-]+)*$/.test(l)) packages++;
-      else errors += l + "\n";
-    }
-  });
-  const ticker = setInterval(() => {
-    log(`acp-sandbox: building… ${Math.round((Date.now() - started) / 1000)}s, ${packages}${total ? `/${total}` : ""} packages compiled`);
-  }, 30_000);
-  const code = await new Promise<number>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (c) => resolve(c ?? 1));
-  }).finally(() => clearInterval(ticker));
-  if (code !== 0) {
+  let packages: number;
+  try {
+    packages = await runGo(moduleDir, ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", tmp, "."], env, 30_000, (n) =>
+      log(`acp-sandbox: building… ${Math.round((Date.now() - started) / 1000)}s, ${n}${total ? `/${total}` : ""} packages compiled`),
+    );
+  } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw new Error(`go build of ${moduleDir} failed (exit ${code}):\n${(errors + rest).trim()}`);
+    throw err;
   }
   fs.renameSync(tmp, path.join(dir, "acp-sandbox"));
   log(`acp-sandbox: built in ${Math.round((Date.now() - started) / 1000)}s (${packages} packages)`);

@@ -5,14 +5,14 @@
 // Node launchers the CLI expects next to itself. Nothing is downloaded at run
 // time: plugin acquisition and update checks are off, and every run gets its
 // own PULUMI_HOME and file:// backend.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type ConfigMap, type Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
-import { buildOnce, isExecutable } from "../../sandbox/buildLock";
+import { buildOnce, isExecutable, runGo } from "../../sandbox/goBuild";
 
 /** The checkout root: dist/test/helpers/ → ../../.. */
 export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -173,30 +173,8 @@ function writeLaunchers(dir: string): void {
 }
 
 async function goRun(cwd: string, args: string[], env: NodeJS.ProcessEnv, log: (l: string) => void, started: number): Promise<void> {
-  const child = spawn("go", args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
-  // `go build -v` names each package as it compiles it: count them for progress.
-  let packages = 0;
-  let errors = "";
-  let rest = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    rest += chunk;
-    const lines = rest.split("\n");
-    rest = lines.pop() ?? "";
-    for (const l of lines) {
-      if (/^[\w.-]+(\/[\w.@~+-]+)*$/.test(l)) packages++;
-      else errors += l + "\n";
-    }
-  });
   const what = args[0] === "build" ? args[args.length - 1] : args[1];
-  const ticker = setInterval(() => {
-    log(`engine: building ${what}… ${Math.round((Date.now() - started) / 1000)}s, ${packages} packages compiled`);
-  }, 60_000);
-  const code = await new Promise<number>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (c) => resolve(c ?? 1));
-  }).finally(() => clearInterval(ticker));
-  if (code !== 0) throw new Error(`go ${args.join(" ")} (in ${cwd}) failed with exit ${code}:\n${(errors + rest).trim()}`);
+  await runGo(cwd, args, env, 60_000, (n) => log(`engine: building ${what}… ${Math.round((Date.now() - started) / 1000)}s, ${n} packages compiled`));
 }
 
 /** One engine session: its own PULUMI_HOME and state backend. */

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -54,4 +55,33 @@ export async function buildOnce(dir: string, target: string, label: string, log:
   } finally {
     fs.rmSync(lock, { force: true });
   }
+}
+
+/**
+ * Runs `go <args>` in `cwd`, counting the packages `go build -v` names as it
+ * compiles them, and calls `tick(packages)` every `tickMs` for progress. A
+ * failure throws with Go's own messages.
+ */
+export async function runGo(cwd: string, args: string[], env: NodeJS.ProcessEnv, tickMs: number, tick: (packages: number) => void): Promise<number> {
+  const child = spawn("go", args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+  let packages = 0;
+  let errors = "";
+  let rest = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    rest += chunk;
+    const lines = rest.split("\n");
+    rest = lines.pop() ?? "";
+    for (const l of lines) {
+      if (/^[\w.-]+(\/[\w.@~+-]+)*$/.test(l)) packages++;
+      else errors += l + "\n";
+    }
+  });
+  const ticker = setInterval(() => tick(packages), tickMs);
+  const code = await new Promise<number>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (c) => resolve(c ?? 1));
+  }).finally(() => clearInterval(ticker));
+  if (code !== 0) throw new Error(`go ${args[0]} of ${cwd} failed (exit ${code}):\n${(errors + rest).trim()}`);
+  return packages;
 }
