@@ -3,25 +3,16 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
-import { main } from "../../../cli";
 import { getPackageVersions } from "../../../sdk/olm/catalog";
 import { useSandbox } from "../../helpers/sandbox";
+import { runCli } from "../../helpers/cli";
 
 const run = promisify(execFile);
 const BIN = path.resolve(__dirname, "../../../../bin/acp-extend.js");
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => (out += d));
-  stderr.on("data", (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), env: process.env });
-  return { code, stdout: out, stderr: err };
-}
+/** The CLI in-process, with this process's environment, as a user's shell would give it. */
+const cli = (...argv: string[]) => runCli(argv, { env: process.env });
 
 describe("acp-extend versions (sandbox)", function () {
   this.timeout(60_000);
