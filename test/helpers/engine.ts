@@ -323,3 +323,29 @@ if (require.main === module) {
     },
   );
 }
+
+/**
+ * Registers the before/after hooks of an e2e suite for `examples/<example>`:
+ * one engine session and stack, its config from `config()` (called once the
+ * engine is there); afterwards the stack is destroyed whatever failed, then
+ * `cleanup()` restores what the suite changed in the shared sandbox.
+ */
+export function useExampleStack(
+  example: string,
+  config: () => ConfigMap | Promise<ConfigMap>,
+  cleanup?: () => Promise<void>,
+): { stack: () => Stack; session: () => EngineSession } {
+  let session: EngineSession | undefined;
+  let stack: Stack | undefined;
+  before(async function () {
+    this.timeout(40 * 60_000); // a cold engine build when setup has not run
+    session = engineSession(await ensureEngine());
+    stack = await programStack(session, { project: path.join(PACKAGE_ROOT, "examples", example), config: await config() });
+  });
+  after(async function () {
+    await stack?.destroy().catch(() => undefined);
+    await cleanup?.();
+    session?.dispose();
+  });
+  return { stack: () => stack!, session: () => session! };
+}

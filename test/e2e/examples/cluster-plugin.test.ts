@@ -3,10 +3,8 @@
 // ModuleInfos in the global cluster; an upgrade once v4.0.16 is published.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import * as path from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
 import { ModuleConfig, ModuleInfo, type KubeObject } from "../../../sdk/kube/resources";
-import { assertNoPlaintextKubeconfig, engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../helpers/engine";
+import { assertNoPlaintextKubeconfig, useExampleStack } from "../../helpers/engine";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
 
@@ -15,37 +13,26 @@ const V16 = "gpu-device-plugin-v4.0.16";
 describe("e2e: examples/cluster-plugin", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
-  let session: EngineSession;
-  let stack: Stack;
 
-  before(async function () {
-    this.timeout(40 * 60_000); // a cold engine build when setup has not run
-    session = engineSession(await ensureEngine());
-    stack = await programStack(session, {
-      project: path.join(PACKAGE_ROOT, "examples", "cluster-plugin"),
-      config: { kubeconfig: { value: sb().kubeconfig("global"), secret: true } },
-    });
-  });
-
-  after(async function () {
-    await stack?.destroy().catch(() => undefined);
+  const { stack, session } = useExampleStack(
+    "cluster-plugin",
+    () => ({ kubeconfig: { value: sb().kubeconfig("global"), secret: true } }),
     // The published version must not leak into the suites that follow.
-    await sb().client("global").delete(ModuleConfig, V16).catch(() => undefined);
-    session?.dispose();
-  });
+    () => sb().client("global").delete(ModuleConfig, V16).then(() => undefined, () => undefined),
+  );
 
   const global = () => sb().client("global");
   const moduleInfos = async (module: string) =>
     (await global().list<KubeObject>(ModuleInfo, { labelSelector: `cpaas.io/module-name=${module}` })).items;
 
   it("preview plans both plugins without creating a ModuleInfo", async () => {
-    const result = await stack.preview();
+    const result = await stack().preview();
     assert.ok((result.changeSummary.create ?? 0) >= 3, JSON.stringify(result.changeSummary));
     assert.deepEqual([...(await moduleInfos("web-cli")), ...(await moduleInfos("gpu-device-plugin"))], []);
   });
 
   it("up installs web-cli on global and the GPU plugin with its config on business", async () => {
-    const result = await stack.up();
+    const result = await stack().up();
     assert.equal(result.summary.result, "succeeded");
     assert.equal(result.outputs.webCliVersion.value, "v4.0.4");
     assert.equal(result.outputs.gpuPhase.value, "Running");
@@ -58,18 +45,18 @@ describe("e2e: examples/cluster-plugin", function () {
 
   it("a second up with the same inputs changes nothing and writes nothing", async () => {
     const writes = await recordWrites(global(), [ModuleInfo]);
-    const result = await stack.up();
+    const result = await stack().up();
     assert.deepEqual(await writes.stop(), []);
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
   });
 
   it("refresh finds the state in sync with the cluster", async () => {
-    const result = await stack.refresh();
+    const result = await stack().refresh();
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
   });
 
   it("pulumi stack export and the backend's files hold no kubeconfig in plaintext", async () => {
-    assertNoPlaintextKubeconfig(session, stack, sb().kubeconfig("global"));
+    assertNoPlaintextKubeconfig(session(), stack(), sb().kubeconfig("global"));
   });
 
   it("a config change made out of band with kubectl shows in refresh, and the next up puts it back", async () => {
@@ -80,9 +67,9 @@ describe("e2e: examples/cluster-plugin", function () {
       { encoding: "utf8" },
     );
     assert.equal(kubectl.status, 0, kubectl.stderr);
-    const refresh = await stack.refresh();
+    const refresh = await stack().refresh();
     assert.equal(refresh.summary.resourceChanges?.update, 1, JSON.stringify(refresh.summary.resourceChanges));
-    const up = await stack.up();
+    const up = await stack().up();
     assert.equal(up.summary.resourceChanges?.update, 1, JSON.stringify(up.summary.resourceChanges));
     assert.equal((await moduleInfos("gpu-device-plugin"))[0].spec.config.custom.mps_enable, false);
   });
@@ -94,11 +81,11 @@ describe("e2e: examples/cluster-plugin", function () {
       spec: { ...v15.spec, version: "v4.0.16" },
     });
     const before = (await moduleInfos("gpu-device-plugin"))[0].metadata.name;
-    await stack.setConfig("gpuVersion", { value: "v4.0.16" });
-    const preview = await stack.preview();
+    await stack().setConfig("gpuVersion", { value: "v4.0.16" });
+    const preview = await stack().preview();
     assert.ok((preview.changeSummary.update ?? 0) >= 1, JSON.stringify(preview.changeSummary));
     assert.equal((await moduleInfos("gpu-device-plugin"))[0].spec.version, "v4.0.15", "preview changed nothing");
-    const result = await stack.up();
+    const result = await stack().up();
     assert.equal(result.outputs.gpuVersionInstalled.value, "v4.0.16");
     const [gpu] = await moduleInfos("gpu-device-plugin");
     assert.equal(gpu.metadata.name, before);
@@ -107,7 +94,7 @@ describe("e2e: examples/cluster-plugin", function () {
   });
 
   it("destroy uninstalls both plugins: no ModuleInfo is left", async () => {
-    const result = await stack.destroy();
+    const result = await stack().destroy();
     assert.equal(result.summary.result, "succeeded");
     assert.deepEqual([...(await moduleInfos("web-cli")), ...(await moduleInfos("gpu-device-plugin"))], []);
   });

@@ -2,10 +2,8 @@
 // (Community, Automatic approval) on the business cluster; OLM upgrades it by
 // itself when 0.18.3 is published, and the version bump then records it.
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
 import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, PackageManifest, Subscription, type KubeObject } from "../../../sdk/kube/resources";
-import { assertNoPlaintextKubeconfig, engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../helpers/engine";
+import { assertNoPlaintextKubeconfig, useExampleStack } from "../../helpers/engine";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
 
@@ -15,39 +13,30 @@ const PKG = "clickhouse-operator";
 describe("e2e: examples/operator-automatic", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
-  let session: EngineSession;
-  let stack: Stack;
   let publishedChannels: unknown;
 
-  before(async function () {
-    this.timeout(40 * 60_000); // a cold engine build when setup has not run
-    session = engineSession(await ensureEngine());
-    stack = await programStack(session, {
-      project: path.join(PACKAGE_ROOT, "examples", "operator-automatic"),
-      config: { kubeconfig: { value: sb().kubeconfig("business"), secret: true } },
-    });
-  });
-
-  after(async function () {
-    await stack?.destroy().catch(() => undefined);
+  const { stack, session } = useExampleStack(
+    "operator-automatic",
+    () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }),
     // Unpublish 0.18.3 so the suites that follow see the catalog as shipped.
-    if (publishedChannels) {
-      await client().patch(PackageManifest, PKG, { status: { channels: publishedChannels } }, { namespace: "cpaas-system", subresource: "status" });
-    }
-    session?.dispose();
-  });
+    async () => {
+      if (publishedChannels) {
+        await client().patch(PackageManifest, PKG, { status: { channels: publishedChannels } }, { namespace: "cpaas-system", subresource: "status" });
+      }
+    },
+  );
 
   const client = () => sb().client("business");
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === PKG);
 
   it("preview plans the namespace, OperatorGroup and install without touching the cluster", async () => {
-    const result = await stack.preview();
+    const result = await stack().preview();
     assert.ok((result.changeSummary.create ?? 0) >= 4, JSON.stringify(result.changeSummary));
     assert.equal(await client().get(Namespace, NS), undefined);
   });
 
   it("up installs 0.18.2 with Automatic approval", async () => {
-    const result = await stack.up();
+    const result = await stack().up();
     assert.equal(result.summary.result, "succeeded");
     assert.equal(result.outputs.installedVersion.value, "0.18.2");
     const sub = await subscription();
@@ -57,18 +46,18 @@ describe("e2e: examples/operator-automatic", function () {
 
   it("a second up with the same inputs changes nothing and writes nothing", async () => {
     const writes = await recordWrites(client(), [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], NS);
-    const result = await stack.up();
+    const result = await stack().up();
     assert.deepEqual(await writes.stop(), []);
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
   });
 
   it("refresh finds the state in sync with the cluster", async () => {
-    const result = await stack.refresh();
+    const result = await stack().refresh();
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
   });
 
   it("pulumi stack export and the backend's files hold no kubeconfig in plaintext", async () => {
-    assertNoPlaintextKubeconfig(session, stack, sb().kubeconfig("business"));
+    assertNoPlaintextKubeconfig(session(), stack(), sb().kubeconfig("business"));
   });
 
   it("once 0.18.3 is published OLM upgrades by itself; the version bump shows in preview and up records it", async () => {
@@ -87,16 +76,16 @@ describe("e2e: examples/operator-automatic", function () {
       (all) => (all.some((s) => s.status?.installedCSV === `${PKG}.v0.18.3` && s.status?.state === "AtLatestKnown") ? true : undefined),
       (all) => `OLM did not upgrade to 0.18.3: ${JSON.stringify(all.map((s) => s.status))}`,
     );
-    await stack.setConfig("version", { value: "0.18.3" });
-    const preview = await stack.preview();
+    await stack().setConfig("version", { value: "0.18.3" });
+    const preview = await stack().preview();
     assert.ok((preview.changeSummary.update ?? 0) >= 1, JSON.stringify(preview.changeSummary));
-    const result = await stack.up();
+    const result = await stack().up();
     assert.equal(result.outputs.installedVersion.value, "0.18.3");
     assert.equal(result.outputs.phase.value, "Succeeded");
   });
 
   it("destroy leaves no namespace, Subscription, InstallPlan or CSV behind", async () => {
-    const result = await stack.destroy();
+    const result = await stack().destroy();
     assert.equal(result.summary.result, "succeeded");
     await client().waitFor(Namespace, { timeoutMs: 60_000 }, (all) => (all.some((n) => n.metadata.name === NS) ? undefined : true), () => `namespace ${NS} still exists`);
     for (const type of [Subscription, InstallPlan, ClusterServiceVersion]) {

@@ -6,9 +6,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
 import { Artifact, ArtifactVersion, ModuleConfig, ModulePlugin, PackageManifest, type KubeObject } from "../../../sdk/kube/resources";
-import { engineSession, ensureEngine, exportStackText, backendFiles, PACKAGE_ROOT, programStack, type EngineSession } from "../../helpers/engine";
+import { backendFiles, exportStackText, useExampleStack } from "../../helpers/engine";
 import { makeTestPackage } from "../../helpers/oci-layout";
 import { useRegistry } from "../../helpers/registry";
 import { useSandbox } from "../../helpers/sandbox";
@@ -22,21 +21,17 @@ describe("e2e: examples/upload", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
   const reg = useRegistry({ tls: true, users: { ci: PASSWORD } });
-  let session: EngineSession;
-  let stack: Stack;
   let dir: string;
   let nextPackage: string;
 
-  before(async function () {
-    this.timeout(40 * 60_000); // a cold engine build when setup has not run
-    session = engineSession(await ensureEngine());
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "acp-e2e-upload-"));
-    const { file } = await makeTestPackage(path.join(dir, "operator"), { name: OPERATOR, version: "v1.0.0" });
-    nextPackage = (await makeTestPackage(path.join(dir, "next"), { name: OPERATOR, version: "v1.0.1", replaces: "v1.0.0" })).file;
-    await makeTestPackage(path.join(dir, "marketplace"), { type: "plugin", name: "e2e-upload-plugin", version: "v1.0.0" });
-    stack = await programStack(session, {
-      project: path.join(PACKAGE_ROOT, "examples", "upload"),
-      config: {
+  const { stack, session } = useExampleStack(
+    "upload",
+    async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "acp-e2e-upload-"));
+      const { file } = await makeTestPackage(path.join(dir, "operator"), { name: OPERATOR, version: "v1.0.0" });
+      nextPackage = (await makeTestPackage(path.join(dir, "next"), { name: OPERATOR, version: "v1.0.1", replaces: "v1.0.0" })).file;
+      await makeTestPackage(path.join(dir, "marketplace"), { type: "plugin", name: "e2e-upload-plugin", version: "v1.0.0" });
+      return {
         operatorPackage: { value: file },
         packagesDir: { value: path.join(dir, "marketplace") },
         registryAddress: { value: reg().address },
@@ -46,33 +41,30 @@ describe("e2e: examples/upload", function () {
         platformAddress: { value: sb().platformAddress },
         platformToken: { value: sb().platformToken, secret: true },
         platformCa: { value: fs.readFileSync(sb().caPath, "utf8") },
-      },
-    });
-  });
-
-  after(async function () {
-    await stack?.destroy().catch(() => undefined);
-    for (const c of ["global", "business"] as const) await sb().client(c).delete(PackageManifest, OPERATOR, NS).catch(() => undefined);
-    // The sandbox is shared by every suite of this mocha process: unpublish the plugin the upload published.
-    const g = sb().client("global");
-    await g.delete(ModulePlugin, "e2e-upload-plugin").catch(() => undefined);
-    const configs = await g.list(ModuleConfig, { labelSelector: "cpaas.io/module-name=e2e-upload-plugin" }).catch(() => ({ items: [] }));
-    for (const c of configs.items) await g.delete(ModuleConfig, c.metadata.name!).catch(() => undefined);
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    session?.dispose();
-  });
+      };
+    },
+    async () => {
+      for (const c of ["global", "business"] as const) await sb().client(c).delete(PackageManifest, OPERATOR, NS).catch(() => undefined);
+      // The sandbox is shared by every suite of this mocha process: unpublish the plugin the upload published.
+      const g = sb().client("global");
+      await g.delete(ModulePlugin, "e2e-upload-plugin").catch(() => undefined);
+      const configs = await g.list(ModuleConfig, { labelSelector: "cpaas.io/module-name=e2e-upload-plugin" }).catch(() => ({ items: [] }));
+      for (const c of configs.items) await g.delete(ModuleConfig, c.metadata.name!).catch(() => undefined);
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  );
 
   const versions = async (cluster: "global" | "business") =>
     (await sb().client(cluster).list<KubeObject>(ArtifactVersion, { namespace: NS })).items.filter((a) => a.metadata.name!.includes("e2e-upload"));
 
   it("preview plans both uploads without pushing or creating anything", async () => {
-    const result = await stack.preview();
+    const result = await stack().preview();
     assert.ok((result.changeSummary.create ?? 0) >= 3, JSON.stringify(result.changeSummary));
     assert.deepEqual(await versions("global"), []);
   });
 
   it("up pushes the packages and makes the operator Present on global and business, the plugin on global", async () => {
-    const result = await stack.up();
+    const result = await stack().up();
     assert.equal(result.summary.result, "succeeded");
     assert.deepEqual(result.outputs.uploaded.value, ["plugin/e2e-upload-plugin v1.0.0"]);
     assert.ok((result.outputs.harborArtifact.value as string[])[0].startsWith(`${reg().address}/`));
@@ -84,19 +76,19 @@ describe("e2e: examples/upload", function () {
 
   it("a second up with the same inputs changes nothing and writes nothing", async () => {
     const writes = await Promise.all((["global", "business"] as const).map((c) => recordWrites(sb().client(c), [Artifact, ArtifactVersion], NS)));
-    const result = await stack.up();
+    const result = await stack().up();
     for (const w of writes) assert.deepEqual(await w.stop(), []);
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
   });
 
   it("refresh finds the state in sync", async () => {
-    const result = await stack.refresh();
+    const result = await stack().refresh();
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
   });
 
   it("pulumi stack export and the backend's files hold neither the registry password nor the platform token", async () => {
-    const exported = exportStackText(session, stack);
-    for (const [what, text] of [["pulumi stack export", exported], ["the file backend", backendFiles(session)]] as const) {
+    const exported = exportStackText(session(), stack());
+    for (const [what, text] of [["pulumi stack export", exported], ["the file backend", backendFiles(session())]] as const) {
       assert.ok(!text.includes(PASSWORD), `${what} holds the registry password`);
       assert.ok(!text.includes(sb().platformToken), `${what} holds the platform token`);
     }
@@ -104,11 +96,11 @@ describe("e2e: examples/upload", function () {
   });
 
   it("a new package version shows in preview, then up makes it Present", async () => {
-    await stack.setConfig("operatorPackage", { value: nextPackage });
-    const preview = await stack.preview();
+    await stack().setConfig("operatorPackage", { value: nextPackage });
+    const preview = await stack().preview();
     assert.ok((preview.changeSummary.update ?? 0) + (preview.changeSummary.replace ?? 0) >= 1, JSON.stringify(preview.changeSummary));
     assert.equal(await sb().client("global").get(ArtifactVersion, `operatorhub-${OPERATOR}.v1.0.1`, NS), undefined, "preview created nothing");
-    await stack.up();
+    await stack().up();
     for (const c of ["global", "business"] as const) {
       const av = await sb().client(c).get<KubeObject>(ArtifactVersion, `operatorhub-${OPERATOR}.v1.0.1`, NS);
       assert.equal(av?.status?.phase, "Present", c);
@@ -116,7 +108,7 @@ describe("e2e: examples/upload", function () {
   });
 
   it("destroy removes every Artifact and ArtifactVersion it created", async () => {
-    const result = await stack.destroy();
+    const result = await stack().destroy();
     assert.equal(result.summary.result, "succeeded");
     for (const c of ["global", "business"] as const) assert.deepEqual(await versions(c), [], c);
   });
