@@ -4,6 +4,7 @@ import { KubeClient } from "../sdk/kube/client";
 import { clientFor } from "../sdk/kube/kubeconfig";
 import { platformLogin } from "../sdk/packages/platformLogin";
 import { uploadPackages } from "../sdk/packages/upload";
+import { DurationError, parseDuration } from "../sdk/common/duration";
 import { type CliContext, CliError, EXIT_USAGE } from "./index";
 import { createProgress } from "./progress";
 
@@ -39,11 +40,14 @@ interface PushFlags {
 /** The platform registry when --dest-repo is absent: ACP serves it on the global cluster's address, port 11443. */
 export const PLATFORM_REGISTRY_PORT = 11443;
 
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new CliError(`invalid duration "${s}" (e.g. 90s, 10m)`, EXIT_USAGE);
-  const n = Number(m[1]);
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+/** The --timeout flag in the one duration grammar of components and CLI (sdk/common/duration). */
+export function parseTimeoutFlag(s: string): number {
+  try {
+    return parseDuration(s.trim());
+  } catch (err) {
+    if (err instanceof DurationError) throw new CliError(`--timeout ${err.message}`, EXIT_USAGE);
+    throw err;
+  }
 }
 
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
@@ -92,7 +96,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
       if (flags.skipCrs && flags.skipPush) throw new CliError("--skip-crs and --skip-push together leave nothing to do", EXIT_USAGE);
       const concurrency = Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError("--concurrency must be an integer from 1 to 64", EXIT_USAGE);
-      const timeoutMs = parseDuration(flags.timeout);
+      const timeoutMs = parseTimeoutFlag(flags.timeout);
 
       let platformUrl: URL | undefined;
       if (flags.platformAddress) {

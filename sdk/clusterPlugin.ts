@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isDuration } from "./plugins/timeouts";
+import { durationSchema } from "./common/duration";
 import { isPluginVersion } from "./plugins/versions";
 import { ModuleInfoResource } from "./providers/moduleInfo";
 
@@ -75,7 +75,7 @@ const dnsLabel = z
   .max(63, "must be at most 63 characters (it is a label value)")
   .regex(DNS_LABEL, "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit");
 
-const duration = z.string().refine(isDuration, "must be a duration like 90s, 10m or 1h30m");
+const duration = durationSchema;
 
 const argsSchema = z.strictObject({
   moduleName: dnsLabel,

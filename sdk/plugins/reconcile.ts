@@ -13,7 +13,7 @@ import { clientFor } from "../kube/kubeconfig";
 import { Cluster, ModuleConfig, ModuleInfo, ModulePlugin, PLATFORM_NAMESPACE, type KubeObject, type ResourceType } from "../kube/resources";
 import { matchSelector } from "./affinity";
 import { isPlainObject, validateConfig } from "./form";
-import { parseDuration } from "./timeouts";
+import { parseDuration } from "../common/duration";
 import { isPluginVersion, newestVersion, sortVersions } from "./versions";
 
 export const CLUSTER_LABEL = "cpaas.io/cluster-name";

@@ -141,7 +141,7 @@ describe("ClusterPlugin (Pulumi mocks)", () => {
       assert.match(reason("cluster"), /at most 63/);
       assert.match(reason("version"), /v<semver>.*v4\.0\.15/);
       assert.match(reason("config"), /must be an object/);
-      assert.match(reason("timeouts.install"), /duration like 90s/);
+      assert.match(reason("timeouts.install"), /must be a duration such as "90s"/);
       assert.match(reason("timeouts.create"), /expected one of install, upgrade, delete/);
       assert.match(reason("deletionPolicy"), /"Delete" or "Retain"/);
       assert.match(err.message, /ClusterPlugin bad has invalid arguments/);

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { parseDuration, validateOperatorArgs } from "../../../../sdk/olm/args";
+import { validateOperatorArgs } from "../../../../sdk/olm/args";
 
 const paths = (args: Record<string, unknown>, unknown?: Set<string>) => validateOperatorArgs(args, unknown).errors.map((e) => e.propertyPath);
 
@@ -63,10 +63,8 @@ describe("olm/args", () => {
     assert.deepEqual(paths({ packageName: "<output>", version: "<output>" }, new Set(["packageName", "version"])), []);
   });
 
-  it("parses durations", () => {
-    assert.equal(parseDuration("90s"), 90_000);
-    assert.equal(parseDuration("1h30m"), 5_400_000);
-    assert.equal(parseDuration("250ms"), 250);
-    assert.throws(() => parseDuration("10"), /invalid duration/);
+  it("timeouts take the one duration grammar (common/duration)", () => {
+    assert.deepEqual(paths({ packageName: "p", timeouts: { install: "1.5m", upgrade: "1h30m", delete: "500ms" } }), []);
+    assert.deepEqual(paths({ packageName: "p", timeouts: { install: "90" } }), ["timeouts.install"]);
   });
 });
