@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { awaitsUpload } from "./common/publication";
 import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./olm/args";
 import { operatorGroupManifest, subscriptionManifest, type SubscriptionSettings } from "./olm/manifests";
 import { OperatorInstall } from "./providers/operatorInstall";
@@ -16,8 +17,12 @@ export interface OperatorArgs {
   /**
    * Exact version to install or upgrade to (semver, no leading `v`); its CSV is
    * `<packageName>.v<version>`. Raising it upgrades step by step along the
-   * channel's replaces chain; lowering it is refused.
-   * @default the channel head at the time of the run
+   * channel's replaces chain; lowering it is refused. A version that a
+   * PackageUpload of the same program publishes (the Operator depends on the
+   * upload, or `version` is one of its outputs) is "pending publication" at
+   * preview, and `up` waits for the catalog to list it.
+   * @default the channel head when first installed; later runs keep that
+   * version (no upgrade by itself), and preview warns when a newer one is published
    */
   version?: pulumi.Input<string>;
   /**
@@ -74,11 +79,11 @@ export interface OperatorArgs {
   context?: pulumi.Input<string>;
   /** Name of the Subscription. @default `<packageName>-sub` */
   subscriptionName?: pulumi.Input<string>;
-  /** How long each phase may take: durations like "90s", "10m", "1h". */
+  /** How long each phase may take: durations like "90s", "15m", "1h30m" (see docs/durations.md). */
   timeouts?: {
-    /** First install, until the CSV is Succeeded. @default "10m" */
+    /** First install, until the CSV is Succeeded, including a catalog sync of an uploaded version. @default "15m" */
     install?: pulumi.Input<string>;
-    /** An upgrade, all steps together. @default "10m" */
+    /** An upgrade, all steps together, including a catalog sync of an uploaded version. @default "15m" */
     upgrade?: pulumi.Input<string>;
     /** Destroy, until Subscription and CSV are gone. @default "5m" */
     delete?: pulumi.Input<string>;
@@ -101,6 +106,16 @@ export class Operator extends pulumi.ComponentResource {
   public readonly phase: pulumi.Output<string>;
   /** InstallPlans this component approved. */
   public readonly installPlans: pulumi.Output<string[]>;
+  /** The installed CSV's `spec.displayName`, as OperatorHub shows it. */
+  public readonly displayName: pulumi.Output<string>;
+  /** The installed CSV's `spec.replaces`: the CSV it upgraded from ("" for the first of its channel). */
+  public readonly replaces: pulumi.Output<string>;
+  /**
+   * The channel head when this operator was last installed, upgraded or
+   * refreshed. Preview warns when a newer version than the installed one is
+   * published; setting `version` to it upgrades.
+   */
+  public readonly latestVersion: pulumi.Output<string>;
 
   constructor(name: string, args: OperatorArgs, opts?: pulumi.ComponentResourceOptions) {
     const warnings = validate(name, args);
@@ -113,6 +128,9 @@ export class Operator extends pulumi.ComponentResource {
     this.installedVersion = out.installedVersion;
     this.phase = out.phase;
     this.installPlans = out.installPlans;
+    this.displayName = out.displayName;
+    this.replaces = out.replaces;
+    this.latestVersion = out.latestVersion;
     this.registerOutputs({
       subscriptionName: this.subscriptionName,
       namespace: this.namespace,
@@ -120,6 +138,9 @@ export class Operator extends pulumi.ComponentResource {
       installedVersion: this.installedVersion,
       phase: this.phase,
       installPlans: this.installPlans,
+      displayName: this.displayName,
+      replaces: this.replaces,
+      latestVersion: this.latestVersion,
     });
   }
 }
@@ -152,6 +173,17 @@ interface OperatorOutputs {
   installedVersion: pulumi.Output<string>;
   phase: pulumi.Output<string>;
   installPlans: pulumi.Output<string[]>;
+  displayName: pulumi.Output<string>;
+  replaces: pulumi.Output<string>;
+  latestVersion: pulumi.Output<string>;
+}
+
+/** The component's own `dependsOn`, as a list its children can add to theirs. */
+export function upstreamOf(opts: pulumi.ResourceOptions | undefined): pulumi.Input<pulumi.Resource>[] {
+  const deps = opts?.dependsOn;
+  if (deps === undefined) return [];
+  if (Array.isArray(deps)) return deps;
+  return pulumi.Resource.isInstance(deps) ? [deps] : [];
 }
 
 function createOperator(name: string, args: OperatorArgs, parent: Operator, opts?: pulumi.ComponentResourceOptions): OperatorOutputs {
@@ -172,6 +204,8 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
     pulumi.log.warn("a provider was given but no kubeconfig: the install resource reaches the cluster through the ambient kubeconfig; pass kubeconfig as well", parent);
   }
   const k8sOpts: pulumi.CustomResourceOptions = { parent, provider, retainOnDelete: retain };
+  // What the component waits for (a PackageUpload publishing the version), its children wait for too.
+  const upstream = upstreamOf(opts);
 
   const ns = args.createNamespace === false
     ? undefined
@@ -213,7 +247,7 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
   const subscription = new k8s.apiextensions.CustomResource(
     `${name}-subscription`,
     { apiVersion: "operators.coreos.com/v1alpha1", kind: "Subscription", metadata: manifest.metadata as pulumi.Output<k8s.types.input.meta.v1.ObjectMeta>, spec: manifest.spec },
-    { ...k8sOpts, dependsOn: group ? [group] : [] },
+    { ...k8sOpts, dependsOn: [...(group ? [group] : []), ...upstream] },
   );
 
   const install = new OperatorInstall(
@@ -233,8 +267,10 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
       approveSharedInstallPlans: args.approveSharedInstallPlans ?? OPERATOR_DEFAULTS.approveSharedInstallPlans,
       deletionPolicy: retain ? "Retain" : "Delete",
       timeouts: args.timeouts ? pulumi.output(args.timeouts) : undefined,
+      awaitPublication: awaitsUpload(args.version, opts),
+      componentUrn: parent.urn,
     } as any,
-    { parent, dependsOn: [subscription] },
+    { parent, dependsOn: [subscription, ...upstream] },
   );
 
   return {
@@ -244,5 +280,8 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
     installedVersion: install.installedVersion,
     phase: install.phase,
     installPlans: install.installPlans,
+    displayName: install.displayName,
+    replaces: install.replaces,
+    latestVersion: install.latestVersion,
   };
 }

@@ -19,7 +19,7 @@ export const OPERATOR_DEFAULTS = {
   createNamespace: true,
   approveSharedInstallPlans: false,
   deletionPolicy: "Delete",
-  timeouts: { install: "10m", upgrade: "10m", delete: "5m" },
+  timeouts: { install: "15m", upgrade: "15m", delete: "5m" },
 } as const;
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

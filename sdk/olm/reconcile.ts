@@ -2,14 +2,15 @@ import { createHash } from "node:crypto";
 import * as semver from "semver";
 import { KubeClient, WaitTimeoutError } from "../kube/client";
 import { clientFor } from "../kube/kubeconfig";
-import { ClusterServiceVersion, InstallPlan, Subscription, type KubeObject } from "../kube/resources";
-import { parseDuration } from "../common/duration";
+import { ClusterServiceVersion, InstallPlan, PackageManifest, Subscription, type KubeObject } from "../kube/resources";
+import { formatDuration, parseDuration } from "../common/duration";
+import { type Notify, withProgress } from "../common/notify";
 import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./args";
 import { PackageNotFoundError, readPackage } from "./catalog";
 import { describeInstallState, subscriptionFailure } from "./diagnostics";
-import { versionFromCsvName } from "./packageManifest";
+import { parsePackageManifest, versionFromCsvName, type PackageInfo } from "./packageManifest";
 import { DowngradeError, decideApproval, describePlan, NoUpgradePathError, planUpgrade } from "./planner";
-import { resolveTarget, VersionResolutionError } from "./versions";
+import { csvName, resolveTarget, VersionResolutionError, type ResolvedTarget } from "./versions";
 
 /**
  * The inputs of the Operator's install resource. `targetCSV`,
@@ -39,6 +40,20 @@ export interface InstallInputs {
   upgradePath?: string[];
   /** `1.0 → 1.1 → 1.2 (skips 1.0.5)`: the same, for people. */
   upgradeSummary?: string;
+  /**
+   * The channel head as `check` saw it. Information only: it never makes a
+   * diff, so a catalog that publishes a new version leaves previews unchanged.
+   */
+  latestVersion?: string;
+  /**
+   * Set by the component when `version` may be published by a PackageUpload
+   * of the same program (it depends on one, or `version` is an Output): a
+   * version not in the catalog yet is then pending publication at preview,
+   * and create/update wait for it within their timeout.
+   */
+  awaitPublication?: boolean;
+  /** URN of the Operator component: the provider's warnings and progress lines are logged on it. */
+  componentUrn?: string;
 }
 
 export interface InstallOutputs extends InstallInputs {
@@ -48,6 +63,10 @@ export interface InstallOutputs extends InstallInputs {
   phase: string;
   /** InstallPlans this resource approved, oldest first. */
   installPlans: string[];
+  /** The installed CSV's `spec.displayName`, as OperatorHub shows it (absent in states written before it existed). */
+  displayName?: string;
+  /** The installed CSV's `spec.replaces`: the CSV it upgraded from ("" for the first of a channel). */
+  replaces?: string;
 }
 
 /** Pulumi's marker for a value not known during preview (dynamic providers see it raw). */
@@ -95,13 +114,23 @@ export function installId(i: InstallInputs): string {
  * Create and update: `converge`, and on failure the live state attached to
  * the error, with the InstallPlans approved before it.
  */
-export async function applyInstall(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs): Promise<InstallOutputs> {
+export async function applyInstall(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs, notify?: Notify): Promise<InstallOutputs> {
   const approved: string[] = [...(previous?.installPlans ?? [])];
   try {
-    return await converge(client, inputs, previous, approved);
+    return await converge(client, inputs, previous, approved, notify);
   } catch (err) {
     if (err instanceof OperatorInstallError) {
-      const base: InstallOutputs = { ...previous, ...inputs, installedCSV: "", installedVersion: "", phase: "", installPlans: approved };
+      const base: InstallOutputs = {
+        ...previous,
+        ...inputs,
+        installedCSV: "",
+        installedVersion: "",
+        phase: "",
+        installPlans: approved,
+        displayName: "",
+        replaces: "",
+        latestVersion: inputs.latestVersion ?? "",
+      };
       err.id = installId(inputs);
       err.properties = (await readInstall(client, base).catch(() => undefined)) ?? base;
       err.reasons = [err.message];
@@ -133,14 +162,52 @@ const VALIDATED_KEYS = [
 ] as const;
 
 /**
- * Preview-time validation: the argument rules, then the catalog. An unknown
- * package, channel or version fails with what exists; a target below the
- * version this resource last installed is a downgrade and is refused.
+ * The version an install without `version` keeps: the one its last check
+ * resolved (and, after the first up, installed), for the same package and
+ * namespace. Manual means nothing upgrades until someone asks: a newer
+ * channel head is reported, never installed by itself.
  */
-export async function checkInstall(
-  olds: Partial<InstallInputs>,
-  news: InstallInputs,
-): Promise<{ inputs: InstallInputs; failures: Array<{ property: string; reason: string }> }> {
+export function pinnedVersion(olds: Partial<InstallInputs> | undefined, news: InstallInputs): string | undefined {
+  if (news.version !== undefined || !olds?.targetVersion) return undefined;
+  return olds.packageName === news.packageName && olds.namespace === news.namespace ? olds.targetVersion : undefined;
+}
+
+/** The channel head's version, if the channel has one. */
+function headVersion(channel: ResolvedTarget["channel"]): string | undefined {
+  const head = channel.entries.find((e) => e.name === channel.currentCSV) ?? channel.entries[0];
+  return head?.version || undefined;
+}
+
+/**
+ * The preview warning for a newer version than the target, for Manual
+ * approval (Automatic upgrades by itself); undefined when there is none.
+ */
+export function newerVersionNotice(i: Pick<InstallInputs, "packageName" | "approval" | "targetVersion" | "latestVersion" | "resolvedChannel" | "version">): string | undefined {
+  if ((i.approval ?? OPERATOR_DEFAULTS.approval) !== "Manual") return undefined;
+  const { latestVersion: latest, targetVersion: target } = i;
+  if (!latest || !target || !semver.valid(latest) || !semver.valid(target) || !semver.gt(latest, target)) return undefined;
+  const why = i.version === undefined ? `version is not set, so the version first installed stays pinned` : `version is ${target}`;
+  return (
+    `${i.packageName} ${latest} is available in channel "${i.resolvedChannel}"; ${target} stays installed and nothing beyond it is approved ` +
+    `(approval Manual: ${why}). Set version: "${latest}" to upgrade`
+  );
+}
+
+export interface InstallCheck {
+  inputs: InstallInputs;
+  failures: Array<{ property: string; reason: string }>;
+  /** Warnings for the person previewing: the provider logs them on the component. */
+  notices: string[];
+}
+
+/**
+ * Preview-time validation: the argument rules, then the catalog. An unknown
+ * package, channel or version fails with what exists, unless the version is
+ * awaited from an upload of the same program; a target below the version this
+ * resource last installed is a downgrade and is refused. Without `version`,
+ * the version resolved first stays the target (see `pinnedVersion`).
+ */
+export async function checkInstall(olds: Partial<InstallInputs>, news: InstallInputs): Promise<InstallCheck> {
   const picked: Record<string, unknown> = {};
   const unknownKeys = new Set<string>();
   for (const k of VALIDATED_KEYS) {
@@ -150,29 +217,44 @@ export async function checkInstall(
   }
   const { errors } = validateOperatorArgs(picked, unknownKeys);
   const failures = errors.map((e) => ({ property: e.propertyPath, reason: e.reason }));
+  const notices: string[] = [];
   const inputs: InstallInputs = { ...news };
   delete inputs.resolvedChannel;
   delete inputs.targetCSV;
   delete inputs.targetVersion;
   delete inputs.upgradePath;
   delete inputs.upgradeSummary;
+  delete inputs.latestVersion;
   const needed = ["packageName", "channel", "version", "sourceNamespace", "kubeconfig", "context", "approval", "source"] as const;
-  if (failures.length > 0 || needed.some((k) => isUnknown(news[k]))) return { inputs, failures };
+  if (failures.length > 0 || needed.some((k) => isUnknown(news[k]))) return { inputs, failures, notices };
 
   const client = await clusterClient(news.kubeconfig, news.context);
-  let pkg;
+  let pkg: PackageInfo;
   try {
     pkg = await readPackage(client, news.packageName, news.sourceNamespace ?? OPERATOR_DEFAULTS.sourceNamespace);
   } catch (err) {
-    if (err instanceof PackageNotFoundError) return { inputs, failures: [{ property: "packageName", reason: err.message }] };
-    throw err;
+    if (!(err instanceof PackageNotFoundError)) throw err;
+    if (!(news.awaitPublication && news.version)) return { inputs, failures: [{ property: "packageName", reason: err.message }], notices };
+    // A first upload of the package in the same program: nothing to check against yet.
+    const csv = csvName(news.packageName, news.version);
+    Object.assign(inputs, { targetCSV: csv, targetVersion: news.version, upgradePath: [csv], upgradeSummary: `(not installed) → ${news.version} (pending publication)` });
+    notices.push(pendingNotice(news, `package ${news.packageName} is not in the catalog yet`));
+    return { inputs, failures, notices };
   }
-  let target;
+  const pinned = pinnedVersion(olds, news);
+  let target: ResolvedTarget | undefined;
   try {
-    target = resolveTarget(pkg, { channel: news.channel, version: news.version });
+    target = resolveTarget(pkg, { channel: news.channel, version: news.version ?? pinned });
   } catch (err) {
-    if (err instanceof VersionResolutionError) return { inputs, failures: [{ property: err.property, reason: err.message }] };
-    throw err;
+    if (!(err instanceof VersionResolutionError)) throw err;
+    if (err.property === "version" && pinned) {
+      failures.push({
+        property: "channel",
+        reason: `${news.packageName} ${pinned} is installed and stays pinned while version is not set, but ${err.reason}; set version to the one to move to\n${err.table}`,
+      });
+      return { inputs, failures, notices };
+    }
+    if (!(err.property === "version" && news.awaitPublication)) return { inputs, failures: [{ property: err.property, reason: err.message }], notices };
   }
   const source = news.source ?? OPERATOR_DEFAULTS.source;
   if (pkg.catalogSource && pkg.catalogSource !== source) {
@@ -188,8 +270,26 @@ export async function checkInstall(
   if (news.sourceType && pkg.sourceType && news.sourceType !== pkg.sourceType) {
     failures.push({ property: "sourceType", reason: `is "${news.sourceType}" but the catalog labels ${pkg.packageName} "${pkg.sourceType}"` });
   }
+  if (!inputs.sourceType && pkg.sourceType) inputs.sourceType = pkg.sourceType;
 
   const previous = olds.packageName === news.packageName && olds.namespace === news.namespace ? olds.targetCSV : undefined;
+  if (!target) {
+    // The version is awaited from an upload of this program: the path is known once it is published.
+    const channelName = news.channel ?? pkg.defaultChannel;
+    const channel = pkg.channels.find((c) => c.name === channelName);
+    const csv = csvName(pkg.packageName, news.version!);
+    const from = previous ? (versionFromCsvName(pkg.packageName, previous) ?? previous) : "(not installed)";
+    Object.assign(inputs, {
+      resolvedChannel: channelName,
+      targetCSV: csv,
+      targetVersion: news.version,
+      upgradePath: [csv],
+      upgradeSummary: `${from} → ${news.version} (pending publication)`,
+    });
+    if (channel) inputs.latestVersion = headVersion(channel);
+    notices.push(pendingNotice(news, `version ${news.version} is not in channel "${channelName}" yet`));
+    return { inputs, failures, notices };
+  }
   try {
     const plan = planUpgrade(pkg.packageName, target.channel, previous, target.csv);
     inputs.upgradePath = plan.steps;
@@ -202,8 +302,17 @@ export async function checkInstall(
   inputs.resolvedChannel = target.channel.name;
   inputs.targetCSV = target.csv;
   inputs.targetVersion = target.version;
-  if (!inputs.sourceType && pkg.sourceType) inputs.sourceType = pkg.sourceType;
-  return { inputs, failures };
+  inputs.latestVersion = headVersion(target.channel);
+  const newer = newerVersionNotice(inputs);
+  if (newer) notices.push(newer);
+  return { inputs, failures, notices };
+}
+
+function pendingNotice(i: InstallInputs, what: string): string {
+  return (
+    `${i.packageName} ${i.version} is pending publication: ${what}. It is expected from an upload in this program; ` +
+    `up waits for the catalog to list it (up to ${timeoutsOf(i)[i.targetCSV ? "upgrade" : "install"]}, timeouts.install/upgrade)`
+  );
 }
 
 const REPLACE_KEYS = ["namespace", "subscriptionName", "packageName"] as const;
@@ -242,21 +351,43 @@ type SubOutcome = { kind: "installed"; csv: string } | { kind: "plan"; name: str
  * step at a time, until the Subscription's installedCSV is the target, then
  * waits for that CSV to succeed. Everything is a watch; nothing polls.
  */
-export async function converge(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs, approved: string[] = [...(previous?.installPlans ?? [])]): Promise<InstallOutputs> {
+export async function converge(
+  client: KubeClient,
+  inputs: InstallInputs,
+  previous?: InstallOutputs,
+  approved: string[] = [...(previous?.installPlans ?? [])],
+  notify: Notify = () => {},
+): Promise<InstallOutputs> {
   const ns = inputs.namespace;
   const timeouts = timeoutsOf(inputs);
-  const timeoutMs = parseDuration(previous ? timeouts.upgrade : timeouts.install);
-  const deadline = Date.now() + timeoutMs;
+  const timeoutText = previous ? timeouts.upgrade : timeouts.install;
+  const deadline = Date.now() + parseDuration(timeoutText);
   const manual = (inputs.approval ?? "Manual") === "Manual";
-  const pkg = await readPackage(client, inputs.packageName, inputs.sourceNamespace ?? OPERATOR_DEFAULTS.sourceNamespace);
-  const target = resolveTarget(pkg, { channel: inputs.channel, version: inputs.version });
-  const wanted: InstallInputs = { ...inputs, targetCSV: target.csv, targetVersion: target.version, resolvedChannel: target.channel.name };
+  // The version check pinned (or the program set): never the channel head of the moment.
+  const version = inputs.version ?? inputs.targetVersion;
+  const { target } = await catalogTarget(client, inputs, version, deadline, timeoutText, notify);
+  const wanted: InstallInputs = {
+    ...inputs,
+    targetCSV: target.csv,
+    targetVersion: target.version,
+    resolvedChannel: target.channel.name,
+    latestVersion: headVersion(target.channel) ?? inputs.latestVersion,
+  };
 
   const handled = new Set<string>();
   let note: string | undefined;
+  let lastSub: KubeObject | undefined;
   const classify = (sub: KubeObject | undefined): SubOutcome | undefined => {
+    lastSub = sub;
     if (!sub) return undefined;
-    if (subscriptionFailure(sub)) return { kind: "failed" };
+    const failure = subscriptionFailure(sub);
+    if (failure) {
+      // Right after an upload the Subscription may still carry the resolution
+      // failure from before the catalog listed the version: OLM resolves again.
+      if (!inputs.awaitPublication) return { kind: "failed" };
+      note = `Subscription condition ${failure.type}: ${failure.message ?? failure.reason ?? ""}`;
+      return undefined;
+    }
     const installed: string | undefined = sub.status?.installedCSV;
     if (installed && reached(wanted, installed)) return { kind: "installed", csv: installed };
     const vInstalled = installed ? versionFromCsvName(inputs.packageName, installed) : undefined;
@@ -270,14 +401,22 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
   for (;;) {
     let outcome: SubOutcome;
     try {
-      outcome = await client.waitFor<KubeObject, SubOutcome>(
-        Subscription,
-        { namespace: ns, fieldSelector: `metadata.name=${inputs.subscriptionName}`, timeoutMs: Math.max(1, deadline - Date.now()) },
-        (objs) => classify(objs[0]),
-        () => "",
+      outcome = await withProgress(
+        client.waitFor<KubeObject, SubOutcome>(
+          Subscription,
+          { namespace: ns, fieldSelector: `metadata.name=${inputs.subscriptionName}`, timeoutMs: Math.max(1, deadline - Date.now()) },
+          (objs) => classify(objs[0]),
+          () => "",
+        ),
+        (elapsed) =>
+          notify(
+            "info",
+            `${label(inputs)}: still waiting for ${target.csv} to be installed (${formatDuration(elapsed)} of ${timeoutText}): ` +
+              `${describeSubscription(lastSub)}${note ? `; ${note}` : ""}`,
+          ),
       );
     } catch (err) {
-      if (err instanceof WaitTimeoutError) throw await stateError(client, wanted, `timed out after ${timeouts[previous ? "upgrade" : "install"]} waiting for ${target.csv} to be installed${note ? ` (${note})` : ""}`);
+      if (err instanceof WaitTimeoutError) throw await stateError(client, wanted, `timed out after ${timeoutText} waiting for ${target.csv} to be installed${note ? ` (${note})` : ""}`);
       throw err;
     }
     if (outcome.kind === "failed") throw await stateError(client, wanted, `OLM cannot install ${target.csv}`);
@@ -314,29 +453,96 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
     }
   }
 
-  const csv = await waitForCsv(client, wanted, installedCSV, deadline, timeouts[previous ? "upgrade" : "install"]);
+  const csv = await waitForCsv(client, wanted, installedCSV, deadline, timeoutText, notify);
+  return { ...wanted, ...csvOutputs(inputs.packageName, installedCSV, csv), installPlans: approved, latestVersion: wanted.latestVersion ?? "" };
+}
+
+/** What the outputs say about the installed CSV. */
+function csvOutputs(packageName: string, installedCSV: string, csv: KubeObject | undefined): Pick<InstallOutputs, "installedCSV" | "installedVersion" | "phase" | "displayName" | "replaces"> {
   return {
-    ...wanted,
     installedCSV,
-    installedVersion: csv.spec?.version ?? versionFromCsvName(inputs.packageName, installedCSV) ?? "",
-    phase: csv.status?.phase ?? "",
-    installPlans: approved,
+    installedVersion: csv?.spec?.version ?? (installedCSV ? (versionFromCsvName(packageName, installedCSV) ?? "") : ""),
+    phase: csv?.status?.phase ?? "",
+    displayName: csv?.spec?.displayName ?? "",
+    replaces: csv?.spec?.replaces ?? "",
   };
 }
 
-async function waitForCsv(client: KubeClient, inputs: InstallInputs, csvName: string, deadline: number, timeoutText: string): Promise<KubeObject> {
-  let result: { csv: KubeObject; failed: boolean };
+function describeSubscription(sub: KubeObject | undefined): string {
+  if (!sub) return "the Subscription does not exist yet";
+  const st = sub.status ?? {};
+  const parts = [`Subscription state ${st.state ?? "(none)"}`];
+  if (st.installedCSV) parts.push(`installedCSV ${st.installedCSV}`);
+  if (st.currentCSV && st.currentCSV !== st.installedCSV) parts.push(`currentCSV ${st.currentCSV}`);
+  if (st.installPlanRef?.name) parts.push(`InstallPlan ${st.installPlanRef.name}`);
+  return parts.join(", ");
+}
+
+/**
+ * The package and the target in it. A version awaited from an upload of the
+ * same program is waited for (watch on the PackageManifests) until the
+ * catalog lists it, with a progress line every ~30 s; otherwise a version the
+ * catalog lacks fails at once, with the version table.
+ */
+async function catalogTarget(
+  client: KubeClient,
+  inputs: InstallInputs,
+  version: string | undefined,
+  deadline: number,
+  timeoutText: string,
+  notify: Notify,
+): Promise<{ pkg: PackageInfo; target: ResolvedTarget }> {
+  const namespace = inputs.sourceNamespace ?? OPERATOR_DEFAULTS.sourceNamespace;
+  const resolve = (pkg: PackageInfo) => ({ pkg, target: resolveTarget(pkg, { channel: inputs.channel, version }) });
+  if (!inputs.awaitPublication) return resolve(await readPackage(client, inputs.packageName, namespace));
+  let last = `package ${inputs.packageName} is not in the catalog of namespace ${namespace}`;
+  const attempt = (objs: KubeObject[]) => {
+    const obj = objs.find((o) => o.metadata.name === inputs.packageName);
+    if (!obj) return undefined;
+    try {
+      return resolve(parsePackageManifest(obj));
+    } catch (err) {
+      if (!(err instanceof VersionResolutionError)) throw err;
+      last = err.reason;
+      return undefined;
+    }
+  };
   try {
-    result = await client.waitFor<KubeObject, { csv: KubeObject; failed: boolean }>(
-      ClusterServiceVersion,
-      { namespace: inputs.namespace, fieldSelector: `metadata.name=${csvName}`, timeoutMs: Math.max(1, deadline - Date.now()) },
-      ([csv]) => {
-        const phase = csv?.status?.phase;
-        if (phase === "Succeeded") return { csv, failed: false };
-        if (phase === "Failed") return { csv, failed: true };
-        return undefined;
-      },
-      () => "",
+    return await withProgress(
+      // PackageManifests are served by OLM's packageserver: watched by namespace, matched by name here.
+      client.waitFor<KubeObject, { pkg: PackageInfo; target: ResolvedTarget }>(PackageManifest, { namespace, timeoutMs: Math.max(1, deadline - Date.now()) }, attempt, () => last),
+      (elapsed) =>
+        notify(
+          "info",
+          `${label(inputs)}: still waiting for ${inputs.packageName} ${version} to be published to the catalog (${formatDuration(elapsed)} of ${timeoutText}; ` +
+            `a new operator version takes 10-15 minutes to sync to OperatorHub): ${last}`,
+        ),
+    );
+  } catch (err) {
+    if (err instanceof WaitTimeoutError) {
+      throw await stateError(client, inputs, `timed out after ${timeoutText} waiting for ${inputs.packageName} ${version} to be published to the catalog: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+async function waitForCsv(client: KubeClient, inputs: InstallInputs, csvName: string, deadline: number, timeoutText: string, notify: Notify): Promise<KubeObject> {
+  let result: { csv: KubeObject; failed: boolean };
+  let phase: string | undefined;
+  try {
+    result = await withProgress(
+      client.waitFor<KubeObject, { csv: KubeObject; failed: boolean }>(
+        ClusterServiceVersion,
+        { namespace: inputs.namespace, fieldSelector: `metadata.name=${csvName}`, timeoutMs: Math.max(1, deadline - Date.now()) },
+        ([csv]) => {
+          phase = csv?.status?.phase;
+          if (phase === "Succeeded") return { csv, failed: false };
+          if (phase === "Failed") return { csv, failed: true };
+          return undefined;
+        },
+        () => "",
+      ),
+      (elapsed) => notify("info", `${label(inputs)}: still waiting for ${csvName} to reach phase Succeeded (${formatDuration(elapsed)} of ${timeoutText}); its phase is ${phase ?? "(none yet)"}`),
     );
   } catch (err) {
     if (err instanceof WaitTimeoutError) throw await stateError(client, inputs, `timed out after ${timeoutText} waiting for ${csvName} to reach phase Succeeded`);
@@ -386,12 +592,14 @@ export async function readInstall(client: KubeClient, outs: InstallOutputs): Pro
   if (!sub) return undefined;
   const installedCSV: string = sub.status?.installedCSV ?? "";
   const csv = installedCSV ? await client.get<KubeObject>(ClusterServiceVersion, installedCSV, outs.namespace) : undefined;
-  return {
-    ...outs,
-    installedCSV,
-    installedVersion: csv?.spec?.version ?? (installedCSV ? (versionFromCsvName(outs.packageName, installedCSV) ?? "") : ""),
-    phase: csv?.status?.phase ?? "",
-  };
+  return { ...outs, ...csvOutputs(outs.packageName, installedCSV, csv), latestVersion: await channelHead(client, outs).catch(() => outs.latestVersion ?? "") };
+}
+
+/** The version at the head of the install's channel now, for refresh's `latestVersion`. */
+async function channelHead(client: KubeClient, i: InstallInputs): Promise<string> {
+  const pkg = await readPackage(client, i.packageName, i.sourceNamespace ?? OPERATOR_DEFAULTS.sourceNamespace);
+  const channel = pkg.channels.find((c) => c.name === (i.resolvedChannel ?? i.channel ?? pkg.defaultChannel));
+  return (channel && headVersion(channel)) ?? i.latestVersion ?? "";
 }
 
 /**

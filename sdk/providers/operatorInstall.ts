@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type * as notifyModule from "../common/notify";
 import type * as reconcile from "../olm/reconcile";
 import type { InstallInputs, InstallOutputs } from "../olm/reconcile";
 
@@ -8,16 +9,28 @@ import type { InstallInputs, InstallOutputs } from "../olm/reconcile";
  * program's node_modules, where acp-extend is installed.
  */
 const RECONCILE = "acp-extend/dist/sdk/olm/reconcile.js";
+const NOTIFY = "acp-extend/dist/sdk/common/notify.js";
 
 async function domain(): Promise<typeof reconcile> {
   return import(RECONCILE);
+}
+
+/** Warnings and progress lines go to the engine, on the Operator component. */
+async function notifier(urn: string | undefined): Promise<notifyModule.Notify> {
+  const { engineNotifier }: typeof notifyModule = await import(NOTIFY);
+  return engineNotifier(urn);
 }
 
 /** The Operator's install resource: approval and readiness, a thin shell over `olm/reconcile`. */
 export const operatorInstallProvider: pulumi.dynamic.ResourceProvider<InstallInputs, InstallOutputs> = {
   async check(olds: InstallInputs, news: InstallInputs) {
     const olm = await domain();
-    return olm.checkInstall(olds, news);
+    const { inputs, failures, notices } = await olm.checkInstall(olds, news);
+    if (notices.length) {
+      const notify = await notifier(news.componentUrn);
+      for (const n of notices) await notify("warning", n);
+    }
+    return { inputs, failures };
   },
 
   async diff(_id: string, olds: InstallOutputs, news: InstallInputs) {
@@ -28,13 +41,13 @@ export const operatorInstallProvider: pulumi.dynamic.ResourceProvider<InstallInp
   async create(inputs: InstallInputs) {
     const olm = await domain();
     const client = await olm.clusterClient(inputs.kubeconfig, inputs.context);
-    return { id: olm.installId(inputs), outs: await olm.applyInstall(client, inputs) };
+    return { id: olm.installId(inputs), outs: await olm.applyInstall(client, inputs, undefined, await notifier(inputs.componentUrn)) };
   },
 
   async update(_id: string, olds: InstallOutputs, news: InstallInputs) {
     const olm = await domain();
     const client = await olm.clusterClient(news.kubeconfig, news.context);
-    return { outs: await olm.applyInstall(client, news, olds) };
+    return { outs: await olm.applyInstall(client, news, olds, await notifier(news.componentUrn)) };
   },
 
   async read(id: string, props?: InstallOutputs) {
@@ -70,12 +83,24 @@ export class OperatorInstall extends pulumi.dynamic.Resource {
   declare readonly phase: pulumi.Output<string>;
   declare readonly installPlans: pulumi.Output<string[]>;
   declare readonly targetCSV: pulumi.Output<string>;
+  declare readonly displayName: pulumi.Output<string>;
+  declare readonly replaces: pulumi.Output<string>;
+  declare readonly latestVersion: pulumi.Output<string>;
 
   constructor(name: string, args: Inputs<InstallInputs>, opts?: pulumi.CustomResourceOptions) {
     super(
       operatorInstallProvider,
       name,
-      { ...defined(args), installedCSV: undefined, installedVersion: undefined, phase: undefined, installPlans: undefined },
+      {
+        ...defined(args),
+        installedCSV: undefined,
+        installedVersion: undefined,
+        phase: undefined,
+        installPlans: undefined,
+        displayName: undefined,
+        replaces: undefined,
+        latestVersion: undefined,
+      },
       // The kubeconfig stays in state for delete and refresh, encrypted like any secret.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
       "acp-extend",

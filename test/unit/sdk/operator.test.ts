@@ -27,7 +27,16 @@ describe("Operator (Pulumi mocks)", () => {
         const csv = `${args.inputs.packageName}.v${args.inputs.version}`;
         return {
           id: `${args.inputs.namespace}/${args.inputs.subscriptionName}`,
-          state: { ...args.inputs, installedCSV: csv, installedVersion: args.inputs.version, phase: "Succeeded", installPlans: ["install-27t29"] },
+          state: {
+            ...args.inputs,
+            installedCSV: csv,
+            installedVersion: args.inputs.version,
+            phase: "Succeeded",
+            installPlans: ["install-27t29"],
+            displayName: "Alauda Build of Harbor",
+            replaces: "harbor-ce-operator.v2.12.10",
+            latestVersion: "2.12.12",
+          },
         };
       },
       "operator-test",
@@ -48,6 +57,9 @@ describe("Operator (Pulumi mocks)", () => {
     assert.deepEqual(await promiseOf(op.installPlans), ["install-27t29"]);
     assert.equal(await promiseOf(op.subscriptionName), "harbor-ce-operator-sub");
     assert.equal(await promiseOf(op.namespace), "harbor-ce-operator");
+    assert.equal(await promiseOf(op.displayName), "Alauda Build of Harbor");
+    assert.equal(await promiseOf(op.replaces), "harbor-ce-operator.v2.12.10");
+    assert.equal(await promiseOf(op.latestVersion), "2.12.12");
 
     assert.deepEqual(
       registered.map((r) => [r.type, r.name]),
@@ -64,6 +76,29 @@ describe("Operator (Pulumi mocks)", () => {
     }
     assert.deepEqual([...children.keys()].sort(), ["harbor-install", "harbor-namespace", "harbor-subscription"]);
     assert.equal(children.get("harbor-install")!.opts.dependsOn && (children.get("harbor-install")!.opts.dependsOn as pulumi.Resource[])[0], children.get("harbor-subscription")!.resource);
+  });
+
+  it("a version a PackageUpload publishes (dependsOn or its output) is awaited; the children wait for the upload; warnings go on the component", async () => {
+    const children: Captured = new Map();
+    // A stand-in upload: the component is recognised by its type token.
+    const upload = new pulumi.ComponentResource("acp-extend:index:PackageUpload", "pkgs", {});
+    const op = new Operator("harbor", harbor, { dependsOn: [upload], transformations: [capture(children)] });
+    await promiseOf(op.phase);
+    const install = registered.find((r) => r.name === "harbor-install")!;
+    assert.equal(install.inputs.awaitPublication, true);
+    assert.equal(install.inputs.componentUrn, await promiseOf(op.urn));
+    for (const child of ["harbor-install", "harbor-subscription"]) {
+      assert.ok((children.get(child)!.opts.dependsOn as pulumi.Resource[]).includes(upload), `${child} depends on the upload`);
+    }
+
+    registered = [];
+    await promiseOf(new Operator("plain", { ...harbor, namespace: "plain" }).phase);
+    assert.equal(registered.find((r) => r.name === "plain-install")!.inputs.awaitPublication, false, "a version from nowhere fails at preview when the catalog lacks it");
+
+    registered = [];
+    const fromUpload = new Operator("chained", { ...harbor, namespace: "chained", version: pulumi.output("2.12.12").apply((v) => v) }, { dependsOn: upload });
+    await promiseOf(fromUpload.phase);
+    assert.equal(registered.find((r) => r.name === "chained-install")!.inputs.awaitPublication, true);
   });
 
   it("writes the seed's Subscription: AllNamespaces annotation, startingCSV for Manual, source type for the policy pack", async () => {

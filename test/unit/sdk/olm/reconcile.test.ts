@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { checkInstall, diffInstall, UNKNOWN, type InstallInputs, type InstallOutputs } from "../../../../sdk/olm/reconcile";
+import { checkInstall, diffInstall, newerVersionNotice, pinnedVersion, UNKNOWN, type InstallInputs, type InstallOutputs } from "../../../../sdk/olm/reconcile";
 
 describe("olm/reconcile diffInstall", () => {
   const inputs: InstallInputs = {
@@ -41,6 +41,41 @@ describe("olm/reconcile diffInstall", () => {
   it("replaces on a new namespace, package or Subscription name", () => {
     assert.deepEqual(diffInstall(outs, { ...inputs, namespace: "other" }).replaces, ["namespace"]);
   });
+
+  it("a newer channel head is information: latestVersion, the component's URN and awaitPublication never make a diff", () => {
+    const later = { ...inputs, latestVersion: "2.12.12", componentUrn: "urn:pulumi:dev::p::acp-extend:index:Operator::harbor", awaitPublication: true };
+    assert.deepEqual(diffInstall({ ...outs, latestVersion: "2.12.10" }, later), { changes: false, replaces: [] });
+  });
+});
+
+describe("olm/reconcile pinning without version (Manual means pinned)", () => {
+  const base: InstallInputs = { namespace: "harbor-ce-operator", subscriptionName: "harbor-ce-operator-sub", packageName: "harbor-ce-operator", approval: "Manual" };
+  const olds: InstallInputs = { ...base, targetCSV: "harbor-ce-operator.v2.12.10", targetVersion: "2.12.10", resolvedChannel: "stable" };
+
+  it("keeps the version the last check resolved, for the same package and namespace", () => {
+    assert.equal(pinnedVersion(olds, base), "2.12.10");
+    assert.equal(pinnedVersion({}, base), undefined, "first install: the channel head");
+    assert.equal(pinnedVersion(olds, { ...base, version: "2.12.11" }), undefined, "a version set wins");
+    assert.equal(pinnedVersion(olds, { ...base, namespace: "elsewhere" }), undefined, "another install");
+    assert.equal(pinnedVersion(olds, { ...base, packageName: "other-operator" }), undefined, "another package");
+  });
+
+  it("warns when a newer version is published, saying why it stays and how to upgrade", () => {
+    const notice = newerVersionNotice({ ...base, resolvedChannel: "stable", targetVersion: "2.12.10", latestVersion: "2.12.12" });
+    assert.equal(
+      notice,
+      'harbor-ce-operator 2.12.12 is available in channel "stable"; 2.12.10 stays installed and nothing beyond it is approved ' +
+        '(approval Manual: version is not set, so the version first installed stays pinned). Set version: "2.12.12" to upgrade',
+    );
+    assert.match(newerVersionNotice({ ...base, version: "2.12.10", resolvedChannel: "stable", targetVersion: "2.12.10", latestVersion: "2.12.11" })!, /approval Manual: version is 2\.12\.10\)/);
+  });
+
+  it("says nothing at the head, below it, or for Automatic (OLM upgrades those by itself)", () => {
+    assert.equal(newerVersionNotice({ ...base, targetVersion: "2.12.12", latestVersion: "2.12.12" }), undefined);
+    assert.equal(newerVersionNotice({ ...base, targetVersion: "2.12.12", latestVersion: "2.12.11" }), undefined);
+    assert.equal(newerVersionNotice({ ...base, approval: "Automatic", targetVersion: "2.12.10", latestVersion: "2.12.12" }), undefined);
+    assert.equal(newerVersionNotice({ ...base, targetVersion: "2.12.10" }), undefined);
+  });
 });
 
 describe("olm/reconcile checkInstall (without a cluster)", () => {
@@ -59,8 +94,9 @@ describe("olm/reconcile checkInstall (without a cluster)", () => {
   });
 
   it("drops resolved values of an earlier check so they are always recomputed", async () => {
-    const res = await checkInstall({}, { ...news, kubeconfig: UNKNOWN, targetCSV: "stale", upgradePath: ["stale"] });
+    const res = await checkInstall({}, { ...news, kubeconfig: UNKNOWN, targetCSV: "stale", upgradePath: ["stale"], latestVersion: "9.9.9" });
     assert.equal(res.inputs.targetCSV, undefined);
     assert.equal(res.inputs.upgradePath, undefined);
+    assert.equal(res.inputs.latestVersion, undefined);
   });
 });
