@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { durationSchema } from "./common/duration";
+import { awaitsUpload, upstreamOf } from "./common/publication";
 import { isPluginVersion } from "./plugins/versions";
 import { ModuleInfoResource } from "./providers/moduleInfo";
 
 export interface ClusterPluginTimeouts {
-  /** Time for a first installation to reach `Running`. @default "10m" */
+  /** Time for a first installation to reach `Running`, including the publication of a version uploaded in the same program. @default "15m" */
   install?: string;
-  /** Time for a version or config change to reach `Running` at the target version. @default "10m" */
+  /** Time for a version or config change to reach `Running` at the target version, including its publication. @default "15m" */
   upgrade?: string;
   /** Time for the uninstall to finish (the ModuleInfo to be gone). @default "5m" */
   delete?: string;
@@ -27,7 +28,10 @@ export interface ClusterPluginArgs {
   cluster: pulumi.Input<string>;
   /**
    * Version to install, as ModuleConfig `spec.version` writes it (`v4.0.15`).
-   * Changing it upgrades the installed plugin.
+   * Changing it upgrades the installed plugin. A version that a PackageUpload
+   * of the same program publishes (the plugin depends on the upload, or
+   * `version` is one of its outputs) is "pending publication" at preview, and
+   * `up` waits for its ModuleConfig.
    * @default the newest published version when first installed; later `up`s keep
    * it (no silent upgrades) and `latestVersion` shows when a newer one is published.
    */
@@ -58,7 +62,7 @@ export interface ClusterPluginArgs {
    * @default the kubeconfig's current context
    */
   context?: pulumi.Input<string>;
-  /** How long to wait for the platform. Durations like `90s`, `10m`, `1h30m`. */
+  /** How long to wait for the platform. Durations like `90s`, `15m`, `1h30m` (see docs/durations.md). */
   timeouts?: ClusterPluginTimeouts;
   /**
    * `Delete` uninstalls the plugin when the resource is deleted; `Retain`
@@ -157,10 +161,13 @@ export interface ClusterPluginOutputs {
   phase: pulumi.Output<string>;
   installedVersion: pulumi.Output<string>;
   latestVersion: pulumi.Output<string>;
+  displayName: pulumi.Output<string>;
+  targetVersion: pulumi.Output<string>;
+  currentVersion: pulumi.Output<string>;
 }
 
 /** Builds the component's one child: the ModuleInfo, owned by its dynamic provider. */
-export function createClusterPlugin(parent: pulumi.ComponentResource, name: string, args: ClusterPluginArgs): ClusterPluginOutputs {
+export function createClusterPlugin(parent: pulumi.ComponentResource, name: string, args: ClusterPluginArgs, opts?: pulumi.ComponentResourceOptions): ClusterPluginOutputs {
   const moduleInfo = new ModuleInfoResource(
     `${name}-moduleinfo`,
     {
@@ -176,14 +183,20 @@ export function createClusterPlugin(parent: pulumi.ComponentResource, name: stri
       context: args.context,
       timeouts: args.timeouts,
       deletionPolicy: args.deletionPolicy ?? "Delete",
+      awaitPublication: awaitsUpload(args.version, opts),
+      componentUrn: parent.urn,
     },
-    { parent },
+    // What the component waits for (a PackageUpload publishing the plugin), its ModuleInfo waits for too.
+    { parent, dependsOn: upstreamOf(opts) },
   );
   return {
     moduleInfoName: moduleInfo.moduleInfoName,
     phase: moduleInfo.phase,
     installedVersion: moduleInfo.installedVersion,
     latestVersion: moduleInfo.latestVersion,
+    displayName: moduleInfo.displayName,
+    targetVersion: moduleInfo.targetVersion,
+    currentVersion: moduleInfo.currentVersion,
   };
 }
 
@@ -210,8 +223,18 @@ export class ClusterPlugin extends pulumi.ComponentResource {
   public readonly phase: pulumi.Output<string>;
   /** The version the platform reports installed (`status.currentVersion`). */
   public readonly installedVersion: pulumi.Output<string>;
-  /** The newest published version: an upgrade is available when it differs from `installedVersion`. */
+  /**
+   * The newest published version when the plugin was last installed, upgraded
+   * or refreshed. Preview warns when a newer one than the installed version is
+   * published; it never shows as a change.
+   */
   public readonly latestVersion: pulumi.Output<string>;
+  /** ModuleInfo `status.displayName`: the DISPLAY_NAME column of `kubectl get moduleinfo`. */
+  public readonly displayName: pulumi.Output<string>;
+  /** ModuleInfo `status.targetVersion`: the TARGET_VERSION column, the version being installed. */
+  public readonly targetVersion: pulumi.Output<string>;
+  /** ModuleInfo `status.currentVersion`: the CURRENT_VERSION column, the version running. */
+  public readonly currentVersion: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterPluginArgs, opts?: pulumi.ComponentResourceOptions) {
     const valid = validateClusterPluginArgs(name, args);
@@ -222,16 +245,22 @@ export class ClusterPlugin extends pulumi.ComponentResource {
         this,
       );
     }
-    const out = createClusterPlugin(this, name, valid);
+    const out = createClusterPlugin(this, name, valid, opts);
     this.moduleInfoName = out.moduleInfoName;
     this.phase = out.phase;
     this.installedVersion = out.installedVersion;
     this.latestVersion = out.latestVersion;
+    this.displayName = out.displayName;
+    this.targetVersion = out.targetVersion;
+    this.currentVersion = out.currentVersion;
     this.registerOutputs({
       moduleInfoName: this.moduleInfoName,
       phase: this.phase,
       installedVersion: this.installedVersion,
       latestVersion: this.latestVersion,
+      displayName: this.displayName,
+      targetVersion: this.targetVersion,
+      currentVersion: this.currentVersion,
     });
   }
 }

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awaitsUpload } from "./common/publication";
+import { awaitsUpload, upstreamOf } from "./common/publication";
 import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./olm/args";
 import { operatorGroupManifest, subscriptionManifest, type SubscriptionSettings } from "./olm/manifests";
 import { OperatorInstall } from "./providers/operatorInstall";
@@ -176,14 +176,6 @@ interface OperatorOutputs {
   displayName: pulumi.Output<string>;
   replaces: pulumi.Output<string>;
   latestVersion: pulumi.Output<string>;
-}
-
-/** The component's own `dependsOn`, as a list its children can add to theirs. */
-export function upstreamOf(opts: pulumi.ResourceOptions | undefined): pulumi.Input<pulumi.Resource>[] {
-  const deps = opts?.dependsOn;
-  if (deps === undefined) return [];
-  if (Array.isArray(deps)) return deps;
-  return pulumi.Resource.isInstance(deps) ? [deps] : [];
 }
 
 function createOperator(name: string, args: OperatorArgs, parent: Operator, opts?: pulumi.ComponentResourceOptions): OperatorOutputs {

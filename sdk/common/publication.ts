@@ -35,3 +35,11 @@ export function awaitsUpload(version: pulumi.Input<string> | undefined, opts: pu
     })(),
   );
 }
+
+/** The component's own `dependsOn`, as a list its children add to theirs, so they wait for an upload too. */
+export function upstreamOf(opts: pulumi.ResourceOptions | undefined): pulumi.Input<pulumi.Resource>[] {
+  const deps = opts?.dependsOn;
+  if (deps === undefined) return [];
+  if (Array.isArray(deps)) return deps;
+  return pulumi.Resource.isInstance(deps) ? [deps] : [];
+}

@@ -13,8 +13,9 @@ import { clientFor } from "../kube/kubeconfig";
 import { Cluster, ModuleConfig, ModuleInfo, ModulePlugin, PLATFORM_NAMESPACE, type KubeObject, type ResourceType } from "../kube/resources";
 import { matchSelector } from "./affinity";
 import { isPlainObject, validateConfig } from "./form";
-import { parseDuration } from "../common/duration";
-import { isPluginVersion, newestVersion, sortVersions } from "./versions";
+import { formatDuration, parseDuration } from "../common/duration";
+import { type Notify, withProgress } from "../common/notify";
+import { compareVersions, isPluginVersion, newestVersion, sortVersions } from "./versions";
 
 export const CLUSTER_LABEL = "cpaas.io/cluster-name";
 export const MODULE_LABEL = "cpaas.io/module-name";
@@ -26,7 +27,8 @@ export interface ModuleInfoTimeouts {
   delete?: string;
 }
 
-export const DEFAULT_TIMEOUTS: Required<ModuleInfoTimeouts> = { install: "10m", upgrade: "10m", delete: "5m" };
+/** install and upgrade include the platform's sync of a version uploaded in the same program. */
+export const DEFAULT_TIMEOUTS: Required<ModuleInfoTimeouts> = { install: "15m", upgrade: "15m", delete: "5m" };
 
 /**
  * The dynamic resource's inputs. `__acpKind`, `labels` and `spec` mirror the
@@ -43,8 +45,20 @@ export interface ModuleInfoInputs {
   context?: string;
   timeouts?: ModuleInfoTimeouts;
   deletionPolicy?: "Delete" | "Retain";
-  /** Newest published version, as `check` saw it: a change shows up as a diff, without writing. */
+  /**
+   * Newest published version, as `check` saw it. Information only: it never
+   * makes a diff (a newer release is a preview warning), so a preview without
+   * program changes shows no change.
+   */
   latestVersion?: string;
+  /**
+   * Set by the component when the version may be published by a PackageUpload
+   * of the same program: a plugin or version not published yet is pending at
+   * preview, and create/update wait for its ModuleConfig.
+   */
+  awaitPublication?: boolean;
+  /** URN of the ClusterPlugin component: warnings and progress lines are logged on it. */
+  componentUrn?: string;
 }
 
 export interface ModuleInfoOutputs extends ModuleInfoInputs {
@@ -54,6 +68,10 @@ export interface ModuleInfoOutputs extends ModuleInfoInputs {
   /** `status.currentVersion`; empty until something is installed. */
   installedVersion: string;
   latestVersion: string;
+  /** The `kubectl get moduleinfo` columns: DISPLAY_NAME, TARGET_VERSION, CURRENT_VERSION (`status.*`, "" until the platform sets them). */
+  displayName?: string;
+  targetVersion?: string;
+  currentVersion?: string;
 }
 
 export interface CheckFailure {
@@ -180,6 +198,12 @@ function listOrNone(items: string[]): string {
   return items.length ? items.join(", ") : "none";
 }
 
+/** A ModuleInfo as `kubectl get moduleinfo` shows it: name, status, target and current version. */
+function columns(o: KubeObject): string {
+  const st = o.status ?? {};
+  return `ModuleInfo ${o.metadata.name} ${st.phase ?? "(no status yet)"}, target ${st.targetVersion ?? o.spec?.version ?? "?"}, current ${st.currentVersion || "none"}`;
+}
+
 function summarize(o: KubeObject): string {
   const status = o.status ? JSON.stringify(o.status) : "no status";
   return `ModuleInfo ${o.metadata.name} (spec.version ${o.spec?.version ?? "unset"}, status ${status})`;
@@ -192,34 +216,73 @@ function summarize(o: KubeObject): string {
  * (unless `adopt`). Returns the inputs to use: the version resolved, the
  * config with the form's defaults, and `latestVersion`.
  */
-export async function checkModuleInfo(
-  olds: ModuleInfoInputs | undefined,
-  news: ModuleInfoInputs,
-): Promise<{ inputs: ModuleInfoInputs; failures: CheckFailure[] }> {
+export interface ModuleInfoCheck {
+  inputs: ModuleInfoInputs;
+  failures: CheckFailure[];
+  /** Warnings for the person previewing: the provider logs them on the component. */
+  notices: string[];
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Why a cluster or plugin name is not a DNS-1123 label (what a label value and a Cluster name must be), or undefined. */
+function notDnsLabel(v: string): string | undefined {
+  if (v.length > 63) return "must be at most 63 characters (it is a label value)";
+  if (!DNS_LABEL.test(v)) return "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit";
+  return undefined;
+}
+
+/** The preview warning for a published version newer than the one kept; undefined when there is none. */
+export function newerPluginNotice(module: string, cluster: string, version: string | undefined, latest: string | undefined, pinned: boolean): string | undefined {
+  if (!version || !latest || !isPluginVersion(version) || !isPluginVersion(latest) || compareVersions(latest, version) <= 0) return undefined;
+  const why = pinned ? "version is not set, so the version first installed stays" : `version is ${version}`;
+  return `plugin ${module} ${latest} is published; cluster ${cluster} keeps ${version} (${why}). Set version: "${latest}" to upgrade`;
+}
+
+export async function checkModuleInfo(olds: ModuleInfoInputs | undefined, news: ModuleInfoInputs): Promise<ModuleInfoCheck> {
   const failures: CheckFailure[] = [];
+  const notices: string[] = [];
   const cluster = news.labels?.[CLUSTER_LABEL];
   const module = news.labels?.[MODULE_LABEL];
   if (typeof cluster !== "string" || !cluster) failures.push({ property: "labels", reason: `label ${CLUSTER_LABEL} (the target cluster) is required` });
+  // The component checks names it knows at construction; one that arrives as an Output is checked here, once resolved.
+  else if (cluster !== UNKNOWN && notDnsLabel(cluster)) failures.push({ property: "cluster", reason: `"${cluster}" ${notDnsLabel(cluster)}` });
   if (typeof module !== "string" || !module) failures.push({ property: "labels", reason: `label ${MODULE_LABEL} (the plugin) is required` });
+  else if (module !== UNKNOWN && notDnsLabel(module)) failures.push({ property: "moduleName", reason: `"${module}" ${notDnsLabel(module)}` });
   if (news.labels?.[MODULE_TYPE_LABEL] !== "plugin") {
     failures.push({ property: "labels", reason: `label ${MODULE_TYPE_LABEL} must be "plugin": the platform fails the installation otherwise` });
   }
   if (news.spec?.version !== undefined && typeof news.spec.version === "string" && news.spec.version !== UNKNOWN && !isPluginVersion(news.spec.version)) {
     failures.push({ property: "spec.version", reason: `"${news.spec.version}" is not a plugin version: use v<semver>, e.g. v4.0.15` });
   }
-  if (failures.length) return { inputs: news, failures };
+  if (failures.length) return { inputs: news, failures, notices };
   // During preview, values from other resources may not be known yet: check again during the update.
   // A version left to us is then unknown too (not absent), so the policy pack waits for it.
   if (hasUnknown(news.labels) || hasUnknown(news.spec) || hasUnknown(news.kubeconfig) || hasUnknown(news.context)) {
-    if (news.spec?.version !== undefined) return { inputs: news, failures };
+    if (news.spec?.version !== undefined) return { inputs: news, failures, notices };
     const kept = sameTarget(olds, news) ? olds?.spec?.version : undefined;
-    return { inputs: { ...news, spec: { ...news.spec, version: kept ?? UNKNOWN } }, failures };
+    return { inputs: { ...news, spec: { ...news.spec, version: kept ?? UNKNOWN } }, failures, notices };
   }
   const t: PluginTarget = { cluster: cluster!, module: module! };
   const client = await clusterClient(news);
   const [published, installed] = await Promise.all([readPublished(client, t.module), findInstalled(client, t)]);
   const managed = sameTarget(olds, news);
   const inputs: ModuleInfoInputs = { ...news, spec: { ...news.spec } };
+  delete inputs.latestVersion;
+  const wanted = news.spec?.version;
+  // A version an upload of this program publishes: nothing to check it against until it is published.
+  const pending =
+    !!news.awaitPublication && !!wanted && (!published.plugins.includes(t.module) || !published.configs.some((c) => c.spec?.version === wanted));
+  if (pending) {
+    const latestNow = newestVersion(published.versions);
+    if (latestNow) inputs.latestVersion = latestNow;
+    notices.push(
+      `plugin ${t.module} ${wanted} is pending publication: ${published.plugins.includes(t.module) ? `no ModuleConfig of ${wanted} yet (published: ${listOrNone(published.versions)})` : `no ModulePlugin ${t.module} yet`}. ` +
+        `It is expected from an upload in this program; up waits for it (up to ${timeoutMs(news, managed ? "upgrade" : "install").text}, timeouts.install/upgrade) and checks the cluster affinity and config then`,
+    );
+    if (installed.length && !managed && !news.adopt) failures.push(adoptFailure(t, installed));
+    return { inputs, failures, notices };
+  }
 
   if (!published.plugins.includes(t.module)) {
     failures.push({
@@ -240,6 +303,8 @@ export async function checkModuleInfo(
   const version = news.spec?.version ?? kept ?? latest;
   if (latest) inputs.latestVersion = latest;
   if (version) inputs.spec.version = version;
+  const newer = newerPluginNotice(t.module, t.cluster, version, latest, news.spec?.version === undefined && !!kept);
+  if (newer) notices.push(newer);
 
   const moduleConfig = published.configs.find((c) => c.spec?.version === version);
   if (version && published.versions.length && !moduleConfig) {
@@ -277,16 +342,19 @@ export async function checkModuleInfo(
     if (!form.issues.length) inputs.spec.config = form.config;
   }
 
-  if (installed.length && !managed && !news.adopt) {
-    failures.push({
-      property: "adopt",
-      reason: `${describeTarget(t)} is already installed by someone else: ${installed.map(summarize).join("; ")}. Set adopt: true to manage that installation, or uninstall it first.`,
-    });
-  }
-  return { inputs, failures };
+  if (installed.length && !managed && !news.adopt) failures.push(adoptFailure(t, installed));
+  return { inputs, failures, notices };
 }
 
-const MANAGED_KEYS = ["spec", "kubeconfig", "context", "timeouts", "deletionPolicy", "latestVersion"] as const;
+function adoptFailure(t: PluginTarget, installed: KubeObject[]): CheckFailure {
+  return {
+    property: "adopt",
+    reason: `${describeTarget(t)} is already installed by someone else: ${installed.map(summarize).join("; ")}. Set adopt: true to manage that installation, or uninstall it first.`,
+  };
+}
+
+/** What the program asks of the installation; `latestVersion`, `awaitPublication` and `componentUrn` are information, never a diff. */
+const MANAGED_KEYS = ["spec", "kubeconfig", "context", "timeouts", "deletionPolicy"] as const;
 
 /**
  * Pure: a different cluster or plugin is a different installation (replace);
@@ -296,10 +364,7 @@ const MANAGED_KEYS = ["spec", "kubeconfig", "context", "timeouts", "deletionPoli
 export function diffModuleInfo(olds: ModuleInfoOutputs, news: ModuleInfoInputs): { changes: boolean; replaces: string[] } {
   // The engine reads replaces as top-level property names.
   const replaces = [CLUSTER_LABEL, MODULE_LABEL].some((label) => olds.labels?.[label] !== news.labels?.[label]) ? ["labels"] : [];
-  const changed = MANAGED_KEYS.filter((k) => {
-    if (k === "latestVersion" && news.latestVersion === undefined) return false;
-    return !isDeepStrictEqual(normalize(olds[k]), normalize(news[k]));
-  });
+  const changed = MANAGED_KEYS.filter((k) => !isDeepStrictEqual(normalize(olds[k]), normalize(news[k])));
   return { changes: replaces.length > 0 || changed.length > 0, replaces };
 }
 
@@ -367,11 +432,13 @@ class PluginFailedError extends Error {
 }
 
 /** Watches the target's ModuleInfos until one runs `version`; fails on phase Failed or after the timeout, with the status. */
-async function waitRunning(client: KubeClient, t: PluginTarget, version: string, timeout: { ms: number; text: string }): Promise<KubeObject> {
-  const result = await client.waitFor<KubeObject, { ok?: KubeObject; failed?: KubeObject }>(
+async function waitRunning(client: KubeClient, t: PluginTarget, version: string, timeout: { ms: number; text: string }, notify: Notify): Promise<KubeObject> {
+  let seen: KubeObject[] = [];
+  const result = await withProgress(client.waitFor<KubeObject, { ok?: KubeObject; failed?: KubeObject }>(
     ModuleInfo,
     { labelSelector: selectorOf(t), timeoutMs: timeout.ms },
     (objects) => {
+      seen = objects;
       const live = objects.filter((o) => !o.metadata.deletionTimestamp && o.spec?.version === version);
       const ok = live.find((o) => isRunningAt(o, version));
       if (ok) return { ok };
@@ -381,6 +448,12 @@ async function waitRunning(client: KubeClient, t: PluginTarget, version: string,
     (objects) =>
       `timed out after ${timeout.text} waiting for ${describeTarget(t)} to be Running at ${version}; ` +
       (objects.length ? `last seen: ${objects.map(summarize).join("; ")}` : `no ModuleInfo labelled ${selectorOf(t)} exists`),
+  ), (elapsed) =>
+    notify(
+      "info",
+      `still waiting for ${describeTarget(t)} to be Running at ${version} (${formatDuration(elapsed)} of ${timeout.text}): ` +
+        (seen.length ? seen.map(columns).join("; ") : `no ModuleInfo labelled ${selectorOf(t)} yet`),
+    ),
   );
   if (result.failed) {
     throw new PluginFailedError(`${describeTarget(t)} failed to install ${version}: ${summarize(result.failed)}`);
@@ -437,13 +510,48 @@ function outputsOf(inputs: ModuleInfoInputs, live: KubeObject, latestVersion: st
     phase: live.status?.phase ?? "",
     installedVersion: installedVersionOf(live),
     latestVersion,
+    displayName: String(live.status?.displayName ?? ""),
+    targetVersion: String(live.status?.targetVersion ?? ""),
+    currentVersion: String(live.status?.currentVersion ?? ""),
   };
 }
 
+/**
+ * A version awaited from an upload of this program: watches the ModuleConfigs
+ * until that version is published (progress every ~30 s), then runs the
+ * checks preview could not make (affinity, config form) and returns the
+ * inputs they resolve (the config with the form's defaults).
+ */
+async function awaitPublished(client: KubeClient, inputs: ModuleInfoInputs, t: PluginTarget, timeout: { ms: number; text: string }, notify: Notify): Promise<ModuleInfoInputs> {
+  const version = inputs.spec?.version;
+  if (!inputs.awaitPublication || !version) return inputs;
+  let versions: string[] = [];
+  await withProgress(
+    client.waitFor<KubeObject, true>(
+      ModuleConfig,
+      { labelSelector: `${MODULE_LABEL}=${t.module}`, timeoutMs: timeout.ms },
+      (configs) => {
+        versions = sortVersions(configs.map((c) => c.spec?.version));
+        return configs.some((c) => c.spec?.version === version) ? true : undefined;
+      },
+      () => `timed out after ${timeout.text} waiting for plugin ${t.module} ${version} to be published (a ModuleConfig labelled ${MODULE_LABEL}=${t.module} with spec.version ${version}); published: ${listOrNone(versions)}`,
+    ),
+    (elapsed) =>
+      notify("info", `still waiting for plugin ${t.module} ${version} to be published (${formatDuration(elapsed)} of ${timeout.text}); published versions: ${listOrNone(versions)}`),
+  );
+  const checked = await checkModuleInfo(inputs, { ...inputs, awaitPublication: false });
+  if (checked.failures.length) throw new Error(`${describeTarget(t)}: ${version} is published now, but ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  return { ...checked.inputs, awaitPublication: inputs.awaitPublication };
+}
+
 /** Applies the desired spec (creating the ModuleInfo if none exists) and waits for Running at the target version. */
-async function apply(inputs: ModuleInfoInputs, timeoutKind: "install" | "upgrade", onExisting: (found: KubeObject) => void): Promise<ModuleInfoOutputs> {
-  const t = targetOf(inputs);
-  const client = await clusterClient(inputs);
+async function apply(given: ModuleInfoInputs, timeoutKind: "install" | "upgrade", onExisting: (found: KubeObject) => void, notify: Notify): Promise<ModuleInfoOutputs> {
+  const t = targetOf(given);
+  const client = await clusterClient(given);
+  const started = Date.now();
+  const timeout = timeoutMs(given, timeoutKind);
+  const inputs = await awaitPublished(client, given, t, timeout, notify);
+  const remaining = { ms: Math.max(1, timeout.ms - (Date.now() - started)), text: timeout.text };
   const want = desiredSpec(inputs);
   const [found] = await findInstalled(client, t);
   if (found) {
@@ -455,7 +563,7 @@ async function apply(inputs: ModuleInfoInputs, timeoutKind: "install" | "upgrade
     await createModuleInfoObject(client, t, want);
   }
   try {
-    const live = await waitRunning(client, t, want.version, timeoutMs(inputs, timeoutKind));
+    const live = await waitRunning(client, t, want.version, remaining, notify);
     return outputsOf(inputs, live, await latestOf(client, inputs, t));
   } catch (err) {
     if (!(err instanceof WaitTimeoutError || err instanceof PluginFailedError)) throw err;
@@ -463,25 +571,25 @@ async function apply(inputs: ModuleInfoInputs, timeoutKind: "install" | "upgrade
     const [now] = await findInstalled(client, t).catch(() => []);
     const partial: ModuleInfoOutputs = now
       ? outputsOf(inputs, now, inputs.latestVersion ?? "")
-      : { ...inputs, moduleInfoName: "", phase: "", installedVersion: "", latestVersion: inputs.latestVersion ?? "" };
+      : { ...inputs, moduleInfoName: "", phase: "", installedVersion: "", latestVersion: inputs.latestVersion ?? "", displayName: "", targetVersion: "", currentVersion: "" };
     throw new InstallError(err.message, idOf(t), partial, [err.message]);
   }
 }
 
-export async function createModuleInfo(inputs: ModuleInfoInputs): Promise<{ id: string; outs: ModuleInfoOutputs }> {
+export async function createModuleInfo(inputs: ModuleInfoInputs, notify: Notify = () => {}): Promise<{ id: string; outs: ModuleInfoOutputs }> {
   const t = targetOf(inputs);
   const outs = await apply(inputs, "install", (found) => {
     // check() said so at preview; this closes the race with an install made since.
     if (!inputs.adopt) {
       throw new Error(`${describeTarget(t)} is already installed by someone else: ${summarize(found)}. Set adopt: true to manage that installation, or uninstall it first.`);
     }
-  });
+  }, notify);
   return { id: idOf(t), outs };
 }
 
-export async function updateModuleInfo(_id: string, olds: ModuleInfoOutputs, news: ModuleInfoInputs): Promise<{ outs: ModuleInfoOutputs }> {
+export async function updateModuleInfo(_id: string, olds: ModuleInfoOutputs, news: ModuleInfoInputs, notify: Notify = () => {}): Promise<{ outs: ModuleInfoOutputs }> {
   const upgrading = news.spec?.version !== olds.spec?.version;
-  return { outs: await apply(news, upgrading ? "upgrade" : "install", () => {}) };
+  return { outs: await apply(news, upgrading ? "upgrade" : "install", () => {}, notify) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type * as notifyModule from "../common/notify";
 import type * as reconcile from "../plugins/reconcile";
 import type { ModuleInfoInputs, ModuleInfoOutputs, ModuleInfoTimeouts } from "../plugins/reconcile";
 
@@ -8,27 +9,39 @@ import type { ModuleInfoInputs, ModuleInfoOutputs, ModuleInfoTimeouts } from "..
  * node_modules, where acp-extend is installed.
  */
 const RECONCILE = "acp-extend/dist/sdk/plugins/reconcile.js";
+const NOTIFY = "acp-extend/dist/sdk/common/notify.js";
 
 async function domain(): Promise<typeof reconcile> {
   return import(RECONCILE);
 }
 
+/** Warnings and progress lines go to the engine, on the ClusterPlugin component. */
+async function notifier(urn: string | undefined): Promise<notifyModule.Notify> {
+  const { engineNotifier }: typeof notifyModule = await import(NOTIFY);
+  return engineNotifier(urn);
+}
+
 /** The dynamic provider that owns one plugin installation (the ModuleInfo of a cluster and plugin). */
 export const moduleInfoProvider: pulumi.dynamic.ResourceProvider<ModuleInfoInputs, ModuleInfoOutputs> = {
   async check(olds, news) {
-    return (await domain()).checkModuleInfo(olds, news);
+    const { inputs, failures, notices } = await (await domain()).checkModuleInfo(olds, news);
+    if (notices.length) {
+      const notify = await notifier(news.componentUrn);
+      for (const n of notices) await notify("warning", n);
+    }
+    return { inputs, failures };
   },
   async diff(_id, olds, news) {
     return (await domain()).diffModuleInfo(olds, news);
   },
   async create(inputs) {
-    return (await domain()).createModuleInfo(inputs);
+    return (await domain()).createModuleInfo(inputs, await notifier(inputs.componentUrn));
   },
   async read(id, props) {
     return (await domain()).readModuleInfo(id, props);
   },
   async update(id, olds, news) {
-    return (await domain()).updateModuleInfo(id, olds, news);
+    return (await domain()).updateModuleInfo(id, olds, news, await notifier(news.componentUrn));
   },
   async delete(id, props) {
     return (await domain()).deleteModuleInfo(id, props);
@@ -44,6 +57,8 @@ export interface ModuleInfoResourceArgs {
   context?: pulumi.Input<string>;
   timeouts?: ModuleInfoTimeouts;
   deletionPolicy?: "Delete" | "Retain";
+  awaitPublication?: pulumi.Input<boolean>;
+  componentUrn?: pulumi.Input<string>;
 }
 
 /**
@@ -65,12 +80,24 @@ export class ModuleInfoResource extends pulumi.dynamic.Resource {
   declare public readonly phase: pulumi.Output<string>;
   declare public readonly installedVersion: pulumi.Output<string>;
   declare public readonly latestVersion: pulumi.Output<string>;
+  declare public readonly displayName: pulumi.Output<string>;
+  declare public readonly targetVersion: pulumi.Output<string>;
+  declare public readonly currentVersion: pulumi.Output<string>;
 
   constructor(name: string, args: ModuleInfoResourceArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       moduleInfoProvider,
       name,
-      { ...defined(args), moduleInfoName: undefined, phase: undefined, installedVersion: undefined, latestVersion: undefined },
+      {
+        ...defined(args),
+        moduleInfoName: undefined,
+        phase: undefined,
+        installedVersion: undefined,
+        latestVersion: undefined,
+        displayName: undefined,
+        targetVersion: undefined,
+        currentVersion: undefined,
+      },
       // The kubeconfig is carried in state (delete and refresh need it), always as a secret.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
     );

@@ -20,6 +20,9 @@ describe("ClusterPlugin (Pulumi mocks)", () => {
             phase: "Running",
             installedVersion: args.inputs.spec.version ?? "v4.0.15",
             latestVersion: "v4.0.15",
+            displayName: "Alauda Container Platform GPU Device Plugin",
+            targetVersion: args.inputs.spec.version ?? "v4.0.15",
+            currentVersion: args.inputs.spec.version ?? "v4.0.15",
           },
         };
       },
@@ -41,6 +44,10 @@ describe("ClusterPlugin (Pulumi mocks)", () => {
     assert.equal(await promiseOf(gpu.phase), "Running");
     assert.equal(await promiseOf(gpu.installedVersion), "v4.0.15");
     assert.equal(await promiseOf(gpu.latestVersion), "v4.0.15");
+    // The kubectl get moduleinfo columns DISPLAY_NAME, TARGET_VERSION, CURRENT_VERSION.
+    assert.equal(await promiseOf(gpu.displayName), "Alauda Container Platform GPU Device Plugin");
+    assert.equal(await promiseOf(gpu.targetVersion), "v4.0.15");
+    assert.equal(await promiseOf(gpu.currentVersion), "v4.0.15");
 
     assert.deepEqual(
       registered.map((r) => [r.type, r.name]),
@@ -54,6 +61,25 @@ describe("ClusterPlugin (Pulumi mocks)", () => {
       await promiseOf(children[0].urn),
       "urn:pulumi:dev::plugin-test::acp-extend:index:ClusterPlugin$pulumi-nodejs:dynamic:Resource::gpu-moduleinfo",
     );
+  });
+
+  it("a version a PackageUpload publishes is awaited (dependsOn), the ModuleInfo waits for the upload, warnings go on the component", async () => {
+    const upload = new pulumi.ComponentResource("acp-extend:index:PackageUpload", "plugin-pkg", {});
+    let deps: unknown;
+    const gpu = new ClusterPlugin(
+      "gpu",
+      { moduleName: "gpu-device-plugin", cluster: "business", version: "v4.0.16" },
+      { dependsOn: [upload], transformations: [(a) => (a.name === "gpu-moduleinfo" && (deps = a.opts.dependsOn), undefined)] },
+    );
+    await promiseOf(gpu.phase);
+    const mi = registered.find((r) => r.name === "gpu-moduleinfo")!;
+    assert.equal(mi.inputs.awaitPublication, true);
+    assert.equal(mi.inputs.componentUrn, await promiseOf(gpu.urn));
+    assert.ok((deps as pulumi.Resource[]).includes(upload));
+
+    registered = [];
+    await promiseOf(new ClusterPlugin("web", { moduleName: "web-cli", cluster: "global", version: "v4.0.4" }).phase);
+    assert.equal(registered.find((r) => r.name === "web-moduleinfo")!.inputs.awaitPublication, false);
   });
 
   it("gives the ModuleInfo all three labels, the spec and the policy pack's kind marker", async () => {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { checkModuleInfo, diffModuleInfo, idOf, installedVersionOf, targetOf, type ModuleInfoOutputs } from "../../../../sdk/plugins/reconcile";
+import { checkModuleInfo, diffModuleInfo, idOf, installedVersionOf, newerPluginNotice, targetOf, type ModuleInfoOutputs } from "../../../../sdk/plugins/reconcile";
 
 /** What the engine sends for a value not known during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -36,9 +36,10 @@ describe("plugins/reconcile (pure parts)", () => {
       assert.deepEqual(diffModuleInfo(olds, other), { changes: true, replaces: ["labels"] });
     });
 
-    it("a newer published version shows as a change (the update then writes nothing)", () => {
-      assert.equal(diffModuleInfo(olds, { ...olds, latestVersion: "v4.0.16" }).changes, true);
-      assert.equal(diffModuleInfo(olds, { ...olds, latestVersion: undefined }).changes, false, "check could not tell: no change");
+    it("a newer published version is information, not a change: previews stay stable (issue 14)", () => {
+      assert.equal(diffModuleInfo(olds, { ...olds, latestVersion: "v4.0.16" }).changes, false);
+      assert.equal(diffModuleInfo(olds, { ...olds, latestVersion: undefined }).changes, false);
+      assert.equal(diffModuleInfo(olds, { ...olds, awaitPublication: true, componentUrn: "urn:pulumi:dev::p::acp-extend:index:ClusterPlugin::gpu" }).changes, false);
     });
 
     it("adopt matters only at creation", () => {
@@ -57,7 +58,17 @@ describe("plugins/reconcile (pure parts)", () => {
 
     it("a version left to the provider becomes unknown, not absent (the policy pack then waits for it)", async () => {
       const r = await checkModuleInfo({} as ModuleInfoOutputs, news);
-      assert.deepEqual(r, { inputs: { ...news, spec: { config: {}, version: UNKNOWN } }, failures: [] });
+      assert.deepEqual(r, { inputs: { ...news, spec: { config: {}, version: UNKNOWN } }, failures: [], notices: [] });
+    });
+
+    it("a cluster that arrives as an Output is checked as a DNS label once it resolves", async () => {
+      const bad = { ...news, labels: { ...news.labels, "cpaas.io/cluster-name": "Business_1" } };
+      const r = await checkModuleInfo({} as ModuleInfoOutputs, bad);
+      assert.deepEqual(r.failures, [{ property: "cluster", reason: `"Business_1" must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit` }]);
+      const long = await checkModuleInfo({} as ModuleInfoOutputs, { ...news, labels: { ...news.labels, "cpaas.io/cluster-name": "c".repeat(64) } });
+      assert.match(long.failures[0].reason, /at most 63 characters/);
+      const unknown = await checkModuleInfo({} as ModuleInfoOutputs, { ...news, labels: { ...news.labels, "cpaas.io/cluster-name": UNKNOWN } });
+      assert.deepEqual(unknown.failures, [], "still unknown at preview: checked when it resolves");
     });
 
     it("an installation already managed keeps its version", async () => {
@@ -87,5 +98,21 @@ describe("plugins/reconcile (pure parts)", () => {
     assert.equal(installedVersionOf({ metadata: {}, spec: { version: "v2.0.0" }, status: { phase: "Processing", currentVersion: "v1.0.0" } }), "v1.0.0");
     assert.equal(installedVersionOf({ metadata: {}, spec: { version: "v2.0.0" }, status: { phase: "Running" } }), "v2.0.0");
     assert.equal(installedVersionOf({ metadata: {}, spec: { version: "v2.0.0" }, status: { phase: "Processing" } }), "");
+  });
+});
+
+describe("plugins/reconcile newerPluginNotice", () => {
+  it("warns with the newer version, why the installed one stays, and how to upgrade", () => {
+    assert.equal(
+      newerPluginNotice("gpu-device-plugin", "business", "v4.0.15", "v4.0.16", true),
+      'plugin gpu-device-plugin v4.0.16 is published; cluster business keeps v4.0.15 (version is not set, so the version first installed stays). Set version: "v4.0.16" to upgrade',
+    );
+    assert.match(newerPluginNotice("gpu-device-plugin", "business", "v4.0.15", "v4.1.0", false)!, /\(version is v4\.0\.15\)/);
+  });
+  it("is silent at the newest version or when either is unknown", () => {
+    assert.equal(newerPluginNotice("m", "c", "v4.0.16", "v4.0.16", true), undefined);
+    assert.equal(newerPluginNotice("m", "c", "v4.0.16", "v4.0.15", true), undefined);
+    assert.equal(newerPluginNotice("m", "c", undefined, "v4.0.15", true), undefined);
+    assert.equal(newerPluginNotice("m", "c", "v4.0.15", undefined, true), undefined);
   });
 });
