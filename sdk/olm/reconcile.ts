@@ -316,8 +316,10 @@ function pendingNotice(i: InstallInputs, what: string): string {
 }
 
 const REPLACE_KEYS = ["namespace", "subscriptionName", "packageName"] as const;
+// Not `version`: `targetCSV` is what it resolves to, so leaving version out
+// while it is pinned to the same CSV is no change.
 const UPDATE_KEYS = [
-  "channel", "version", "approval", "source", "sourceNamespace", "sourceType", "approveSharedInstallPlans",
+  "channel", "approval", "source", "sourceNamespace", "sourceType", "approveSharedInstallPlans",
   "deletionPolicy", "timeouts", "kubeconfig", "context", "targetCSV",
 ] as const;
 

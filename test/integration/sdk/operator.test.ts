@@ -1,8 +1,9 @@
 import * as assert from "node:assert/strict";
 import type { KubeClient } from "../../../sdk/kube/client";
-import { ClusterServiceVersion, InstallPlan, Namespace, PackageManifest, PLATFORM_NAMESPACE, Subscription, type KubeObject } from "../../../sdk/kube/resources";
+import { randomBytes } from "node:crypto";
+import { Artifact, ArtifactVersion, ClusterServiceVersion, InstallPlan, Namespace, PackageManifest, PLATFORM_NAMESPACE, Subscription, type KubeObject } from "../../../sdk/kube/resources";
 import { subscriptionManifest } from "../../../sdk/olm/manifests";
-import { clusterClient, type InstallInputs } from "../../../sdk/olm/reconcile";
+import { checkInstall as reconcileCheck, clusterClient, type InstallInputs } from "../../../sdk/olm/reconcile";
 import { operatorInstallProvider as provider } from "../../../sdk/providers/operatorInstall";
 import { packageManifestObject } from "../../../sandbox/platform/catalog";
 import { useSandbox } from "../../helpers/sandbox";
@@ -154,6 +155,110 @@ describe("Operator install provider on the sandbox", function () {
     await provider.delete!(created.id, updated);
     assert.equal(await admin.get(Subscription, `${HARBOR}-sub`, ns), undefined);
     assert.deepEqual(await csvNames(ns), []);
+  });
+
+  /**
+   * Publishes `version` of `pkg` through the platform's upload path (an
+   * operatorhub Artifact and its ArtifactVersion, as `acp-extend push` and
+   * violet create them) and waits until the catalog lists it.
+   */
+  async function publish(pkg: string, version: string, cleanup: Array<() => Promise<unknown>>): Promise<void> {
+    const name = `operatorhub-${pkg}`;
+    let artifact = await admin.get<KubeObject>(Artifact, name, PLATFORM_NAMESPACE);
+    if (!artifact) {
+      artifact = await admin.create<KubeObject>(Artifact, {
+        metadata: { name, namespace: PLATFORM_NAMESPACE, labels: { "cpaas.io/library": "platform", "cpaas.io/type": "bundle", "cpaas.io/present": "true", "cpaas.io/source-type": "Custom" } },
+        spec: { type: "bundle", registry: "127.0.0.1:5000", repository: `acp/${name}`, present: true, displayName: name, artifactVersionSelector: { matchLabels: { "cpaas.io/artifact-version": name } } },
+      });
+      cleanup.push(() => admin.delete(Artifact, name, PLATFORM_NAMESPACE), () => admin.delete(PackageManifest, pkg, PLATFORM_NAMESPACE));
+    }
+    await admin.create(ArtifactVersion, {
+      metadata: {
+        name: `${name}.v${version}`,
+        namespace: PLATFORM_NAMESPACE,
+        annotations: { "acp-extend.io/channels": "stable", "acp-extend.io/display-name": "Pinned Operator" },
+        ownerReferences: [{ apiVersion: "app.alauda.io/v1alpha1", kind: "Artifact", name, uid: artifact.metadata.uid! }],
+      },
+      spec: { tag: `v${version}`, present: true },
+    });
+    cleanup.push(() => admin.delete(ArtifactVersion, `${name}.v${version}`, PLATFORM_NAMESPACE));
+    await admin.waitFor(
+      PackageManifest,
+      { namespace: PLATFORM_NAMESPACE, timeoutMs: 30_000 },
+      (pms) => (pms.find((p) => p.metadata.name === pkg)?.status?.channels?.[0]?.currentCSV === csv(pkg, version) ? true : undefined),
+      () => `${pkg} ${version} never reached the head of the catalog`,
+    );
+  }
+
+  it("Manual without version: the first install pins the version; a newer upload is a warning and latestVersion, never a diff or an approval; setting version upgrades", async () => {
+    const cleanup: Array<() => Promise<unknown>> = [];
+    const pkg = `pinned-${randomBytes(3).toString("hex")}-operator`;
+    const ns = `op-it-${pkg}`;
+    try {
+      await publish(pkg, "1.0.0", cleanup);
+      const first = await provider.check!({} as InstallInputs, inputs(ns, pkg));
+      assert.deepEqual(first.failures, []);
+      const v1 = first.inputs!;
+      assert.equal(v1.targetVersion, "1.0.0", "no version: the channel head of the first install");
+      assert.equal(v1.latestVersion, "1.0.0");
+      await applySubscription(v1);
+      const created = await provider.create(v1);
+      const outs = created.outs!;
+      assert.equal(outs.installedCSV, csv(pkg, "1.0.0"));
+      assert.equal(outs.displayName, "Pinned Operator");
+      assert.equal(outs.replaces, "");
+
+      // The catalog publishes 1.1.0 through the upload path; OLM proposes it at once.
+      await publish(pkg, "1.1.0", cleanup);
+      const plan = await admin.waitFor<KubeObject, KubeObject>(
+        InstallPlan,
+        { namespace: ns, timeoutMs: 30_000 },
+        (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(csv(pkg, "1.1.0"))),
+        () => "no InstallPlan for 1.1.0",
+      );
+
+      // Preview of the unchanged program: the pinned version, a warning, no diff.
+      const warnings: string[] = [];
+      const again = await reconcileCheck(v1, inputs(ns, pkg));
+      warnings.push(...again.notices);
+      assert.deepEqual(again.failures, []);
+      assert.equal(again.inputs.targetVersion, "1.0.0", "pinned");
+      assert.equal(again.inputs.targetCSV, csv(pkg, "1.0.0"));
+      assert.equal(again.inputs.latestVersion, "1.1.0");
+      assert.deepEqual(warnings, [
+        `${pkg} 1.1.0 is available in channel "stable"; 1.0.0 stays installed and nothing beyond it is approved (approval Manual: version is not set, so the version first installed stays pinned). Set version: "1.1.0" to upgrade`,
+      ]);
+      assert.deepEqual(await provider.diff!(created.id, outs, again.inputs), { changes: false, replaces: [] });
+
+      // Even an update (another argument changed) approves nothing beyond the pin.
+      const probe = await clusterClient(kubeconfig);
+      probe.resetStats();
+      const touched = (await provider.update!(created.id, outs, { ...again.inputs, timeouts: { upgrade: "1m" } })).outs!;
+      assert.equal(touched.installedCSV, csv(pkg, "1.0.0"));
+      assert.equal(probe.stats.writes, 0, `no approval: ${JSON.stringify(probe.stats.byRequest)}`);
+      assert.equal((await admin.get<KubeObject>(InstallPlan, plan.metadata.name!, ns))!.spec.approved, false);
+      assert.equal((await admin.get<KubeObject>(Subscription, `${pkg}-sub`, ns))!.status.installedCSV, csv(pkg, "1.0.0"), "the CSV is unchanged");
+      const refreshed = (await provider.read!(created.id, touched)).props!;
+      assert.equal(refreshed.latestVersion, "1.1.0", "refresh records the channel head");
+      assert.equal(refreshed.installedVersion, "1.0.0");
+
+      // Setting version upgrades, and only then.
+      const v11 = await checked(again.inputs, inputs(ns, pkg, { version: "1.1.0" }));
+      assert.equal(v11.upgradeSummary, "1.0.0 → 1.1.0");
+      assert.deepEqual(await provider.diff!(created.id, refreshed, v11), { changes: true, replaces: [] });
+      await applySubscription(v11);
+      const upgraded = (await provider.update!(created.id, refreshed, v11)).outs!;
+      assert.equal(upgraded.installedCSV, csv(pkg, "1.1.0"));
+      assert.equal(upgraded.replaces, csv(pkg, "1.0.0"));
+      assert.deepEqual(upgraded.installPlans, [...outs.installPlans, plan.metadata.name]);
+
+      // Leaving version out again keeps 1.1.0: no diff, nothing to do.
+      const unset = await checked(v11, inputs(ns, pkg));
+      assert.equal(unset.targetVersion, "1.1.0");
+      await provider.delete!(created.id, upgraded);
+    } finally {
+      for (const f of cleanup.reverse()) await f().catch(() => undefined);
+    }
   });
 
   it("refresh shows an approval made outside the program as drift, and the next update refuses to go back without writing", async () => {

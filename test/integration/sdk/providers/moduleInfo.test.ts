@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import type { KubeClient } from "../../../../sdk/kube/client";
-import { ModuleConfig, ModuleInfo, type KubeObject } from "../../../../sdk/kube/resources";
-import { clusterClient, type CheckFailure, type ModuleInfoInputs, type ModuleInfoOutputs } from "../../../../sdk/plugins/reconcile";
+import { ModuleConfig, ModuleInfo, ModulePlugin, type KubeObject } from "../../../../sdk/kube/resources";
+import { randomBytes } from "node:crypto";
+import { checkModuleInfo, clusterClient, createModuleInfo, deleteModuleInfo, type CheckFailure, type ModuleInfoInputs, type ModuleInfoOutputs } from "../../../../sdk/plugins/reconcile";
 import { moduleInfoProvider as provider } from "../../../../sdk/providers/moduleInfo";
 import { useSandbox } from "../../../helpers/sandbox";
 import { roundTrip } from "../../../helpers/serializedProvider";
@@ -292,20 +293,27 @@ describe("ModuleInfo provider (sandbox)", function () {
         spec: { ...v15.spec, version: "v4.0.16", config: { custom: { ...v15.spec.config.custom, mig_enable: false } } },
       });
 
-      // Same program: the new version shows in latestVersion, nothing is written.
+      // Same program: no change (a stable preview), a warning naming the new version; nothing is written.
       const client = await providerClient();
       client.resetStats();
-      let r = await up(state, inputs("gpu-device-plugin", "business", { version: "v4.0.15", config: userConfig }));
-      assert.equal(r.updated, true);
+      const same = inputs("gpu-device-plugin", "business", { version: "v4.0.15", config: userConfig });
+      const seen = await checkModuleInfo(state.inputs, same);
+      assert.deepEqual(seen.notices, ['plugin gpu-device-plugin v4.0.16 is published; cluster business keeps v4.0.15 (version is v4.0.15). Set version: "v4.0.16" to upgrade']);
+      let r = await up(state, same);
+      assert.equal(r.updated, false, "a newer published version is information, not a diff");
       assert.equal(client.stats.writes, 0);
-      assert.equal(r.state.outs.latestVersion, "v4.0.16");
-      assert.equal(r.state.outs.installedVersion, "v4.0.15");
-      state = r.state;
+      // Refresh records it in latestVersion.
+      const refreshed = (await provider.read!(state.id, state.outs)).props!;
+      assert.equal(refreshed.latestVersion, "v4.0.16");
+      assert.equal(refreshed.installedVersion, "v4.0.15");
+      state = { ...r.state, outs: refreshed };
 
       // Had the program left the version out, it would keep the installed one: no silent upgrade.
-      const omitted = await checked(inputs("gpu-device-plugin", "business", { config: userConfig }), state.inputs);
-      assert.equal(omitted.spec.version, "v4.0.15");
-      assert.equal(omitted.latestVersion, "v4.0.16");
+      const omitted = await checkModuleInfo(state.inputs, inputs("gpu-device-plugin", "business", { config: userConfig }));
+      assert.equal(omitted.inputs.spec.version, "v4.0.15");
+      assert.equal(omitted.inputs.latestVersion, "v4.0.16");
+      assert.match(omitted.notices[0], /v4\.0\.16 is published; cluster business keeps v4\.0\.15 \(version is not set, so the version first installed stays\)/);
+      assert.equal((await provider.diff!(state.id, state.outs, omitted.inputs)).changes, false);
       // A new installation takes the newest.
       assert.equal((await checked(inputs("gpu-device-plugin", "global"))).spec.version, "v4.0.16");
 
@@ -320,6 +328,43 @@ describe("ModuleInfo provider (sandbox)", function () {
       assert.equal(mi.status.currentVersion, "v4.0.16");
       assert.deepEqual(mi.spec.config, { custom: { mig_enable: false, mps_enable: false, pgpu_enable: true, vgpu_enable: true } });
       state = r.state;
+    });
+  });
+
+  describe("a version that a PackageUpload of the same program publishes", () => {
+    const module = `pending-${randomBytes(3).toString("hex")}`;
+    after(async () => {
+      await admin.delete(ModuleConfig, `${module}-v1.0.0`);
+      await admin.delete(ModulePlugin, module);
+    });
+
+    it("is pending publication at preview; create waits for its ModuleConfig, checks it then, and installs it", async () => {
+      // Without an upload to wait for, an unpublished plugin fails at preview.
+      const plain = await check(inputs(module, "global", { version: "v1.0.0" }));
+      assert.match(failure(plain.failures, "labels.cpaas.io/module-name"), new RegExp(`plugin ${module} is not published`));
+
+      const pending = await checkModuleInfo(undefined, inputs(module, "global", { version: "v1.0.0", awaitPublication: true }));
+      assert.deepEqual(pending.failures, []);
+      assert.equal(pending.inputs.spec.version, "v1.0.0");
+      assert.match(pending.notices[0], new RegExp(`^plugin ${module} v1\\.0\\.0 is pending publication: no ModulePlugin ${module} yet\\. It is expected from an upload in this program; up waits for it \\(up to 15m`));
+
+      const creating = createModuleInfo(pending.inputs);
+      // What the platform does when the upload lands: the ModulePlugin, then the version's ModuleConfig.
+      await new Promise((r) => setTimeout(r, 1000));
+      await admin.create(ModulePlugin, { metadata: { name: module, labels: { "cpaas.io/module-name": module } }, spec: { name: module, displayName: "Pending Plugin" } });
+      await admin.create(ModuleConfig, {
+        metadata: { name: `${module}-v1.0.0`, labels: { "cpaas.io/module-name": module } },
+        spec: { version: "v1.0.0", affinity: { clusterAffinity: { matchLabels: { "is-global": "true" } } }, config: { custom: { enabled: false } } },
+      });
+      const { id, outs } = await creating;
+      assert.equal(outs.phase, "Running");
+      assert.equal(outs.installedVersion, "v1.0.0");
+      assert.deepEqual(outs.spec.config, { custom: { enabled: false } }, "the form's defaults, applied once it was published");
+      // The kubectl get moduleinfo columns.
+      assert.equal(outs.displayName, "Pending Plugin");
+      assert.equal(outs.targetVersion, "v1.0.0");
+      assert.equal(outs.currentVersion, "v1.0.0");
+      await deleteModuleInfo(id, outs);
     });
   });
 

@@ -42,6 +42,11 @@ describe("olm/reconcile diffInstall", () => {
     assert.deepEqual(diffInstall(outs, { ...inputs, namespace: "other" }).replaces, ["namespace"]);
   });
 
+  it("leaving version out while it is pinned to the installed CSV is no change", () => {
+    const { version: _, ...unset } = inputs;
+    assert.deepEqual(diffInstall(outs, unset), { changes: false, replaces: [] });
+  });
+
   it("a newer channel head is information: latestVersion, the component's URN and awaitPublication never make a diff", () => {
     const later = { ...inputs, latestVersion: "2.12.12", componentUrn: "urn:pulumi:dev::p::acp-extend:index:Operator::harbor", awaitPublication: true };
     assert.deepEqual(diffInstall({ ...outs, latestVersion: "2.12.10" }, later), { changes: false, replaces: [] });
