@@ -74,12 +74,17 @@ describe("e2e: examples/cluster-plugin", function () {
     assert.equal((await moduleInfos("gpu-device-plugin"))[0].spec.config.custom.mps_enable, false);
   });
 
-  it("once v4.0.16 is published, the version bump shows in preview and up upgrades the same ModuleInfo", async () => {
+  it("once v4.0.16 is published, an unchanged preview shows no change but a warning; the version bump shows in preview and up upgrades the same ModuleInfo", async () => {
     const [v15] = (await global().list<KubeObject>(ModuleConfig, { labelSelector: "cpaas.io/module-name=gpu-device-plugin" })).items;
     await global().create(ModuleConfig, {
       metadata: { name: V16, labels: { "cpaas.io/module-name": "gpu-device-plugin" } },
       spec: { ...v15.spec, version: "v4.0.16" },
     });
+    // Nothing changed in the program: a stable preview; the new version is a warning, not a diff (issue 14).
+    let output = "";
+    const unchanged = await stack().preview({ onOutput: (o) => (output += o) });
+    assert.deepEqual(Object.keys(unchanged.changeSummary), ["same"], JSON.stringify(unchanged.changeSummary));
+    assert.match(output, /plugin gpu-device-plugin v4\.0\.16 is published; cluster business keeps v4\.0\.15 \(version is v4\.0\.15\)/);
     const before = (await moduleInfos("gpu-device-plugin"))[0].metadata.name;
     await stack().setConfig("gpuVersion", { value: "v4.0.16" });
     const preview = await stack().preview();

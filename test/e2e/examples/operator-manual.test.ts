@@ -49,10 +49,12 @@ describe("e2e: examples/operator-manual", function () {
     assert.ok(plans.every((p) => p.spec.approved === p.spec.clusterServiceVersionNames.includes("harbor-ce-operator.v2.12.10")), JSON.stringify(plans.map((p) => p.spec)));
   });
 
-  it("a second up with the same inputs changes nothing and writes nothing", async () => {
+  it("a second up with the same inputs changes nothing and writes nothing; the newer 2.12.11 is a warning on the Operator", async () => {
     const writes = await recordWrites(client(), [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], NS);
-    const result = await stack().up();
+    let output = "";
+    const result = await stack().up({ onOutput: (o) => (output += o) });
     assert.deepEqual(await writes.stop(), []);
+    assert.match(output, /harbor-ce-operator 2\.12\.11 is available in channel "stable"; 2\.12\.10 stays installed and nothing beyond it is approved/);
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
   });
 
