@@ -24,16 +24,14 @@ async function resourcesOf(v: unknown): Promise<unknown[]> {
   return all ? [...(await all.call(v))] : [];
 }
 
-export function awaitsUpload(version: pulumi.Input<string> | undefined, opts: pulumi.ResourceOptions | undefined): pulumi.Output<boolean> {
+export function awaitsUpload(version: pulumi.Input<string> | undefined, opts: pulumi.ResourceOptions | undefined): pulumi.Input<boolean> {
+  if (version === undefined) return false;
   const deps = opts?.dependsOn;
   const direct = Array.isArray(deps) ? deps : deps ? [deps] : [];
-  return pulumi.output(
-    (async () => {
-      if (version === undefined) return false;
-      if (direct.some(isUpload)) return true;
-      return (await resourcesOf(version)).some(isUpload);
-    })(),
-  );
+  if (direct.some(isUpload)) return true;
+  // The common case, a literal version and no upload to wait for, costs no Output (scale bench).
+  if (!pulumi.Output.isInstance(version)) return false;
+  return pulumi.output(resourcesOf(version).then((rs) => rs.some(isUpload)));
 }
 
 /** The component's own `dependsOn`, as a list its children add to theirs, so they wait for an upload too. */

@@ -96,7 +96,8 @@ describe("Operator (Pulumi mocks)", () => {
     assert.equal(registered.find((r) => r.name === "plain-install")!.inputs.awaitPublication, false, "a version from nowhere fails at preview when the catalog lacks it");
 
     registered = [];
-    const fromUpload = new Operator("chained", { ...harbor, namespace: "chained", version: pulumi.output("2.12.12").apply((v) => v) }, { dependsOn: upload });
+    // A version computed from the upload's outputs, without dependsOn.
+    const fromUpload = new Operator("chained", { ...harbor, namespace: "chained", version: upload.urn.apply(() => "2.12.12") });
     await promiseOf(fromUpload.phase);
     assert.equal(registered.find((r) => r.name === "chained-install")!.inputs.awaitPublication, true);
   });
