@@ -238,7 +238,7 @@ export async function checkInstall(olds: Partial<InstallInputs>, news: InstallIn
     // A first upload of the package in the same program: nothing to check against yet.
     const csv = csvName(news.packageName, news.version);
     Object.assign(inputs, { targetCSV: csv, targetVersion: news.version, upgradePath: [csv], upgradeSummary: `(not installed) → ${news.version} (pending publication)` });
-    notices.push(pendingNotice(news, `package ${news.packageName} is not in the catalog yet`));
+    notices.push(pendingNotice(news, `package ${news.packageName} is not in the catalog yet`, "install"));
     return { inputs, failures, notices };
   }
   const pinned = pinnedVersion(olds, news);
@@ -287,7 +287,7 @@ export async function checkInstall(olds: Partial<InstallInputs>, news: InstallIn
       upgradeSummary: `${from} → ${news.version} (pending publication)`,
     });
     if (channel) inputs.latestVersion = headVersion(channel);
-    notices.push(pendingNotice(news, `version ${news.version} is not in channel "${channelName}" yet`));
+    notices.push(pendingNotice(news, `version ${news.version} is not in channel "${channelName}" yet`, previous ? "upgrade" : "install"));
     return { inputs, failures, notices };
   }
   try {
@@ -308,10 +308,10 @@ export async function checkInstall(olds: Partial<InstallInputs>, news: InstallIn
   return { inputs, failures, notices };
 }
 
-function pendingNotice(i: InstallInputs, what: string): string {
+function pendingNotice(i: InstallInputs, what: string, phase: "install" | "upgrade"): string {
   return (
     `${i.packageName} ${i.version} is pending publication: ${what}. It is expected from an upload in this program; ` +
-    `up waits for the catalog to list it (up to ${timeoutsOf(i)[i.targetCSV ? "upgrade" : "install"]}, timeouts.install/upgrade)`
+    `up waits for the catalog to list it (up to ${timeoutsOf(i)[phase]}, timeouts.${phase})`
   );
 }
 
