@@ -86,6 +86,8 @@ describe("e2e: upload and install in one up; stable previews", function () {
       const { result, output } = await withOutput((onOutput) => stack.preview({ onOutput }));
       assert.ok((result.changeSummary.create ?? 0) >= 4, JSON.stringify(result.changeSummary));
       assert.match(output, new RegExp(`${OPERATOR} 1\\.0\\.0 is pending publication: package ${OPERATOR} is not in the catalog yet`));
+      // Logged on the component, as pulumi.log.warn in a program would be.
+      assert.match(output, new RegExp(`acp-extend:index:Operator \\(operator\\):\\s+warning: ${OPERATOR} 1\\.0\\.0 is pending publication`));
     });
 
     it("one up uploads 1.0.0 and installs it", async () => {
