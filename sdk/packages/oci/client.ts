@@ -75,6 +75,23 @@ interface Response {
   body: Buffer;
 }
 
+/**
+ * A request body sent as it is produced (a blob read from the package), with
+ * its exact length; `stream` is called again if the request must be re-sent
+ * (a 401 that asks for credentials).
+ */
+export interface StreamBody {
+  length: number;
+  stream: () => AsyncIterable<Buffer>;
+}
+export type Payload = Buffer | StreamBody;
+
+/** Errors raised while producing a streamed body (the package, not the registry): passed through as they are, never retried. */
+const sourceErrors = new WeakSet<object>();
+export function isBodySourceError(err: unknown): boolean {
+  return typeof err === "object" && err !== null && sourceErrors.has(err);
+}
+
 export interface RequestInit {
   method: string;
   /** Path below the registry root, e.g. `/v2/acp/x/blobs/sha256:…`, or an absolute upload URL. */
@@ -83,7 +100,7 @@ export interface RequestInit {
   /** Token scopes beyond the repository's own (e.g. a mount source). */
   extraScopes?: string[];
   headers?: Record<string, string | number>;
-  body?: Buffer;
+  body?: Payload;
   /** Statuses that are answers, not errors. */
   ok: number[];
   /** Re-sending is unsafe (a PATCH of an upload session): the caller resumes instead. */
@@ -194,7 +211,7 @@ export class RegistryClient {
   }
 
   /** Sends one chunk at `offset`; resolves the next Location. Not retried here: the caller asks `uploadOffset` and resumes. */
-  async patchChunk(repository: string, location: string, offset: number, chunk: Buffer): Promise<string> {
+  async patchChunk(repository: string, location: string, offset: number, chunk: Payload): Promise<string> {
     const r = await this.request({
       method: "PATCH",
       path: location,
@@ -221,8 +238,8 @@ export class RegistryClient {
     return { offset: m ? Number(m[1]) + 1 : 0, location: headerOf(r.headers, "location") ?? location };
   }
 
-  /** Completes an upload with an optional last chunk; the registry checks the digest. */
-  async finishUpload(repository: string, location: string, digest: string, last?: Buffer): Promise<void> {
+  /** Completes an upload with an optional last chunk (or the whole blob: a monolithic upload); the registry checks the digest. */
+  async finishUpload(repository: string, location: string, digest: string, last?: Payload): Promise<void> {
     const sep = location.includes("?") ? "&" : "?";
     await this.request({
       method: "PUT",
@@ -257,6 +274,7 @@ export class RegistryClient {
         if (!init.ok.includes(res.status)) throw this.statusError(res, init);
         return res;
       } catch (err) {
+        if (isBodySourceError(err)) throw err;
         if (init.noRetry || attempt >= this.opts.attempts || !isTransientError(err)) throw this.describe(err, init);
         this.stats.retries++;
         const backoff = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (attempt - 1));
@@ -355,17 +373,42 @@ export class RegistryClient {
     const auth = await this.authHeader(init);
     if (auth) headers.authorization = auth;
     const mod = this.options.plain ? http : https;
+    const body = init.body;
     return new Promise((resolve, reject) => {
+      let answered = false;
+      let sent = body === undefined || Buffer.isBuffer(body);
       const req = mod.request(url, { method: init.method, headers, agent: this.agent, timeout: this.opts.timeoutMs }, (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("end", () => {
+          // An answer before the whole body went out (an early error): the connection cannot be reused.
+          if (!sent) req.destroy();
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+        });
         res.on("error", reject);
         res.on("aborted", () => reject(Object.assign(new Error("response aborted"), { code: "ECONNRESET" })));
       });
       req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer in ${this.opts.timeoutMs} ms`), { code: "ETIMEDOUT" })));
       req.on("error", reject);
-      req.end(init.body);
+      if (body === undefined || Buffer.isBuffer(body)) {
+        req.end(body);
+        return;
+      }
+      void (async () => {
+        try {
+          for await (const piece of body.stream()) {
+            if (answered || req.destroyed) return;
+            if (!req.write(piece)) await drained(req);
+          }
+          sent = true;
+          if (!req.destroyed) req.end();
+        } catch (err) {
+          if (typeof err === "object" && err !== null) sourceErrors.add(err);
+          req.destroy();
+          reject(err);
+        }
+      })();
     });
   }
 
@@ -398,6 +441,19 @@ export class RegistryClient {
     }
     return Object.assign(new Error(`${init.method} ${this.base.protocol}//${this.address}: ${e.code ?? ""} ${e.message}`.trim()), { code: e.code });
   }
+}
+
+/** Resolves when the request can take more body, or is gone (its error surfaces through the request). */
+function drained(req: http.ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      req.off("drain", done);
+      req.off("close", done);
+      resolve();
+    };
+    req.on("drain", done);
+    req.on("close", done);
+  });
 }
 
 function headerOf(h: http.IncomingHttpHeaders, name: string): string | undefined {
