@@ -112,8 +112,11 @@ interface Upload {
   repos: ImageState[];
 }
 
-/** Where a blob's bytes come from: `[from, end)` of it, or undefined when that range can no longer be read (a one-way stream). */
-type BlobSource = (from: number, end: number) => AsyncIterable<Buffer> | Iterable<Buffer> | undefined;
+/**
+ * Where a blob's bytes come from: sends `[from, end)` of it to `write`, or
+ * throws BlobLost when that range can no longer be read (a one-way stream).
+ */
+type BlobSource = (from: number, end: number, write: (piece: Buffer) => Promise<void>) => Promise<void>;
 
 interface Push {
   pkg: ScannedPackage;
@@ -234,7 +237,7 @@ async function mountBlobs(p: Push, missing: Array<{ s: ImageState; b: Descriptor
 async function uploadBlobs(p: Push, uploads: Upload[]): Promise<void> {
   const small = uploads.filter((u) => p.pkg.small.has(u.digest));
   const large = uploads.filter((u) => !p.pkg.small.has(u.digest));
-  const fromMemory = (u: Upload): BlobSource => (from, end) => [p.pkg.small.get(u.digest)!.subarray(from, end)];
+  const fromMemory = (u: Upload): BlobSource => (from, end, write) => write(p.pkg.small.get(u.digest)!.subarray(from, end));
   const archive = large.length ? await openStoredArchive(p.pkg.file) : undefined;
   try {
     const entries = archive ? await locateBlobs(p, archive, large) : undefined;
@@ -243,7 +246,7 @@ async function uploadBlobs(p: Push, uploads: Upload[]): Promise<void> {
       if (p.pkg.small.has(u.digest)) return uploadAndMount(p, u, fromMemory(u));
       if (!archive || !entries) return;
       const e = entries.get(u.digest)!;
-      await uploadAndMount(p, u, (from, end) => archive.stream(e.offset + from, e.offset + end));
+      await uploadAndMount(p, u, (from, end, write) => archive.pump(e.offset + from, e.offset + end, write));
     });
     if (!archive && large.length) await uploadInArchiveOrder(p, large);
   } finally {
@@ -275,7 +278,10 @@ async function uploadInArchiveOrder(p: Push, large: Upload[]): Promise<void> {
     await streamBlobs(p.pkg.file, left, async (digest, _size, stream) => {
       const cursor = new StreamCursor(stream);
       try {
-        await uploadAndMount(p, byDigest.get(digest)!, (from, end) => (from === cursor.position ? cursor.take(end - from) : undefined));
+        await uploadAndMount(p, byDigest.get(digest)!, async (from, end, write) => {
+          if (from !== cursor.position) throw new BlobLost(`bytes ${from}-${end} of ${digest} are behind the archive stream`);
+          for await (const piece of cursor.take(end - from)) await write(piece);
+        });
       } catch (err) {
         if (!(err instanceof BlobLost)) throw err;
         lost.add(digest);
@@ -298,18 +304,15 @@ async function uploadAndMount(p: Push, u: Upload, source: BlobSource): Promise<v
   });
 }
 
-/** The body `[from, end)` of a blob, reporting progress as it is read from the source. */
+/** The body `[from, end)` of a blob, reporting progress as pieces are flushed. */
 function body(source: BlobSource, from: number, end: number, onBytes: (n: number) => void) {
   return {
     length: end - from,
-    stream: async function* () {
-      const it = source(from, end);
-      if (!it) throw new BlobLost(`bytes ${from}-${end} are behind the archive stream`);
-      for await (const piece of it) {
+    pump: (write: (piece: Buffer) => Promise<void>) =>
+      source(from, end, async (piece) => {
+        await write(piece);
         onBytes(piece.length);
-        yield piece;
-      }
-    },
+      }),
   };
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { Worker } from "node:worker_threads";
 import { createReadStream } from "node:fs";
 import type { BigIntStats } from "node:fs";
-import { type FileHandle, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -489,24 +490,13 @@ export async function hashFile(file: string, cacheDir = defaultCacheDir()): Prom
   const m = /^([0-9a-f]{64}) (\d+)$/.exec(cached.trim());
   if (m && BigInt(m[2]) === st.size) return { sha256: m[1], size: Number(st.size) };
 
-  const h = createHash("sha256");
-  let size = 0;
-  let fh: FileHandle | undefined;
+  let sha256: string;
+  let size: number;
   try {
-    fh = await open(file, "r");
-    const buf = Buffer.allocUnsafe(2 ** 20);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, size);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-      size += bytesRead;
-    }
+    ({ sha256, size } = await hashInWorker(file));
   } catch (err) {
     throw new PackageError(file, (err as Error).message);
-  } finally {
-    await fh?.close();
   }
-  const sha256 = h.digest("hex");
   if (Date.now() - Number(st.mtimeNs / 1_000_000n) > 2000 && BigInt(size) === st.size) {
     // Best effort: a read-only cache only costs the next run a re-hash.
     await mkdir(path.dirname(entry), { recursive: true })
@@ -515,6 +505,34 @@ export async function hashFile(file: string, cacheDir = defaultCacheDir()): Prom
       .catch(() => undefined);
   }
   return { sha256, size };
+}
+
+/**
+ * sha256 of a file on a worker thread: a push hashes the package for its
+ * identity while the main thread feeds the uploads, so the two do not queue
+ * behind each other.
+ */
+function hashInWorker(file: string): Promise<{ sha256: string; size: number }> {
+  const code = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    const { createHash } = require("node:crypto");
+    const { openSync, readSync, closeSync } = require("node:fs");
+    const h = createHash("sha256");
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const fd = openSync(workerData, "r");
+    let size = 0;
+    try {
+      for (let n; (n = readSync(fd, buf, 0, buf.length, size)) > 0; size += n) h.update(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    parentPort.postMessage({ sha256: h.digest("hex"), size });`;
+  return new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: file });
+    w.once("message", (m: { sha256: string; size: number }) => resolve(m));
+    w.once("error", reject);
+    w.once("exit", (c) => (c !== 0 ? reject(new Error(`hashing worker exited ${c}`)) : undefined));
+  });
 }
 
 /**

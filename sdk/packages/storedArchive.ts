@@ -25,8 +25,11 @@ export interface StoredArchive {
   size: number;
   /** Reads `[offset, offset + length)` of the tar into one buffer; fails naming the file when it is shorter. */
   read(offset: number, length: number): Promise<Buffer>;
-  /** Streams `[offset, end)` of the tar in pieces of about `pieceBytes`. */
-  stream(offset: number, end: number, pieceBytes?: number): AsyncGenerator<Buffer>;
+  /**
+   * Sends `[offset, end)` of the tar to `write` in pieces of `pieceBytes`; `write`
+   * resolves once the piece is flushed, so two buffers serve the whole range.
+   */
+  pump(offset: number, end: number, write: (piece: Buffer) => Promise<void>, pieceBytes?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -123,53 +126,61 @@ export async function openStoredArchive(file: string): Promise<StoredArchive | u
   const truncated = (at: number) =>
     new PackageError(file, `the file ended at byte ${at} while reading it: it was truncated or rewritten during the push (it was ${size} bytes when the push started)`);
 
-  /** Copies tar bytes [offset, offset+length) into `into` (contiguous), reading the file across block headers in one read. */
-  const fill = async (into: Buffer, offset: number, length: number): Promise<void> => {
-    let i = blockAt(map, offset);
-    const fFirst = map.fstart[i]! + (offset - map.ustart[i]!);
-    // The file range spanning every block touched, headers included.
-    let last = i;
+  /**
+   * Reads tar bytes [offset, offset+length) into `buf` (which must hold them and
+   * the block headers in between: `rawLength`) in one file read, drops the
+   * headers in place, and returns the contiguous bytes.
+   */
+  const fill = async (buf: Buffer, offset: number, length: number): Promise<Buffer> => {
+    const first = blockAt(map, offset);
+    let last = first;
     while (map.ustart[last]! + map.len[last]! < offset + length && last + 1 < map.count) last++;
+    const fFirst = map.fstart[first]! + (offset - map.ustart[first]!);
     const fEnd = map.fstart[last]! + (offset + length - map.ustart[last]!);
-    const raw = fEnd - fFirst === length ? into : Buffer.allocUnsafe(fEnd - fFirst);
-    let got = 0;
-    while (got < raw.length) {
-      const { bytesRead } = await fh.read(raw, got, raw.length - got, fFirst + got);
+    const raw = fEnd - fFirst;
+    // Packers with smaller stored blocks than pack's need more room for headers.
+    if (raw > buf.length) buf = Buffer.allocUnsafe(raw);
+    for (let got = 0; got < raw; ) {
+      const { bytesRead } = await fh.read(buf, got, raw - got, fFirst + got);
       if (bytesRead === 0) throw truncated(fFirst + got);
       got += bytesRead;
     }
-    if (raw === into) return;
-    // Drop the 5-byte block headers in between.
-    let out = 0;
-    let u = offset;
-    while (out < length) {
-      const inBlock = Math.min(map.ustart[i]! + map.len[i]! - u, length - out);
-      const from = map.fstart[i]! + (u - map.ustart[i]!) - fFirst;
-      raw.copy(into, out, from, from + inBlock);
-      out += inBlock;
-      u += inBlock;
-      i++;
+    // Each later block's bytes move left over the 5-byte headers before them.
+    let out = map.fstart[first]! + map.len[first]! - fFirst;
+    for (let i = first + 1; i <= last && out < length; i++) {
+      const from = map.fstart[i]! - fFirst;
+      const n = Math.min(map.len[i]!, length - out);
+      buf.copyWithin(out, from, from + n);
+      out += n;
     }
+    return buf.subarray(0, length);
   };
+  const rawLength = (length: number) => length + 5 * (Math.ceil(length / 32768) + 2);
 
   return {
     file,
     size: tarSize,
     async read(offset, length) {
       if (offset + length > tarSize) throw truncated(size);
-      const buf = Buffer.allocUnsafe(length);
-      if (length > 0) await fill(buf, offset, length);
-      return buf;
+      if (length === 0) return Buffer.alloc(0);
+      return Buffer.from(await fill(Buffer.allocUnsafe(rawLength(length)), offset, length));
     },
-    async *stream(offset, end, pieceBytes = 2 ** 21) {
+    async pump(offset, end, write, pieceBytes = 2 ** 20) {
       if (end > tarSize) throw truncated(size);
-      // A fresh buffer per piece: the socket holds on to each until it is flushed.
-      for (let at = offset; at < end; ) {
-        const n = Math.min(pieceBytes, end - at);
-        const buf = Buffer.allocUnsafe(n);
-        await fill(buf, at, n);
-        at += n;
-        yield buf;
+      // Two buffers in turn: one being written to the socket while the next piece is read.
+      const bufs = [Buffer.allocUnsafe(rawLength(pieceBytes)), Buffer.allocUnsafe(rawLength(pieceBytes))];
+      let pending: Promise<void> | undefined;
+      try {
+        for (let at = offset, which = 0; at < end; which ^= 1) {
+          const n = Math.min(pieceBytes, end - at);
+          const data = await fill(bufs[which]!, at, n);
+          at += n;
+          await pending;
+          pending = write(data);
+        }
+        await pending;
+      } finally {
+        await pending?.catch(() => undefined);
       }
     },
     close: () => fh.close(),

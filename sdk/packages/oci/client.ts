@@ -77,12 +77,13 @@ interface Response {
 
 /**
  * A request body sent as it is produced (a blob read from the package), with
- * its exact length; `stream` is called again if the request must be re-sent
- * (a 401 that asks for credentials).
+ * its exact length. `pump` hands each piece to `write`, which resolves once the
+ * piece is flushed to the socket (so the producer can reuse its buffer); it is
+ * called again if the request must be re-sent (a 401 that asks for credentials).
  */
 export interface StreamBody {
   length: number;
-  stream: () => AsyncIterable<Buffer>;
+  pump: (write: (piece: Buffer) => Promise<void>) => Promise<void>;
 }
 export type Payload = Buffer | StreamBody;
 
@@ -395,20 +396,28 @@ export class RegistryClient {
         req.end(body);
         return;
       }
-      void (async () => {
-        try {
-          for await (const piece of body.stream()) {
-            if (answered || req.destroyed) return;
-            if (!req.write(piece)) await drained(req);
-          }
+      let writeFailed = false;
+      const write = (piece: Buffer) =>
+        new Promise<void>((res, rej) => {
+          if (answered || req.destroyed) return rej(new Error("request ended"));
+          req.write(piece, (err) => {
+            if (err) writeFailed = true;
+            return err ? rej(err) : res();
+          });
+        });
+      body.pump(write).then(
+        () => {
           sent = true;
-          if (!req.destroyed) req.end();
-        } catch (err) {
+          if (!answered && !req.destroyed) req.end();
+        },
+        (err: unknown) => {
+          // A failed write surfaces as the request's own error; anything else is the producer's (the package).
+          if (writeFailed || answered || req.destroyed) return;
           if (typeof err === "object" && err !== null) sourceErrors.add(err);
           req.destroy();
           reject(err);
-        }
-      })();
+        },
+      );
     });
   }
 
@@ -441,19 +450,6 @@ export class RegistryClient {
     }
     return Object.assign(new Error(`${init.method} ${this.base.protocol}//${this.address}: ${e.code ?? ""} ${e.message}`.trim()), { code: e.code });
   }
-}
-
-/** Resolves when the request can take more body, or is gone (its error surfaces through the request). */
-function drained(req: http.ClientRequest): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      req.off("drain", done);
-      req.off("close", done);
-      resolve();
-    };
-    req.on("drain", done);
-    req.on("close", done);
-  });
 }
 
 function headerOf(h: http.IncomingHttpHeaders, name: string): string | undefined {
