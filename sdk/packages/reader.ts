@@ -225,22 +225,27 @@ async function walk(file: string, limits: Required<ReadLimits>, onEntry: (e: Ent
   })();
   const source = createReadStream(file);
   if (fileHash) source.on("data", (c) => fileHash(c as Buffer));
-  const gunzip = createGunzip();
-  try {
-    await Promise.all([pipeline(source, gunzip, extract), consume]);
-  } catch (err) {
+  const stop = () => {
     source.destroy();
     extract.destroy();
-    if (fromCallback) throw fromCallback.err;
-    if (err instanceof PackageError) throw err;
-    if (err instanceof Found) throw err;
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === "ENOENT") throw new PackageError(file, "no such file");
-    if (e.code === "Z_BUF_ERROR") throw new PackageError(file, "the file ends in the middle of its gzip stream: it is truncated (or was rewritten while being read)");
-    if (e.code?.startsWith("Z_")) throw new PackageError(file, `not a valid gzip stream (${e.message})`);
-    throw new PackageError(file, `cannot read the archive: ${e.message}`);
-  }
+  };
+  // Both sides settle before deciding whose fault it was: a file cut short also breaks the blob being uploaded.
+  const [piped, consumed] = await Promise.allSettled([pipeline(source, createGunzip(), extract).catch((e) => (stop(), Promise.reject(e))), consume.catch((e) => (stop(), Promise.reject(e)))]);
+  if (piped.status === "fulfilled" && consumed.status === "fulfilled") return;
+  const archiveErr = piped.status === "rejected" && !CONSEQUENCES.has((piped.reason as NodeJS.ErrnoException).code ?? "") ? (piped.reason as NodeJS.ErrnoException) : undefined;
+  const err = consumed.status === "rejected" ? consumed.reason : undefined;
+  if (err instanceof Found) throw err;
+  if (fromCallback && (!archiveErr || fromCallback.err instanceof PackageError)) throw fromCallback.err;
+  if (err instanceof PackageError) throw err;
+  const e = archiveErr ?? (err as NodeJS.ErrnoException);
+  if (e.code === "ENOENT") throw new PackageError(file, "no such file");
+  if (e.code === "Z_BUF_ERROR") throw new PackageError(file, "the file ends in the middle of its gzip stream: it is truncated (or was rewritten while being read)");
+  if (e.code?.startsWith("Z_")) throw new PackageError(file, `not a valid gzip stream (${e.message})`);
+  throw new PackageError(file, `cannot read the archive: ${e.message}`);
 }
+
+/** Pipeline errors that only follow from the consumer stopping early. */
+const CONSEQUENCES = new Set(["ERR_STREAM_PREMATURE_CLOSE", "ERR_STREAM_DESTROYED", "ABORT_ERR"]);
 
 async function readAll(s: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

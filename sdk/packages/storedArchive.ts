@@ -177,6 +177,8 @@ export async function openStoredArchive(file: string): Promise<StoredArchive | u
           at += n;
           await pending;
           pending = write(data);
+          // Awaited on the next round; a failed write must not count as unhandled while the next piece is read.
+          pending.catch(() => undefined);
         }
         await pending;
       } finally {

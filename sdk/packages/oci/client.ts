@@ -236,7 +236,9 @@ export class RegistryClient {
     if (r.status === 404) return undefined;
     const range = headerOf(r.headers, "range");
     const m = range ? /^(?:bytes=)?0-(\d+)$/.exec(range) : null;
-    return { offset: m ? Number(m[1]) + 1 : 0, location: headerOf(r.headers, "location") ?? location };
+    // distribution answers "0-0" for an empty session as well as for one byte: read it as empty (resending a byte is harmless).
+    const last = m ? Number(m[1]) : -1;
+    return { offset: last > 0 ? last + 1 : 0, location: headerOf(r.headers, "location") ?? location };
   }
 
   /** Completes an upload with an optional last chunk (or the whole blob: a monolithic upload); the registry checks the digest. */
