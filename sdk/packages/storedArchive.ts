@@ -72,8 +72,18 @@ function gzipHeaderLength(fd: number): number | undefined {
 function mapBlocks(fd: number, fileSize: number): BlockMap | undefined {
   let pos = gzipHeaderLength(fd);
   if (pos === undefined) return undefined;
-  const cap = Math.ceil(fileSize / MAX_BLOCK) + 2;
-  const map: BlockMap = { ustart: new Float64Array(cap), fstart: new Float64Array(cap), len: new Uint32Array(cap), count: 0 };
+  // Sized for full 64 KiB blocks (pack's); another packer's smaller blocks grow it.
+  const map: BlockMap = { ustart: new Float64Array(0), fstart: new Float64Array(0), len: new Uint32Array(0), count: 0 };
+  const grow = (cap: number) => {
+    const ustart = new Float64Array(cap);
+    const fstart = new Float64Array(cap);
+    const len = new Uint32Array(cap);
+    ustart.set(map.ustart);
+    fstart.set(map.fstart);
+    len.set(map.len);
+    Object.assign(map, { ustart, fstart, len });
+  };
+  grow(Math.ceil(fileSize / MAX_BLOCK) + 2);
   const h = Buffer.alloc(5);
   let u = 0;
   for (;;) {
@@ -82,7 +92,7 @@ function mapBlocks(fd: number, fileSize: number): BlockMap | undefined {
     if ((h[0]! & 0b110) !== 0 || h[0]! >> 3 !== 0) return undefined;
     const len = h.readUInt16LE(1);
     if ((len ^ h.readUInt16LE(3)) !== 0xffff) return undefined;
-    if (map.count >= cap) return undefined;
+    if (map.count >= map.len.length) grow(map.len.length * 2);
     map.ustart[map.count] = u;
     map.fstart[map.count] = pos + 5;
     map.len[map.count] = len;
