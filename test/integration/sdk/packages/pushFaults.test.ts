@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { RegistryClient } from "../../../../sdk/packages/oci/client";
 import { pushPackage, type PushOptions } from "../../../../sdk/packages/push";
-import { scanPackage } from "../../../../sdk/packages/reader";
+import { EntryChecker, scanPackage } from "../../../../sdk/packages/reader";
+import { indexBlobs, openStoredArchive } from "../../../../sdk/packages/storedArchive";
 import { uploadPackages } from "../../../../sdk/packages/upload";
 import { makeTestPackage } from "../../../helpers/oci-layout";
 import { startRegistry, type TestRegistry } from "../../../helpers/registry";
@@ -197,6 +198,39 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
         }
       });
     }
+  });
+
+  describe("a stored package with a corrupt blob (read by offset: the registry checks the digest)", () => {
+    let reg: TestRegistry;
+    before(async () => {
+      reg = await startRegistry();
+    });
+    after(() => reg?.stop());
+
+    it("fails naming the file and the blob, and writes no manifest", async () => {
+      const name = "corrupt-stored";
+      const { file } = await makeTestPackage(path.join(dir, name), { name, related: [{ name: `acp/${name}-a:v1`, layers: [3 * MB] }] });
+      const pkg = await scanPackage(file, { headOnly: true });
+      const layer = pkg.images[1]!.blobs.find((b) => b.size === 3 * MB)!;
+      // Stored blocks hold the blob verbatim: find a piece of it in the file and flip one bit.
+      const a = (await openStoredArchive(file))!;
+      const e = (await indexBlobs(a, new EntryChecker(file))).get(layer.digest)!;
+      const probe = await a.read(e.offset + 2 * MB, 64);
+      await a.close();
+      const raw = await fs.readFile(file);
+      const at = raw.indexOf(probe);
+      assert.ok(at > 0);
+      raw[at + 10] ^= 1;
+      await fs.writeFile(file, raw);
+      const client = new RegistryClient({ address: reg.address, plain: true });
+      try {
+        await assert.rejects(pushPackage(pkg, client), new RegExp(`^PackageError: ${name}\\.amd64\\.v1\\.0\\.0\\.tgz: blob ${layer.digest} is corrupt: registry 127\\.0\\.0\\.1:\\d+ refused it`));
+        assert.equal(await client.manifestDigest(`acp/${name}-a`, "v1", ACCEPT), undefined);
+        assert.equal(await client.hasBlob(`acp/${name}-a`, layer.digest), false);
+      } finally {
+        client.close();
+      }
+    });
   });
 
   describe("the package file is truncated while it is pushed", () => {
