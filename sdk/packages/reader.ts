@@ -94,7 +94,7 @@ export interface ScannedPackage {
 export interface ScanOptions extends ReadLimits {
   /**
    * Read only up to the last manifest (packers write metadata, layout files and
-   * manifests first); blobs are then verified as `streamBlobs` pushes them. A
+   * manifests first); blobs are then verified as the push sends them. A
    * re-push of images the registry already has reads a few KB, not the package.
    * @default false
    */

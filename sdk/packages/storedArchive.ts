@@ -131,28 +131,75 @@ export async function openStoredArchive(file: string): Promise<StoredArchive | u
     await fh.close();
     return undefined;
   }
-  const tarSize = map.count ? map.ustart[map.count - 1]! + map.len[map.count - 1]! : 0;
+  return new MappedArchive(file, fh, size, map);
+}
 
-  const truncated = (at: number) =>
-    new PackageError(file, `the file ended at byte ${at} while reading it: it was truncated or rewritten during the push (it was ${size} bytes when the push started)`);
+/** Room for `length` tar bytes and the block headers between them (pack's 64 KiB blocks, or 32 KiB ones). */
+const rawLength = (length: number) => length + 5 * (Math.ceil(length / 32768) + 2);
+
+class MappedArchive implements StoredArchive {
+  readonly size: number;
+  constructor(
+    readonly file: string,
+    private readonly fh: FileHandle,
+    private readonly fileSize: number,
+    private readonly map: BlockMap,
+  ) {
+    this.size = map.count ? map.ustart[map.count - 1]! + map.len[map.count - 1]! : 0;
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    if (offset + length > this.size) throw this.truncated(this.fileSize);
+    if (length === 0) return Buffer.alloc(0);
+    return Buffer.from(await this.fill(Buffer.allocUnsafe(rawLength(length)), offset, length));
+  }
+
+  async pump(offset: number, end: number, write: (piece: Buffer) => Promise<void>, pieceBytes = 2 ** 20): Promise<void> {
+    if (end > this.size) throw this.truncated(this.fileSize);
+    // Two buffers in turn: one being written to the socket while the next piece is read.
+    const bufs = [Buffer.allocUnsafe(rawLength(pieceBytes)), Buffer.allocUnsafe(rawLength(pieceBytes))];
+    let pending: Promise<void> | undefined;
+    try {
+      for (let at = offset, which = 0; at < end; which ^= 1) {
+        const n = Math.min(pieceBytes, end - at);
+        const data = await this.fill(bufs[which]!, at, n);
+        at += n;
+        await pending;
+        pending = write(data);
+        // Awaited on the next round; a failed write must not count as unhandled while the next piece is read.
+        pending.catch(() => undefined);
+      }
+      await pending;
+    } finally {
+      await pending?.catch(() => undefined);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+
+  private truncated(at: number): PackageError {
+    return new PackageError(this.file, `the file ended at byte ${at} while reading it: it was truncated or rewritten during the push (it was ${this.fileSize} bytes when the push started)`);
+  }
 
   /**
-   * Reads tar bytes [offset, offset+length) into `buf` (which must hold them and
-   * the block headers in between: `rawLength`) in one file read, drops the
-   * headers in place, and returns the contiguous bytes.
+   * Reads tar bytes [offset, offset+length) into `buf` in one file read (the
+   * block headers in between included), drops the headers in place, and
+   * returns the contiguous bytes.
    */
-  const fill = async (buf: Buffer, offset: number, length: number): Promise<Buffer> => {
+  private async fill(buf: Buffer, offset: number, length: number): Promise<Buffer> {
+    const map = this.map;
     const first = blockAt(map, offset);
     let last = first;
     while (map.ustart[last]! + map.len[last]! < offset + length && last + 1 < map.count) last++;
     const fFirst = map.fstart[first]! + (offset - map.ustart[first]!);
-    const fEnd = map.fstart[last]! + (offset + length - map.ustart[last]!);
-    const raw = fEnd - fFirst;
+    const raw = map.fstart[last]! + (offset + length - map.ustart[last]!) - fFirst;
     // Packers with smaller stored blocks than pack's need more room for headers.
     if (raw > buf.length) buf = Buffer.allocUnsafe(raw);
     for (let got = 0; got < raw; ) {
-      const { bytesRead } = await fh.read(buf, got, raw - got, fFirst + got);
-      if (bytesRead === 0) throw truncated(fFirst + got);
+      const { bytesRead } = await this.fh.read(buf, got, raw - got, fFirst + got);
+      if (bytesRead === 0) throw this.truncated(fFirst + got);
       got += bytesRead;
     }
     // Each later block's bytes move left over the 5-byte headers before them.
@@ -164,39 +211,7 @@ export async function openStoredArchive(file: string): Promise<StoredArchive | u
       out += n;
     }
     return buf.subarray(0, length);
-  };
-  const rawLength = (length: number) => length + 5 * (Math.ceil(length / 32768) + 2);
-
-  return {
-    file,
-    size: tarSize,
-    async read(offset, length) {
-      if (offset + length > tarSize) throw truncated(size);
-      if (length === 0) return Buffer.alloc(0);
-      return Buffer.from(await fill(Buffer.allocUnsafe(rawLength(length)), offset, length));
-    },
-    async pump(offset, end, write, pieceBytes = 2 ** 20) {
-      if (end > tarSize) throw truncated(size);
-      // Two buffers in turn: one being written to the socket while the next piece is read.
-      const bufs = [Buffer.allocUnsafe(rawLength(pieceBytes)), Buffer.allocUnsafe(rawLength(pieceBytes))];
-      let pending: Promise<void> | undefined;
-      try {
-        for (let at = offset, which = 0; at < end; which ^= 1) {
-          const n = Math.min(pieceBytes, end - at);
-          const data = await fill(bufs[which]!, at, n);
-          at += n;
-          await pending;
-          pending = write(data);
-          // Awaited on the next round; a failed write must not count as unhandled while the next piece is read.
-          pending.catch(() => undefined);
-        }
-        await pending;
-      } finally {
-        await pending?.catch(() => undefined);
-      }
-    },
-    close: () => fh.close(),
-  };
+  }
 }
 
 export interface BlobEntry {

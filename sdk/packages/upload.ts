@@ -79,8 +79,10 @@ export function targetClusters(pkg: ScannedPackage, clusters: string[] | undefin
 export async function uploadPackages(opts: UploadOptions): Promise<UploadedPackage[]> {
   const files = await expandPaths(opts.paths);
   // Every package's metadata, layout and manifests are checked before anything is written anywhere.
-  // A push verifies blobs as it streams them (a mismatch fails the blob before the registry commits
-  // it, and no manifest or CR follows); CR-only and dry runs read and verify the whole package first.
+  // A push has its blobs verified as they are sent (by our digest check while a compressed package
+  // streams, by the registry's for a stored one read by offset: a mismatch fails the blob before the
+  // registry commits it, and no manifest or CR follows); CR-only and dry runs read and verify the whole
+  // package first.
   const headOnly = !opts.skipPush && !opts.dryRun;
   // A push hashes each file for its identity (the CRs carry it) alongside the upload, not before it.
   const scanned: ScannedPackage[] = [];
