@@ -87,7 +87,13 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
   // A push hashes each file for its identity (the CRs carry it) alongside the upload, not before it.
   const scanned: ScannedPackage[] = [];
   for (const f of files) scanned.push(await scanPackage(f, { headOnly, identity: !headOnly }));
-  const identities = scanned.map((p) => (p.sha256 ? Promise.resolve(p.sha256) : hashFile(p.file).then((h) => h.sha256)));
+  // One file at a time: a directory of packages must not start a hashing thread per package.
+  let previous: Promise<unknown> = Promise.resolve();
+  const identities = scanned.map((p) => {
+    const id = p.sha256 ? Promise.resolve(p.sha256) : previous.catch(() => undefined).then(() => hashFile(p.file)).then((h) => h.sha256);
+    previous = id;
+    return id;
+  });
   for (const id of identities) id.catch(() => undefined); // awaited below; a push failure must not leave it unhandled
   const results: UploadedPackage[] = scanned.map((p) => ({
     file: p.file,
