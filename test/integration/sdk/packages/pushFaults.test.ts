@@ -96,6 +96,31 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
         });
       }
 
+      it(`killed between two PATCHes: ${secret === "fixed" ? "the upload continues in the same session, no byte sent twice" : "that blob starts again in a new session"}`, async () => {
+        const name = `between-${secret}`;
+        const { file } = await makeBig(name);
+        const pkg = await scanPackage(file, { headOnly: true });
+        const client = new KillAfterFirstPatch({ address: reg.address, plain: true, baseDelayMs: 100, maxDelayMs: 1000 });
+        client.hook = () => killAndRestart(reg);
+        try {
+          const r = await pushPackage(pkg, client, { chunkBytes: 8 * MB, concurrency: 1 });
+          assert.equal(client.hook, undefined, "the registry was killed after the first PATCH");
+          await assertComplete(client, pkg, r.images);
+          const total = pkg.images.flatMap((i) => i.blobs).reduce((n, b) => n + b.size, 0);
+          const posts = Object.entries(client.stats.byRequest).filter(([k]) => k.startsWith("POST ")).reduce((n, [, v]) => n + v, 0);
+          const blobs = pkg.images.reduce((n, i) => n + i.blobs.length, 0);
+          if (secret === "fixed") {
+            assert.equal(r.bytesUploaded, total, "every byte sent once");
+            assert.equal(posts, blobs, "one upload session per blob");
+          } else {
+            assert.equal(r.bytesUploaded, total + 8 * MB, "the first chunk was sent again");
+            assert.equal(posts, blobs + 1, "a new session for the blob whose session the restart lost");
+          }
+        } finally {
+          client.close();
+        }
+      });
+
       it("a compressed package (read in archive order) sends a lost blob again by reading the archive again, and says nothing of a broken archive", async () => {
         const { file } = await makeBig(`kill-${secret}-gz`, 6);
         const pkg = await scanPackage(file, { headOnly: true });
@@ -280,6 +305,18 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
     }
   });
 });
+
+/** Runs `hook` once, right after the first PATCH is answered: a fault between two requests. */
+class KillAfterFirstPatch extends RegistryClient {
+  hook?: () => Promise<void>;
+  override async patchChunk(...args: Parameters<RegistryClient["patchChunk"]>): Promise<string> {
+    const location = await super.patchChunk(...args);
+    const hook = this.hook;
+    this.hook = undefined;
+    await hook?.();
+    return location;
+  }
+}
 
 async function listUploadData(root: string): Promise<string[]> {
   const out: string[] = [];
