@@ -345,6 +345,7 @@ async function uploadBlob(p: Push, s: ImageState, digest: string, size: number, 
       await client.finishUpload(s.repository, location, digest, body(source, offset, size, account));
       return;
     } catch (err) {
+      if (err instanceof BlobLost) account(-counted); // sent again on the next read of the archive
       if (err instanceof BlobLost || isBodySourceError(err)) throw err;
       if (isDigestRefusal(err)) {
         // After a fault the registry may have kept bytes we did not count: send the whole blob once more before blaming the package.
