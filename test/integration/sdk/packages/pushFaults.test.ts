@@ -121,6 +121,28 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
         }
       });
 
+      it("killed while it checks tags, mounts a blob and writes manifests: each request waits for the registry to be back", async () => {
+        const name = `meta-${secret}`;
+        // The same layer in two images: one upload, one mount.
+        const { file } = await makeBig(name);
+        const scanned = await scanPackage(file, { headOnly: true });
+        const twin = { ...scanned.images[2]!, ref: `registry.example.com/acp/${name}-twin:v1` };
+        const pkg = { ...scanned, images: [...scanned.images, twin] };
+        const client = new KillBefore({ address: reg.address, plain: true, baseDelayMs: 100, maxDelayMs: 1000 });
+        client.before = { manifestDigest: 1, mountBlob: 1, putManifest: 1 };
+        client.kill = () => killAndRestart(reg);
+        try {
+          const r = await pushPackage(pkg, client, { concurrency: 2 });
+          await client.restarts;
+          assert.deepEqual(client.before, { manifestDigest: 0, mountBlob: 0, putManifest: 0 }, "the registry was killed before each kind of request");
+          assert.ok(client.stats.retries > 0, "requests were retried");
+          assert.equal(r.blobsMounted, twin.blobs.length, "the twin's blobs were mounted");
+          await assertComplete(client, pkg, r.images);
+        } finally {
+          client.close();
+        }
+      });
+
       it("a compressed package (read in archive order) sends a lost blob again by reading the archive again, and says nothing of a broken archive", async () => {
         const { file } = await makeBig(`kill-${secret}-gz`, 6);
         const pkg = await scanPackage(file, { headOnly: true });
@@ -315,6 +337,34 @@ class KillAfterFirstPatch extends RegistryClient {
     this.hook = undefined;
     await hook?.();
     return location;
+  }
+}
+
+/** Kills the registry (without waiting for its restart) right before the first call of each named method. */
+class KillBefore extends RegistryClient {
+  before: Record<string, number> = {};
+  kill?: () => Promise<void>;
+  /** One kill and restart at a time. */
+  restarts: Promise<void> = Promise.resolve();
+  private async maybeKill(method: string): Promise<void> {
+    if ((this.before[method] ?? 0) > 0) {
+      this.before[method]!--;
+      this.restarts = this.restarts.then(() => this.kill!());
+      // The restart runs on while the request is sent: it meets a dead registry first.
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  override async manifestDigest(...args: Parameters<RegistryClient["manifestDigest"]>) {
+    await this.maybeKill("manifestDigest");
+    return super.manifestDigest(...args);
+  }
+  override async mountBlob(...args: Parameters<RegistryClient["mountBlob"]>) {
+    await this.maybeKill("mountBlob");
+    return super.mountBlob(...args);
+  }
+  override async putManifest(...args: Parameters<RegistryClient["putManifest"]>) {
+    await this.maybeKill("putManifest");
+    return super.putManifest(...args);
   }
 }
 
