@@ -84,7 +84,7 @@ export function engineNotifier(urn: string | undefined, fallback?: Notify): Noti
  * Calls `report` every `intervalMs` (about 30 s) while `work` runs, with the
  * time spent so far, so a long wait says what it is still waiting for.
  */
-export async function withProgress<T>(work: Promise<T>, report: (elapsedMs: number) => void | Promise<void>, intervalMs = PROGRESS_INTERVAL_MS): Promise<T> {
+export async function withProgress<T>(work: Promise<T>, report: (elapsedMs: number) => void | Promise<void>, intervalMs = progressInterval()): Promise<T> {
   const started = Date.now();
   const timer = setInterval(() => void report(Date.now() - started), intervalMs);
   try {
@@ -94,8 +94,8 @@ export async function withProgress<T>(work: Promise<T>, report: (elapsedMs: numb
   }
 }
 
-/** How often a wait reports progress. ACP_EXTEND_PROGRESS_INTERVAL (a duration) overrides it, for tests. */
-export const PROGRESS_INTERVAL_MS = (() => {
+/** How often a wait reports progress: ~30 s. ACP_EXTEND_PROGRESS_INTERVAL (a duration) overrides it, for tests. */
+export function progressInterval(): number {
   const env = process.env.ACP_EXTEND_PROGRESS_INTERVAL;
   return env ? parseDuration(env) : 30_000;
-})();
+}

@@ -3,7 +3,7 @@ import type { KubeClient } from "../../../sdk/kube/client";
 import { randomBytes } from "node:crypto";
 import { Artifact, ArtifactVersion, ClusterServiceVersion, InstallPlan, Namespace, PackageManifest, PLATFORM_NAMESPACE, Subscription, type KubeObject } from "../../../sdk/kube/resources";
 import { subscriptionManifest } from "../../../sdk/olm/manifests";
-import { checkInstall as reconcileCheck, clusterClient, type InstallInputs } from "../../../sdk/olm/reconcile";
+import { applyInstall, checkInstall as reconcileCheck, clusterClient, type InstallInputs } from "../../../sdk/olm/reconcile";
 import { operatorInstallProvider as provider } from "../../../sdk/providers/operatorInstall";
 import { packageManifestObject } from "../../../sandbox/platform/catalog";
 import { useSandbox } from "../../helpers/sandbox";
@@ -256,6 +256,55 @@ describe("Operator install provider on the sandbox", function () {
       const unset = await checked(v11, inputs(ns, pkg));
       assert.equal(unset.targetVersion, "1.1.0");
       await provider.delete!(created.id, upgraded);
+    } finally {
+      for (const f of cleanup.reverse()) await f().catch(() => undefined);
+    }
+  });
+
+  it("a version an upload of the program publishes: pending at preview; update waits for the catalog, with progress, then upgrades", async () => {
+    const cleanup: Array<() => Promise<unknown>> = [];
+    const pkg = `awaited-${randomBytes(3).toString("hex")}-operator`;
+    const ns = `op-it-${pkg}`;
+    try {
+      await publish(pkg, "1.0.0", cleanup);
+      const v1 = await checked({}, inputs(ns, pkg, { version: "1.0.0" }));
+      await applySubscription(v1);
+      const created = await provider.create(v1);
+      const id = created.id;
+      const outs = created.outs!;
+      assert.equal(outs.installedCSV, csv(pkg, "1.0.0"));
+
+      // Without an upload to wait for, a version the catalog lacks fails at preview with what exists.
+      const plain = await provider.check!(v1, inputs(ns, pkg, { version: "1.1.0" }));
+      assert.equal(plain.failures![0].property, "version");
+      assert.match(plain.failures![0].reason, /version 1\.1\.0 of .* is not in channel "stable" \(versions: 1\.0\.0\)/);
+
+      const pending = await reconcileCheck(v1, inputs(ns, pkg, { version: "1.1.0", awaitPublication: true }));
+      assert.deepEqual(pending.failures, []);
+      assert.equal(pending.inputs.targetCSV, csv(pkg, "1.1.0"));
+      assert.equal(pending.inputs.upgradeSummary, "1.0.0 → 1.1.0 (pending publication)");
+      assert.deepEqual(pending.notices, [
+        `${pkg} 1.1.0 is pending publication: version 1.1.0 is not in channel "stable" yet. It is expected from an upload in this program; up waits for the catalog to list it (up to 15m, timeouts.upgrade)`,
+      ]);
+
+      // The update starts before the upload lands; it waits (watching the catalog) and reports what it waits for.
+      const lines: string[] = [];
+      const client = await clusterClient(kubeconfig);
+      await applySubscription(pending.inputs);
+      process.env.ACP_EXTEND_PROGRESS_INTERVAL = "300ms";
+      let upgraded;
+      try {
+        const updating = applyInstall(client, pending.inputs, outs, (_sev, m) => void lines.push(m));
+        await new Promise((r) => setTimeout(r, 1500));
+        await publish(pkg, "1.1.0", cleanup);
+        upgraded = await updating;
+      } finally {
+        delete process.env.ACP_EXTEND_PROGRESS_INTERVAL;
+      }
+      assert.equal(upgraded.installedCSV, csv(pkg, "1.1.0"));
+      assert.equal(upgraded.replaces, csv(pkg, "1.0.0"));
+      assert.ok(lines.some((l) => l.includes(`still waiting for ${pkg} 1.1.0 to be published to the catalog`)), lines.join("\n"));
+      await provider.delete!(id, upgraded);
     } finally {
       for (const f of cleanup.reverse()) await f().catch(() => undefined);
     }
