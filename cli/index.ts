@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerLint } from "./lint";
 import { registerPack } from "./pack";
@@ -43,10 +45,17 @@ export function defaultIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
+/** The installed package's version (dist/cli/ → ../../package.json), as `--version` prints it. */
+export function packageVersion(): string {
+  const manifest = path.join(__dirname, "..", "..", "package.json");
+  return (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version: string }).version;
+}
+
 export function buildProgram(ctx: CliContext): Command {
   const { io } = ctx;
   const program = new Command("acp-extend")
     .description("Manage the extensions of an Alauda Container Platform estate: packages, operators, cluster plugins and policies.")
+    .version(packageVersion(), "-V, --version", "print the acp-extend version")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
