@@ -3,10 +3,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { KubeClient, RequestStats } from "../sdk/kube/client";
 import { ClusterServiceVersion, InstallPlan, Namespace, Subscription, type KubeObject } from "../sdk/kube/resources";
-import { subscriptionManifest } from "../sdk/olm/manifests";
-import type * as olmReconcile from "../sdk/olm/reconcile";
-import type { InstallInputs, InstallOutputs } from "../sdk/olm/reconcile";
-import { operatorInstallProvider } from "../sdk/providers/operatorInstall";
+import { subscriptionManifest } from "../sdk/operator/manifests";
+import type * as olmReconcile from "../sdk/operator/reconcile";
+import type { InstallInputs, InstallOutputs } from "../sdk/operator/reconcile";
+import { operatorInstallProvider } from "../sdk/operator/provider";
 import { startSandbox } from "../sandbox";
 import { formatMs, formatRatio, formatTable, median, ratio, round, summarize, type Goal, type Summary } from "./stats";
 
@@ -62,8 +62,8 @@ export interface ReconcileResult {
   sandboxStartMs: number;
 }
 
-/** What the provider imports (see sdk/providers/operatorInstall.ts): the same module instance, so the same clients. */
-const PROVIDER_DOMAIN = "acp-extend/dist/sdk/olm/reconcile.js";
+/** What the provider imports (see sdk/operator/provider.ts): the same module instance, so the same clients. */
+const PROVIDER_DOMAIN = "acp-extend/dist/sdk/operator/reconcile.js";
 
 const PACKAGES = [
   { packageName: "clickhouse-operator", channel: "stable", version: "0.18.2" },

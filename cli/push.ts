@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { KubeClient } from "../sdk/kube/client";
 import { clientFor } from "../sdk/kube/kubeconfig";
 import { platformLogin } from "../sdk/packages/platformLogin";
-import { uploadPackages } from "../sdk/packages/upload";
+import { uploadPackages } from "../sdk/upload/uploadPackages";
 import { type CliContext, CliError, EXIT_USAGE } from "./index";
 import { createProgress } from "./progress";
 

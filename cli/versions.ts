@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { PackageNotFoundError, getPackageVersions } from "../sdk/olm/catalog";
-import { formatVersionTable } from "../sdk/olm/packageManifest";
+import { PackageNotFoundError, getPackageVersions } from "../sdk/operator/catalog";
+import { formatVersionTable } from "../sdk/operator/packageManifest";
 import { CliError, EXIT_USAGE, type CliContext } from "./index";
 
 interface VersionsOptions {

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isDuration } from "./plugins/timeouts";
-import { isPluginVersion } from "./plugins/versions";
-import { ModuleInfoResource } from "./providers/moduleInfo";
+import { isDuration } from "./common/durations";
+import { isPluginVersion } from "./clusterPlugin/versions";
+import { ModuleInfoResource } from "./clusterPlugin/provider";
 
 export interface ClusterPluginTimeouts {
   /** Time for a first installation to reach `Running`. @default "10m" */

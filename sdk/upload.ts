@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { PackageUploadResource, type PackageUploadResourceArgs } from "./providers/packageUpload";
+import { PackageUploadResource, type PackageUploadResourceArgs } from "./upload/provider";
 
 export interface PackageUploadRegistry {
   /** `host[:port]` of the destination registry (violet's `--dest-repo`), e.g. the platform registry `<global VIP>:11443`. */

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { ACP_KIND_PROPERTY, DYNAMIC_RESOURCE_TYPE } from "../../policy/crossguard";
-import { newestVersion } from "../../sdk/plugins/versions";
+import { newestVersion } from "../../sdk/clusterPlugin/versions";
 import { registerUnderMocks, runPack, type TestResource } from "./helpers";
 
 const root = path.resolve(__dirname, "../../..");

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { getPackageVersions } from "../../../sdk/olm/catalog";
+import { getPackageVersions } from "../../../sdk/operator/catalog";
 import { useSandbox } from "../../helpers/sandbox";
 import { runCli } from "../../helpers/cli";
 
