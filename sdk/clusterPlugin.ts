@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isDuration } from "./common/durations";
+import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "./common/labels";
+import { durationSchema } from "./common/durations";
 import { isPluginVersion } from "./clusterPlugin/versions";
 import { ModuleInfoResource } from "./clusterPlugin/provider";
 
@@ -75,7 +76,7 @@ const dnsLabel = z
   .max(63, "must be at most 63 characters (it is a label value)")
   .regex(DNS_LABEL, "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit");
 
-const duration = z.string().refine(isDuration, "must be a duration like 90s, 10m or 1h30m");
+const duration = durationSchema;
 
 const argsSchema = z.strictObject({
   moduleName: dnsLabel,
@@ -166,9 +167,9 @@ export function createClusterPlugin(parent: pulumi.ComponentResource, name: stri
     {
       __acpKind: "ModuleInfo",
       labels: {
-        "cpaas.io/cluster-name": args.cluster,
-        "cpaas.io/module-name": args.moduleName,
-        "cpaas.io/module-type": "plugin",
+        [CLUSTER_NAME_LABEL]: args.cluster,
+        [MODULE_NAME_LABEL]: args.moduleName,
+        [MODULE_TYPE_LABEL]: "plugin",
       },
       spec: { version: args.version, config: args.config ?? {} },
       adopt: args.adopt ?? false,

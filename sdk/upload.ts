@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { durationSchema, parseDuration } from "./common/durations";
 import { PackageUploadResource, type PackageUploadResourceArgs } from "./upload/provider";
 
 export interface PackageUploadRegistry {
@@ -75,11 +76,6 @@ export interface PackageUploadPackage {
   images: Array<{ ref: string; digest: string }>;
 }
 
-const durationRe = /^(\d+h)?(\d+m)?(\d+s)?$/;
-function parseDuration(s: string): number {
-  const m = durationRe.exec(s)!;
-  return ((parseInt(m[1] ?? "0") * 60 + parseInt(m[2] ?? "0")) * 60 + parseInt(m[3] ?? "0")) * 1000;
-}
 
 const known = <T extends z.ZodType>(t: T) => z.union([t, z.custom<pulumi.Output<unknown>>((v) => pulumi.Output.isInstance(v) || v instanceof Promise)]);
 
@@ -110,7 +106,7 @@ const argsSchema = z
     skipPush: z.boolean().optional(),
     skipCrs: z.boolean().optional(),
     concurrency: z.number().int().min(1).max(64).optional(),
-    timeout: z.string().regex(durationRe, "must be a duration like 90s, 10m or 1h30m").refine((s) => s !== "", "must not be empty").optional(),
+    timeout: durationSchema.optional(),
   })
   .superRefine((a, ctx) => {
     if (a.skipPush && a.skipCrs) ctx.addIssue({ code: "custom", path: ["skipCrs"], message: "skipPush and skipCrs together leave nothing to do" });

@@ -11,14 +11,11 @@ import { isDeepStrictEqual } from "node:util";
 import { KubeApiError, KubeClient, WaitTimeoutError } from "../kube/client";
 import { clientFor } from "../kube/kubeconfig";
 import { Cluster, ModuleConfig, ModuleInfo, ModulePlugin, PLATFORM_NAMESPACE, type KubeObject, type ResourceType } from "../kube/resources";
+import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "../common/labels";
 import { matchSelector } from "./affinity";
 import { isPlainObject, validateConfig } from "./form";
 import { parseDuration } from "../common/durations";
 import { isPluginVersion, newestVersion, sortVersions } from "./versions";
-
-export const CLUSTER_LABEL = "cpaas.io/cluster-name";
-export const MODULE_LABEL = "cpaas.io/module-name";
-export const MODULE_TYPE_LABEL = "cpaas.io/module-type";
 
 export interface ModuleInfoTimeouts {
   install?: string;
@@ -78,13 +75,13 @@ export interface PluginTarget {
 }
 
 export function targetOf(inputs: Pick<ModuleInfoInputs, "labels"> | undefined, id?: string): PluginTarget {
-  const cluster = inputs?.labels?.[CLUSTER_LABEL];
-  const module = inputs?.labels?.[MODULE_LABEL];
+  const cluster = inputs?.labels?.[CLUSTER_NAME_LABEL];
+  const module = inputs?.labels?.[MODULE_NAME_LABEL];
   if (cluster && module) return { cluster, module };
   // `pulumi import` hands over only the id: `<cluster>/<module>`.
   const m = id ? /^([^/]+)\/([^/]+)$/.exec(id) : null;
   if (m) return { cluster: m[1], module: m[2] };
-  throw new Error(`labels ${CLUSTER_LABEL} and ${MODULE_LABEL} are required`);
+  throw new Error(`labels ${CLUSTER_NAME_LABEL} and ${MODULE_NAME_LABEL} are required`);
 }
 
 export function idOf(t: PluginTarget): string {
@@ -96,7 +93,7 @@ function describeTarget(t: PluginTarget): string {
 }
 
 export function selectorOf(t: PluginTarget): string {
-  return `${CLUSTER_LABEL}=${t.cluster},${MODULE_LABEL}=${t.module}`;
+  return `${CLUSTER_NAME_LABEL}=${t.cluster},${MODULE_NAME_LABEL}=${t.module}`;
 }
 
 const clients = new Map<string, KubeClient>();
@@ -158,7 +155,7 @@ async function readPublished(client: KubeClient, module: string): Promise<Publis
   }
   const names = plugins.map((p) => p.metadata.name ?? "").sort();
   if (!names.includes(module)) return { plugins: names, configs: [], versions: [], clusters };
-  const configs = (await client.list(ModuleConfig, { labelSelector: `${MODULE_LABEL}=${module}` })).items;
+  const configs = (await client.list(ModuleConfig, { labelSelector: `${MODULE_NAME_LABEL}=${module}` })).items;
   return { plugins: names, configs, versions: sortVersions(configs.map((c) => c.spec?.version)), clusters };
 }
 
@@ -171,8 +168,8 @@ async function findInstalled(client: KubeClient, t: PluginTarget): Promise<KubeO
 function sameTarget(a: ModuleInfoInputs | undefined, b: ModuleInfoInputs): boolean {
   return (
     !!a?.labels &&
-    a.labels[CLUSTER_LABEL] === b.labels[CLUSTER_LABEL] &&
-    a.labels[MODULE_LABEL] === b.labels[MODULE_LABEL]
+    a.labels[CLUSTER_NAME_LABEL] === b.labels[CLUSTER_NAME_LABEL] &&
+    a.labels[MODULE_NAME_LABEL] === b.labels[MODULE_NAME_LABEL]
   );
 }
 
@@ -197,10 +194,10 @@ export async function checkModuleInfo(
   news: ModuleInfoInputs,
 ): Promise<{ inputs: ModuleInfoInputs; failures: CheckFailure[] }> {
   const failures: CheckFailure[] = [];
-  const cluster = news.labels?.[CLUSTER_LABEL];
-  const module = news.labels?.[MODULE_LABEL];
-  if (typeof cluster !== "string" || !cluster) failures.push({ property: "labels", reason: `label ${CLUSTER_LABEL} (the target cluster) is required` });
-  if (typeof module !== "string" || !module) failures.push({ property: "labels", reason: `label ${MODULE_LABEL} (the plugin) is required` });
+  const cluster = news.labels?.[CLUSTER_NAME_LABEL];
+  const module = news.labels?.[MODULE_NAME_LABEL];
+  if (typeof cluster !== "string" || !cluster) failures.push({ property: "labels", reason: `label ${CLUSTER_NAME_LABEL} (the target cluster) is required` });
+  if (typeof module !== "string" || !module) failures.push({ property: "labels", reason: `label ${MODULE_NAME_LABEL} (the plugin) is required` });
   if (news.labels?.[MODULE_TYPE_LABEL] !== "plugin") {
     failures.push({ property: "labels", reason: `label ${MODULE_TYPE_LABEL} must be "plugin": the platform fails the installation otherwise` });
   }
@@ -223,13 +220,13 @@ export async function checkModuleInfo(
 
   if (!published.plugins.includes(t.module)) {
     failures.push({
-      property: `labels.${MODULE_LABEL}`,
+      property: `labels.${MODULE_NAME_LABEL}`,
       reason: `plugin ${t.module} is not published in the global cluster (no ModulePlugin ${t.module}); published plugins: ${listOrNone(published.plugins)}. Upload it with \`acp-extend push\` or violet first.`,
     });
   } else if (!published.versions.length) {
     failures.push({
-      property: `labels.${MODULE_LABEL}`,
-      reason: `plugin ${t.module} has no published version (no ModuleConfig labelled ${MODULE_LABEL}=${t.module} with a v<semver> spec.version)`,
+      property: `labels.${MODULE_NAME_LABEL}`,
+      reason: `plugin ${t.module} has no published version (no ModuleConfig labelled ${MODULE_NAME_LABEL}=${t.module} with a v<semver> spec.version)`,
     });
   }
   const latest = newestVersion(published.versions);
@@ -255,14 +252,14 @@ export async function checkModuleInfo(
     const target = clusters.find((c) => c.metadata.name === t.cluster);
     if (!target) {
       failures.push({
-        property: `labels.${CLUSTER_LABEL}`,
+        property: `labels.${CLUSTER_NAME_LABEL}`,
         reason: `cluster ${t.cluster} is not registered in the global cluster (no Cluster ${t.cluster} in ${PLATFORM_NAMESPACE}); clusters: ${listOrNone(clusters.map((c) => c.metadata.name ?? "").sort())}`,
       });
     } else {
       const match = matchSelector(moduleConfig.spec?.affinity?.clusterAffinity, target.metadata.labels);
       if (!match.matches) {
         failures.push({
-          property: `labels.${CLUSTER_LABEL}`,
+          property: `labels.${CLUSTER_NAME_LABEL}`,
           reason: `plugin ${t.module} ${version} cannot be installed on cluster ${t.cluster}: the cluster affinity of ModuleConfig ${moduleConfig.metadata.name} fails: ${match.failures.join("; ")}`,
         });
       }
@@ -295,7 +292,7 @@ const MANAGED_KEYS = ["spec", "kubeconfig", "context", "timeouts", "deletionPoli
  */
 export function diffModuleInfo(olds: ModuleInfoOutputs, news: ModuleInfoInputs): { changes: boolean; replaces: string[] } {
   // The engine reads replaces as top-level property names.
-  const replaces = [CLUSTER_LABEL, MODULE_LABEL].some((label) => olds.labels?.[label] !== news.labels?.[label]) ? ["labels"] : [];
+  const replaces = [CLUSTER_NAME_LABEL, MODULE_NAME_LABEL].some((label) => olds.labels?.[label] !== news.labels?.[label]) ? ["labels"] : [];
   const changed = MANAGED_KEYS.filter((k) => {
     if (k === "latestVersion" && news.latestVersion === undefined) return false;
     return !isDeepStrictEqual(normalize(olds[k]), normalize(news[k]));
@@ -417,7 +414,7 @@ async function createModuleInfoObject(client: KubeClient, t: PluginTarget, want:
     metadata: {
       // The platform renames it to <cluster>-<hash>; the suffix keeps retries from colliding.
       name: `${t.cluster}-temporary-name-${randomBytes(4).toString("hex")}`,
-      labels: { [CLUSTER_LABEL]: t.cluster, [MODULE_LABEL]: t.module, [MODULE_TYPE_LABEL]: "plugin" },
+      labels: { [CLUSTER_NAME_LABEL]: t.cluster, [MODULE_NAME_LABEL]: t.module, [MODULE_TYPE_LABEL]: "plugin" },
     },
     spec: want,
   });
@@ -425,7 +422,7 @@ async function createModuleInfoObject(client: KubeClient, t: PluginTarget, want:
 
 async function latestOf(client: KubeClient, inputs: ModuleInfoInputs, t: PluginTarget): Promise<string> {
   if (inputs.latestVersion) return inputs.latestVersion;
-  const configs = (await client.list(ModuleConfig, { labelSelector: `${MODULE_LABEL}=${t.module}` })).items;
+  const configs = (await client.list(ModuleConfig, { labelSelector: `${MODULE_NAME_LABEL}=${t.module}` })).items;
   return newestVersion(configs.map((c) => c.spec?.version)) ?? "";
 }
 
@@ -493,11 +490,11 @@ export async function readModuleInfo(id: string, props: ModuleInfoOutputs | unde
   const t = targetOf(props, id);
   const base: ModuleInfoInputs = props?.labels
     ? props
-    : { __acpKind: "ModuleInfo", labels: { [CLUSTER_LABEL]: t.cluster, [MODULE_LABEL]: t.module, [MODULE_TYPE_LABEL]: "plugin" }, spec: {} };
+    : { __acpKind: "ModuleInfo", labels: { [CLUSTER_NAME_LABEL]: t.cluster, [MODULE_NAME_LABEL]: t.module, [MODULE_TYPE_LABEL]: "plugin" }, spec: {} };
   const client = await clusterClient(base);
   const [found] = await findInstalled(client, t);
   if (!found) return { id: "" };
-  const configs = (await client.list(ModuleConfig, { labelSelector: `${MODULE_LABEL}=${t.module}` })).items;
+  const configs = (await client.list(ModuleConfig, { labelSelector: `${MODULE_NAME_LABEL}=${t.module}` })).items;
   return { id: idOf(t), props: outputsOf(base, found, newestVersion(configs.map((c) => c.spec?.version)) ?? "") };
 }
 

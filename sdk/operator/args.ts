@@ -1,5 +1,6 @@
 import * as semver from "semver";
 import { z } from "zod";
+import { durationSchema } from "../common/durations";
 
 /** The platform rule the seed states for Alauda operators. */
 export const ALAUDA_MANUAL_ONLY = "Operators from Alauda only support Manual mode; otherwise, installation will fail";
@@ -23,7 +24,6 @@ export const OPERATOR_DEFAULTS = {
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 
 const subdomain = z
   .string({ error: "must be a string" })
@@ -37,7 +37,7 @@ const label = z
   .max(63, { error: "must be at most 63 characters (a DNS-1123 label)" })
   .regex(DNS1123_LABEL, { error: "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit" });
 
-const duration = z.string().regex(DURATION, { error: 'must be a duration such as "90s", "10m" or "1h30m"' });
+const duration = durationSchema;
 
 const schema = z
   .object({
@@ -136,11 +136,3 @@ export function validateOperatorArgs(args: Record<string, unknown>, unknownKeys:
   return { errors, warnings };
 }
 
-/** Parses "90s", "10m", "1h30m", "500ms" into milliseconds. */
-export function parseDuration(text: string): number {
-  if (!DURATION.test(text)) throw new Error(`invalid duration "${text}"`);
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * units[m[2]];
-  return Math.round(total);
-}

@@ -1,10 +1,7 @@
 import type { KubeObject } from "../kube/resources";
+import { SOURCE_TYPE_ANNOTATION, TARGET_NAMESPACES_ANNOTATION } from "../common/labels";
 import { csvName } from "./versions";
 
-/** Annotation ACP reads to make the OperatorGroup: "" means AllNamespaces. */
-export const TARGET_NAMESPACES_ANNOTATION = "cpaas.io/target-namespaces";
-/** Where the Subscription records its source type, for the policy pack. */
-export const SOURCE_TYPE_ANNOTATION = "acp-extend.io/source-type";
 
 /** The resolved, plain settings the Subscription and OperatorGroup are built from. */
 export interface SubscriptionSettings {

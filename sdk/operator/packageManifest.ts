@@ -1,4 +1,5 @@
 import type { KubeObject } from "../kube/resources";
+import { SOURCE_TYPE_LABEL } from "../common/labels";
 
 /** One CSV of a channel, as the PackageManifest lists it. */
 export interface ChannelEntry {
@@ -29,8 +30,6 @@ export interface PackageInfo {
   /** ACP's `cpaas.io/source-type` label: Alauda, Curated, Community, Marketplace or Custom. */
   sourceType?: string;
 }
-
-export const SOURCE_TYPE_LABEL = "cpaas.io/source-type";
 
 /** The version a CSV name carries after `<packageName>.v`, if it follows that convention. */
 export function versionFromCsvName(packageName: string, csv: string): string | undefined {

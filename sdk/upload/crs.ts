@@ -1,6 +1,6 @@
 import type { KubeClient } from "../kube/client";
 import { Artifact, ArtifactVersion, type KubeObject, PackageManifest, PLATFORM_NAMESPACE } from "../kube/resources";
-import { ANNOTATIONS } from "../common/labels";
+import { ANNOTATIONS, ARTIFACT_LABEL, ARTIFACT_TYPE_LABEL, LIBRARY_LABEL, MANAGED_BY, PRESENT_LABEL } from "../common/labels";
 import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from "../packages/format";
 
 /**
@@ -11,9 +11,6 @@ import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from 
  * config) travels as annotations on the ArtifactVersion, as the sandbox's
  * simulator reads them (sandbox/README.md "Uploads", docs/package-format.md).
  */
-
-export const ARTIFACT_LABEL = "cpaas.io/artifact";
-export const MANAGED_BY = { "app.kubernetes.io/managed-by": "acp-extend" };
 
 export interface ArtifactObjects {
   artifact: KubeObject;
@@ -46,7 +43,7 @@ export function buildArtifactObjects(m: PackageMetadata, t: CrTarget): ArtifactO
     metadata: {
       name,
       namespace: PLATFORM_NAMESPACE,
-      labels: { "cpaas.io/library": "platform", "cpaas.io/type": type, "cpaas.io/present": "true", ...MANAGED_BY },
+      labels: { [LIBRARY_LABEL]: "platform", [ARTIFACT_TYPE_LABEL]: type, [PRESENT_LABEL]: "true", ...MANAGED_BY },
     },
     spec: {
       type,
@@ -87,7 +84,7 @@ export function buildArtifactObjects(m: PackageMetadata, t: CrTarget): ArtifactO
     metadata: {
       name: `${name}.${tag}`,
       namespace: PLATFORM_NAMESPACE,
-      labels: { [ARTIFACT_LABEL]: name, "cpaas.io/type": type, ...MANAGED_BY },
+      labels: { [ARTIFACT_LABEL]: name, [ARTIFACT_TYPE_LABEL]: type, ...MANAGED_BY },
       annotations,
     },
     spec: { present: true, tag },

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { parseDuration, validateOperatorArgs } from "../../../../sdk/operator/args";
+import { validateOperatorArgs } from "../../../../sdk/operator/args";
 
 const paths = (args: Record<string, unknown>, unknown?: Set<string>) => validateOperatorArgs(args, unknown).errors.map((e) => e.propertyPath);
 
@@ -61,12 +61,5 @@ describe("operator/args", () => {
 
   it("leaves values that are not known yet to the provider's check", () => {
     assert.deepEqual(paths({ packageName: "<output>", version: "<output>" }, new Set(["packageName", "version"])), []);
-  });
-
-  it("parses durations", () => {
-    assert.equal(parseDuration("90s"), 90_000);
-    assert.equal(parseDuration("1h30m"), 5_400_000);
-    assert.equal(parseDuration("250ms"), 250);
-    assert.throws(() => parseDuration("10"), /invalid duration/);
   });
 });
