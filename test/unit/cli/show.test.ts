@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { runCli } from "../../helpers/cli";
-import { makeTestPackage, writeLayout } from "../../helpers/oci-layout";
+import { makeTestPackage, writeLayout } from "../../../tools/oci-layout";
 
 describe("cli show and pack", function () {
   this.timeout(30000);

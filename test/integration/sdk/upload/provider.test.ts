@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { Artifact, ArtifactVersion, type KubeObject, PackageManifest } from "../../../../sdk/kube/resources";
 import { RegistryClient } from "../../../../sdk/packages/oci/client";
 import { checkUpload, createUpload, deleteUpload, diffUpload, type PackageUploadInputs, updateUpload } from "../../../../sdk/upload/reconcile";
-import { makeTestPackage } from "../../../helpers/oci-layout";
+import { makeTestPackage } from "../../../../tools/oci-layout";
 import { useRegistry } from "../../../helpers/registry";
 import { useSandbox } from "../../../helpers/sandbox";
 

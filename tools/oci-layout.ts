@@ -1,3 +1,5 @@
+// OCI image layouts and acp-extend packages made on the fly, for the tests,
+// the bench and the demo: small random images, charts and raw tarballs.
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, promises as fs } from "node:fs";
 import * as os from "node:os";
@@ -6,9 +8,9 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import * as tar from "tar-stream";
 import { stringify as stringifyYaml } from "yaml";
-import { type PackageMetadata, REF_ANNOTATION } from "../../sdk/packages/format";
-import { type Descriptor, MEDIA_TYPES } from "../../sdk/packages/oci/types";
-import { packPackage } from "../../sdk/packages/pack";
+import { type PackageMetadata, REF_ANNOTATION } from "../sdk/packages/format";
+import { type Descriptor, MEDIA_TYPES } from "../sdk/packages/oci/types";
+import { packPackage } from "../sdk/packages/pack";
 
 /**
  * Generates OCI image layouts in-process, with random layers, so tests and
