@@ -34,7 +34,7 @@ describe("cli show and pack", function () {
     await fs.writeFile(bogus, "not gzip");
     const r = await runCli(["show", bogus]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^acp-extend: bogus\.amd64\.v1\.tgz: not a valid gzip stream/);
+    assert.match(r.stderr, /^acp-extend show: bogus\.amd64\.v1\.tgz: not a valid gzip stream/);
   });
 
   it("usage errors exit 2", async () => {
