@@ -1,39 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type * as reconcile from "./reconcile";
-import type { ModuleInfoInputs, ModuleInfoOutputs, ModuleInfoTimeouts } from "./reconcile";
+import { DYNAMIC_MODULE, GENERIC_DYNAMIC_TYPE, lazyProvider } from "../common/dynamic";
+import { defined } from "../common/inputs";
+import type { ModuleInfoInputs, ModuleInfoOutputs, ModuleInfoTimeouts } from "./plan";
 
-/**
- * Loaded by package name inside each method: the serialized provider runs in the
- * engine's dynamic-provider host, which resolves modules from the program's
- * node_modules, where acp-extend is installed.
- */
-const RECONCILE = "acp-extend/dist/sdk/clusterPlugin/reconcile.js";
-
-async function domain(): Promise<typeof reconcile> {
-  return import(RECONCILE);
-}
-
-/** The dynamic provider that owns one plugin installation (the ModuleInfo of a cluster and plugin). */
-export const moduleInfoProvider: pulumi.dynamic.ResourceProvider<ModuleInfoInputs, ModuleInfoOutputs> = {
-  async check(olds, news) {
-    return (await domain()).checkModuleInfo(olds, news);
-  },
-  async diff(_id, olds, news) {
-    return (await domain()).diffModuleInfo(olds, news);
-  },
-  async create(inputs) {
-    return (await domain()).createModuleInfo(inputs);
-  },
-  async read(id, props) {
-    return (await domain()).readModuleInfo(id, props);
-  },
-  async update(id, olds, news) {
-    return (await domain()).updateModuleInfo(id, olds, news);
-  },
-  async delete(id, props) {
-    return (await domain()).deleteModuleInfo(id, props);
-  },
-};
+/** The dynamic provider that owns one plugin installation (the ModuleInfo of a cluster and plugin); see `clusterPlugin/reconcile`. */
+export const moduleInfoProvider = lazyProvider<ModuleInfoInputs, ModuleInfoOutputs>("acp-extend/dist/sdk/clusterPlugin/reconcile.js");
 
 export interface ModuleInfoResourceArgs {
   __acpKind: "ModuleInfo";
@@ -44,15 +15,6 @@ export interface ModuleInfoResourceArgs {
   context?: pulumi.Input<string>;
   timeouts?: ModuleInfoTimeouts;
   deletionPolicy?: "Delete" | "Retain";
-}
-
-/**
- * The SDK gives every property of a resource four promises, each with a
- * captured stack: leaving out the inputs that are not set (they are never
- * sent to the engine anyway) saves ~10% CPU and ~5% heap per component (scale bench).
- */
-function defined<T extends object>(args: T): Partial<T> {
-  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /**
@@ -71,8 +33,13 @@ export class ModuleInfoResource extends pulumi.dynamic.Resource {
       moduleInfoProvider,
       name,
       { ...defined(args), moduleInfoName: undefined, phase: undefined, installedVersion: undefined, latestVersion: undefined },
-      // The kubeconfig is carried in state (delete and refresh need it), always as a secret.
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
+      pulumi.mergeOptions(opts, {
+        // The kubeconfig is carried in state (delete and refresh need it), always as a secret.
+        additionalSecretOutputs: ["kubeconfig"],
+        aliases: [{ type: GENERIC_DYNAMIC_TYPE }],
+      }),
+      DYNAMIC_MODULE,
+      "ModuleInfo",
     );
   }
 }

@@ -1,131 +1,41 @@
 /**
- * What the ModuleInfo dynamic provider does, against the global cluster's API
- * server: preview-time checks of a plugin installation against what is
- * published, and the create / update / read / delete of the one ModuleInfo per
- * cluster and plugin. The platform renames a ModuleInfo to
- * `<cluster>-<hash>`, so every lookup goes by the labels
- * `cpaas.io/cluster-name` + `cpaas.io/module-name`, never by name.
+ * What the ModuleInfo dynamic provider does against the global cluster's API
+ * server: it reads what is published and installed, and creates, patches,
+ * watches and deletes the one ModuleInfo per cluster and plugin. The
+ * decisions are the pure functions of `plan.ts`.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { isDeepStrictEqual } from "node:util";
-import { KubeApiError, KubeClient, WaitTimeoutError } from "../kube/client";
-import { clientFor } from "../kube/kubeconfig";
-import { Cluster, ModuleConfig, ModuleInfo, ModulePlugin, PLATFORM_NAMESPACE, type KubeObject, type ResourceType } from "../kube/resources";
-import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "../common/labels";
-import { matchSelector } from "./affinity";
-import { isPlainObject, validateConfig } from "./form";
+import { randomBytes } from "node:crypto";
 import { parseDuration } from "../common/durations";
-import { isPluginVersion, newestVersion, sortVersions } from "./versions";
+import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "../common/labels";
+import { bindReconciler, type CheckFailure, type ReconcileContext, type Reconciler, ResourceInitError } from "../common/provider";
+import { KubeApiError, type KubeClient, WaitTimeoutError } from "../kube/client";
+import { Cluster, ModuleConfig, ModuleInfo, ModulePlugin, PLATFORM_NAMESPACE, type KubeObject, type ResourceType } from "../kube/resources";
+import {
+  checkShape,
+  DEFAULT_TIMEOUTS,
+  describeTarget,
+  type DesiredSpec,
+  desiredSpec,
+  diffModuleInfo,
+  idOf,
+  type ModuleInfoInputs,
+  type ModuleInfoOutputs,
+  type ModuleInfoTimeouts,
+  outputsOf,
+  planApply,
+  planCheck,
+  planWithUnknowns,
+  type PluginTarget,
+  type Published,
+  selectorOf,
+  specMatches,
+  summarize,
+  targetOf,
+  waitVerdict,
+} from "./plan";
+import { newestVersion, sortVersions } from "./versions";
 
-export interface ModuleInfoTimeouts {
-  install?: string;
-  upgrade?: string;
-  delete?: string;
-}
-
-export const DEFAULT_TIMEOUTS: Required<ModuleInfoTimeouts> = { install: "10m", upgrade: "10m", delete: "5m" };
-
-/**
- * The dynamic resource's inputs. `__acpKind`, `labels` and `spec` mirror the
- * ModuleInfo so the policy pack checks it like one.
- */
-export interface ModuleInfoInputs {
-  __acpKind: "ModuleInfo";
-  labels: Record<string, string>;
-  /** `version` is filled in by `check` (newest published) when the program leaves it out; `config` gets the form's defaults. */
-  spec: { version?: string; config?: Record<string, unknown> };
-  adopt?: boolean;
-  /** Kubeconfig of the global cluster; the ambient one when absent. A secret. */
-  kubeconfig?: string;
-  context?: string;
-  timeouts?: ModuleInfoTimeouts;
-  deletionPolicy?: "Delete" | "Retain";
-  /** Newest published version, as `check` saw it: a change shows up as a diff, without writing. */
-  latestVersion?: string;
-}
-
-export interface ModuleInfoOutputs extends ModuleInfoInputs {
-  /** The platform's `<cluster>-<hash>` name. */
-  moduleInfoName: string;
-  phase: string;
-  /** `status.currentVersion`; empty until something is installed. */
-  installedVersion: string;
-  latestVersion: string;
-}
-
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
-
-/** The value the Pulumi engine sends for inputs not known during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function hasUnknown(v: unknown): boolean {
-  if (v === UNKNOWN) return true;
-  if (Array.isArray(v)) return v.some(hasUnknown);
-  if (v && typeof v === "object") return Object.values(v).some(hasUnknown);
-  return false;
-}
-
-/** One plugin on one cluster: what the ModuleInfo's labels say. */
-export interface PluginTarget {
-  cluster: string;
-  module: string;
-}
-
-export function targetOf(inputs: Pick<ModuleInfoInputs, "labels"> | undefined, id?: string): PluginTarget {
-  const cluster = inputs?.labels?.[CLUSTER_NAME_LABEL];
-  const module = inputs?.labels?.[MODULE_NAME_LABEL];
-  if (cluster && module) return { cluster, module };
-  // `pulumi import` hands over only the id: `<cluster>/<module>`.
-  const m = id ? /^([^/]+)\/([^/]+)$/.exec(id) : null;
-  if (m) return { cluster: m[1], module: m[2] };
-  throw new Error(`labels ${CLUSTER_NAME_LABEL} and ${MODULE_NAME_LABEL} are required`);
-}
-
-export function idOf(t: PluginTarget): string {
-  return `${t.cluster}/${t.module}`;
-}
-
-function describeTarget(t: PluginTarget): string {
-  return `plugin ${t.module} on cluster ${t.cluster}`;
-}
-
-export function selectorOf(t: PluginTarget): string {
-  return `${CLUSTER_NAME_LABEL}=${t.cluster},${MODULE_NAME_LABEL}=${t.module}`;
-}
-
-const clients = new Map<string, KubeClient>();
-
-/**
- * One client per kubeconfig and context for the life of the provider process,
- * so its keep-alive connections and request counts are shared by all calls.
- * The cache key is a hash: the kubeconfig itself is kept only by the client.
- */
-export async function clusterClient(access: Pick<ModuleInfoInputs, "kubeconfig" | "context">): Promise<KubeClient> {
-  const key = createHash("sha256")
-    .update(access.kubeconfig ?? `ambient:${process.env.KUBECONFIG ?? ""}`)
-    .update("\0")
-    .update(access.context ?? "")
-    .digest("hex");
-  let client = clients.get(key);
-  if (!client) {
-    client = await clientFor(access.kubeconfig, access.context);
-    clients.set(key, client);
-  }
-  return client;
-}
-
-/** What the global cluster publishes for one plugin, and the clusters it manages. */
-interface Published {
-  plugins: string[];
-  configs: KubeObject[];
-  /** Ascending semver. */
-  versions: string[];
-  /** Cluster objects of the cluster registry. */
-  clusters: KubeObject[];
-}
+export type { ModuleInfoInputs, ModuleInfoOutputs, ModuleInfoTimeouts } from "./plan";
 
 /** Undefined when the API server does not serve the type (a 404 on the list). */
 async function listIfServed(client: KubeClient, type: ResourceType, namespace?: string): Promise<KubeObject[] | undefined> {
@@ -155,8 +65,12 @@ async function readPublished(client: KubeClient, module: string): Promise<Publis
   }
   const names = plugins.map((p) => p.metadata.name ?? "").sort();
   if (!names.includes(module)) return { plugins: names, configs: [], versions: [], clusters };
-  const configs = (await client.list(ModuleConfig, { labelSelector: `${MODULE_NAME_LABEL}=${module}` })).items;
+  const configs = await moduleConfigs(client, module);
   return { plugins: names, configs, versions: sortVersions(configs.map((c) => c.spec?.version)), clusters };
+}
+
+async function moduleConfigs(client: KubeClient, module: string): Promise<KubeObject[]> {
+  return (await client.list(ModuleConfig, { labelSelector: `${MODULE_NAME_LABEL}=${module}` })).items;
 }
 
 /** The ModuleInfos installing `t`, ignoring ones already being deleted. */
@@ -165,194 +79,21 @@ async function findInstalled(client: KubeClient, t: PluginTarget): Promise<KubeO
   return list.items.filter((o) => !o.metadata.deletionTimestamp);
 }
 
-function sameTarget(a: ModuleInfoInputs | undefined, b: ModuleInfoInputs): boolean {
-  return (
-    !!a?.labels &&
-    a.labels[CLUSTER_NAME_LABEL] === b.labels[CLUSTER_NAME_LABEL] &&
-    a.labels[MODULE_NAME_LABEL] === b.labels[MODULE_NAME_LABEL]
-  );
-}
-
-function listOrNone(items: string[]): string {
-  return items.length ? items.join(", ") : "none";
-}
-
-function summarize(o: KubeObject): string {
-  const status = o.status ? JSON.stringify(o.status) : "no status";
-  return `ModuleInfo ${o.metadata.name} (spec.version ${o.spec?.version ?? "unset"}, status ${status})`;
-}
-
-/**
- * Preview-time validation against the global cluster: the plugin and version
- * are published, the target cluster satisfies the version's affinity, the
- * config fits the version's form, and nobody else installed the plugin there
- * (unless `adopt`). Returns the inputs to use: the version resolved, the
- * config with the form's defaults, and `latestVersion`.
- */
-export async function checkModuleInfo(
-  olds: ModuleInfoInputs | undefined,
-  news: ModuleInfoInputs,
-): Promise<{ inputs: ModuleInfoInputs; failures: CheckFailure[] }> {
-  const failures: CheckFailure[] = [];
-  const cluster = news.labels?.[CLUSTER_NAME_LABEL];
-  const module = news.labels?.[MODULE_NAME_LABEL];
-  if (typeof cluster !== "string" || !cluster) failures.push({ property: "labels", reason: `label ${CLUSTER_NAME_LABEL} (the target cluster) is required` });
-  if (typeof module !== "string" || !module) failures.push({ property: "labels", reason: `label ${MODULE_NAME_LABEL} (the plugin) is required` });
-  if (news.labels?.[MODULE_TYPE_LABEL] !== "plugin") {
-    failures.push({ property: "labels", reason: `label ${MODULE_TYPE_LABEL} must be "plugin": the platform fails the installation otherwise` });
-  }
-  if (news.spec?.version !== undefined && typeof news.spec.version === "string" && news.spec.version !== UNKNOWN && !isPluginVersion(news.spec.version)) {
-    failures.push({ property: "spec.version", reason: `"${news.spec.version}" is not a plugin version: use v<semver>, e.g. v4.0.15` });
-  }
+/** Preview-time validation against the global cluster (see `planCheck`); values not known yet wait for the update. */
+async function checkModuleInfo(ctx: ReconcileContext, olds: ModuleInfoInputs | undefined, news: ModuleInfoInputs): Promise<{ inputs: ModuleInfoInputs; failures: CheckFailure[] }> {
+  const failures = checkShape(news);
   if (failures.length) return { inputs: news, failures };
-  // During preview, values from other resources may not be known yet: check again during the update.
-  // A version left to us is then unknown too (not absent), so the policy pack waits for it.
-  if (hasUnknown(news.labels) || hasUnknown(news.spec) || hasUnknown(news.kubeconfig) || hasUnknown(news.context)) {
-    if (news.spec?.version !== undefined) return { inputs: news, failures };
-    const kept = sameTarget(olds, news) ? olds?.spec?.version : undefined;
-    return { inputs: { ...news, spec: { ...news.spec, version: kept ?? UNKNOWN } }, failures };
-  }
-  const t: PluginTarget = { cluster: cluster!, module: module! };
-  const client = await clusterClient(news);
+  const waiting = planWithUnknowns(olds, news);
+  if (waiting) return waiting;
+  const client = await ctx.client();
+  const t = targetOf(news);
   const [published, installed] = await Promise.all([readPublished(client, t.module), findInstalled(client, t)]);
-  const managed = sameTarget(olds, news);
-  const inputs: ModuleInfoInputs = { ...news, spec: { ...news.spec } };
-
-  if (!published.plugins.includes(t.module)) {
-    failures.push({
-      property: `labels.${MODULE_NAME_LABEL}`,
-      reason: `plugin ${t.module} is not published in the global cluster (no ModulePlugin ${t.module}); published plugins: ${listOrNone(published.plugins)}. Upload it with \`acp-extend push\` or violet first.`,
-    });
-  } else if (!published.versions.length) {
-    failures.push({
-      property: `labels.${MODULE_NAME_LABEL}`,
-      reason: `plugin ${t.module} has no published version (no ModuleConfig labelled ${MODULE_NAME_LABEL}=${t.module} with a v<semver> spec.version)`,
-    });
-  }
-  const latest = newestVersion(published.versions);
-  // Without an explicit version, keep what is installed (ours, or the one adopted):
-  // a newer release is an upgrade the program asks for by setting `version`, and
-  // shows in latestVersion meanwhile.
-  const kept = managed ? olds?.spec?.version : news.adopt ? installed[0]?.spec?.version : undefined;
-  const version = news.spec?.version ?? kept ?? latest;
-  if (latest) inputs.latestVersion = latest;
-  if (version) inputs.spec.version = version;
-
-  const moduleConfig = published.configs.find((c) => c.spec?.version === version);
-  if (version && published.versions.length && !moduleConfig) {
-    failures.push({
-      property: "spec.version",
-      reason: `version ${version} of plugin ${t.module} is not published; published versions: ${listOrNone(published.versions)}`,
-    });
-  }
-
-  const { clusters } = published;
-
-  if (moduleConfig) {
-    const target = clusters.find((c) => c.metadata.name === t.cluster);
-    if (!target) {
-      failures.push({
-        property: `labels.${CLUSTER_NAME_LABEL}`,
-        reason: `cluster ${t.cluster} is not registered in the global cluster (no Cluster ${t.cluster} in ${PLATFORM_NAMESPACE}); clusters: ${listOrNone(clusters.map((c) => c.metadata.name ?? "").sort())}`,
-      });
-    } else {
-      const match = matchSelector(moduleConfig.spec?.affinity?.clusterAffinity, target.metadata.labels);
-      if (!match.matches) {
-        failures.push({
-          property: `labels.${CLUSTER_NAME_LABEL}`,
-          reason: `plugin ${t.module} ${version} cannot be installed on cluster ${t.cluster}: the cluster affinity of ModuleConfig ${moduleConfig.metadata.name} fails: ${match.failures.join("; ")}`,
-        });
-      }
-    }
-    const form = validateConfig(moduleConfig.spec?.config, news.spec?.config);
-    for (const issue of form.issues) {
-      failures.push({
-        property: issue.path ? `spec.config.${issue.path}` : "spec.config",
-        reason: `${issue.reason} (form of ${t.module} ${version}, ModuleConfig ${moduleConfig.metadata.name})`,
-      });
-    }
-    if (!form.issues.length) inputs.spec.config = form.config;
-  }
-
-  if (installed.length && !managed && !news.adopt) {
-    failures.push({
-      property: "adopt",
-      reason: `${describeTarget(t)} is already installed by someone else: ${installed.map(summarize).join("; ")}. Set adopt: true to manage that installation, or uninstall it first.`,
-    });
-  }
-  return { inputs, failures };
+  return planCheck(olds, news, published, installed);
 }
 
-const MANAGED_KEYS = ["spec", "kubeconfig", "context", "timeouts", "deletionPolicy", "latestVersion"] as const;
-
-/**
- * Pure: a different cluster or plugin is a different installation (replace);
- * any other difference is an update, which writes only when the ModuleInfo's
- * spec differs from the cluster's.
- */
-export function diffModuleInfo(olds: ModuleInfoOutputs, news: ModuleInfoInputs): { changes: boolean; replaces: string[] } {
-  // The engine reads replaces as top-level property names.
-  const replaces = [CLUSTER_NAME_LABEL, MODULE_NAME_LABEL].some((label) => olds.labels?.[label] !== news.labels?.[label]) ? ["labels"] : [];
-  const changed = MANAGED_KEYS.filter((k) => {
-    if (k === "latestVersion" && news.latestVersion === undefined) return false;
-    return !isDeepStrictEqual(normalize(olds[k]), normalize(news[k]));
-  });
-  return { changes: replaces.length > 0 || changed.length > 0, replaces };
-}
-
-/** undefined and absent keys compare equal: state drops them. */
-function normalize(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalize);
-  if (isPlainObject(v)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = normalize(x);
-    return out;
-  }
-  return v;
-}
-
-function timeoutMs(inputs: ModuleInfoInputs, which: keyof ModuleInfoTimeouts): { ms: number; text: string } {
+function timeoutOf(inputs: ModuleInfoInputs, which: keyof ModuleInfoTimeouts): { ms: number; text: string } {
   const text = inputs.timeouts?.[which] ?? DEFAULT_TIMEOUTS[which];
   return { ms: parseDuration(text), text };
-}
-
-function desiredSpec(inputs: ModuleInfoInputs): { version: string; config: Record<string, unknown> } {
-  const version = inputs.spec?.version;
-  if (!version) throw new Error("spec.version is not resolved: the provider's check did not run");
-  return { version, config: inputs.spec?.config ?? {} };
-}
-
-function specMatches(o: KubeObject, want: { version: string; config: Record<string, unknown> }): boolean {
-  return o.spec?.version === want.version && isDeepStrictEqual(normalize(o.spec?.config ?? {}), normalize(want.config));
-}
-
-/** A status written for the current spec: controllers that report observedGeneration are held to it. */
-function statusIsCurrent(o: KubeObject): boolean {
-  const observed = o.status?.observedGeneration;
-  return typeof observed !== "number" || o.metadata.generation === undefined || observed >= o.metadata.generation;
-}
-
-export function installedVersionOf(o: KubeObject): string {
-  const current = o.status?.currentVersion;
-  if (typeof current === "string" && current) return current;
-  return o.status?.phase === "Running" && statusIsCurrent(o) ? (o.spec?.version ?? "") : "";
-}
-
-function isRunningAt(o: KubeObject, version: string): boolean {
-  return o.spec?.version === version && o.status?.phase === "Running" && statusIsCurrent(o) && installedVersionOf(o) === version;
-}
-
-/** The error a failed wait throws: Pulumi keeps the resource in state (`id`) so the next `up` resumes with an update. */
-class InstallError extends Error {
-  constructor(
-    message: string,
-    readonly id?: string,
-    readonly properties?: ModuleInfoOutputs,
-    readonly reasons?: string[],
-  ) {
-    super(message);
-    this.name = "InstallError";
-  }
 }
 
 /** The platform reported the installation failed (phase Failed). */
@@ -368,13 +109,7 @@ async function waitRunning(client: KubeClient, t: PluginTarget, version: string,
   const result = await client.waitFor<KubeObject, { ok?: KubeObject; failed?: KubeObject }>(
     ModuleInfo,
     { labelSelector: selectorOf(t), timeoutMs: timeout.ms },
-    (objects) => {
-      const live = objects.filter((o) => !o.metadata.deletionTimestamp && o.spec?.version === version);
-      const ok = live.find((o) => isRunningAt(o, version));
-      if (ok) return { ok };
-      const failed = live.find((o) => o.status?.phase === "Failed" && statusIsCurrent(o) && (o.status?.targetVersion ?? version) === version);
-      return failed ? { failed } : undefined;
-    },
+    (objects) => waitVerdict(objects, version),
     (objects) =>
       `timed out after ${timeout.text} waiting for ${describeTarget(t)} to be Running at ${version}; ` +
       (objects.length ? `last seen: ${objects.map(summarize).join("; ")}` : `no ModuleInfo labelled ${selectorOf(t)} exists`),
@@ -386,7 +121,7 @@ async function waitRunning(client: KubeClient, t: PluginTarget, version: string,
 }
 
 /** Writes the desired spec onto the found ModuleInfo; a rename under our feet (404) means find it again. */
-async function patchSpec(client: KubeClient, t: PluginTarget, want: { version: string; config: Record<string, unknown> }, first: KubeObject): Promise<void> {
+async function patchSpec(client: KubeClient, t: PluginTarget, want: DesiredSpec, first: KubeObject): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const found = attempt === 1 ? first : (await findInstalled(client, t))[0];
     if (!found) {
@@ -409,7 +144,7 @@ async function patchSpec(client: KubeClient, t: PluginTarget, want: { version: s
   }
 }
 
-async function createModuleInfoObject(client: KubeClient, t: PluginTarget, want: { version: string; config: Record<string, unknown> }): Promise<void> {
+async function createModuleInfoObject(client: KubeClient, t: PluginTarget, want: DesiredSpec): Promise<void> {
   await client.create(ModuleInfo, {
     metadata: {
       // The platform renames it to <cluster>-<hash>; the suffix keeps retries from colliding.
@@ -422,63 +157,34 @@ async function createModuleInfoObject(client: KubeClient, t: PluginTarget, want:
 
 async function latestOf(client: KubeClient, inputs: ModuleInfoInputs, t: PluginTarget): Promise<string> {
   if (inputs.latestVersion) return inputs.latestVersion;
-  const configs = (await client.list(ModuleConfig, { labelSelector: `${MODULE_NAME_LABEL}=${t.module}` })).items;
-  return newestVersion(configs.map((c) => c.spec?.version)) ?? "";
+  return newestVersion((await moduleConfigs(client, t.module)).map((c) => c.spec?.version)) ?? "";
 }
 
-function outputsOf(inputs: ModuleInfoInputs, live: KubeObject, latestVersion: string): ModuleInfoOutputs {
-  return {
-    ...inputs,
-    spec: { version: live.spec?.version, config: live.spec?.config ?? {} },
-    moduleInfoName: live.metadata.name ?? "",
-    phase: live.status?.phase ?? "",
-    installedVersion: installedVersionOf(live),
-    latestVersion,
-  };
-}
-
-/** Applies the desired spec (creating the ModuleInfo if none exists) and waits for Running at the target version. */
-async function apply(inputs: ModuleInfoInputs, timeoutKind: "install" | "upgrade", onExisting: (found: KubeObject) => void): Promise<ModuleInfoOutputs> {
+/**
+ * Applies the desired spec (creating the ModuleInfo if none exists) and waits
+ * for Running at the target version. A failure or timeout keeps the resource
+ * (a `ResourceInitError` with what is there now), so the next `up` resumes.
+ */
+async function apply(client: KubeClient, inputs: ModuleInfoInputs, timeoutKind: "install" | "upgrade", creating: boolean): Promise<ModuleInfoOutputs> {
   const t = targetOf(inputs);
-  const client = await clusterClient(inputs);
   const want = desiredSpec(inputs);
   const [found] = await findInstalled(client, t);
-  if (found) {
-    onExisting(found);
-    // Skip the write when the cluster already has what we want: a no-op update writes nothing.
-    if (!specMatches(found, want)) await patchSpec(client, t, want, found);
-    else if (isRunningAt(found, want.version)) return outputsOf(inputs, found, await latestOf(client, inputs, t));
-  } else {
-    await createModuleInfoObject(client, t, want);
-  }
+  const step = planApply(t, found, want, { creating, adopt: inputs.adopt });
+  if (step.action === "refuse") throw new Error(step.reason);
+  if (step.action === "done") return outputsOf(inputs, step.found, await latestOf(client, inputs, t));
+  if (step.action === "create") await createModuleInfoObject(client, t, want);
+  if (step.action === "patch") await patchSpec(client, t, want, step.found);
   try {
-    const live = await waitRunning(client, t, want.version, timeoutMs(inputs, timeoutKind));
+    const live = await waitRunning(client, t, want.version, timeoutOf(inputs, timeoutKind));
     return outputsOf(inputs, live, await latestOf(client, inputs, t));
   } catch (err) {
     if (!(err instanceof WaitTimeoutError || err instanceof PluginFailedError)) throw err;
-    // What is there now becomes the state's outputs: the next up resumes from it.
     const [now] = await findInstalled(client, t).catch(() => []);
     const partial: ModuleInfoOutputs = now
       ? outputsOf(inputs, now, inputs.latestVersion ?? "")
       : { ...inputs, moduleInfoName: "", phase: "", installedVersion: "", latestVersion: inputs.latestVersion ?? "" };
-    throw new InstallError(err.message, idOf(t), partial, [err.message]);
+    throw new ResourceInitError(err.message, idOf(t), partial);
   }
-}
-
-export async function createModuleInfo(inputs: ModuleInfoInputs): Promise<{ id: string; outs: ModuleInfoOutputs }> {
-  const t = targetOf(inputs);
-  const outs = await apply(inputs, "install", (found) => {
-    // check() said so at preview; this closes the race with an install made since.
-    if (!inputs.adopt) {
-      throw new Error(`${describeTarget(t)} is already installed by someone else: ${summarize(found)}. Set adopt: true to manage that installation, or uninstall it first.`);
-    }
-  });
-  return { id: idOf(t), outs };
-}
-
-export async function updateModuleInfo(_id: string, olds: ModuleInfoOutputs, news: ModuleInfoInputs): Promise<{ outs: ModuleInfoOutputs }> {
-  const upgrading = news.spec?.version !== olds.spec?.version;
-  return { outs: await apply(news, upgrading ? "upgrade" : "install", () => {}) };
 }
 
 /**
@@ -486,24 +192,21 @@ export async function updateModuleInfo(_id: string, olds: ModuleInfoOutputs, new
  * outside Pulumi (version, config, a failed phase) as drift; an empty id when
  * the plugin was uninstalled.
  */
-export async function readModuleInfo(id: string, props: ModuleInfoOutputs | undefined): Promise<{ id: string; props?: ModuleInfoOutputs }> {
+async function readModuleInfo(client: KubeClient, id: string, props: ModuleInfoOutputs | undefined): Promise<{ id: string; props?: ModuleInfoOutputs }> {
   const t = targetOf(props, id);
   const base: ModuleInfoInputs = props?.labels
     ? props
     : { __acpKind: "ModuleInfo", labels: { [CLUSTER_NAME_LABEL]: t.cluster, [MODULE_NAME_LABEL]: t.module, [MODULE_TYPE_LABEL]: "plugin" }, spec: {} };
-  const client = await clusterClient(base);
   const [found] = await findInstalled(client, t);
   if (!found) return { id: "" };
-  const configs = (await client.list(ModuleConfig, { labelSelector: `${MODULE_NAME_LABEL}=${t.module}` })).items;
-  return { id: idOf(t), props: outputsOf(base, found, newestVersion(configs.map((c) => c.spec?.version)) ?? "") };
+  const latest = newestVersion((await moduleConfigs(client, t.module)).map((c) => c.spec?.version)) ?? "";
+  return { id: idOf(t), props: outputsOf(base, found, latest) };
 }
 
 /** Uninstalls: deletes every ModuleInfo of the target and waits until none is left. */
-export async function deleteModuleInfo(id: string, props: ModuleInfoOutputs): Promise<void> {
-  if (props.deletionPolicy === "Retain") return;
+async function deleteModuleInfo(client: KubeClient, id: string, props: ModuleInfoOutputs): Promise<void> {
   const t = targetOf(props, id);
-  const client = await clusterClient(props);
-  const timeout = timeoutMs(props, "delete");
+  const timeout = timeoutOf(props, "delete");
   const deadline = Date.now() + timeout.ms;
   // A rename in flight can bring up a new object after our delete: delete again until none is left.
   for (;;) {
@@ -524,3 +227,30 @@ export async function deleteModuleInfo(id: string, props: ModuleInfoOutputs): Pr
     if (outcome === "gone") return;
   }
 }
+
+/**
+ * One plugin installed on one cluster: the ModuleInfo in the global cluster,
+ * found by its labels. Its id is `<cluster>/<module>`.
+ */
+export const reconciler: Reconciler<ModuleInfoInputs, ModuleInfoOutputs> = {
+  check: checkModuleInfo,
+  diff: diffModuleInfo,
+  async create(ctx, inputs) {
+    return { id: idOf(targetOf(inputs)), outs: await apply(await ctx.client(), inputs, "install", true) };
+  },
+  async update(ctx, _id, olds, news) {
+    const upgrading = news.spec?.version !== olds.spec?.version;
+    return { outs: await apply(await ctx.client(), news, upgrading ? "upgrade" : "install", false) };
+  },
+  async read(ctx, id, props) {
+    return readModuleInfo(await ctx.client(), id, props);
+  },
+  async delete(ctx, id, props) {
+    // Retain: the installation stays, and no cluster is needed to leave it.
+    if (props.deletionPolicy === "Retain") return;
+    await deleteModuleInfo(await ctx.client(), id, props);
+  },
+};
+
+/** What the serialized provider (sdk/clusterPlugin/provider.ts) calls. */
+export const provider = bindReconciler(reconciler);

@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import * as semver from "semver";
-import { KubeClient, WaitTimeoutError } from "../kube/client";
-import { clientFor } from "../kube/kubeconfig";
-import { ClusterServiceVersion, InstallPlan, Subscription, type KubeObject } from "../kube/resources";
 import { parseDuration } from "../common/durations";
+import { isUnknown } from "../common/inputs";
+import { bindReconciler, type CheckFailure, type ReconcileContext, type Reconciler, ResourceInitError } from "../common/provider";
+import { type KubeClient, WaitTimeoutError } from "../kube/client";
+import { ClusterServiceVersion, InstallPlan, Subscription, type KubeObject } from "../kube/resources";
 import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./args";
 import { PackageNotFoundError, readPackage } from "./catalog";
 import { describeInstallState, subscriptionFailure } from "./diagnostics";
@@ -50,39 +50,11 @@ export interface InstallOutputs extends InstallInputs {
   installPlans: string[];
 }
 
-/** Pulumi's marker for a value not known during preview (dynamic providers see it raw). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-const clients = new Map<string, KubeClient>();
-
-/**
- * One client per cluster and process: the provider's check, diff, create and
- * read share keep-alive connections, and tests read its `stats`. Keyed by a
- * hash, so the kubeconfig itself is not kept twice.
- */
-export async function clusterClient(kubeconfig?: string, context?: string): Promise<KubeClient> {
-  const key = createHash("sha256").update(`${kubeconfig ?? "<ambient>"}\0${context ?? ""}`).digest("hex");
-  let c = clients.get(key);
-  if (!c) {
-    c = await clientFor(kubeconfig, context);
-    clients.set(key, c);
-  }
-  return c;
-}
-
-/**
- * An install that failed or timed out; the message carries the objects'
- * state. `id`, `properties` and `reasons` make the engine record the resource
- * as created-but-failed (Pulumi's initialization error), so the next `up`
- * resumes it and `destroy` removes what was installed.
- */
-export class OperatorInstallError extends Error {
-  id?: string;
-  properties?: InstallOutputs;
-  reasons?: string[];
+/** An install, upgrade or removal that failed or timed out; the message carries the objects' state. */
+class InstallFailure extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "OperatorInstallError";
+    this.name = "InstallFailure";
   }
 }
 
@@ -92,29 +64,20 @@ export function installId(i: InstallInputs): string {
 }
 
 /**
- * Create and update: `converge`, and on failure the live state attached to
- * the error, with the InstallPlans approved before it.
+ * Create and update: `converge`; a failed install becomes a
+ * `ResourceInitError` carrying the live state and the InstallPlans approved
+ * before it, so the engine keeps the resource and the next `up` resumes it.
  */
 export async function applyInstall(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs): Promise<InstallOutputs> {
   const approved: string[] = [...(previous?.installPlans ?? [])];
   try {
     return await converge(client, inputs, previous, approved);
   } catch (err) {
-    if (err instanceof OperatorInstallError) {
-      const base: InstallOutputs = { ...previous, ...inputs, installedCSV: "", installedVersion: "", phase: "", installPlans: approved };
-      err.id = installId(inputs);
-      err.properties = (await readInstall(client, base).catch(() => undefined)) ?? base;
-      err.reasons = [err.message];
-    }
-    throw err;
+    if (!(err instanceof InstallFailure)) throw err;
+    const base: InstallOutputs = { ...previous, ...inputs, installedCSV: "", installedVersion: "", phase: "", installPlans: approved };
+    const live = (await readInstall(client, base).catch(() => undefined)) ?? base;
+    throw new ResourceInitError(err.message, installId(inputs), live);
   }
-}
-
-function isUnknown(v: unknown): boolean {
-  if (v === UNKNOWN) return true;
-  if (Array.isArray(v)) return v.some(isUnknown);
-  if (v && typeof v === "object") return Object.values(v).some(isUnknown);
-  return false;
 }
 
 /** The defaults, overridden by the durations given (an absent or undefined one keeps its default). */
@@ -137,10 +100,7 @@ const VALIDATED_KEYS = [
  * package, channel or version fails with what exists; a target below the
  * version this resource last installed is a downgrade and is refused.
  */
-export async function checkInstall(
-  olds: Partial<InstallInputs>,
-  news: InstallInputs,
-): Promise<{ inputs: InstallInputs; failures: Array<{ property: string; reason: string }> }> {
+async function checkInstall(ctx: ReconcileContext, olds: Partial<InstallInputs>, news: InstallInputs): Promise<{ inputs: InstallInputs; failures: CheckFailure[] }> {
   const picked: Record<string, unknown> = {};
   const unknownKeys = new Set<string>();
   for (const k of VALIDATED_KEYS) {
@@ -159,7 +119,7 @@ export async function checkInstall(
   const needed = ["packageName", "channel", "version", "sourceNamespace", "kubeconfig", "context", "approval", "source"] as const;
   if (failures.length > 0 || needed.some((k) => isUnknown(news[k]))) return { inputs, failures };
 
-  const client = await clusterClient(news.kubeconfig, news.context);
+  const client = await ctx.client();
   let pkg;
   try {
     pkg = await readPackage(client, news.packageName, news.sourceNamespace ?? OPERATOR_DEFAULTS.sourceNamespace);
@@ -364,13 +324,13 @@ async function subscriptionsByCsv(client: KubeClient, namespace: string, csvs: s
 }
 
 /** Reads the Subscription, its InstallPlan and CSV, and builds an error that shows them. */
-async function stateError(client: KubeClient, i: InstallInputs, what: string): Promise<OperatorInstallError> {
+async function stateError(client: KubeClient, i: InstallInputs, what: string): Promise<InstallFailure> {
   const sub = await client.get<KubeObject>(Subscription, i.subscriptionName, i.namespace).catch(() => undefined);
   const planRef: string | undefined = sub?.status?.installPlanRef?.name;
   const plan = planRef ? await client.get<KubeObject>(InstallPlan, planRef, i.namespace).catch(() => undefined) : undefined;
   const csvRef: string | undefined = sub?.status?.installedCSV ?? sub?.status?.currentCSV ?? i.targetCSV;
   const csv = csvRef ? await client.get<KubeObject>(ClusterServiceVersion, csvRef, i.namespace).catch(() => undefined) : undefined;
-  return new OperatorInstallError(
+  return new InstallFailure(
     `${label(i)}: ${what}\n` +
       describeInstallState({ subscription: sub, subscriptionRef: `${i.namespace}/${i.subscriptionName}`, installPlan: plan, installPlanRef: planRef, csv, csvRef }),
   );
@@ -442,3 +402,26 @@ async function waitGone(
     throw err;
   }
 }
+
+/** The Operator's install resource: approval and readiness (see `Operator`). Its id is `<namespace>/<subscriptionName>`. */
+export const reconciler: Reconciler<InstallInputs, InstallOutputs> = {
+  check: (ctx, olds, news) => checkInstall(ctx, olds ?? {}, news),
+  diff: diffInstall,
+  async create(ctx, inputs) {
+    return { id: installId(inputs), outs: await applyInstall(await ctx.client(), inputs) };
+  },
+  async update(ctx, _id, olds, news) {
+    return { outs: await applyInstall(await ctx.client(), news, olds) };
+  },
+  async read(ctx, id, props) {
+    if (!props) throw new Error(`OperatorInstall ${id}: import is not supported; declare the Operator instead`);
+    const live = await readInstall(await ctx.client(), props);
+    return live ? { id, props: live } : {};
+  },
+  async delete(ctx, _id, props) {
+    await removeInstall(await ctx.client(), props);
+  },
+};
+
+/** What the serialized provider (sdk/operator/provider.ts) calls. */
+export const provider = bindReconciler(reconciler);

@@ -1,45 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type * as reconcile from "./reconcile";
+import { DYNAMIC_MODULE, GENERIC_DYNAMIC_TYPE, lazyProvider } from "../common/dynamic";
+import { defined } from "../common/inputs";
 import type { PackageUploadInputs, PackageUploadOutputs } from "./reconcile";
 
-/**
- * Loaded by package name inside each method: the serialized provider runs in
- * the engine's dynamic-provider host, which resolves modules from the
- * program's node_modules, where acp-extend is installed.
- */
-const RECONCILE = "acp-extend/dist/sdk/upload/reconcile.js";
-
-async function domain(): Promise<typeof reconcile> {
-  return import(RECONCILE);
-}
-
-async function info(message: string): Promise<void> {
-  const p = await import("@pulumi/pulumi");
-  try {
-    await p.log.info(message);
-  } catch {
-    // outside an engine (tests of the provider alone) there is no log to write to
-  }
-}
-
-/** The dynamic provider of one upload: images pushed, Artifact CRs written. */
-export const packageUploadProvider: pulumi.dynamic.ResourceProvider<PackageUploadInputs, PackageUploadOutputs> = {
-  async check(_olds, news) {
-    return (await domain()).checkUpload(news);
-  },
-  async diff(_id, olds, news) {
-    return (await domain()).diffUpload(olds, news);
-  },
-  async create(inputs) {
-    return (await domain()).createUpload(inputs, (m) => void info(m));
-  },
-  async update(_id, olds, news) {
-    return (await domain()).updateUpload(olds, news, (m) => void info(m));
-  },
-  async delete(_id, props) {
-    await (await domain()).deleteUpload(props, (m) => void info(m));
-  },
-};
+/** The dynamic provider of one upload: images pushed, Artifact CRs written; see `upload/reconcile`. */
+export const packageUploadProvider = lazyProvider<PackageUploadInputs, PackageUploadOutputs>("acp-extend/dist/sdk/upload/reconcile.js");
 
 export interface PackageUploadResourceArgs {
   path: pulumi.Input<string>;
@@ -62,9 +27,14 @@ export class PackageUploadResource extends pulumi.dynamic.Resource {
     super(
       packageUploadProvider,
       name,
-      { ...args, packages: undefined, crs: undefined, files: undefined },
-      // Credentials are kept in state for update and delete, always as secrets.
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["registry", "platform", "kubeconfig"] }),
+      { ...defined(args), packages: undefined, crs: undefined, files: undefined },
+      pulumi.mergeOptions(opts, {
+        // Credentials are kept in state for update and delete, always as secrets.
+        additionalSecretOutputs: ["registry", "platform", "kubeconfig"],
+        aliases: [{ type: GENERIC_DYNAMIC_TYPE }],
+      }),
+      DYNAMIC_MODULE,
+      "PackageUpload",
     );
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { bindReconciler, type CheckFailure, type ReconcileContext, type Reconciler } from "../common/provider";
 import { KubeClient } from "../kube/client";
 import { loadClusterAccess } from "../kube/kubeconfig";
 import { type ApplyResult, deleteArtifactObjects } from "./crs";
@@ -83,7 +84,7 @@ export function identity(files: Array<{ sha256: string }>): string {
   return createHash("sha256").update(files.map((f) => f.sha256).sort().join("\n")).digest("hex");
 }
 
-export async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: PackageUploadInputs; failures: Array<{ property: string; reason: string }> }> {
+async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: PackageUploadInputs; failures: CheckFailure[] }> {
   const r = InputsSchema.safeParse(news);
   if (!r.success) {
     return { inputs: news, failures: r.error.issues.map((i) => ({ property: i.path.map(String).join(".") || "args", reason: i.message })) };
@@ -100,7 +101,7 @@ export async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: 
 
 const TARGET_KEYS = ["clusters", "skipPush", "skipCrs"] as const;
 
-export function diffUpload(olds: PackageUploadOutputs, news: PackageUploadInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+function diffUpload(olds: PackageUploadOutputs, news: PackageUploadInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces: string[] = [];
   if (identity(olds.files ?? []) !== identity(news.files ?? [])) replaces.push("path");
   if (olds.registry.address !== news.registry.address || !!olds.registry.plain !== !!news.registry.plain) replaces.push("registry");
@@ -162,14 +163,14 @@ async function run(inputs: PackageUploadInputs, log: (m: string) => void): Promi
   }
 }
 
-export async function createUpload(inputs: PackageUploadInputs, log: (m: string) => void): Promise<{ id: string; outs: PackageUploadOutputs }> {
-  const outs = await run(inputs, log);
+async function createUpload(ctx: ReconcileContext, inputs: PackageUploadInputs): Promise<{ id: string; outs: PackageUploadOutputs }> {
+  const outs = await run(inputs, ctx.log);
   return { id: identity(inputs.files ?? []), outs };
 }
 
 /** Re-applies (zero writes where nothing changed) and removes CRs from clusters no longer targeted. */
-export async function updateUpload(olds: PackageUploadOutputs, news: PackageUploadInputs, log: (m: string) => void): Promise<{ outs: PackageUploadOutputs }> {
-  const outs = await run(news, log);
+async function updateUpload(ctx: ReconcileContext, olds: PackageUploadOutputs, news: PackageUploadInputs): Promise<{ outs: PackageUploadOutputs }> {
+  const outs = await run(news, ctx.log);
   const kept = new Set(outs.crs.map((c) => `${c.cluster}/${c.artifactVersion}`));
   const carried: ApplyResult[] = [];
   const factory = await clusterClientFactory(olds);
@@ -190,7 +191,7 @@ export async function updateUpload(olds: PackageUploadOutputs, news: PackageUplo
   return { outs: { ...outs, crs: merged } };
 }
 
-export async function deleteUpload(props: PackageUploadOutputs, log: (m: string) => void): Promise<void> {
+async function deleteUpload(ctx: ReconcileContext, props: PackageUploadOutputs): Promise<void> {
   const factory = await clusterClientFactory(props);
   for (const cr of props.crs ?? []) {
     const k = await factory(cr.cluster);
@@ -201,5 +202,23 @@ export async function deleteUpload(props: PackageUploadOutputs, log: (m: string)
     }
   }
   const images = (props.packages ?? []).flatMap((p) => p.images.map((i) => i.ref));
-  if (images.length) log(`the images stay in the registry (registries have no safe "delete if unused"): ${images.join(", ")}`);
+  if (images.length) ctx.log(`the images stay in the registry (registries have no safe "delete if unused"): ${images.join(", ")}`);
 }
+
+/**
+ * One upload of a package (or a directory of packages); its id is the
+ * packages' sha256. The context's log reaches the engine's output; its
+ * client is not used: an upload reaches each target cluster by name, through
+ * the platform or a kubeconfig context per cluster. Without a read, refresh
+ * keeps the state.
+ */
+export const reconciler: Reconciler<PackageUploadInputs, PackageUploadOutputs> = {
+  check: (_ctx, _olds, news) => checkUpload(news),
+  diff: diffUpload,
+  create: createUpload,
+  update: (ctx, _id, olds, news) => updateUpload(ctx, olds, news),
+  delete: (ctx, _id, props) => deleteUpload(ctx, props),
+};
+
+/** What the serialized provider (sdk/upload/provider.ts) calls. */
+export const provider = bindReconciler(reconciler);

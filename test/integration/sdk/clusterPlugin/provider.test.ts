@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import type { KubeClient } from "../../../../sdk/kube/client";
 import { ModuleConfig, ModuleInfo, type KubeObject } from "../../../../sdk/kube/resources";
-import { clusterClient, type CheckFailure, type ModuleInfoInputs, type ModuleInfoOutputs } from "../../../../sdk/clusterPlugin/reconcile";
+import { type CheckFailure, clusterClient } from "../../../../sdk/common/provider";
+import type { ModuleInfoInputs, ModuleInfoOutputs } from "../../../../sdk/clusterPlugin/plan";
 import { moduleInfoProvider as provider } from "../../../../sdk/clusterPlugin/provider";
 import { useSandbox } from "../../../helpers/sandbox";
 import { roundTrip } from "../../../helpers/serializedProvider";

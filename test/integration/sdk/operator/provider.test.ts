@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import type { KubeClient } from "../../../../sdk/kube/client";
 import { ClusterServiceVersion, InstallPlan, Namespace, PackageManifest, PLATFORM_NAMESPACE, Subscription, type KubeObject } from "../../../../sdk/kube/resources";
 import { subscriptionManifest } from "../../../../sdk/operator/manifests";
-import { clusterClient, type InstallInputs } from "../../../../sdk/operator/reconcile";
+import { clusterClient } from "../../../../sdk/common/provider";
+import type { InstallInputs } from "../../../../sdk/operator/reconcile";
 import { operatorInstallProvider as provider } from "../../../../sdk/operator/provider";
 import { packageManifestObject } from "../../../../sandbox/platform/catalog";
 import { useSandbox } from "../../../helpers/sandbox";
@@ -118,7 +119,7 @@ describe("Operator install provider on the sandbox", function () {
     assert.equal(sub!.status.installedCSV, csv(HARBOR, "2.12.10"));
 
     // A second `up` with the same inputs: check and diff, no update.
-    const client = await clusterClient(kubeconfig);
+    const client = await clusterClient({ kubeconfig });
     client.resetStats();
     const again = await checked(v10, inputs(ns, HARBOR, { version: "2.12.10", sourceType: "Alauda" }));
     assert.deepEqual(await provider.diff!(created.id, outs, again), { changes: false, replaces: [] });
@@ -176,14 +177,14 @@ describe("Operator install provider on the sandbox", function () {
     assert.equal(refreshed.installedCSV, csv(HARBOR, "2.12.11"));
     assert.equal(refreshed.installedVersion, "2.12.11");
     assert.deepEqual(await provider.diff!(id, refreshed, v10), { changes: true, replaces: [] }, "the drift shows");
-    const probe = await clusterClient(kubeconfig);
+    const probe = await clusterClient({ kubeconfig });
     probe.resetStats();
     await assert.rejects(provider.update!(id, refreshed, v10), /refusing to downgrade harbor-ce-operator\.v2\.12\.11 to harbor-ce-operator\.v2\.12\.10/);
     assert.equal(probe.stats.writes, 0, "refused before any write");
     const caughtUp = await checked(v10, inputs(ns, HARBOR, { version: "2.12.11" }));
     assert.equal((await provider.diff!(id, refreshed, caughtUp)).changes, true, "inputs changed: an update that finds the target installed");
     await applySubscription(caughtUp);
-    const client = await clusterClient(kubeconfig);
+    const client = await clusterClient({ kubeconfig });
     client.resetStats();
     const updated = (await provider.update!(id, refreshed, caughtUp)).outs!;
     assert.equal(updated.installedCSV, csv(HARBOR, "2.12.11"));
@@ -197,7 +198,7 @@ describe("Operator install provider on the sandbox", function () {
     const i = await checked({}, inputs(ns, CLICKHOUSE, { approval: "Automatic", version: "0.18.2" }));
     assert.equal(i.sourceType, "Community");
     await applySubscription(i);
-    const client = await clusterClient(kubeconfig);
+    const client = await clusterClient({ kubeconfig });
     client.resetStats();
     const { id, outs } = await provider.create(i);
     assert.equal(outs!.installedCSV, csv(CLICKHOUSE, "0.18.2"));

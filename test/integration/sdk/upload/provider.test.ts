@@ -4,7 +4,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Artifact, ArtifactVersion, type KubeObject, PackageManifest } from "../../../../sdk/kube/resources";
 import { RegistryClient } from "../../../../sdk/packages/oci/client";
-import { checkUpload, createUpload, deleteUpload, diffUpload, type PackageUploadInputs, updateUpload } from "../../../../sdk/upload/reconcile";
+import type { ReconcileContext } from "../../../../sdk/common/provider";
+import { type PackageUploadInputs, reconciler } from "../../../../sdk/upload/reconcile";
+
+/** The context the provider shell gives the domain: an upload reaches its clusters by name, never through `client`. */
+const ctx = (log: (m: string) => void): ReconcileContext => ({ client: () => Promise.reject(new Error("an upload does not use the context's client")), log });
+const checkUpload = (news: PackageUploadInputs) => reconciler.check(ctx(() => undefined), undefined, news);
+const diffUpload = reconciler.diff;
 import { makeTestPackage } from "../../../../tools/oci-layout";
 import { useRegistry } from "../../../helpers/registry";
 import { useSandbox } from "../../../helpers/sandbox";
@@ -37,7 +43,7 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     const checked = await checkUpload(inputs);
     assert.deepEqual(checked.failures, []);
     const logs: string[] = [];
-    const { id, outs } = await createUpload(checked.inputs, (m) => logs.push(m));
+    const { id, outs } = await reconciler.create(ctx((m) => logs.push(m)), checked.inputs);
     assert.equal(id, checked.inputs.files![0]!.sha256, "the id is the package's sha256");
     assert.equal(outs.packages[0]!.artifact, `${reg().address}/acp/provider-operator-bundle:v3.0.0`);
     assert.deepEqual(outs.crs.map((c) => [c.cluster, c.created]), [["global", ["Artifact", "ArtifactVersion"]], ["business", ["Artifact", "ArtifactVersion"]]]);
@@ -52,14 +58,14 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     const fewer = await checkUpload({ ...inputs, clusters: ["global"] });
     assert.equal(diffUpload(outs, fewer.inputs).changes, true);
     const updateLogs: string[] = [];
-    const updated = await updateUpload(outs, fewer.inputs, (m) => updateLogs.push(m));
+    const updated = await reconciler.update(ctx((m) => updateLogs.push(m)), "", outs, fewer.inputs);
     assert.ok(updateLogs.some((l) => /provider-operator v3\.0\.0: 0 blobs uploaded \(0 bytes\)/.test(l)), updateLogs.join("\n"));
     assert.ok(updateLogs.some((l) => /\[global\] ArtifactVersion operatorhub-provider-operator\.v3\.0\.0 is Present .*\(0 CR writes\)/.test(l)), updateLogs.join("\n"));
     assert.deepEqual(updated.outs.crs.map((c) => [c.cluster, c.created]), [["global", ["Artifact", "ArtifactVersion"]]], "keeps the record of what it created");
     assert.equal(await sb().client("business").get(Artifact, "operatorhub-provider-operator", NS), undefined);
     assert.ok(await sb().client("global").get(Artifact, "operatorhub-provider-operator", NS));
 
-    await deleteUpload(updated.outs, (m) => logs.push(m));
+    await reconciler.delete(ctx((m) => logs.push(m)), "", updated.outs);
     assert.equal(await sb().client("global").get(ArtifactVersion, "operatorhub-provider-operator.v3.0.0", NS), undefined);
     assert.equal(await sb().client("global").get(Artifact, "operatorhub-provider-operator", NS), undefined);
     assert.match(logs.at(-1)!, /the images stay in the registry .*acp\/provider-operator-bundle:v3\.0\.0/);
@@ -77,13 +83,13 @@ describe("PackageUpload provider (registry + sandbox)", function () {
       skipPush: true,
       timeoutMs: 60000,
     };
-    const first = await createUpload((await checkUpload(inputs)).inputs, () => undefined);
+    const first = await reconciler.create(ctx(() => undefined), (await checkUpload(inputs)).inputs);
     // A second upload of the same version (e.g. another stack) finds everything present: it created nothing.
-    const second = await createUpload((await checkUpload(inputs)).inputs, () => undefined);
+    const second = await reconciler.create(ctx(() => undefined), (await checkUpload(inputs)).inputs);
     assert.deepEqual(second.outs.crs[0]!.created, []);
-    await deleteUpload(second.outs, () => undefined);
+    await reconciler.delete(ctx(() => undefined), "", second.outs);
     assert.ok(await sb().client("global").get(ArtifactVersion, "operatorhub-provider-operator.v3.0.1", NS), "still there");
-    await deleteUpload(first.outs, () => undefined);
+    await reconciler.delete(ctx(() => undefined), "", first.outs);
     assert.equal(await sb().client("global").get(ArtifactVersion, "operatorhub-provider-operator.v3.0.1", NS), undefined);
   });
 });

@@ -1,8 +1,12 @@
 import * as assert from "node:assert/strict";
-import { checkModuleInfo, diffModuleInfo, idOf, installedVersionOf, targetOf, type ModuleInfoOutputs } from "../../../../sdk/clusterPlugin/reconcile";
+import { diffModuleInfo, idOf, installedVersionOf, type ModuleInfoInputs, type ModuleInfoOutputs, targetOf } from "../../../../sdk/clusterPlugin/plan";
+import { reconciler } from "../../../../sdk/clusterPlugin/reconcile";
+import { UNKNOWN } from "../../../../sdk/common/inputs";
+import type { ReconcileContext } from "../../../../sdk/common/provider";
 
-/** What the engine sends for a value not known during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** A context whose cluster cannot be reached: these checks must decide without one. */
+const noCluster: ReconcileContext = { client: () => Promise.reject(new Error("no cluster in a unit test")), log: () => undefined };
+const checkModuleInfo = (olds: ModuleInfoInputs | undefined, news: ModuleInfoInputs) => reconciler.check(noCluster, olds, news);
 
 const olds: ModuleInfoOutputs = {
   __acpKind: "ModuleInfo",
@@ -16,7 +20,7 @@ const olds: ModuleInfoOutputs = {
   latestVersion: "v4.0.15",
 };
 
-describe("clusterPlugin/reconcile (pure parts)", () => {
+describe("clusterPlugin/reconcile and plan (without a cluster)", () => {
   describe("diffModuleInfo", () => {
     it("no change when the checked inputs equal the state (outputs ignored)", () => {
       const { moduleInfoName: _n, phase: _p, installedVersion: _i, ...inputs } = olds;

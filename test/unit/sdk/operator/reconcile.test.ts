@@ -1,5 +1,11 @@
 import * as assert from "node:assert/strict";
-import { checkInstall, diffInstall, UNKNOWN, type InstallInputs, type InstallOutputs } from "../../../../sdk/operator/reconcile";
+import { UNKNOWN } from "../../../../sdk/common/inputs";
+import type { ReconcileContext } from "../../../../sdk/common/provider";
+import { diffInstall, type InstallInputs, type InstallOutputs, reconciler } from "../../../../sdk/operator/reconcile";
+
+/** A context whose cluster cannot be reached: these checks must decide without one. */
+const noCluster: ReconcileContext = { client: () => Promise.reject(new Error("no cluster in a unit test")), log: () => undefined };
+const checkInstall = (olds: Partial<InstallInputs>, news: InstallInputs) => reconciler.check(noCluster, olds, news);
 
 describe("operator/reconcile diffInstall", () => {
   const inputs: InstallInputs = {
