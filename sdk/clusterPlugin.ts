@@ -118,6 +118,7 @@ function schemaDeferring(keys: string[]): typeof argsSchema {
 /**
  * Validates what can be validated now and throws ONE InputPropertiesError
  * naming every bad property; returns a copy (the caller's args are never touched).
+ * @internal Not part of the public API (sdk/index.ts): `ClusterPlugin` calls it.
  */
 export function validateClusterPluginArgs(name: string, args: ClusterPluginArgs): ClusterPluginArgs {
   if (!args || typeof args !== "object") {
@@ -160,7 +161,10 @@ export interface ClusterPluginOutputs {
   latestVersion: pulumi.Output<string>;
 }
 
-/** Builds the component's one child: the ModuleInfo, owned by its dynamic provider. */
+/**
+ * Builds the component's one child: the ModuleInfo, owned by its dynamic provider.
+ * @internal Not part of the public API (sdk/index.ts): `ClusterPlugin` calls it.
+ */
 export function createClusterPlugin(parent: pulumi.ComponentResource, name: string, args: ClusterPluginArgs): ClusterPluginOutputs {
   const moduleInfo = new ModuleInfoResource(
     `${name}-moduleinfo`,

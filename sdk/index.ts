@@ -1,4 +1,6 @@
-// The public API of acp-extend. Components land here as they are built.
+// The public API of acp-extend: the one barrel. Everything else under sdk/ is
+// internal (each component's folder beside its entry point, sdk/common,
+// sdk/packages); `kube` is the namespace of the shared Kubernetes client.
 export * as kube from "./kube";
 export { ClusterPlugin, type ClusterPluginArgs, type ClusterPluginTimeouts } from "./clusterPlugin";
 export { Operator, type OperatorArgs, type OperatorInstallMode, type OperatorSourceType } from "./operator";

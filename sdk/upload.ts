@@ -115,7 +115,10 @@ const argsSchema = z
     }
   });
 
-/** Validates now; throws ONE InputPropertiesError naming every bad property. Returns a deep-enough copy. */
+/**
+ * Validates now; throws ONE InputPropertiesError naming every bad property. Returns a deep-enough copy.
+ * @internal Not part of the public API (sdk/index.ts): `PackageUpload` calls it.
+ */
 export function validatePackageUploadArgs(name: string, args: PackageUploadArgs): PackageUploadArgs {
   const r = argsSchema.safeParse(args ?? {});
   if (!r.success) {
@@ -138,7 +141,10 @@ export interface PackageUploadOutputs {
   packages: pulumi.Output<PackageUploadPackage[]>;
 }
 
-/** The dynamic resource's inputs: credentials (and the kubeconfig) wrapped in `pulumi.secret`. */
+/**
+ * The dynamic resource's inputs: credentials (and the kubeconfig) wrapped in `pulumi.secret`.
+ * @internal Not part of the public API (sdk/index.ts).
+ */
 export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResourceArgs {
   return {
     path: args.path,
@@ -163,7 +169,10 @@ export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResour
   };
 }
 
-/** Builds the component's one child: the upload, owned by its dynamic provider. */
+/**
+ * Builds the component's one child: the upload, owned by its dynamic provider.
+ * @internal Not part of the public API (sdk/index.ts): `PackageUpload` calls it.
+ */
 export function createPackageUpload(parent: pulumi.ComponentResource, name: string, args: PackageUploadArgs): PackageUploadOutputs {
   const upload = new PackageUploadResource(`${name}-upload`, uploadResourceArgs(args), { parent });
   return {

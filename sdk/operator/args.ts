@@ -89,6 +89,7 @@ export interface ArgsValidation {
  * Validates the Operator arguments whose values are known. `unknownKeys` are
  * properties whose values are not known yet (Outputs at construction, unknowns
  * at preview): their own checks wait for the provider's `check`.
+ * @internal Not part of the public API (sdk/index.ts): `Operator` and the provider's check call it.
  */
 export function validateOperatorArgs(args: Record<string, unknown>, unknownKeys: ReadonlySet<string> = new Set()): ArgsValidation {
   const known: Record<string, unknown> = {};
