@@ -34,5 +34,5 @@ node_modules/.bin/node bin/acp-extend.js sandbox build
 if $demo && pulumi version 2>/dev/null | grep -qE '^v?3\.'; then
   echo "setup: the demo will use your Pulumi CLI ($(command -v pulumi), $(pulumi version)); not building one"
 else
-  node_modules/.bin/node dist/test/helpers/engine.js
+  node_modules/.bin/node dist/tools/engine.js
 fi

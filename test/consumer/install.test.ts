@@ -12,8 +12,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { ConfigMap, Stack } from "@pulumi/pulumi/automation";
 import { PackageManifest } from "../../sdk/kube/resources";
-import { engineSession, ensureEngine, exportStackText, PACKAGE_ROOT, programStack, type EngineSession } from "../helpers/engine";
-import { makeTestPackage } from "../helpers/oci-layout";
+import { engineSession, ensureEngine, exportStackText, PACKAGE_ROOT, programStack, type EngineSession } from "../../tools/engine";
+import { makeTestPackage } from "../../tools/oci-layout";
 import { useRegistry } from "../helpers/registry";
 import { useSandbox } from "../helpers/sandbox";
 
