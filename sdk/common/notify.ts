@@ -13,7 +13,7 @@
  * go to a caller-supplied sink or stderr.
  */
 import { createRequire } from "node:module";
-import { parseDuration } from "./duration";
+import { parseDuration } from "./durations";
 
 export type Severity = "info" | "warning";
 /** Where a provider's messages go: the engine, a test's array, or stderr. */

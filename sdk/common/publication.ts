@@ -6,7 +6,7 @@
  * create/update wait for it. Anything else keeps failing early.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PackageUploadResource } from "../providers/packageUpload";
+import { PackageUploadResource } from "../upload/provider";
 import { PackageUpload } from "../upload";
 
 const UPLOAD_TYPE = "acp-extend:index:PackageUpload";
