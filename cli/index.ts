@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerLint } from "./lint";
 import { registerPack } from "./pack";
 import { registerPush } from "./push";
+import { registerReport } from "./report";
 import { registerSandbox } from "./sandbox";
 import { registerShow } from "./show";
 import { registerVersions } from "./versions";
@@ -59,6 +60,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerShow(program, ctx);
   registerPush(program, ctx);
   registerPack(program, ctx);
+  registerReport(program, ctx);
   return program;
 }
 
