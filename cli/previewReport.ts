@@ -291,18 +291,13 @@ function kindOfOp(op: string): "create" | "update" | "delete" | "replace" | "sam
   return "other";
 }
 
-/** The cluster a step reaches: the ModuleInfo's label, the upload's targets, else the provider's name or context. */
+/**
+ * The cluster a step changes: a ModuleInfo names its target cluster; everything else
+ * belongs to the stack's cluster (one stack per cluster, as the estate docs lay out).
+ */
 function clusterOf(step: Step, preview: Preview): string {
   const i = step.newInputs ?? step.oldInputs ?? {};
-  const label = str(i.labels?.[CLUSTER_LABEL]);
-  if (label) return label;
-  const context = str(i.context);
-  if (context) return context;
-  if (step.provider) {
-    const name = parseUrn(step.provider.split("::").slice(0, 4).join("::")).name;
-    if (name && name !== "default" && !name.startsWith("default_")) return name;
-  }
-  return preview.stack;
+  return str(i.labels?.[CLUSTER_LABEL]) ?? preview.stack;
 }
 
 function operatorChange(step: Step, preview: Preview, subs: Step[]): OperatorChange {

@@ -131,7 +131,7 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       assert.match(github.stdout, /^::error file=.*harbor.yaml,line=1,col=1,title=alauda-operator-manual-approval \(mandatory\)::/m);
     });
 
-    it("preview.sh and report.sh: the report names the versions, the changed keys, the package and the rule, and exits 1", () => {
+    it("preview.sh and report.sh: the report names the versions, the changed keys, the package and the rule, and exits 1", async () => {
       const p = script("preview.sh", { STACKS: "business" });
       assert.equal(p.code, 0, p.stderr);
       const preview = fs.readFileSync(path.join(dir, "preview-business.json"), "utf8");
@@ -151,6 +151,14 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       assert.match(md, /\| gitops-e2e-plugin \| .* \| v?1\.2\.3 \|/);
       assert.match(md, /\| mandatory \| `alauda-operator-manual-approval` \|/);
       // The stack holds two kubeconfigs and a registry password: none of it is in the report.
+      // The Automation API's way: the engine events of preview({ onEvent }) give the same report.
+      const events: unknown[] = [];
+      await stack.preview({ policyPacks: [POLICY_PACK], onEvent: (e) => events.push(e) }).catch(() => undefined);
+      fs.writeFileSync(path.join(dir, "events.json"), JSON.stringify({ events }));
+      if (process.env.ACP_RECORD_FIXTURES) fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.events.json"), JSON.stringify({ events }, null, 1));
+      const fromEvents = spawnSync(path.join(binDir, "acp-extend"), ["report", path.join(dir, "events.json")], { encoding: "utf8" });
+      assert.equal(fromEvents.status, 1, fromEvents.stderr);
+      assert.equal(fromEvents.stdout.split("\n")[0], verdict);
       for (const secret of [REGISTRY_PASSWORD, ...[sb().kubeconfig("business"), sb().kubeconfig("global")].flatMap((k) => [...k.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 40)))]) {
         assert.ok(!md.includes(secret), "a secret of the stack is in the report");
         assert.ok(!preview.includes(secret), "a secret of the stack is in the preview JSON");
