@@ -135,7 +135,8 @@ function fromEvents(source: string, events: any[]): Omit<Preview, "stack" | "pro
     const d = e.diagnosticEvent;
     if (d && !d.ephemeral && d.severity !== "debug") diagnostics.push({ urn: d.urn || undefined, severity: String(d.severity), message: String(d.message ?? "").replace(/\u001b\[[0-9;]*m|<\{%[^%]*%\}>/g, "") });
     const p = e.policyEvent;
-    if (p) policies.push({ policy: p.policyName, pack: p.policyPackName, level: p.enforcementLevel, urn: p.resourceUrn || undefined, message: String(p.message ?? "").trim() });
+    // The engine sends the policy's description, a newline, then the violation's own message.
+    if (p) policies.push({ policy: p.policyName, pack: p.policyPackName, level: p.enforcementLevel, urn: p.resourceUrn || undefined, message: String(p.message ?? "").trim().split("\n").slice(-1)[0] });
   }
   return { source, steps: [...steps.values()], diagnostics, policies, failed: diagnostics.some((d) => d.severity === "error") };
 }
@@ -413,8 +414,55 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/**
+ * One preview per stack: `pulumi preview --json` and its `--event-log` describe the same
+ * run, the first without policy events; given both, their steps, diagnostics and
+ * violations are joined.
+ */
+export function mergeByStack(previews: readonly Preview[]): Preview[] {
+  const byStack = new Map<string, Preview>();
+  for (const p of previews) {
+    const key = `${p.project}\0${p.stack}`;
+    const seen = byStack.get(key);
+    if (!seen) {
+      byStack.set(key, { ...p });
+      continue;
+    }
+    const unique = <T>(items: T[]) => [...new Map(items.map((x) => [JSON.stringify(x), x])).values()];
+    byStack.set(key, {
+      ...seen,
+      source: `${seen.source}, ${p.source}`,
+      steps: p.steps.length > seen.steps.length ? p.steps : seen.steps,
+      diagnostics: unique([...seen.diagnostics, ...p.diagnostics]),
+      policies: unique([...seen.policies, ...p.policies]),
+      failed: seen.failed || p.failed,
+    });
+  }
+  return [...byStack.values()];
+}
+
+/** The engine's closing line of a failed run, which says nothing of why. */
+const GENERIC_FAILURE = /^(error: )?(preview|update) failed\s*$/;
+
+/**
+ * Errors that make a preview fail beyond its policy violations (a provider's check, a
+ * program error); a run that failed only because of mandatory violations is reported as those.
+ */
+function failureOf(p: Preview): string[] | undefined {
+  const errors = p.diagnostics.filter((d) => d.severity === "error" && !GENERIC_FAILURE.test(d.message.trim()) && !/mandatory policy violation|\[mandatory\]/.test(d.message));
+  if (errors.length) return errors.map((d) => d.message.trim());
+  if (p.failed && !p.policies.some((v) => v.level === "mandatory")) {
+    return [
+      "the preview failed without saying why here: `pulumi preview --json` leaves out policy violations; " +
+        "stream it (PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi preview --json) or give its --event-log, and see the engine's log",
+    ];
+  }
+  return undefined;
+}
+
 /** Builds the report of several previews, summed per cluster. */
-export function buildReport(previews: readonly Preview[]): Report {
+export function buildReport(given: readonly Preview[]): Report {
+  const previews = mergeByStack(given);
   const clusters = new Map<string, ClusterReport>();
   const cluster = (name: string, stack: string): ClusterReport => {
     let c = clusters.get(name);
@@ -452,7 +500,7 @@ export function buildReport(previews: readonly Preview[]): Report {
   }
   const all = [...clusters.values()].filter((c) => c.operators.length || c.plugins.length || c.uploads.length || c.violations.length || Object.keys(c.other).length);
   all.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
-  const failed = previews.filter((p) => p.failed);
+  const failed = previews.filter((p) => failureOf(p) !== undefined);
   const mandatory = all.flatMap((c) => c.violations).filter((v) => v.level === "mandatory").length;
   return {
     verdict: verdictOf(all, failed.length),
@@ -461,8 +509,8 @@ export function buildReport(previews: readonly Preview[]): Report {
       stack: p.stack,
       project: p.project,
       source: p.source,
-      failed: p.failed,
-      errors: p.diagnostics.filter((d) => d.severity === "error").map((d) => d.message.trim()),
+      failed: failureOf(p) !== undefined,
+      errors: failureOf(p) ?? [],
     })),
     clusters: all,
   };

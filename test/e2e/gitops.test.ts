@@ -98,7 +98,8 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
   it("a preview of the unchanged base reports nothing blocking (exit 0)", async () => {
     const p = script("preview.sh", { STACKS: "business" });
     assert.equal(p.code, 0, p.stderr);
-    if (process.env.ACP_RECORD_FIXTURES) fs.copyFileSync(path.join(dir, "preview-business.json"), path.join(FIXTURES, "preview-unchanged.json"));
+    assert.ok(fs.statSync(path.join(dir, "preview-business.json")).size > 0, p.stderr);
+    if (process.env.ACP_RECORD_FIXTURES) fs.copyFileSync(path.join(dir, "preview-business.json"), path.join(FIXTURES, "preview-unchanged.jsonl"));
     const r = script("report.sh", {});
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
@@ -134,8 +135,18 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
     it("preview.sh and report.sh: the report names the versions, the changed keys, the package and the rule, and exits 1", async () => {
       const p = script("preview.sh", { STACKS: "business" });
       assert.equal(p.code, 0, p.stderr);
+      assert.ok(fs.statSync(path.join(dir, "preview-business.json")).size > 0, p.stderr);
       const preview = fs.readFileSync(path.join(dir, "preview-business.json"), "utf8");
-      if (process.env.ACP_RECORD_FIXTURES) fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.json"), preview);
+      if (process.env.ACP_RECORD_FIXTURES) fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.jsonl"), preview);
+      // The one-document form (`pulumi preview --json` without streaming), for the renderer's tests.
+      if (process.env.ACP_RECORD_FIXTURES) {
+        const digest = spawnSync(session.engine.pulumi, ["preview", "--stack", "business", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"], {
+          cwd: stack.workspace.workDir,
+          env: { ...process.env, ...session.env },
+          encoding: "utf8",
+        });
+        fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.json"), digest.stdout);
+      }
       const r = script("report.sh", {});
       assert.equal(r.code, 1, r.stdout + r.stderr);
       const md = fs.readFileSync(path.join(dir, "report.md"), "utf8");
