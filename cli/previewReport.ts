@@ -2,8 +2,9 @@
  * `acp-extend report`'s logic, pure: what a Pulumi preview (or update) will do to the
  * estate's extensions, per cluster, from the engine's own JSON. It reads three shapes:
  * - `pulumi preview --json` / `pulumi up --json`: the preview digest (`steps`, `diagnostics`);
- * - engine events: `pulumi preview --event-log <file>` (one JSON event a line), or the
- *   events the Automation API's `onEvent` hands over, saved as a JSON array;
+ * - engine events: `pulumi preview --json` streamed (PULUMI_ENABLE_STREAMING_JSON_PREVIEW,
+ *   one JSON event a line), or the events the Automation API's `onEvent` hands over,
+ *   saved as a JSON array;
  * - an object `{ "events": [...] }` (an Automation API preview result with its events).
  * It renders only what it understands (versions, keys, names): resource inputs are never
  * dumped, so secrets cannot leak, and a value the engine marks secret prints as [secret].
@@ -153,7 +154,7 @@ export function parsePreview(source: string, text: string): Preview {
     try {
       parsed = trimmed.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
     } catch (err) {
-      throw new ReportInputError(`${source}: not JSON (${(err as Error).message}): give the output of pulumi preview --json or an --event-log file`);
+      throw new ReportInputError(`${source}: not JSON (${(err as Error).message}): give the output of pulumi preview --json (streamed or not)`);
     }
   }
   let base: Omit<Preview, "stack" | "project">;
@@ -415,9 +416,9 @@ function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /**
- * One preview per stack: `pulumi preview --json` and its `--event-log` describe the same
- * run, the first without policy events; given both, their steps, diagnostics and
- * violations are joined.
+ * One preview per stack: the one-document `pulumi preview --json` and the streamed one (or
+ * the Automation API's events) of the same stack describe the same change, the first
+ * without policy events; given both, their steps, diagnostics and violations are joined.
  */
 export function mergeByStack(previews: readonly Preview[]): Preview[] {
   const byStack = new Map<string, Preview>();
@@ -454,7 +455,7 @@ function failureOf(p: Preview): string[] | undefined {
   if (p.failed && !p.policies.some((v) => v.level === "mandatory")) {
     return [
       "the preview failed without saying why here: `pulumi preview --json` leaves out policy violations; " +
-        "stream it (PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi preview --json) or give its --event-log, and see the engine's log",
+        "stream it (PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi preview --json), and see the engine's log",
     ];
   }
   return undefined;

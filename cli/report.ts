@@ -21,12 +21,12 @@ export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command("report")
     .description("Summarize Pulumi previews for review: operators, cluster plugins, package uploads and policy violations per cluster, first line a verdict")
-    .argument("[previews...]", "files of pulumi preview --json (or up --json, or an --event-log / Automation API events), - or none for standard input; several are summed per cluster")
+    .argument("[previews...]", "files of pulumi preview --json (or up --json; streamed with PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true to keep policy violations), or Automation API events; - or none for standard input; several are summed per cluster")
     .option("--format <format>", "markdown (a pull request comment) or json", "markdown")
     .addHelpText(
       "after",
       "\nExit codes: 0 nothing blocking, 1 a mandatory policy violation or a failed preview, 2 unusable input.\n" +
-        "Example: pulumi preview --json --policy-pack node_modules/acp-extend/dist/policy > preview.json; acp-extend report preview.json",
+        "Example: PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi preview --json --policy-pack node_modules/acp-extend/dist/policy > preview.json; acp-extend report preview.json",
     )
     .action(async (files: string[], opts: ReportOptions) => {
       if (!["markdown", "json"].includes(opts.format)) throw new CliError(`report: --format must be markdown or json, got ${JSON.stringify(opts.format)}`, EXIT_USAGE);
