@@ -11,7 +11,6 @@ import { parse as parseYaml } from "yaml";
 import { defaultCacheDir } from "../cache";
 import {
   CHECKSUM_FILE,
-  checkFileName,
   LAYOUT_DIR,
   METADATA_FILE,
   type PackageMetadata,
@@ -307,12 +306,12 @@ export async function scanPackage(file: string, options: ScanOptions = {}): Prom
   } catch (err) {
     throw new PackageError(file, `${METADATA_FILE} is not valid YAML: ${(err as Error).message}`);
   }
+  // The package is what its metadata says; the file's name is not checked against it.
   let metadata: PackageMetadata;
   try {
     metadata = parseMetadata(doc);
-    checkFileName(file, metadata);
   } catch (err) {
-    throw new PackageError(file, (err as Error).message.replace(`${path.basename(file)}: `, ""));
+    throw new PackageError(file, (err as Error).message);
   }
 
   let checksummed = false;

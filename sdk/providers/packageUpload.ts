@@ -30,6 +30,9 @@ export const packageUploadProvider: pulumi.dynamic.ResourceProvider<PackageUploa
   async diff(_id, olds, news) {
     return (await domain()).diffUpload(olds, news);
   },
+  async read(id, props) {
+    return (await domain()).readUpload(id, props!);
+  },
   async create(inputs) {
     return (await domain()).createUpload(inputs, (m) => void info(m));
   },
@@ -51,7 +54,7 @@ export interface PackageUploadResourceArgs {
   skipPush?: pulumi.Input<boolean>;
   skipCrs?: pulumi.Input<boolean>;
   concurrency?: pulumi.Input<number>;
-  timeoutMs?: pulumi.Input<number>;
+  timeout?: pulumi.Input<string>;
 }
 
 /** One upload of a package (or a directory of packages); its id is the packages' sha256. */
@@ -62,7 +65,7 @@ export class PackageUploadResource extends pulumi.dynamic.Resource {
     super(
       packageUploadProvider,
       name,
-      { ...args, packages: undefined, crs: undefined, files: undefined },
+      { ...args, packages: undefined, crs: undefined, files: undefined, drift: undefined },
       // Credentials are kept in state for update and delete, always as secrets.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["registry", "platform", "kubeconfig"] }),
     );

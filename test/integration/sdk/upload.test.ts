@@ -32,7 +32,7 @@ describe("PackageUpload provider (registry + sandbox)", function () {
       registry: { address: reg().address, username: "ci", password: "ci-password-123", ca: reg().ca },
       platform: { address: sb().platformAddress, token: sb().platformToken, ca: caPem },
       clusters: ["global", "business"],
-      timeoutMs: 60000,
+      timeout: "60s",
     };
     const checked = await checkUpload(inputs);
     assert.deepEqual(checked.failures, []);
@@ -75,7 +75,7 @@ describe("PackageUpload provider (registry + sandbox)", function () {
       registry: { address: reg().address, username: "ci", password: "ci-password-123", ca: reg().ca },
       platform: { address: sb().platformAddress, token: sb().platformToken, ca: await fs.readFile(sb().caPath, "utf8") },
       skipPush: true,
-      timeoutMs: 60000,
+      timeout: "60s",
     };
     const first = await createUpload((await checkUpload(inputs)).inputs, () => undefined);
     // A second upload of the same version (e.g. another stack) finds everything present: it created nothing.

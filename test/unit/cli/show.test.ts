@@ -29,6 +29,15 @@ describe("cli show and pack", function () {
     assert.match(r.stdout, /^RelateImages: \[registry\.example\.com\/acp\/core:v1\.0\.0 registry\.example\.com\/3rdparty\/csi:v3\]$/m);
   });
 
+  it("show prints what the content says for the documentation's own file name (violet show topolvm-operator.v2.3.0.tgz)", async () => {
+    const made = (await makeTestPackage(path.join(dir, "topolvm"), { name: "topolvm-operator", version: "v2.3.0", metadata: { displayName: "NativeStor" } })).file;
+    const file = path.join(dir, "topolvm-operator.v2.3.0.tgz");
+    await fs.rename(made, file);
+    const r = await runCli(["show", file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "Name: NativeStor\nType: bundle\nArch: [linux/amd64]\nVersion: 2.3.0\n");
+  });
+
   it("show of a file that is no package fails with exit 1 and one clear line", async () => {
     const bogus = path.join(dir, "bogus.amd64.v1.tgz");
     await fs.writeFile(bogus, "not gzip");
