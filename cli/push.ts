@@ -2,7 +2,9 @@ import { promises as fs } from "node:fs";
 import type { Command } from "commander";
 import { KubeClient } from "../sdk/kube/client";
 import { clientFor } from "../sdk/kube/kubeconfig";
+import { DURATION_EXAMPLES, parseDuration } from "../sdk/common/duration";
 import { platformLogin } from "../sdk/packages/platformLogin";
+import { UPLOAD_DEFAULTS } from "../sdk/upload/schema";
 import { uploadPackages } from "../sdk/packages/upload";
 import { type CliContext, CliError, EXIT_USAGE } from "./index";
 import { createProgress } from "./progress";
@@ -39,13 +41,6 @@ interface PushFlags {
 /** The platform registry when --dest-repo is absent: ACP serves it on the global cluster's address, port 11443. */
 export const PLATFORM_REGISTRY_PORT = 11443;
 
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new CliError(`invalid duration "${s}" (e.g. 90s, 10m)`, EXIT_USAGE);
-  const n = Number(m[1]);
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
-}
-
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
@@ -76,7 +71,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .option("--json", "print the result as JSON on stdout (progress goes to stderr)")
     .option("--ca-file <path>", "PEM CA bundle trusted for the registry and the platform address")
     .option("--kubeconfig <path>", "without --platform-address: a kubeconfig whose contexts are named after the clusters")
-    .option("--timeout <duration>", "how long to wait for the platform to take each package", "10m")
+    .option("--timeout <duration>", `how long to wait for the platform to take the packages (${DURATION_EXAMPLES}); ACP takes 10–15 minutes to show a new operator version`, UPLOAD_DEFAULTS.timeout)
     .action(async (paths: string[], flags: PushFlags) => {
       const { io } = ctx;
       const env = io.env;
@@ -92,7 +87,12 @@ export function registerPush(program: Command, ctx: CliContext): void {
       if (flags.skipCrs && flags.skipPush) throw new CliError("--skip-crs and --skip-push together leave nothing to do", EXIT_USAGE);
       const concurrency = Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError("--concurrency must be an integer from 1 to 64", EXIT_USAGE);
-      const timeoutMs = parseDuration(flags.timeout);
+      let timeoutMs: number;
+      try {
+        timeoutMs = parseDuration(flags.timeout);
+      } catch (err) {
+        throw new CliError(`--timeout: ${(err as Error).message}`, EXIT_USAGE);
+      }
 
       let platformUrl: URL | undefined;
       if (flags.platformAddress) {

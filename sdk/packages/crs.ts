@@ -1,5 +1,5 @@
 import type { KubeClient } from "../kube/client";
-import { Artifact, ArtifactVersion, type KubeObject, ModuleConfig, PackageManifest, PLATFORM_NAMESPACE } from "../kube/resources";
+import { Artifact, ArtifactVersion, type KubeObject, ModuleConfig, PackageManifest, PLATFORM_NAMESPACE, SelfSubjectAccessReview } from "../kube/resources";
 import { ANNOTATIONS } from "./annotations";
 import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from "./format";
 
@@ -167,6 +167,33 @@ export async function applyArtifactObjects(client: KubeClient, cluster: string, 
 function describeObject(o: KubeObject | undefined): string {
   if (!o) return "it does not exist";
   return `status ${JSON.stringify(o.status ?? {})}`;
+}
+
+/** The role ACP's "Upload Packages" prerequisites require of the uploading user. */
+export const UPLOAD_ROLE = "platform-admin-system";
+
+/**
+ * Pre-flight, before anything is pushed or written: may the caller create and
+ * delete Artifacts and ArtifactVersions in `cpaas-system` of `cluster`?
+ * Asked with SelfSubjectAccessReviews, so it is the API server's own answer.
+ */
+export async function checkUploadRights(client: KubeClient, cluster: string): Promise<void> {
+  const denied: string[] = [];
+  for (const [verb, resource] of [["create", "artifacts"], ["create", "artifactversions"], ["patch", "artifactversions"]] as const) {
+    const review = await client.create<KubeObject>(SelfSubjectAccessReview, {
+      apiVersion: SelfSubjectAccessReview.apiVersion,
+      kind: SelfSubjectAccessReview.kind,
+      metadata: {},
+      spec: { resourceAttributes: { group: "app.alauda.io", resource, verb, namespace: PLATFORM_NAMESPACE } },
+    });
+    if (review.status?.allowed !== true) denied.push(`${verb} ${resource}${review.status?.reason ? ` (${review.status.reason})` : ""}`);
+  }
+  if (denied.length) {
+    throw new Error(
+      `[${cluster}] this user may not ${denied.join(", ")} in ${PLATFORM_NAMESPACE}: uploading packages needs a platform user with the System role ${UPLOAD_ROLE} ` +
+        `(ACP documentation, "Upload Packages" > Prerequisites; a Custom role cannot upload). Nothing was pushed or written.`,
+    );
+  }
 }
 
 /** Waits (watch) for the ArtifactVersion to be Present; the timeout error dumps its status. */

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { KubeClient } from "../kube/client";
 import { formatDuration } from "../common/duration";
 import { UPLOAD_DEFAULTS } from "../upload/schema";
-import { applyArtifactObjects, type ApplyResult, buildArtifactObjects, waitInPackageManifest, waitModuleConfig, waitPresent } from "./crs";
+import { applyArtifactObjects, type ApplyResult, buildArtifactObjects, checkUploadRights, waitInPackageManifest, waitModuleConfig, waitPresent } from "./crs";
 import { imageTarget } from "./format";
 import { RegistryClient, type RegistryOptions } from "./oci/client";
 import { type ProgressEvent, pushPackage, type PushResult } from "./push";
@@ -98,6 +98,12 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
     images: [],
     crs: [],
   }));
+
+  // Pre-flight: the rights to write the CRs on every target cluster, before any image is pushed.
+  if (!opts.skipCrs && opts.clusterClient) {
+    const clusters = [...new Set(scanned.flatMap((p) => targetClusters(p, opts.clusters)))];
+    for (const cluster of clusters) await checkUploadRights(await opts.clusterClient(cluster), cluster);
+  }
 
   if (!opts.skipPush) {
     const client = new RegistryClient(opts.registry);
