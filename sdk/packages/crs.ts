@@ -116,6 +116,7 @@ export interface ApplyResult {
 }
 
 function subsetEqual(want: unknown, have: unknown): boolean {
+  if (want === undefined) return true;
   if (want === null || typeof want !== "object") return want === have;
   if (Array.isArray(want)) return Array.isArray(have) && want.length === have.length && want.every((w, i) => subsetEqual(w, have[i]));
   if (have === null || typeof have !== "object") return false;

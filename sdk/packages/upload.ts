@@ -100,7 +100,7 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
   }));
 
   // Pre-flight: the rights to write the CRs on every target cluster, before any image is pushed.
-  if (!opts.skipCrs && opts.clusterClient) {
+  if (!opts.skipCrs && !opts.dryRun && opts.clusterClient) {
     const clusters = [...new Set(scanned.flatMap((p) => targetClusters(p, opts.clusters)))];
     for (const cluster of clusters) await checkUploadRights(await opts.clusterClient(cluster), cluster);
   }
