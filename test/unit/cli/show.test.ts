@@ -56,6 +56,14 @@ describe("cli show and pack", function () {
     assert.equal((await runCli(["pack", "--metadata", path.join(dir, "missing.yaml")])).code, 2);
   });
 
+  it("push waits 15 minutes by default (ACP: 10–15 minutes to reach OperatorHub) and reads --timeout in the one duration grammar", async () => {
+    const help = await runCli(["push", "--help"]);
+    assert.match(help.stdout.replace(/\s+/g, " "), /--timeout <duration> .*\(default: "15m"\)/);
+    const bad = await runCli(["push", operatorPkg, "--dest-repo", "r:1", "--no-auth", "--timeout", "15 minutes"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--timeout: invalid duration "15 minutes": use "90s", "15m", "1h30m", "500ms" or a number of seconds/);
+  });
+
   it("pack builds a package from an OCI layout and metadata that show then reads", async () => {
     const layout = await writeLayout(path.join(dir, "layout"), [
       { ref: "src.io/acp/my-plugin:v0.3.16", layers: [100] },
