@@ -71,7 +71,8 @@ const READY_TIMEOUT_MS = 90_000;
  * goes there; port 11443 of 127.0.0.1 would be shared by every sandbox on the
  * machine, so each sandbox takes an address of its own in 127.0.0.0/8 (Linux
  * routes the whole block to lo), chosen once, kept with the PKI that names it.
- * A sandbox whose PKI predates this keeps 127.0.0.1.
+ * A sandbox whose PKI predates this keeps 127.0.0.1, and so does one on a system
+ * other than Linux (macOS answers only on 127.0.0.1 unless aliases are added).
  */
 export function platformHost(l: Layout): string {
   try {
@@ -80,7 +81,8 @@ export function platformHost(l: Layout): string {
     // chosen below
   }
   const b = randomBytes(3);
-  const host = fs.existsSync(path.join(l.pki, "ca.crt")) ? "127.0.0.1" : `127.${1 + (b[0]! % 254)}.${b[1]}.${1 + (b[2]! % 254)}`;
+  const own = process.platform === "linux" && !fs.existsSync(path.join(l.pki, "ca.crt"));
+  const host = own ? `127.${1 + (b[0]! % 254)}.${b[1]}.${1 + (b[2]! % 254)}` : "127.0.0.1";
   fs.mkdirSync(l.dir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(l.platformHost, `${host}\n`, { mode: 0o600 });
   return host;
