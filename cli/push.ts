@@ -2,10 +2,10 @@ import { promises as fs } from "node:fs";
 import type { Command } from "commander";
 import { KubeClient } from "../sdk/kube/client";
 import { clientFor } from "../sdk/kube/kubeconfig";
-import { DURATION_EXAMPLES, parseDuration } from "../sdk/common/duration";
 import { platformLogin } from "../sdk/packages/platformLogin";
-import { UPLOAD_DEFAULTS } from "../sdk/upload/schema";
 import { uploadPackages } from "../sdk/packages/upload";
+import { DurationError, parseDuration } from "../sdk/common/duration";
+import { UPLOAD_DEFAULTS } from "../sdk/upload/schema";
 import { type CliContext, CliError, EXIT_USAGE } from "./index";
 import { createProgress } from "./progress";
 
@@ -41,6 +41,16 @@ interface PushFlags {
 /** The platform registry when --dest-repo is absent: ACP serves it on the global cluster's address, port 11443. */
 export const PLATFORM_REGISTRY_PORT = 11443;
 
+/** The --timeout flag in the one duration grammar of components and CLI (sdk/common/duration). */
+export function parseTimeoutFlag(s: string): number {
+  try {
+    return parseDuration(s.trim());
+  } catch (err) {
+    if (err instanceof DurationError) throw new CliError(`--timeout ${err.message}`, EXIT_USAGE);
+    throw err;
+  }
+}
+
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
@@ -71,7 +81,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .option("--json", "print the result as JSON on stdout (progress goes to stderr)")
     .option("--ca-file <path>", "PEM CA bundle trusted for the registry and the platform address")
     .option("--kubeconfig <path>", "without --platform-address: a kubeconfig whose contexts are named after the clusters")
-    .option("--timeout <duration>", `how long to wait for the platform to take the packages (${DURATION_EXAMPLES}); ACP takes 10–15 minutes to show a new operator version`, UPLOAD_DEFAULTS.timeout)
+    .option("--timeout <duration>", 'how long to wait for the platform to take the packages, e.g. "15m" or "1h30m"; ACP takes 10–15 minutes to show a new operator version', UPLOAD_DEFAULTS.timeout)
     .action(async (paths: string[], flags: PushFlags) => {
       const { io } = ctx;
       const env = io.env;
@@ -87,12 +97,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
       if (flags.skipCrs && flags.skipPush) throw new CliError("--skip-crs and --skip-push together leave nothing to do", EXIT_USAGE);
       const concurrency = Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError("--concurrency must be an integer from 1 to 64", EXIT_USAGE);
-      let timeoutMs: number;
-      try {
-        timeoutMs = parseDuration(flags.timeout);
-      } catch (err) {
-        throw new CliError(`--timeout: ${(err as Error).message}`, EXIT_USAGE);
-      }
+      const timeoutMs = parseTimeoutFlag(flags.timeout);
 
       let platformUrl: URL | undefined;
       if (flags.platformAddress) {

@@ -63,7 +63,7 @@ export interface PackageUploadArgs {
   /**
    * How long to wait for the platform to take the packages: each ArtifactVersion Present, an
    * operator's CSV in the PackageManifest (ACP: 10–15 minutes to reach OperatorHub), a plugin's
-   * ModuleConfig published. A duration such as `15m`, `1h30m` or `900` (seconds). A progress line
+   * ModuleConfig published. A duration such as `15m` or `1h30m`. A progress line
    * every 30 s names what is still awaited. @default "15m"
    */
   timeout?: string;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DURATION_EXAMPLES, isDuration } from "../common/duration";
+import { durationSchema } from "../common/duration";
 
 /**
  * The ONE argument schema of PackageUpload. The component validates what the
@@ -46,7 +46,7 @@ const schema = z
     skipPush: z.boolean({ error: "must be a boolean" }).optional(),
     skipCrs: z.boolean({ error: "must be a boolean" }).optional(),
     concurrency: z.number({ error: "must be a number" }).int("must be an integer").min(1, "must be at least 1").max(64, "must be at most 64").optional(),
-    timeout: z.string({ error: "must be a duration string" }).refine(isDuration, `must be a duration such as ${DURATION_EXAMPLES}`).optional(),
+    timeout: durationSchema.optional(),
   })
   .superRefine((a, ctx) => {
     if (a.skipPush && a.skipCrs) ctx.addIssue({ code: "custom", path: ["skipCrs"], message: "skipPush and skipCrs together leave nothing to do" });

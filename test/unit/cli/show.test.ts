@@ -61,7 +61,7 @@ describe("cli show and pack", function () {
     assert.match(help.stdout.replace(/\s+/g, " "), /--timeout <duration> .*\(default: "15m"\)/);
     const bad = await runCli(["push", operatorPkg, "--dest-repo", "r:1", "--no-auth", "--timeout", "15 minutes"]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--timeout: invalid duration "15 minutes": use "90s", "15m", "1h30m", "500ms" or a number of seconds/);
+    assert.match(bad.stderr, /--timeout "15 minutes" is not a duration such as "90s", "15m" or "1h30m"/);
   });
 
   it("pack builds a package from an OCI layout and metadata that show then reads", async () => {

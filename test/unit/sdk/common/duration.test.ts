@@ -1,35 +1,38 @@
 import * as assert from "node:assert/strict";
-import { formatDuration, isDuration, parseDuration } from "../../../../sdk/common/duration";
+import { durationSchema, formatDuration, isDuration, parseDuration } from "../../../../sdk/common/duration";
 
-describe("sdk/common/duration: the one duration grammar", () => {
-  it("reads Go-style durations, fractions and bare seconds", () => {
-    const cases: Array<[string, number]> = [
-      ["1h30m", 5_400_000],
-      ["500ms", 500],
-      ["1.5m", 90_000],
-      ["90", 90_000],
-      ["15m", 900_000],
-      ["2h", 7_200_000],
-      ["1m30s", 90_000],
-      ["0.5", 500],
-    ];
-    for (const [text, ms] of cases) {
-      assert.equal(parseDuration(text), ms, text);
-      assert.equal(isDuration(text), true, text);
-    }
+describe("common/duration: the one duration grammar of components and CLI", () => {
+  it("parses Go-style durations: numbers each with a unit, decimals allowed", () => {
+    assert.equal(parseDuration("90s"), 90_000);
+    assert.equal(parseDuration("10m"), 600_000);
+    assert.equal(parseDuration("1h30m"), 5_400_000);
+    assert.equal(parseDuration("500ms"), 500);
+    assert.equal(parseDuration("1.5s"), 1500);
+    assert.equal(parseDuration("1.5m"), 90_000);
+    assert.equal(parseDuration("1h0m30s"), 3_630_000);
   });
 
-  it("refuses anything else, naming the grammar", () => {
-    for (const bad of ["", "ten minutes", "-5m", "5 m", "1d", "m", "1h30", "PT15M"]) {
+  it("refuses anything else, a bare number with the hint to add a unit", () => {
+    for (const bad of ["10", "10 m", "m", "", "10d", "-1s", "0s", "1h 30m", "ten minutes"]) {
       assert.equal(isDuration(bad), false, bad);
-      assert.throws(() => parseDuration(bad), /invalid duration .*"90s", "15m", "1h30m", "500ms" or a number of seconds/, bad);
+      assert.throws(() => parseDuration(bad), /is not a duration such as "90s", "15m" or "1h30m"/, bad);
     }
+    assert.throws(() => parseDuration("90"), /add a unit, e\.g\. "90s" or "90m"/);
   });
 
-  it("formats durations for messages", () => {
+  it("the zod schema says the same", () => {
+    assert.equal(durationSchema.safeParse("15m").success, true);
+    const bad = durationSchema.safeParse("90");
+    assert.equal(bad.success, false);
+    assert.match(bad.error!.issues[0].message, /^must be a duration such as "90s", "15m" or "1h30m"/);
+  });
+
+  it("formats milliseconds back in the same grammar", () => {
     assert.equal(formatDuration(900_000), "15m");
-    assert.equal(formatDuration(5_430_000), "1h30m30s");
+    assert.equal(formatDuration(5_400_000), "1h30m");
     assert.equal(formatDuration(45_000), "45s");
     assert.equal(formatDuration(250), "250ms");
+    assert.equal(formatDuration(0), "0ms");
+    for (const t of ["15m", "1h30m", "45s", "2h"]) assert.equal(formatDuration(parseDuration(t)), t);
   });
 });

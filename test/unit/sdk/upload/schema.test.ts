@@ -34,7 +34,7 @@ describe("PackageUpload: one argument schema for the component and the provider'
     ["a platform CA that is not PEM", { path: "/nope.tgz", registry: { address: "r:1", noAuth: true }, platform: { address: "https://acp.example.com", token: "t", ca: "ca.pem" } }, ["platform.ca"]],
     ["a PEM CA", { path: "/nope.tgz", registry: { address: "r:1", noAuth: true, ca: PEM }, platform: { address: "https://acp.example.com", token: "t", ca: PEM } }, []],
     ["durations of the one grammar", { path: "/nope.tgz", registry: { address: "r:1", noAuth: true }, timeout: "1h30m" }, []],
-    ["a bare number of seconds", { path: "/nope.tgz", registry: { address: "r:1", noAuth: true }, timeout: "900" }, []],
+    ["a bare number (no unit)", { path: "/nope.tgz", registry: { address: "r:1", noAuth: true }, timeout: "900" }, ["timeout"]],
     ["a bad duration", { path: "/nope.tgz", registry: { address: "r:1", noAuth: true }, timeout: "15 minutes" }, ["timeout"]],
     ["an unknown argument", { path: "/nope.tgz", registry: { address: "r:1", noAuth: true }, timeoutMs: 5 }, ["timeoutMs"]],
     ["no registry", { path: "/nope.tgz" }, ["registry"]],
