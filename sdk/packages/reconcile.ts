@@ -30,6 +30,8 @@ export interface PackageUploadInputs {
   timeout?: string;
   /** Filled in by check: each package file, what its metadata says it is, and its sha256. */
   files?: PackageFile[];
+  /** Filled in by check: `<type> <name> <version>` per package, so preview names what changes. */
+  contents?: string[];
 }
 
 /** One package of the upload as preview shows it: the package and version first, the file's hash last. */
@@ -70,7 +72,7 @@ export function identity(files: Array<{ sha256: string }>): string {
 /** The preview's stand-in for a value not known yet (the engine's unknown sentinel). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** What check and the provider add to the arguments; not the user's to give. */
-const COMPUTED = ["files", "packages", "crs", "drift"] as const;
+const COMPUTED = ["files", "contents", "packages", "crs", "drift"] as const;
 
 export async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: PackageUploadInputs; failures: Array<{ property: string; reason: string }> }> {
   const args: Record<string, unknown> = { ...news };
@@ -85,7 +87,7 @@ export async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: 
       const m = await readPackageMetadata(file);
       files.push({ name: m.name, type: m.type, version: m.version, file, sha256: await sha256File(file) });
     }
-    return { inputs: { ...news, files }, failures: [] };
+    return { inputs: { ...news, files, contents: files.map((f) => `${f.type} ${f.name} ${f.version}`) }, failures: [] };
   } catch (err) {
     return { inputs: news, failures: [{ property: "path", reason: (err as Error).message }] };
   }
@@ -100,6 +102,7 @@ const TARGET_KEYS = ["clusters", "skipPush", "skipCrs"] as const;
  */
 export function diffUpload(olds: PackageUploadOutputs, news: PackageUploadInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces: string[] = [];
+  if (JSON.stringify(olds.contents ?? null) !== JSON.stringify(news.contents ?? null)) replaces.push("contents");
   if (identity(olds.files ?? []) !== identity(news.files ?? [])) replaces.push("files");
   if (olds.registry.address !== news.registry.address || !!olds.registry.plain !== !!news.registry.plain) replaces.push("registry");
   const updates = TARGET_KEYS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));

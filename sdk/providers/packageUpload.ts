@@ -65,7 +65,7 @@ export class PackageUploadResource extends pulumi.dynamic.Resource {
     super(
       packageUploadProvider,
       name,
-      { ...args, packages: undefined, crs: undefined, files: undefined, drift: undefined },
+      { ...args, packages: undefined, crs: undefined, files: undefined, contents: undefined, drift: undefined },
       // Credentials are kept in state for update and delete, always as secrets.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["registry", "platform", "kubeconfig"] }),
     );

@@ -121,8 +121,7 @@ describe("e2e: examples/upload", function () {
     await stack().setConfig("operatorPackage", { value: nextPackage });
     const preview = await stack().preview({ diff: true });
     assert.ok((preview.changeSummary.update ?? 0) + (preview.changeSummary.replace ?? 0) >= 1, JSON.stringify(preview.changeSummary));
-    assert.match(preview.stdout, /version\s*:\s*"v1\.0\.0"\s*=>\s*"v1\.0\.1"/, preview.stdout);
-    assert.match(preview.stdout, new RegExp(`name\\s*:\\s*"${OPERATOR}"`), preview.stdout);
+    assert.match(preview.stdout, new RegExp(`"operator ${OPERATOR} v1\\.0\\.0"\\s*=>\\s*"operator ${OPERATOR} v1\\.0\\.1"`), preview.stdout);
     assert.equal(await sb().client("global").get(ArtifactVersion, `operatorhub-${OPERATOR}.v1.0.1`, NS), undefined, "preview created nothing");
     await stack().up();
     for (const c of ["global", "business"] as const) {

@@ -134,8 +134,9 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     const clusters = ["global", "business"];
     const first = await createUpload((await checkUpload(await platformInputs(v1, { clusters }))).inputs, () => undefined);
     const bumped = (await checkUpload(await platformInputs(v2, { clusters }))).inputs;
-    assert.deepEqual(diffUpload(first.outs, bumped).replaces, ["files"]);
-    assert.deepEqual(bumped.files!.map((f) => [f.name, f.type, f.version]), [["bump-operator", "operator", "v1.0.1"]], "preview names the package and version");
+    assert.deepEqual(diffUpload(first.outs, bumped).replaces, ["contents", "files"]);
+    assert.deepEqual(bumped.contents, ["operator bump-operator v1.0.1"], "preview names the package and version");
+    assert.deepEqual(first.outs.contents, ["operator bump-operator v1.0.0"]);
     const second = await createUpload(bumped, () => undefined);
     assert.deepEqual(second.outs.crs.map((c) => c.created), [["ArtifactVersion"], ["ArtifactVersion"]], "the Artifact was there already");
     await deleteUpload(first.outs, () => undefined);
