@@ -102,7 +102,8 @@ const TARGET_KEYS = ["clusters", "skipPush", "skipCrs"] as const;
  */
 export function diffUpload(olds: PackageUploadOutputs, news: PackageUploadInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces: string[] = [];
-  if (JSON.stringify(olds.contents ?? null) !== JSON.stringify(news.contents ?? null)) replaces.push("contents");
+  // State written before `contents` existed has none: only the files' hashes decide then.
+  if (olds.contents && JSON.stringify(olds.contents) !== JSON.stringify(news.contents ?? null)) replaces.push("contents");
   if (identity(olds.files ?? []) !== identity(news.files ?? [])) replaces.push("files");
   if (olds.registry.address !== news.registry.address || !!olds.registry.plain !== !!news.registry.plain) replaces.push("registry");
   const updates = TARGET_KEYS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));

@@ -23,6 +23,12 @@ describe("providers/packageUpload", () => {
     assert.deepEqual(await provider.diff!("x", olds, { ...olds, registry: { ...olds.registry, password: "rotated" } }), { changes: false, replaces: [], deleteBeforeReplace: false });
     const changed = { ...olds, files: [{ file: olds.files![0]!.file, sha256: "b".repeat(64) }] };
     assert.deepEqual(await provider.diff!("x", olds, changed), { changes: true, replaces: ["files"], deleteBeforeReplace: false });
+    // State from before contents existed: no replacement for the upgrade of acp-extend alone.
+    assert.deepEqual(await provider.diff!("x", olds, { ...olds, contents: ["operator harbor-ce-operator v2.12.11"] }), { changes: false, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(
+      await provider.diff!("x", { ...olds, contents: ["operator harbor-ce-operator v2.12.11"] }, { ...changed, contents: ["operator harbor-ce-operator v2.12.12"] }),
+      { changes: true, replaces: ["contents", "files"], deleteBeforeReplace: false },
+    );
     // Drift found by refresh is an update that re-applies the CRs.
     assert.deepEqual(await provider.diff!("x", { ...olds, drift: ["[global] cpaas-system/ArtifactVersion x.v1 is missing"] }, { ...olds }), { changes: true, replaces: [], deleteBeforeReplace: false });
     assert.deepEqual(await provider.diff!("x", olds, { ...olds, clusters: ["global", "business"] }), { changes: true, replaces: [], deleteBeforeReplace: false });
