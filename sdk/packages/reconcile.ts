@@ -77,6 +77,8 @@ const COMPUTED = ["files", "contents", "packages", "crs", "drift"] as const;
 export async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: PackageUploadInputs; failures: Array<{ property: string; reason: string }> }> {
   const args: Record<string, unknown> = { ...news };
   for (const k of COMPUTED) delete args[k];
+  // The engine's own keys (`__provider`: the serialized provider) travel with the inputs.
+  for (const k of Object.keys(args)) if (k.startsWith("__")) delete args[k];
   const issues = uploadArgIssues(args, (v) => v === UNKNOWN);
   if (issues.length) return { inputs: news, failures: issues.map((i) => ({ property: i.propertyPath, reason: i.reason })) };
   if (news.path === UNKNOWN) return { inputs: news, failures: [] };

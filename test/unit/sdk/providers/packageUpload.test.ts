@@ -34,6 +34,9 @@ describe("providers/packageUpload", () => {
     assert.deepEqual(await provider.diff!("x", olds, { ...olds, clusters: ["global", "business"] }), { changes: true, replaces: [], deleteBeforeReplace: false });
     const checked = await provider.check!(olds, { ...olds, path: "/no/such/file.tgz", files: undefined } as never);
     assert.deepEqual(checked.failures, [{ property: "path", reason: "/no/such/file.tgz: no such file or directory" }]);
+    // The engine hands check the serialized provider as __provider: not an argument error.
+    const engine = await provider.check!(olds, { ...olds, path: "/no/such/file.tgz", files: undefined, __provider: text } as never);
+    assert.deepEqual(engine.failures?.map((f) => f.property), ["path"]);
     const bad = await provider.check!(olds, { path: "x", registry: { address: "https://r/v2" } } as never);
     // The same schema as the component: no credentials and no noAuth is refused here too.
     assert.deepEqual(bad.failures?.map((f) => f.property).sort(), ["registry.address", "registry.password", "registry.username"]);
