@@ -75,6 +75,9 @@ describe("e2e: examples/upload", function () {
     assert.equal(result.summary.result, "succeeded");
     assert.deepEqual(result.outputs.uploaded.value, ["plugin/e2e-upload-plugin v1.0.0"]);
     assert.ok((result.outputs.harborArtifact.value as string[])[0].startsWith(`${reg().address}/`));
+    // up returned only once the plugin was installable: its ModuleConfig is there without waiting.
+    const configs = await sb().client("global").list<KubeObject>(ModuleConfig, { labelSelector: "cpaas.io/module-name=e2e-upload-plugin" });
+    assert.deepEqual(configs.items.map((m) => m.spec.version), ["v1.0.0"]);
     for (const c of ["global", "business"] as const) {
       const av = await sb().client(c).get<KubeObject>(ArtifactVersion, `operatorhub-${OPERATOR}.v1.0.0`, NS);
       assert.equal(av?.status?.phase, "Present", c);
