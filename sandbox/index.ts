@@ -108,7 +108,7 @@ export class Sandbox {
   get servers(): Record<ClusterName, string> {
     return this.state.servers as Record<ClusterName, string>;
   }
-  /** `https://127.0.0.1:<port>`: ACP-style `/kubernetes/<cluster>/…` proxy of the simulator. */
+  /** `https://<platform host>:<port>` (the sandbox's own loopback address on Linux): ACP-style `/kubernetes/<cluster>/…` proxy of the simulator. */
   get platformAddress(): string {
     if (!this.state.platformAddress) throw new Error("the sandbox runs without the platform simulator (platform: false); call startPlatform()");
     return this.state.platformAddress;
