@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PackageUploadResource, type PackageUploadResourceArgs } from "./providers/packageUpload";
-import { uploadArgIssues } from "./upload/schema";
+import { validatePackageUploadArgs } from "./upload/args";
+import { PackageUploadResource, type PackageUploadResourceArgs } from "./upload/provider";
 
 export interface PackageUploadRegistry {
   /** `host[:port]` of the destination registry (violet's `--dest-repo`), e.g. the platform registry `<global VIP>:11443`. */
@@ -80,29 +80,14 @@ export interface PackageUploadPackage {
   images: Array<{ ref: string; digest: string }>;
 }
 
-function isUnknownInput(v: unknown): boolean {
-  return pulumi.Output.isInstance(v) || v instanceof Promise;
-}
-
-/** Validates now; throws ONE InputPropertiesError naming every bad property. Returns a deep-enough copy. */
-export function validatePackageUploadArgs(name: string, args: PackageUploadArgs): PackageUploadArgs {
-  const errors = uploadArgIssues(args, isUnknownInput);
-  if (errors.length) {
-    throw new pulumi.InputPropertiesError({ message: `PackageUpload ${name} has invalid arguments: ${errors.map((e) => `${e.propertyPath}: ${e.reason}`).join("; ")}`, errors });
-  }
-  return {
-    ...args,
-    registry: { ...args.registry },
-    platform: args.platform && { ...args.platform },
-    clusters: args.clusters && [...args.clusters],
-  };
-}
-
 export interface PackageUploadOutputs {
   packages: pulumi.Output<PackageUploadPackage[]>;
 }
 
-/** The dynamic resource's inputs: credentials (and the kubeconfig) wrapped in `pulumi.secret`. */
+/**
+ * The dynamic resource's inputs: credentials (and the kubeconfig) wrapped in `pulumi.secret`.
+ * @internal Not part of the public API (sdk/index.ts).
+ */
 export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResourceArgs {
   return {
     path: args.path,
@@ -127,7 +112,10 @@ export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResour
   };
 }
 
-/** Builds the component's one child: the upload, owned by its dynamic provider. */
+/**
+ * Builds the component's one child: the upload, owned by its dynamic provider.
+ * @internal Not part of the public API (sdk/index.ts): `PackageUpload` calls it.
+ */
 export function createPackageUpload(parent: pulumi.ComponentResource, name: string, args: PackageUploadArgs): PackageUploadOutputs {
   const upload = new PackageUploadResource(`${name}-upload`, uploadResourceArgs(args), { parent });
   return {

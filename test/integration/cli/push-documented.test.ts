@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { Artifact, ArtifactVersion, type KubeObject, ModuleConfig, ModulePlugin, PackageManifest } from "../../../sdk/kube/resources";
 import { RegistryClient } from "../../../sdk/packages/oci/client";
-import { makeTestPackage, type TestPackageOptions } from "../../helpers/oci-layout";
+import { makeTestPackage, type TestPackageOptions } from "../../../tools/oci-layout";
 import { useRegistry } from "../../helpers/registry";
 import { useSandbox } from "../../helpers/sandbox";
 

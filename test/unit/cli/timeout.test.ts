@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { CliError, EXIT_USAGE } from "../../../cli/index";
+import { CliError, EXIT_USAGE } from "../../../cli/context";
 import { parseTimeoutFlag } from "../../../cli/push";
 
 describe("cli: --timeout takes the components' duration grammar", () => {

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { checkUpload } from "../../../../sdk/packages/reconcile";
-import { type PackageUploadArgs, validatePackageUploadArgs } from "../../../../sdk/upload";
+import type { PackageUploadArgs } from "../../../../sdk/upload";
+import { validatePackageUploadArgs } from "../../../../sdk/upload/args";
 import { uploadArgIssues } from "../../../../sdk/upload/schema";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -1,0 +1,253 @@
+import { createHash } from "node:crypto";
+import { parseDuration } from "../common/duration";
+import { bindReconciler, type CheckFailure, type ReconcileContext, type Reconciler } from "../common/provider";
+import { KubeClient } from "../kube/client";
+import { loadClusterAccess } from "../kube/kubeconfig";
+import { hashFile, readPackageMetadata } from "../packages/reader";
+import { type ApplyResult, artifactDrift, deleteArtifactObjects } from "./crs";
+import { uploadArgIssues } from "./schema";
+import { expandPaths, uploadPackages } from "./uploadPackages";
+
+/**
+ * The PackageUpload dynamic provider's logic. Identity is the packages'
+ * sha256: `check` hashes the files and reads what each one is (name, type,
+ * version: what preview shows), `diff` compares hashes and targets only
+ * (credentials may rotate without a re-upload), so an unchanged package is a
+ * no-op on the next `up`; `read` finds CRs deleted or changed on the platform;
+ * `delete` removes only the CRs `create` made.
+ */
+
+export interface PackageUploadInputs {
+  path: string;
+  registry: { address: string; username?: string; password?: string; noAuth?: boolean; plain?: boolean; ca?: string };
+  platform?: { address: string; token: string; ca?: string };
+  kubeconfig?: string;
+  context?: string;
+  clusters?: string[];
+  skipPush?: boolean;
+  skipCrs?: boolean;
+  concurrency?: number;
+  /** A duration (sdk/common/duration.ts). @default "15m" */
+  timeout?: string;
+  /** Filled in by check: each package file, what its metadata says it is, and its sha256. */
+  files?: PackageFile[];
+  /** Filled in by check: `<type> <name> <version>` per package, so preview names what changes. */
+  contents?: string[];
+}
+
+/** One package of the upload as preview shows it: the package and version first, the file's hash last. */
+export interface PackageFile {
+  name?: string;
+  type?: string;
+  version?: string;
+  file: string;
+  sha256: string;
+}
+
+export interface UploadedPackageOutput {
+  name: string;
+  type: string;
+  version: string;
+  artifact: string;
+  images: Array<{ ref: string; digest: string }>;
+}
+
+export interface PackageUploadOutputs extends PackageUploadInputs {
+  packages: UploadedPackageOutput[];
+  /** What create made, per cluster, so delete removes exactly that. */
+  crs: ApplyResult[];
+  /** What refresh found changed on the platform since (empty when in sync); the next up re-applies. */
+  drift?: string[];
+}
+
+export async function sha256File(file: string): Promise<string> {
+  return (await hashFile(file)).sha256;
+}
+
+/** The resource id: the package's sha256, or for a directory the sha256 of its packages' hashes. */
+export function identity(files: Array<{ sha256: string }>): string {
+  if (files.length === 1) return files[0]!.sha256;
+  return createHash("sha256").update(files.map((f) => f.sha256).sort().join("\n")).digest("hex");
+}
+
+/** The preview's stand-in for a value not known yet (the engine's unknown sentinel). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** What check and the provider add to the arguments; not the user's to give. */
+const COMPUTED = ["files", "contents", "packages", "crs", "drift"] as const;
+
+async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: PackageUploadInputs; failures: CheckFailure[] }> {
+  const args: Record<string, unknown> = { ...news };
+  for (const k of COMPUTED) delete args[k];
+  // The engine's own keys (`__provider`: the serialized provider) travel with the inputs.
+  for (const k of Object.keys(args)) if (k.startsWith("__")) delete args[k];
+  const issues = uploadArgIssues(args, (v) => v === UNKNOWN);
+  if (issues.length) return { inputs: news, failures: issues.map((i) => ({ property: i.propertyPath, reason: i.reason })) };
+  if (news.path === UNKNOWN) return { inputs: news, failures: [] };
+  try {
+    const paths = await expandPaths([news.path]);
+    const files: PackageFile[] = [];
+    for (const file of paths) {
+      const m = await readPackageMetadata(file);
+      files.push({ name: m.name, type: m.type, version: m.version, file, sha256: await sha256File(file) });
+    }
+    return { inputs: { ...news, files, contents: files.map((f) => `${f.type} ${f.name} ${f.version}`) }, failures: [] };
+  } catch (err) {
+    return { inputs: news, failures: [{ property: "path", reason: (err as Error).message }] };
+  }
+}
+
+const TARGET_KEYS = ["clusters", "skipPush", "skipCrs"] as const;
+
+/**
+ * A changed package is a replacement of `files` (preview names each package and
+ * version there); new targets an update; drift found by refresh an update that
+ * re-applies.
+ */
+function diffUpload(olds: PackageUploadOutputs, news: PackageUploadInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+  const replaces: string[] = [];
+  // State written before `contents` existed has none: only the files' hashes decide then.
+  if (olds.contents && JSON.stringify(olds.contents) !== JSON.stringify(news.contents ?? null)) replaces.push("contents");
+  if (identity(olds.files ?? []) !== identity(news.files ?? [])) replaces.push("files");
+  if (olds.registry.address !== news.registry.address || !!olds.registry.plain !== !!news.registry.plain) replaces.push("registry");
+  const updates = TARGET_KEYS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+  const drifted = (olds.drift?.length ?? 0) > 0;
+  return { changes: replaces.length > 0 || updates.length > 0 || drifted, replaces, deleteBeforeReplace: false };
+}
+
+async function clusterClientFactory(inputs: PackageUploadInputs): Promise<(cluster: string) => Promise<KubeClient>> {
+  if (inputs.platform) {
+    const base = inputs.platform.address.replace(/\/$/, "");
+    return async (cluster) => new KubeClient({ server: `${base}/kubernetes/${encodeURIComponent(cluster)}`, token: inputs.platform!.token, ca: inputs.platform!.ca, context: cluster });
+  }
+  return async (cluster) => {
+    // A context named after the cluster wins; the global cluster may also be the chosen (or current) context.
+    try {
+      return new KubeClient(await loadClusterAccess(inputs.kubeconfig, cluster));
+    } catch (err) {
+      if (cluster !== "global") throw new Error(`cluster "${cluster}": ${(err as Error).message}; give platform { address, token } or a kubeconfig with a context per cluster`);
+      return new KubeClient(await loadClusterAccess(inputs.kubeconfig, inputs.context));
+    }
+  };
+}
+
+function registryOptions(inputs: PackageUploadInputs) {
+  const r = inputs.registry;
+  return { address: r.address, plain: r.plain, ca: r.ca, ...(r.noAuth ? {} : { username: r.username, password: r.password }) };
+}
+
+async function run(inputs: PackageUploadInputs, log: (m: string) => void): Promise<PackageUploadOutputs> {
+  const factory = await clusterClientFactory(inputs);
+  const clients: KubeClient[] = [];
+  try {
+    const result = await uploadPackages({
+      paths: inputs.files?.length ? inputs.files.map((f) => f.file) : [inputs.path],
+      registry: registryOptions(inputs),
+      clusters: inputs.clusters,
+      clusterClient: async (c) => {
+        const k = await factory(c);
+        clients.push(k);
+        return k;
+      },
+      skipPush: inputs.skipPush,
+      skipCrs: inputs.skipCrs,
+      concurrency: inputs.concurrency,
+      timeoutMs: inputs.timeout === undefined ? undefined : parseDuration(inputs.timeout),
+      log: (_level, m) => log(m),
+    });
+    for (const [i, r] of result.entries()) {
+      const want = inputs.files?.[i]?.sha256;
+      if (want && r.sha256 !== want) throw new Error(`${r.file} changed since preview (sha256 ${r.sha256}, planned ${want}); run the update again`);
+    }
+    return {
+      ...inputs,
+      packages: result.map((r) => ({ name: r.name, type: r.type, version: r.version, artifact: r.artifact, images: r.images })),
+      crs: result.flatMap((r) => r.crs),
+      drift: [],
+    };
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+async function createUpload(ctx: ReconcileContext, inputs: PackageUploadInputs): Promise<{ id: string; outs: PackageUploadOutputs }> {
+  const outs = await run(inputs, ctx.log);
+  return { id: identity(inputs.files ?? []), outs };
+}
+
+/** Re-applies (zero writes where nothing changed) and removes CRs from clusters no longer targeted. */
+async function updateUpload(ctx: ReconcileContext, olds: PackageUploadOutputs, news: PackageUploadInputs): Promise<{ outs: PackageUploadOutputs }> {
+  const outs = await run(news, ctx.log);
+  const kept = new Set(outs.crs.map((c) => `${c.cluster}/${c.artifactVersion}`));
+  const carried: ApplyResult[] = [];
+  const factory = await clusterClientFactory(olds);
+  for (const old of olds.crs ?? []) {
+    if (kept.has(`${old.cluster}/${old.artifactVersion}`)) {
+      carried.push(old);
+      continue;
+    }
+    const k = await factory(old.cluster);
+    try {
+      await deleteArtifactObjects(k, old);
+    } finally {
+      k.close();
+    }
+  }
+  // Still ours: what we created then, plus anything this re-apply had to create again (drift).
+  const merged = outs.crs.map((c) => {
+    const old = carried.find((o) => o.cluster === c.cluster && o.artifactVersion === c.artifactVersion);
+    return old ? { ...old, digest: c.digest ?? old.digest, created: [...new Set([...old.created, ...c.created])] } : c;
+  });
+  return { outs: { ...outs, crs: merged } };
+}
+
+/**
+ * Refresh: what the platform holds now against what the upload wrote. Drift
+ * (a CR deleted, `present: false`, another digest) is reported in `drift`, so
+ * refresh shows it and the next `up` re-applies the CRs. Reads only.
+ */
+async function readUpload(id: string, props: PackageUploadOutputs): Promise<{ id: string; props: PackageUploadOutputs }> {
+  if (props.skipCrs || !props.crs?.length) return { id, props: { ...props, drift: [] } };
+  const factory = await clusterClientFactory(props);
+  const drift: string[] = [];
+  for (const cr of props.crs) {
+    const k = await factory(cr.cluster);
+    try {
+      drift.push(...(await artifactDrift(k, cr)));
+    } finally {
+      k.close();
+    }
+  }
+  return { id, props: { ...props, drift } };
+}
+
+async function deleteUpload(ctx: ReconcileContext, props: PackageUploadOutputs): Promise<void> {
+  const factory = await clusterClientFactory(props);
+  for (const cr of props.crs ?? []) {
+    const k = await factory(cr.cluster);
+    try {
+      await deleteArtifactObjects(k, cr);
+    } finally {
+      k.close();
+    }
+  }
+  const images = (props.packages ?? []).flatMap((p) => p.images.map((i) => i.ref));
+  if (images.length) ctx.log(`the images stay in the registry (registries have no safe "delete if unused"): ${images.join(", ")}`);
+}
+
+/**
+ * One upload of a package (or a directory of packages); its id is the
+ * packages' sha256. The context's log reaches the engine's output; its
+ * client is not used: an upload reaches each target cluster by name, through
+ * the platform or a kubeconfig context per cluster.
+ */
+export const reconciler: Reconciler<PackageUploadInputs, PackageUploadOutputs> = {
+  check: (_ctx, _olds, news) => checkUpload(news),
+  diff: diffUpload,
+  read: (_ctx, id, props) => readUpload(id, props!),
+  create: createUpload,
+  update: (ctx, _id, olds, news) => updateUpload(ctx, olds, news),
+  delete: (ctx, _id, props) => deleteUpload(ctx, props),
+};
+
+/** What the serialized provider (sdk/upload/provider.ts) calls. */
+export const provider = bindReconciler(reconciler);
