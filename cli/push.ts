@@ -5,6 +5,7 @@ import { clientFor } from "../sdk/kube/kubeconfig";
 import { platformLogin } from "../sdk/packages/platformLogin";
 import { DurationError, parseDuration } from "../sdk/common/durations";
 import { uploadPackages } from "../sdk/upload/uploadPackages";
+import { UPLOAD_DEFAULTS } from "../sdk/upload/schema";
 import { type CliContext, CliError, EXIT_USAGE, warn as warnOn } from "./context";
 import { createProgress } from "./progress";
 
@@ -92,7 +93,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .option("--json", "print the result as JSON on stdout (progress goes to stderr)")
     .option("--ca-file <path>", "PEM CA bundle trusted for the registry and the platform address")
     .option("--kubeconfig <path>", "without --platform-address: a kubeconfig whose contexts are named after the clusters")
-    .option("--timeout <duration>", "how long to wait for the platform to take each package", "10m")
+    .option("--timeout <duration>", 'how long to wait for the platform to take the packages, e.g. "15m" or "1h30m"; ACP takes 10–15 minutes to show a new operator version', UPLOAD_DEFAULTS.timeout)
     .action(async (paths: string[], flags: PushFlags) => {
       const { io } = ctx;
       const env = io.env;
