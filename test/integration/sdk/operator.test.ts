@@ -1,10 +1,9 @@
 import * as assert from "node:assert/strict";
 import type { KubeClient } from "../../../sdk/kube/client";
-import { ClusterServiceVersion, InstallPlan, Namespace, PackageManifest, PLATFORM_NAMESPACE, Subscription, type KubeObject } from "../../../sdk/kube/resources";
+import { ClusterServiceVersion, InstallPlan, Namespace, Subscription, type KubeObject } from "../../../sdk/kube/resources";
 import { subscriptionManifest } from "../../../sdk/olm/manifests";
 import { clusterClient, type InstallInputs } from "../../../sdk/olm/reconcile";
 import { operatorInstallProvider as provider } from "../../../sdk/providers/operatorInstall";
-import { packageManifestObject } from "../../../sandbox/platform/catalog";
 import { useSandbox } from "../../helpers/sandbox";
 
 const HARBOR = "harbor-ce-operator";
@@ -340,48 +339,34 @@ describe("Operator install provider on the sandbox", function () {
   });
 
   it("a multi-step upgrade walks the replaces chain one approved InstallPlan at a time, and stops at the target", async () => {
+    // Channel v1 of the catalog's acme-operator is a plain replaces chain 1.0.0 ← 1.1.0 ← 1.2.0 ← 1.3.0.
     const ACME = "acme-operator";
-    const versions = ["1.3.0", "1.2.0", "1.1.0", "1.0.0"];
-    const pm = packageManifestObject({
-      name: ACME,
-      displayName: "Acme",
-      sourceType: "Community",
-      catalogSource: "platform",
-      defaultChannel: "stable",
-      channels: [{ name: "stable", entries: versions.map((v) => ({ name: csv(ACME, v), version: v })) }],
-    });
-    const created = await admin.create<KubeObject>(PackageManifest, pm);
-    await admin.updateStatus(PackageManifest, { ...created, status: pm.status });
-    try {
-      const ns = "op-it-multistep";
-      const v100 = await checked({}, inputs(ns, ACME, { version: "1.0.0" }));
-      await applySubscription(v100);
-      const { id, outs } = await provider.create(v100);
-      assert.equal(outs!.installedCSV, csv(ACME, "1.0.0"));
+    const ns = "op-it-multistep";
+    const v100 = await checked({}, inputs(ns, ACME, { channel: "v1", version: "1.0.0" }));
+    await applySubscription(v100);
+    const { id, outs } = await provider.create(v100);
+    assert.equal(outs!.installedCSV, csv(ACME, "1.0.0"));
 
-      const v120 = await checked(v100, inputs(ns, ACME, { version: "1.2.0" }));
-      assert.deepEqual(v120.upgradePath, [csv(ACME, "1.1.0"), csv(ACME, "1.2.0")]);
-      assert.equal(v120.upgradeSummary, "1.0.0 → 1.1.0 → 1.2.0");
-      await applySubscription(v120);
-      const updated = (await provider.update!(id, outs!, v120)).outs!;
-      assert.equal(updated.installedCSV, csv(ACME, "1.2.0"));
-      assert.equal(updated.phase, "Succeeded");
-      assert.equal(updated.installPlans.length, 3);
-      const approved = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
-      assert.deepEqual(approved.map((p) => p!.spec.clusterServiceVersionNames), [[csv(ACME, "1.0.0")], [csv(ACME, "1.1.0")], [csv(ACME, "1.2.0")]]);
-      // OLM offers 1.3.0 next; it stays unapproved.
-      const beyond = await admin.waitFor<KubeObject, KubeObject>(
-        InstallPlan,
-        { namespace: ns, timeoutMs: 10_000 },
-        (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(csv(ACME, "1.3.0"))),
-        () => "no InstallPlan for 1.3.0",
-      );
-      assert.equal(beyond.spec.approved, false);
-      await provider.delete!(id, updated);
-      assert.deepEqual(await csvNames(ns), []);
-    } finally {
-      await admin.delete(PackageManifest, ACME, PLATFORM_NAMESPACE);
-    }
+    const v120 = await checked(v100, inputs(ns, ACME, { channel: "v1", version: "1.2.0" }));
+    assert.deepEqual(v120.upgradePath, [csv(ACME, "1.1.0"), csv(ACME, "1.2.0")]);
+    assert.equal(v120.upgradeSummary, "1.0.0 → 1.1.0 → 1.2.0");
+    await applySubscription(v120);
+    const updated = (await provider.update!(id, outs!, v120)).outs!;
+    assert.equal(updated.installedCSV, csv(ACME, "1.2.0"));
+    assert.equal(updated.phase, "Succeeded");
+    assert.equal(updated.installPlans.length, 3);
+    const approved = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
+    assert.deepEqual(approved.map((p) => p!.spec.clusterServiceVersionNames), [[csv(ACME, "1.0.0")], [csv(ACME, "1.1.0")], [csv(ACME, "1.2.0")]]);
+    // OLM offers 1.3.0 next; it stays unapproved.
+    const beyond = await admin.waitFor<KubeObject, KubeObject>(
+      InstallPlan,
+      { namespace: ns, timeoutMs: 10_000 },
+      (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(csv(ACME, "1.3.0"))),
+      () => "no InstallPlan for 1.3.0",
+    );
+    assert.equal(beyond.spec.approved, false);
+    await provider.delete!(id, updated);
+    assert.deepEqual(await csvNames(ns), []);
   });
 
   it("a failed CSV fails the install with its phase, reason and message", async () => {
