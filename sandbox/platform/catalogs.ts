@@ -115,7 +115,10 @@ export class Catalogs {
     const dir = this.fbcDir(cluster, source);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     atomicWrite(path.join(this.dir, cluster, `${source}.json`), JSON.stringify(models, null, 1) + "\n");
-    atomicWrite(path.join(dir, "catalog.json"), fbcFor(models).map((b) => JSON.stringify(b)).join("\n") + "\n");
+    const blobs = fbcFor(models);
+    // An empty catalog is an empty directory: the FBC loader rejects an empty document.
+    if (blobs.length) atomicWrite(path.join(dir, "catalog.json"), blobs.map((b) => JSON.stringify(b)).join("\n") + "\n");
+    else fs.rmSync(path.join(dir, "catalog.json"), { force: true });
   }
 }
 

@@ -33,7 +33,7 @@ describe("sandbox/platform/catalog", () => {
     const stable = acme.channels.find((c) => c.name === "stable")!;
     assert.deepEqual(stable.entries.slice(0, 2), [
       { name: "acme-operator.v2.1.0", replaces: "acme-operator.v2.0.0", skipRange: ">=1.0.0 <1.2.0" },
-      { name: "acme-operator.v2.0.0", replaces: "acme-operator.v1.3.0", skips: ["acme-operator.v1.2.0"] },
+      { name: "acme-operator.v2.0.0", replaces: "acme-operator.v1.2.0", skips: ["acme-operator.v1.3.0"] },
     ]);
     const v1 = acme.channels.find((c) => c.name === "v1")!;
     assert.deepEqual(v1.entries.map((e) => e.replaces), ["acme-operator.v1.2.0", "acme-operator.v1.1.0", "acme-operator.v1.0.0", undefined]);
