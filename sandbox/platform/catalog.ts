@@ -37,6 +37,8 @@ const packageSchema = z
     catalogSource: z.string().min(1),
     defaultChannel: z.string().min(1),
     crds: z.array(crdSchema).default([]),
+    image: z.string().min(1).optional(),
+    progressDeadlineSeconds: z.number().int().positive().optional(),
     versions: z
       .array(
         z.object({
@@ -132,6 +134,10 @@ export interface PackageModel {
   defaultChannel: string;
   /** The CRDs every bundle of the package owns. */
   crds: OwnedCrd[];
+  /** The operator image repository (tag: v<version>). @default registry.sandbox.invalid/<package> */
+  image?: string;
+  /** The operator Deployment's progressDeadlineSeconds (Kubernetes default 600). */
+  progressDeadlineSeconds?: number;
   /** Every bundle (CSV) of the package. */
   bundles: BundleModel[];
   /** Channel entries NEWEST FIRST, with the upgrade edges OLM follows. */
@@ -168,6 +174,8 @@ export function packageModelFor(p: CatalogPackage): PackageModel {
     sourceType: p.sourceType,
     defaultChannel: p.defaultChannel,
     crds: p.crds,
+    ...(p.image ? { image: p.image } : {}),
+    ...(p.progressDeadlineSeconds ? { progressDeadlineSeconds: p.progressDeadlineSeconds } : {}),
     bundles: p.versions.map((v) => ({ name: csvName(p.name, v.version), version: v.version })),
     channels: p.channels.map((c) => ({
       name: c.name,
@@ -210,8 +218,8 @@ export function crdObject(c: OwnedCrd): KubeObject {
 }
 
 /** The image a CSV's Deployment names; nothing pulls it (see the sandbox's node agent). */
-export function operatorImage(pkg: string, version: string): string {
-  return `registry.sandbox.invalid/${pkg}:v${version}`;
+export function operatorImage(p: PackageModel, version: string): string {
+  return `${p.image ?? `registry.sandbox.invalid/${p.name}`}:v${version}`;
 }
 
 /**
@@ -255,10 +263,11 @@ export function csvObject(p: PackageModel, b: BundleModel): KubeObject {
               name: app,
               spec: {
                 replicas: 1,
+                ...(p.progressDeadlineSeconds ? { progressDeadlineSeconds: p.progressDeadlineSeconds } : {}),
                 selector: { matchLabels: { app } },
                 template: {
                   metadata: { labels: { app } },
-                  spec: { serviceAccountName: app, containers: [{ name: "manager", image: operatorImage(p.name, b.version) }] },
+                  spec: { serviceAccountName: app, containers: [{ name: "manager", image: operatorImage(p, b.version) }] },
                 },
               },
             },

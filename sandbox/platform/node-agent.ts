@@ -12,6 +12,9 @@ export const Node: ResourceType = { apiVersion: "v1", kind: "Node", plural: "nod
 /** The one node of each sandbox cluster. */
 export const NODE_NAME = "sandbox-node";
 
+/** A registry whose images never pull: their pods stay in ErrImagePull, as with a wrong image reference. */
+export const UNPULLABLE_REGISTRY = "unpullable.sandbox.invalid";
+
 /**
  * What a kubelet and the scheduler do for the pods of OLM's operator
  * Deployments, without running containers: bind each pending pod to the
@@ -85,9 +88,36 @@ export class NodeAgent {
         });
       return;
     }
-    if (pod.status?.phase === "Running" && (pod.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True")) return;
-    const now = nowIso();
     const containers = (pod.spec.containers ?? []) as Array<{ name: string; image: string }>;
+    const now = nowIso();
+    const unpullable = containers.filter((ct) => ct.image.startsWith(`${UNPULLABLE_REGISTRY}/`));
+    if (unpullable.length) {
+      if (pod.status?.containerStatuses?.length) return;
+      await client.updateStatus(Pod, {
+        ...pod,
+        status: {
+          phase: "Pending",
+          hostIP: "127.0.0.1",
+          startTime: now,
+          conditions: [
+            { type: "PodScheduled", status: "True", lastTransitionTime: now },
+            { type: "Ready", status: "False", reason: "ContainersNotReady", message: `containers with unready status: [${unpullable.map((c) => c.name).join(" ")}]`, lastTransitionTime: now },
+          ],
+          containerStatuses: containers.map((ct) => ({
+            name: ct.name,
+            image: ct.image,
+            imageID: "",
+            ready: false,
+            started: false,
+            restartCount: 0,
+            state: { waiting: { reason: "ErrImagePull", message: `failed to pull image "${ct.image}": ${UNPULLABLE_REGISTRY} is not a registry` } },
+          })),
+        },
+      });
+      log(`[${cluster}] pod ${ns}/${name}: ErrImagePull (${unpullable.map((c) => c.image).join(", ")})`);
+      return;
+    }
+    if (pod.status?.phase === "Running" && (pod.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True")) return;
     await client.updateStatus(Pod, {
       ...pod,
       status: {

@@ -253,9 +253,11 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
 
   const handled = new Set<string>();
   let note: string | undefined;
+  // A Subscription version whose ResolutionFailed was found transient: wait for OLM to resolve again.
+  let transientFailure: string | undefined;
   const classify = (sub: KubeObject | undefined): SubOutcome | undefined => {
     if (!sub) return undefined;
-    if (subscriptionFailure(sub)) return { kind: "failed" };
+    if (subscriptionFailure(sub)) return sub.metadata.resourceVersion === transientFailure ? undefined : { kind: "failed" };
     const installed: string | undefined = sub.status?.installedCSV;
     if (installed && reached(wanted, installed)) return { kind: "installed", csv: installed };
     const vInstalled = installed ? versionFromCsvName(inputs.packageName, installed) : undefined;
@@ -266,20 +268,45 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
   };
 
   let installedCSV: string;
+  // When a transient-looking failure is looked at again, even if the Subscription does not change.
+  let recheckAt = Infinity;
   for (;;) {
     let outcome: SubOutcome;
+    const until = Math.min(deadline, recheckAt);
     try {
       outcome = await client.waitFor<KubeObject, SubOutcome>(
         Subscription,
-        { namespace: ns, fieldSelector: `metadata.name=${inputs.subscriptionName}`, timeoutMs: Math.max(1, deadline - Date.now()) },
+        { namespace: ns, fieldSelector: `metadata.name=${inputs.subscriptionName}`, timeoutMs: Math.max(1, until - Date.now()) },
         (objs) => classify(objs[0]),
         () => "",
       );
     } catch (err) {
+      if (err instanceof WaitTimeoutError && until === recheckAt && recheckAt < deadline) {
+        transientFailure = undefined;
+        recheckAt = Infinity;
+        continue;
+      }
       if (err instanceof WaitTimeoutError) throw await stateError(client, wanted, `timed out after ${timeouts[previous ? "upgrade" : "install"]} waiting for ${target.csv} to be installed${note ? ` (${note})` : ""}`);
       throw err;
     }
-    if (outcome.kind === "failed") throw await stateError(client, wanted, `OLM cannot install ${target.csv}`);
+    recheckAt = Infinity;
+    if (outcome.kind === "failed") {
+      // OLM resolves a namespace while an upgrade still retires the old CSV ("clusterserviceversion X
+      // exists and is not referenced by a subscription") and resolves again once it is gone, so a
+      // failure is final only when no CSV is in flight and it has stood for RESOLUTION_SETTLE_MS.
+      const sub = await client.get<KubeObject>(Subscription, inputs.subscriptionName, ns);
+      const failure = subscriptionFailure(sub);
+      const since = Date.parse((failure as { lastTransitionTime?: string } | undefined)?.lastTransitionTime ?? "") || 0;
+      const busy = await csvInFlight(client, ns);
+      const settleLeft = since + RESOLUTION_SETTLE_MS - Date.now();
+      if (sub && failure && (busy || settleLeft > 0)) {
+        transientFailure = sub.metadata.resourceVersion;
+        recheckAt = Date.now() + Math.max(settleLeft, 500);
+        note = `OLM's resolution failed${busy ? ` while ${busy}` : ""}; waiting for it to resolve again`;
+        continue;
+      }
+      throw await stateError(client, wanted, `OLM cannot install ${target.csv}`);
+    }
     if (outcome.kind === "beyond") throw await stateError(client, wanted, `${outcome.csv} is installed, beyond the target ${target.csv}: ${new DowngradeError(outcome.csv, target.csv).message}`);
     if (outcome.kind === "installed") {
       installedCSV = outcome.csv;
@@ -343,6 +370,19 @@ async function waitForCsv(client: KubeClient, inputs: InstallInputs, csvName: st
   }
   if (result.failed) throw await stateError(client, inputs, `${csvName} failed`);
   return result.csv;
+}
+
+/** How long a ResolutionFailed must stand, with no CSV in flight, before it fails the install. */
+const RESOLUTION_SETTLE_MS = 5_000;
+
+/** OLM's CSV phases on the way in or out, during which a resolution failure can be transient. */
+const IN_FLIGHT_PHASES = new Set(["", "Pending", "InstallReady", "Installing", "Replacing", "Deleting"]);
+
+/** "CSV x is Replacing" for the first CSV of the namespace (not a copy) that OLM is still installing or retiring. */
+async function csvInFlight(client: KubeClient, namespace: string): Promise<string | undefined> {
+  const csvs = await client.list<KubeObject>(ClusterServiceVersion, { namespace });
+  const busy = csvs.items.find((c) => !c.metadata.labels?.["olm.copiedFrom"] && (c.metadata.deletionTimestamp || IN_FLIGHT_PHASES.has(c.status?.phase ?? "")));
+  return busy && `${busy.metadata.name} is ${busy.metadata.deletionTimestamp ? "being deleted" : busy.status?.phase || "new"}`;
 }
 
 async function allExist(client: KubeClient, namespace: string, csvs: string[]): Promise<boolean> {
