@@ -359,7 +359,9 @@ async function waitForCsv(client: KubeClient, inputs: InstallInputs, csvName: st
       ([csv]) => {
         const phase = csv?.status?.phase;
         if (phase === "Succeeded") return { csv, failed: false };
-        if (phase === "Failed") return { csv, failed: true };
+        // RequirementsNotMet is OLM's passing state while an upgrade hands the ServiceAccount and RBAC
+        // from the old CSV to the new one: OLM re-checks and moves the CSV on (the timeout reports it if not).
+        if (phase === "Failed" && csv.status?.reason !== "RequirementsNotMet") return { csv, failed: true };
         return undefined;
       },
       () => "",

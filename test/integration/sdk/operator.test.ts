@@ -85,6 +85,27 @@ describe("Operator install provider on the sandbox", function () {
     return (await admin.list(ClusterServiceVersion, { namespace: ns })).items.filter((c) => !c.metadata.labels?.["olm.copiedFrom"]).map((c) => c.metadata.name!).sort();
   }
 
+  /** The InstallPlan the Subscription references, once it carries `csvName` and waits for approval. */
+  async function pendingPlanOf(ns: string, subscription: string, csvName: string): Promise<string> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ref = await admin.waitFor<KubeObject, string>(
+        Subscription,
+        { namespace: ns, fieldSelector: `metadata.name=${subscription}`, timeoutMs: Math.max(1, deadline - Date.now()) },
+        ([s]) => s?.status?.installPlanRef?.name,
+        () => `Subscription ${ns}/${subscription} references no InstallPlan`,
+      );
+      const found = await admin.waitFor<KubeObject, string | false>(
+        InstallPlan,
+        { namespace: ns, fieldSelector: `metadata.name=${ref}`, timeoutMs: Math.max(1, Math.min(5_000, deadline - Date.now())) },
+        ([p]) => (p?.status?.phase === "RequiresApproval" ? (p.spec?.clusterServiceVersionNames?.includes(csvName) ? ref : false) : undefined),
+        () => `InstallPlan ${ns}/${ref} never RequiresApproval`,
+      ).catch(() => false as const);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no InstallPlan for ${csvName} awaits approval in ${ns}`);
+    }
+  }
+
   function assertNoCredentials(text: string): void {
     for (const line of kubeconfig.split("\n")) {
       const m = /(client-key-data|client-certificate-data|token):\s*(\S{16,})/.exec(line);
@@ -166,15 +187,11 @@ describe("Operator install provider on the sandbox", function () {
     assert.equal(v10.sourceType, "Alauda", "the source type comes from the catalog's label");
     await applySubscription(v10);
     const { id, outs } = await provider.create(v10);
-    // Someone approves the 2.12.11 plan by hand, as in the console.
-    const plan = await admin.waitFor<KubeObject, KubeObject>(
-      InstallPlan,
-      { namespace: ns, timeoutMs: 10_000 },
-      (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(csv(HARBOR, "2.12.11"))),
-      () => "no InstallPlan for 2.12.11",
-    );
-    await admin.patch(InstallPlan, plan.metadata.name!, { spec: { approved: true } }, { namespace: ns });
-    await admin.waitFor(ClusterServiceVersion, { namespace: ns, fieldSelector: `metadata.name=${csv(HARBOR, "2.12.11")}`, timeoutMs: 10_000 }, ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined), () => "2.12.11 not Succeeded");
+    // Someone approves the 2.12.11 plan by hand, as in the console: the one the Subscription points at once
+    // it RequiresApproval (OLM may make and abandon a plan while it resolves; approving that one does nothing).
+    const plan = await pendingPlanOf(ns, `${HARBOR}-sub`, csv(HARBOR, "2.12.11"));
+    await admin.patch(InstallPlan, plan, { spec: { approved: true } }, { namespace: ns });
+    await admin.waitFor(ClusterServiceVersion, { namespace: ns, fieldSelector: `metadata.name=${csv(HARBOR, "2.12.11")}`, timeoutMs: 30_000 }, ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined), (cs) => `2.12.11 not Succeeded: ${JSON.stringify(cs[0]?.status?.conditions)}`);
 
     const refreshed = (await provider.read!(id, outs!)).props!;
     assert.equal(refreshed.installedCSV, csv(HARBOR, "2.12.11"));
