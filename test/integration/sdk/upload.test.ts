@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Artifact, ArtifactVersion, type KubeObject, PackageManifest } from "../../../sdk/kube/resources";
+import { Artifact, ArtifactVersion, type KubeObject } from "../../../sdk/kube/resources";
 import { RegistryClient } from "../../../sdk/packages/oci/client";
 import { checkUpload, createUpload, deleteUpload, diffUpload, type PackageUploadInputs, updateUpload } from "../../../sdk/packages/reconcile";
 import { makeTestPackage } from "../../helpers/oci-layout";
@@ -21,7 +21,6 @@ describe("PackageUpload provider (registry + sandbox)", function () {
   });
   after(async () => {
     await fs.rm(dir, { recursive: true, force: true });
-    for (const c of ["global", "business"] as const) await sb().client(c).delete(PackageManifest, "provider-operator", NS);
   });
 
   it("create pushes and writes the CRs; unchanged → no diff and a re-apply writes nothing; a cluster dropped loses its CRs; delete removes exactly its CRs and keeps the images", async () => {
