@@ -32,7 +32,8 @@ describe("sandbox/platform: catalog (through the real API servers)", () => {
       assert.deepEqual(sources.map((s) => s.metadata.name).sort(), ["custom", "platform", "system"]);
       for (const s of sources) {
         assert.match(s.spec.address, /^127\.0\.0\.1:\d+$/, "served on loopback by the sandbox's catalog server, no pod");
-        assert.equal(s.status?.connectionState?.lastObservedState, "READY", `${s.metadata.name}: ${JSON.stringify(s.status)}`);
+        // gRPC's READY, or IDLE once a connection has had no traffic for a while
+        assert.match(s.status?.connectionState?.lastObservedState ?? "", /^(READY|IDLE)$/, `${s.metadata.name}: ${JSON.stringify(s.status)}`);
       }
     }
   });
