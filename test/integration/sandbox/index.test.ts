@@ -23,7 +23,11 @@ describe("sandbox lifecycle", function () {
     assert.deepEqual(st.ready, { global: true, business: true, platform: true });
     assert.deepEqual(
       st.processes.map((p) => p.name).sort(),
-      ["etcd", "kube-apiserver-business", "kube-apiserver-global", "kube-controller-manager-business", "kube-controller-manager-global", "platform", "reaper"],
+      [
+        "catalog-operator-business", "catalog-operator-global", "etcd", "kube-apiserver-business", "kube-apiserver-global",
+        "kube-controller-manager-business", "kube-controller-manager-global", "olm-operator-business", "olm-operator-global",
+        "packageserver-business", "packageserver-global", "platform", "reaper",
+      ],
     );
     assert.match(sb.platformAddress, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.match(sb.platformToken, /^[\w-]{40,}$/);
@@ -54,7 +58,7 @@ describe("sandbox lifecycle", function () {
       child.on("exit", (code) => reject(new Error(`sandbox owner exited early (${code})`)));
     });
     const state = readState(dir)!;
-    assert.equal(state.processes.length, 6);
+    assert.equal(state.processes.length, 12, state.processes.map((p) => p.name).join(", "));
     child.kill("SIGTERM");
     await new Promise((r) => child.on("exit", r));
     await assertGroupsGone(state.processes);
