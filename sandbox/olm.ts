@@ -16,6 +16,8 @@ const Service: ResourceType = { apiVersion: "v1", kind: "Service", plural: "serv
 export const PACKAGESERVER_SERVICE = "packageserver-service";
 const PACKAGES_APISERVICE = "v1.packages.operators.coreos.com";
 const READY_TIMEOUT_MS = 60_000;
+/** Where upstream's operators would serve health and metrics (":8080"), held on loopback instead. */
+const OLM_METRICS_ADDRESS = "127.0.0.1:8080";
 
 /** OLM's CRDs as upstream embeds them for this release (`acp-olm crds`). */
 export function olmCrds(bins: OlmBinaries): KubeObject[] {
@@ -62,8 +64,11 @@ export async function startOlm(
         started.push(p);
         log(`${name.padEnd(16)} ${cluster} (pid ${p.pid})`);
       };
-      run("olm-operator", [bins.olm, "--namespace", PLATFORM_NAMESPACE]);
-      run("catalog-operator", [bins.catalog, "--kubeconfig", kubeconfig, "--namespace", PLATFORM_NAMESPACE, "--writeStatusName", ""]);
+      // Both bind :8080 (health, metrics) on every interface with no flag to change it: `acp-olm hold`
+      // keeps 127.0.0.1:8080 open so that bind fails (OLM logs it and carries on) and nothing leaves loopback.
+      const hold = [bins.acpOlm, "hold", "--addr", OLM_METRICS_ADDRESS, "--"];
+      run("olm-operator", [...hold, bins.olm, "--namespace", PLATFORM_NAMESPACE]);
+      run("catalog-operator", [...hold, bins.catalog, "--kubeconfig", kubeconfig, "--namespace", PLATFORM_NAMESPACE, "--writeStatusName", ""]);
       const port = ports[i]!;
       run("packageserver", [
         bins.acpOlm, "packageserver",

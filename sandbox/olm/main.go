@@ -6,6 +6,7 @@
 //	acp-olm registry --catalog NAME=DIR [--catalog …]
 //	acp-olm cert --ca-dir D --host H --out D
 //	acp-olm crds
+//	acp-olm hold [--addr 127.0.0.1:8080] -- COMMAND [ARGS]
 package main
 
 import (
@@ -28,6 +29,8 @@ func main() {
 		code = runCert(os.Args[2:])
 	case "crds":
 		code = runCRDs(os.Args[2:])
+	case "hold":
+		code = runHold(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 	default:
@@ -45,5 +48,6 @@ commands:
   packageserver  OLM's package server (packages.operators.coreos.com), authentication left to the kube-apiserver
   registry       file-based catalogs served over operator-registry's gRPC API on 127.0.0.1; SIGHUP reloads them
   cert           a serving certificate signed by the sandbox CA
-  crds           print OLM's CustomResourceDefinitions (YAML documents)`)
+  crds           print OLM's CustomResourceDefinitions (YAML documents)
+  hold           run a command while holding a loopback port it would otherwise bind on every interface`)
 }
