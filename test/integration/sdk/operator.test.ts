@@ -391,6 +391,30 @@ describe("Operator install provider on the sandbox", function () {
     assert.deepEqual(await csvNames(ns), []);
   });
 
+  it("skipRange: the preview path is the single jump OLM makes, a target OLM would skip past is refused, and update approves exactly OLM's plans", async () => {
+    // acme-operator's stable head 2.1.0 carries olm.skipRange ">=1.0.0 <1.2.0".
+    const ACME = "acme-operator";
+    const ns = "op-it-skiprange";
+    const v100 = await checked({}, inputs(ns, ACME, { channel: "stable", version: "1.0.0" }));
+    await applySubscription(v100);
+    const { id, outs } = await provider.create(v100);
+    assert.equal(outs!.installedCSV, csv(ACME, "1.0.0"));
+
+    const past = await provider.check!(v100, inputs(ns, ACME, { channel: "stable", version: "2.0.0" }));
+    assert.equal(past.failures![0].property, "version");
+    assert.match(past.failures![0].reason, /OLM upgrades acme-operator\.v1\.0\.0 straight to the channel head acme-operator\.v2\.1\.0 \(olm\.skipRange ">=1\.0\.0 <1\.2\.0"\)/);
+
+    const v210 = await checked(v100, inputs(ns, ACME, { channel: "stable", version: "2.1.0" }));
+    assert.deepEqual(v210.upgradePath, [csv(ACME, "2.1.0")]);
+    await applySubscription(v210);
+    const updated = (await provider.update!(id, outs!, v210)).outs!;
+    assert.equal(updated.installedCSV, csv(ACME, "2.1.0"));
+    const plans = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
+    assert.deepEqual(plans.map((p) => p!.spec.clusterServiceVersionNames), [[csv(ACME, "1.0.0")], [csv(ACME, "2.1.0")]], "the InstallPlans OLM made: one jump");
+    await provider.delete!(id, updated);
+    assert.deepEqual(await csvNames(ns), []);
+  });
+
   it("a failed CSV fails the install with its phase, reason and message", async () => {
     // broken-operator's image cannot be pulled: its Deployment passes its 5 s progress deadline and OLM fails the CSV.
     const ns = "op-it-failed";
