@@ -78,6 +78,18 @@ function json<T>(a: Record<string, string>, key: string): T | undefined {
   }
 }
 
+/**
+ * The CSV `u.replaces` names, given as a CSV name or as a version (`1.0.0` or
+ * `v1.0.0`, as uploaders often write it); undefined when it names no bundle of
+ * the package, which then replaces the next older entry as without it.
+ */
+function explicitReplaces(u: BundleUpload, versionOf: Map<string, string>): string | undefined {
+  if (!u.replaces) return undefined;
+  if (versionOf.has(u.replaces)) return u.replaces;
+  const byVersion = csvName(u.package, u.replaces.replace(/^v/, ""));
+  return versionOf.has(byVersion) ? byVersion : undefined;
+}
+
 /** Whether every channel of `u` already lists its CSV. */
 export function isPublished(pkg: PackageModel | undefined, u: BundleUpload): boolean {
   return !!pkg && u.channels.every((ch) => pkg.channels.find((c) => c.name === ch)?.entries.some((e) => e.name === u.csv));
@@ -109,7 +121,7 @@ export function publishBundle(pkg: PackageModel | undefined, u: BundleUpload): P
     };
     let at = channel.entries.findIndex((e) => !newer(e));
     if (at < 0) at = channel.entries.length;
-    const replaces = u.replaces ?? channel.entries[at]?.name;
+    const replaces = explicitReplaces(u, versionOf) ?? channel.entries[at]?.name;
     const entry: ChannelEntry = { name: u.csv, ...(replaces ? { replaces } : {}) };
     const above = channel.entries[at - 1];
     if (above && above.replaces === replaces) above.replaces = u.csv;

@@ -41,6 +41,13 @@ describe("e2e: examples/operator-manual", function () {
   });
 
   it("a second up with the same inputs changes nothing and writes nothing", async () => {
+    // Let OLM finish first: right after the install it makes the (unapproved) InstallPlan for 2.12.11.
+    await client().waitFor(
+      Subscription,
+      { namespace: NS, timeoutMs: 30_000 },
+      (subs) => (subs.some((s) => s.status?.currentCSV === "harbor-ce-operator.v2.12.11" && s.status?.state === "UpgradePending") ? true : undefined),
+      () => "OLM never proposed 2.12.11",
+    );
     const writes = await recordWrites(client(), [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], NS);
     const result = await stack().up();
     assert.deepEqual(await writes.stop(), []);

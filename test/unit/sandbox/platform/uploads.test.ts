@@ -49,6 +49,13 @@ describe("sandbox/platform/uploads", () => {
     assert.deepEqual(m.channels.find((c) => c.name === "beta")!.entries, [{ name: csv("1.1.0") }]);
     assert.deepEqual(m.bundles.map((b) => b.version).sort(), ["1.0.0", "1.1.0", "1.2.0"]);
     assert.ok(isPublished(m, newer));
+    // replaces given as a version, as uploaders write it, names that version's CSV
+    const patch = readUpload(bundle, av("v1.2.1", { "acp-extend.io/replaces": "v1.2.0" }));
+    assert.ok(patch.type === "bundle");
+    assert.deepEqual(publishBundle(m, patch).channels.find((c) => c.name === "stable")!.entries.slice(0, 2), [
+      { name: csv("1.2.1"), replaces: csv("1.2.0") },
+      { name: csv("1.2.0"), replaces: csv("1.1.0") },
+    ]);
     assert.ok(!isPublished(first, newer));
   });
 });
