@@ -257,11 +257,12 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
   let transientFailure: string | undefined;
   const classify = (sub: KubeObject | undefined): SubOutcome | undefined => {
     if (!sub) return undefined;
-    if (subscriptionFailure(sub)) return sub.metadata.resourceVersion === transientFailure ? undefined : { kind: "failed" };
+    // What is installed speaks before a condition: OLM can leave a ResolutionFailed from a step it has since made.
     const installed: string | undefined = sub.status?.installedCSV;
     if (installed && reached(wanted, installed)) return { kind: "installed", csv: installed };
     const vInstalled = installed ? versionFromCsvName(inputs.packageName, installed) : undefined;
     if (manual && vInstalled && semver.valid(vInstalled) && semver.gt(vInstalled, target.version)) return { kind: "beyond", csv: installed! };
+    if (subscriptionFailure(sub)) return sub.metadata.resourceVersion === transientFailure ? undefined : { kind: "failed" };
     const ref: string | undefined = sub.status?.installPlanRef?.name;
     if (manual && ref && !handled.has(ref)) return { kind: "plan", name: ref };
     return undefined;
