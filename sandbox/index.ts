@@ -255,16 +255,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       await registerClusters(clients.global, endpoints.servers);
       writePrivate(l.restrictedKubeconfig, tokenKubeconfig(endpoints.servers, pki.ca, tokens));
       await startControllerManagers(bins, l, endpoints, record, log);
-      await startOlm(olmBins, l, pki, endpoints.servers, clients, record, log);
+      const olmAvailable = await startOlm(olmBins, l, pki, endpoints.servers, clients, record, log);
       sandbox = new Sandbox(state, l, pki, tokens, opts.detach ?? false);
       process.removeListener("exit", onExit);
-      if (opts.platform ?? true) {
-        try {
-          await sandbox.startPlatform();
-        } catch (err) {
-          await sandbox.stop();
-          throw err;
-        }
+      try {
+        // The platform needs only the CRDs: it starts while the package server's APIService becomes Available.
+        await Promise.all([olmAvailable, (opts.platform ?? true) ? sandbox.startPlatform() : undefined]);
+      } catch (err) {
+        await sandbox.stop();
+        throw err;
       }
     } finally {
       for (const c of Object.values(clients)) c.close();

@@ -33,8 +33,8 @@ export function olmCrds(bins: OlmBinaries): KubeObject[] {
  * operator (global catalog namespace `cpaas-system`, where ACP keeps its
  * CatalogSources) and the package server, which serves
  * packages.operators.coreos.com through an APIService that the kube-apiserver
- * proxies to `localhost:<port>` via an ExternalName Service. Resolves when
- * every APIService is Available.
+ * proxies to `localhost:<port>` via an ExternalName Service. Resolves once
+ * the processes run, with a promise that settles when every APIService is Available.
  */
 export async function startOlm(
   bins: OlmBinaries,
@@ -44,7 +44,7 @@ export async function startOlm(
   clients: Record<ClusterName, KubeClient>,
   onProcess: (p: ProcessRecord) => void,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<Promise<void>> {
   const certDir = path.join(l.pki, "packageserver");
   if (!fs.existsSync(path.join(certDir, "tls.crt"))) {
     const hosts = [`${PACKAGESERVER_SERVICE}.${PLATFORM_NAMESPACE}.svc`, "localhost", "127.0.0.1"].join(",");
@@ -82,7 +82,10 @@ export async function startOlm(
       await registerPackageServer(clients[cluster], port, pki.ca);
     }),
   );
-  await Promise.all(CLUSTERS.map((c) => waitAvailable(clients[c], started)));
+  const available = Promise.all(CLUSTERS.map((c) => waitAvailable(clients[c], started))).then(() => undefined);
+  // Handled by the caller, which may be busy starting the platform when it fails.
+  available.catch(() => undefined);
+  return available;
 }
 
 /** The ExternalName Service and APIService that route packages.operators.coreos.com/v1 to the package server. */
