@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { defaultCacheDir } from "../sdk/cache";
+import { defaultCacheDir } from "../sdk/common/cache";
 import { PACKAGE_ROOT, sourceHash } from "./binaries";
 import { buildOnce, isExecutable, runGo } from "./goBuild";
 

@@ -1,13 +1,11 @@
 import { KubeApiError } from "../../sdk/kube/client";
+import { TARGET_NAMESPACES_ANNOTATION } from "../../sdk/common/labels";
 import type { KubeObject } from "../../sdk/kube/resources";
 import { OperatorGroup, Subscription } from "../../sdk/kube/resources";
 import type { ClusterHandle } from "./cluster";
 import type { Informer } from "./informers";
 import { startInformer } from "./informers";
 import { WorkQueue } from "./queue";
-
-/** ACP's Subscription annotation: the install mode's target namespaces ("" = AllNamespaces). */
-export const TARGET_NAMESPACES_ANNOTATION = "cpaas.io/target-namespaces";
 
 /** Names the Subscription an OperatorGroup was made from (by the simulator, from its annotation). */
 export const OPERATOR_GROUP_SOURCE = "sandbox.acp-extend.io/from-subscription";
