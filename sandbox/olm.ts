@@ -68,7 +68,10 @@ export async function startOlm(
       // keeps 127.0.0.1:8080 open so that bind fails (OLM logs it and carries on) and nothing leaves loopback.
       const hold = [bins.acpOlm, "hold", "--addr", OLM_METRICS_ADDRESS, "--"];
       run("olm-operator", [...hold, bins.olm, "--namespace", PLATFORM_NAMESPACE]);
-      run("catalog-operator", [...hold, bins.catalog, "--kubeconfig", kubeconfig, "--namespace", PLATFORM_NAMESPACE, "--writeStatusName", ""]);
+      // --interval: the catalog operator's periodic resync (upstream default 15 min) also re-resolves a
+      // namespace whose last resolution failed on a state that has since changed, e.g. an old CSV still
+      // being retired when the next upgrade step was resolved; 1 min keeps tests and demos from waiting 15.
+      run("catalog-operator", [...hold, bins.catalog, "--kubeconfig", kubeconfig, "--namespace", PLATFORM_NAMESPACE, "--writeStatusName", "", "--interval", "1m"]);
       const port = ports[i]!;
       run("packageserver", [
         bins.acpOlm, "packageserver",

@@ -259,11 +259,11 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
       const sub = await client.get<KubeObject>(Subscription, inputs.subscriptionName, ns);
       const failure = subscriptionFailure(sub);
       const since = Date.parse((failure as { lastTransitionTime?: string } | undefined)?.lastTransitionTime ?? "") || 0;
-      const busy = await csvInFlight(client, ns);
+      const busy = (await csvInFlight(client, ns)) ?? (await staleResolution(client, ns, failure?.message));
       const settleLeft = since + RESOLUTION_SETTLE_MS - Date.now();
       if (sub && failure && (busy || settleLeft > 0)) {
         transientFailure = sub.metadata.resourceVersion;
-        recheckAt = Date.now() + Math.max(settleLeft, 500);
+        recheckAt = Date.now() + Math.max(settleLeft, 2000);
         note = `OLM's resolution failed${busy ? ` while ${busy}` : ""}; waiting for it to resolve again`;
         continue;
       }
@@ -347,6 +347,20 @@ async function csvInFlight(client: KubeClient, namespace: string): Promise<strin
   const csvs = await client.list<KubeObject>(ClusterServiceVersion, { namespace });
   const busy = csvs.items.find((c) => !c.metadata.labels?.["olm.copiedFrom"] && (c.metadata.deletionTimestamp || IN_FLIGHT_PHASES.has(c.status?.phase ?? "")));
   return busy && `${busy.metadata.name} is ${busy.metadata.deletionTimestamp ? "being deleted" : busy.status?.phase || "new"}`;
+}
+
+/**
+ * OLM names the CSVs it found installed as `@existing/<namespace>//<csv>` in a
+ * resolution failure. When one of them is gone, the failure describes a
+ * namespace that no longer exists: OLM resolves again on its next pass (an
+ * event or its periodic resync), so it is not final.
+ */
+async function staleResolution(client: KubeClient, namespace: string, message: string | undefined): Promise<string | undefined> {
+  const existing = [...(message ?? "").matchAll(/@existing\/([^/\s,]+)\/\/([^\s,]+)/g)].filter((m) => m[1] === namespace).map((m) => m[2]!);
+  for (const csv of new Set(existing)) {
+    if (!(await client.get(ClusterServiceVersion, csv, namespace))) return `${csv}, which OLM's last resolution counted, is gone`;
+  }
+  return undefined;
 }
 
 async function allExist(client: KubeClient, namespace: string, csvs: string[]): Promise<boolean> {
