@@ -193,6 +193,8 @@ describe("Operator install provider on the sandbox", function () {
     const plan = await pendingPlanOf(ns, `${HARBOR}-sub`, csv(HARBOR, "2.12.11"));
     await admin.patch(InstallPlan, plan, { spec: { approved: true } }, { namespace: ns });
     await admin.waitFor(ClusterServiceVersion, { namespace: ns, fieldSelector: `metadata.name=${csv(HARBOR, "2.12.11")}`, timeoutMs: 30_000 }, ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined), (cs) => `2.12.11 not Succeeded: ${JSON.stringify(cs[0]?.status?.conditions)}`);
+    // OLM records the new CSV on the Subscription a moment after the CSV succeeds; refresh reads the Subscription.
+    await admin.waitFor(Subscription, { namespace: ns, fieldSelector: `metadata.name=${HARBOR}-sub`, timeoutMs: 30_000 }, ([x]) => (x?.status?.installedCSV === csv(HARBOR, "2.12.11") ? true : undefined), () => "the Subscription never reported 2.12.11");
 
     const refreshed = (await provider.read!(id, outs!)).props!;
     assert.equal(refreshed.installedCSV, csv(HARBOR, "2.12.11"));
