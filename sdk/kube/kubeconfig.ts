@@ -1,5 +1,16 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import type { ClusterAccess } from "./client";
 import { KubeClient } from "./client";
+
+/**
+ * `@pulumi/kubernetes` takes a kubeconfig's content or its path (and falls back
+ * to the KUBECONFIG path), so the kubeconfig read from a caller's provider may
+ * be a path. Content is YAML or JSON over several lines; a path is one line.
+ */
+function isPath(kubeconfig: string): boolean {
+  return !kubeconfig.includes("\n") && !kubeconfig.trimStart().startsWith("{");
+}
 
 /**
  * Resolves cluster access like `@pulumi/kubernetes` does: from kubeconfig
@@ -11,7 +22,10 @@ export async function loadClusterAccess(kubeconfig?: string, context?: string): 
   const k8s = await import("@kubernetes/client-node");
   const kc = new k8s.KubeConfig();
   try {
-    if (kubeconfig) kc.loadFromString(kubeconfig);
+    if (kubeconfig && isPath(kubeconfig)) {
+      if (!fs.existsSync(kubeconfig)) throw Object.assign(new Error("missing"), { name: `no file at the kubeconfig path ${kubeconfig}` });
+      kc.loadFromFile(kubeconfig);
+    } else if (kubeconfig) kc.loadFromString(kubeconfig);
     else kc.loadFromDefault();
   } catch (err) {
     // The parser's message may quote the document; name the source only.
@@ -47,4 +61,29 @@ export async function loadClusterAccess(kubeconfig?: string, context?: string): 
 
 export async function clientFor(kubeconfig?: string, context?: string): Promise<KubeClient> {
   return new KubeClient(await loadClusterAccess(kubeconfig, context));
+}
+
+const clients = new Map<string, Promise<KubeClient>>();
+
+/**
+ * One client per kubeconfig and context for the life of the process: the
+ * dynamic resources of every component (Operators, ClusterPlugins,
+ * PackageUploads) run in one provider process and share its keep-alive
+ * connections and request counts. Keyed by a hash, so the kubeconfig is kept
+ * only by the client.
+ */
+export function sharedClient(kubeconfig?: string, context?: string): Promise<KubeClient> {
+  const key = createHash("sha256")
+    .update(kubeconfig ?? `ambient:${process.env.KUBECONFIG ?? ""}`)
+    .update("\0")
+    .update(context ?? "")
+    .digest("hex");
+  let client = clients.get(key);
+  if (!client) {
+    client = clientFor(kubeconfig, context);
+    clients.set(key, client);
+    // A failed load (bad kubeconfig) is not cached: the next call reports it again.
+    client.catch(() => clients.delete(key));
+  }
+  return client;
 }

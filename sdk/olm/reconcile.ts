@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import * as semver from "semver";
 import { KubeClient, WaitTimeoutError } from "../kube/client";
-import { clientFor } from "../kube/kubeconfig";
+import { sharedClient } from "../kube/kubeconfig";
 import { ClusterServiceVersion, InstallPlan, Subscription, type KubeObject } from "../kube/resources";
 import { OPERATOR_DEFAULTS, parseDuration, validateOperatorArgs } from "./args";
 import { PackageNotFoundError, readPackage } from "./catalog";
@@ -52,21 +51,9 @@ export interface InstallOutputs extends InstallInputs {
 /** Pulumi's marker for a value not known during preview (dynamic providers see it raw). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-const clients = new Map<string, KubeClient>();
-
-/**
- * One client per cluster and process: the provider's check, diff, create and
- * read share keep-alive connections, and tests read its `stats`. Keyed by a
- * hash, so the kubeconfig itself is not kept twice.
- */
+/** The process's one client for this kubeconfig and context, shared with the other components (tests read its `stats`). */
 export async function clusterClient(kubeconfig?: string, context?: string): Promise<KubeClient> {
-  const key = createHash("sha256").update(`${kubeconfig ?? "<ambient>"}\0${context ?? ""}`).digest("hex");
-  let c = clients.get(key);
-  if (!c) {
-    c = await clientFor(kubeconfig, context);
-    clients.set(key, c);
-  }
-  return c;
+  return sharedClient(kubeconfig, context);
 }
 
 /**

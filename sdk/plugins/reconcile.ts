@@ -6,10 +6,10 @@
  * `<cluster>-<hash>`, so every lookup goes by the labels
  * `cpaas.io/cluster-name` + `cpaas.io/module-name`, never by name.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { KubeApiError, KubeClient, WaitTimeoutError } from "../kube/client";
-import { clientFor } from "../kube/kubeconfig";
+import { sharedClient } from "../kube/kubeconfig";
 import { Cluster, ModuleConfig, ModuleInfo, ModulePlugin, PLATFORM_NAMESPACE, type KubeObject, type ResourceType } from "../kube/resources";
 import { matchSelector } from "./affinity";
 import { isPlainObject, validateConfig } from "./form";
@@ -99,25 +99,9 @@ export function selectorOf(t: PluginTarget): string {
   return `${CLUSTER_LABEL}=${t.cluster},${MODULE_LABEL}=${t.module}`;
 }
 
-const clients = new Map<string, KubeClient>();
-
-/**
- * One client per kubeconfig and context for the life of the provider process,
- * so its keep-alive connections and request counts are shared by all calls.
- * The cache key is a hash: the kubeconfig itself is kept only by the client.
- */
+/** The process's one client for this kubeconfig and context, shared with the other components (tests read its `stats`). */
 export async function clusterClient(access: Pick<ModuleInfoInputs, "kubeconfig" | "context">): Promise<KubeClient> {
-  const key = createHash("sha256")
-    .update(access.kubeconfig ?? `ambient:${process.env.KUBECONFIG ?? ""}`)
-    .update("\0")
-    .update(access.context ?? "")
-    .digest("hex");
-  let client = clients.get(key);
-  if (!client) {
-    client = await clientFor(access.kubeconfig, access.context);
-    clients.set(key, client);
-  }
-  return client;
+  return sharedClient(access.kubeconfig, access.context);
 }
 
 /** What the global cluster publishes for one plugin, and the clusters it manages. */
