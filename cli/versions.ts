@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { Command } from "commander";
 import { PackageNotFoundError, getPackageVersions } from "../sdk/olm/catalog";
 import { formatVersionTable } from "../sdk/olm/packageManifest";
@@ -25,12 +28,19 @@ export function registerVersions(program: Command, ctx: CliContext): void {
     .option("-n, --namespace <namespace>", "namespace of the catalog", "cpaas-system")
     .option("--json", "print the package as JSON")
     .action(async (packageName: string, opts: VersionsOptions) => {
-      let kubeconfig: string | undefined;
-      if (opts.kubeconfig) {
-        kubeconfig = await readFile(opts.kubeconfig, "utf8").catch((err: NodeJS.ErrnoException) => {
-          throw new CliError(`versions: cannot read kubeconfig ${opts.kubeconfig}: ${err.code === "ENOENT" ? "no such file" : err.code ?? "unreadable"}`, EXIT_USAGE);
-        });
+      // The kubeconfig kubectl would use: --kubeconfig, else KUBECONFIG, else
+      // ~/.kube/config. Without any, say so: @kubernetes/client-node would
+      // fall back to http://localhost:8080 and fail with a TLS message instead.
+      const file = opts.kubeconfig ?? ambientKubeconfig(ctx.io.env);
+      if (!file) {
+        throw new CliError(
+          "versions: no kubeconfig: KUBECONFIG is not set and ~/.kube/config does not exist. Pass --kubeconfig <path> (and --context <name>), or set KUBECONFIG; for the local sandbox, `acp-extend sandbox up` prints its export line",
+          EXIT_USAGE,
+        );
       }
+      const kubeconfig = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(`versions: cannot read kubeconfig ${file}: ${err.code === "ENOENT" ? "no such file" : err.code ?? "unreadable"}`, EXIT_USAGE);
+      });
       try {
         const pkg = await getPackageVersions(packageName, { kubeconfig, context: opts.context, namespace: opts.namespace });
         ctx.io.stdout.write(opts.json ? `${JSON.stringify(pkg, null, 2)}\n` : `${formatVersionTable(pkg)}\n`);
@@ -39,4 +49,12 @@ export function registerVersions(program: Command, ctx: CliContext): void {
         throw new CliError(`versions: ${(err as Error).message}`);
       }
     });
+}
+
+/** The first existing file of KUBECONFIG (a path list, as kubectl reads it), else ~/.kube/config if it exists. */
+function ambientKubeconfig(env: NodeJS.ProcessEnv): string | undefined {
+  const listed = (env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
+  if (listed.length) return listed.find((f) => existsSync(f)) ?? listed[0];
+  const home = path.join(env.HOME ?? os.homedir(), ".kube", "config");
+  return existsSync(home) ? home : undefined;
 }

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { ClusterAccess } from "./client";
 import { KubeClient } from "./client";
 
@@ -10,6 +12,28 @@ import { KubeClient } from "./client";
  */
 function isPath(kubeconfig: string): boolean {
   return !kubeconfig.includes("\n") && !kubeconfig.trimStart().startsWith("{");
+}
+
+/** Neither a kubeconfig argument nor an ambient one: KUBECONFIG, ~/.kube/config or in-cluster. */
+export class NoKubeconfigError extends Error {
+  constructor() {
+    super(
+      "no kubeconfig: none was given and there is no ambient one (KUBECONFIG is not set, ~/.kube/config does not exist, not in a pod). " +
+        "Give the component `kubeconfig` (content) or a Kubernetes provider in its options (`{ provider }`), or set KUBECONFIG",
+    );
+    this.name = "NoKubeconfigError";
+  }
+}
+
+/**
+ * Without any kubeconfig, @kubernetes/client-node falls back to
+ * http://localhost:8080 and the first request fails with a TLS message that
+ * names nothing the user did; this spots that case first.
+ */
+function noAmbientKubeconfig(): boolean {
+  if (process.env.KUBECONFIG) return false;
+  if (process.env.KUBERNETES_SERVICE_HOST) return false;
+  return !fs.existsSync(path.join(os.homedir(), ".kube", "config"));
 }
 
 /**
@@ -26,8 +50,10 @@ export async function loadClusterAccess(kubeconfig?: string, context?: string): 
       if (!fs.existsSync(kubeconfig)) throw Object.assign(new Error("missing"), { name: `no file at the kubeconfig path ${kubeconfig}` });
       kc.loadFromFile(kubeconfig);
     } else if (kubeconfig) kc.loadFromString(kubeconfig);
+    else if (noAmbientKubeconfig()) throw new NoKubeconfigError();
     else kc.loadFromDefault();
   } catch (err) {
+    if (err instanceof NoKubeconfigError) throw err;
     // The parser's message may quote the document; name the source only.
     throw new Error(`cannot parse ${kubeconfig ? "the kubeconfig argument" : "the ambient kubeconfig"}: ${(err as Error).name}`);
   }
