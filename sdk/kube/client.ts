@@ -422,5 +422,7 @@ function statusError(code: number, text: string, verb: string, path: string): Ku
   } catch {
     // not a Status object
   }
+  // A bare "401 Unauthorized" names nothing the user can act on.
+  if (code === 401) message += " (the API server refused the kubeconfig's credentials: its token or client certificate is wrong or has expired; get a fresh kubeconfig)";
   return new KubeApiError(code, reason, message, verb, path.split("?")[0]);
 }
