@@ -1,0 +1,117 @@
+// Fault 2 of issue 17: `pulumi up` is interrupted while the Operator waits for
+// its CSV, by a double SIGINT (a person pressing ^C twice) or by SIGKILL of the
+// whole process group (a CI job killed). The recovery is what docs/scale.md
+// documents: `pulumi cancel --yes` when the stack is left locked, then
+// `pulumi up` again. It converges: one Subscription, the CSV installed, no
+// pending operation left in state, and destroy leaves nothing behind.
+import * as assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { packageManifestObject } from "../../../sandbox/platform/catalog";
+import { CatalogSource, ClusterServiceVersion, Namespace, PackageManifest, Subscription, type KubeObject } from "../../../sdk/kube/resources";
+import { engineSession, ensureEngine, exportStackText, programStack, type EngineSession } from "../../helpers/engine";
+import { useSandbox } from "../../helpers/sandbox";
+
+const CASES = [
+  { name: "sigint", how: "SIGINT twice" },
+  { name: "sigkill", how: "SIGKILL of the process group" },
+] as const;
+
+describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV", function () {
+  this.timeout(10 * 60_000);
+  const sb = useSandbox();
+  let session: EngineSession;
+
+  before(async function () {
+    this.timeout(40 * 60_000);
+    session = engineSession(await ensureEngine());
+  });
+  after(async () => {
+    const k = sb().client("business");
+    for (const c of CASES) {
+      await k.delete(PackageManifest, `interrupt-${c.name}-operator`, "cpaas-system").catch(() => undefined);
+      await k.delete(CatalogSource, `interrupt-${c.name}-source`, "cpaas-system").catch(() => undefined);
+      await k.delete(Namespace, `interrupt-${c.name}`).catch(() => undefined);
+    }
+    session?.dispose();
+  });
+
+  /** Runs the session's `pulumi` CLI on the stack; returns exit code and output. */
+  function pulumi(stack: Stack, args: string[]): { code: number; out: string } {
+    const r = spawnSync(session.engine.pulumi, [...args, "--stack", stack.name, "--non-interactive"], {
+      cwd: stack.workspace.workDir,
+      env: { ...process.env, ...session.env },
+      encoding: "utf8",
+      timeout: 5 * 60_000,
+    });
+    return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
+  }
+
+  for (const c of CASES) {
+    it(`${c.how}: the recovery (pulumi cancel when locked, then up) converges with one Subscription and no orphan`, async () => {
+      const pkg = `interrupt-${c.name}-operator`;
+      const source = `interrupt-${c.name}-source`;
+      const ns = `interrupt-${c.name}`;
+      const k = sb().client("business");
+      // A package whose catalog source is down: the install waits (for the InstallPlan, then the CSV) until it comes up.
+      const pm = packageManifestObject({ name: pkg, displayName: pkg, sourceType: "Community", catalogSource: source, defaultChannel: "stable", channels: [{ name: "stable", entries: [{ name: `${pkg}.v1.0.0`, version: "1.0.0" }] }] });
+      const created = await k.create<KubeObject>(PackageManifest, pm);
+      await k.updateStatus(PackageManifest, { ...created, status: pm.status });
+
+      const stack = await programStack(session, { project: { name: "interrupt", main: path.join(__dirname, "..", "fixtures", "interrupt") }, stack: c.name });
+      await stack.setAllConfig({
+        packageName: { value: pkg },
+        source: { value: source },
+        namespace: { value: ns },
+        kubeconfig: { value: sb().kubeconfig("business"), secret: true },
+      });
+
+      const child = spawn(session.engine.pulumi, ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.name], {
+        cwd: stack.workspace.workDir,
+        env: { ...process.env, ...session.env },
+        detached: true,
+        stdio: "ignore",
+      });
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      // Interrupt once the Subscription exists and the install resource has been waiting a while.
+      await k.waitFor<KubeObject, KubeObject>(Subscription, { namespace: ns, timeoutMs: 120_000 }, ([s]) => s, () => "the Subscription was never created");
+      await sleep(4000);
+      if (c.name === "sigint") {
+        process.kill(child.pid!, "SIGINT");
+        await sleep(1000);
+        process.kill(child.pid!, "SIGINT");
+      } else {
+        process.kill(-child.pid!, "SIGKILL");
+      }
+      const code = await Promise.race([exited, sleep(60_000).then(() => "hung")]);
+      assert.notEqual(code, "hung", "pulumi did not stop");
+      assert.notEqual(code, 0, "the interrupted up did not finish");
+
+      // The catalog comes back; then the documented recovery.
+      await k.create(CatalogSource, { metadata: { name: source, namespace: "cpaas-system" }, spec: { sourceType: "grpc", displayName: source } });
+      let up = pulumi(stack, ["up", "--yes", "--skip-preview"]);
+      if (up.code !== 0 && /locked/.test(up.out)) {
+        const cancel = pulumi(stack, ["cancel", "--yes"]);
+        assert.equal(cancel.code, 0, cancel.out);
+        up = pulumi(stack, ["up", "--yes", "--skip-preview"]);
+      }
+      assert.equal(up.code, 0, up.out);
+
+      const subs = (await k.list<KubeObject>(Subscription, { namespace: ns })).items;
+      assert.deepEqual(subs.map((s) => s.spec.name), [pkg], "exactly one Subscription");
+      const csv = await k.get<KubeObject>(ClusterServiceVersion, `${pkg}.v1.0.0`, ns);
+      assert.equal(csv?.status?.phase, "Succeeded");
+      const exported = exportStackText(session, stack);
+      assert.doesNotMatch(exported, /"pending_operations":\s*\[\s*\{/, "no pending operation left in state");
+      const again = pulumi(stack, ["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+      assert.equal(again.code, 0, again.out);
+
+      const destroy = pulumi(stack, ["destroy", "--yes", "--skip-preview"]);
+      assert.equal(destroy.code, 0, destroy.out);
+      assert.deepEqual((await k.list(Subscription, { namespace: ns })).items, [], "no orphan Subscription");
+      assert.deepEqual((await k.list(ClusterServiceVersion, { namespace: ns })).items, [], "no orphan CSV");
+    });
+  }
+});
