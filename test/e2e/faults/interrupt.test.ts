@@ -6,6 +6,7 @@
 // pending operation left in state, and destroy leaves nothing behind.
 import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Stack } from "@pulumi/pulumi/automation";
@@ -68,16 +69,22 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
         kubeconfig: { value: sb().kubeconfig("business"), secret: true },
       });
 
+      const log = path.join(session.scratch("interrupted"), "up.log");
+      const fd = fs.openSync(log, "w");
       const child = spawn(session.engine.pulumi, ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.name], {
         cwd: stack.workspace.workDir,
         env: { ...process.env, ...session.env },
         detached: true,
-        stdio: "ignore",
+        stdio: ["ignore", fd, fd],
       });
+      fs.closeSync(fd);
+      let exitedEarly: number | null | undefined;
+      child.on("exit", (code) => (exitedEarly = code));
       const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
       // Interrupt once the Subscription exists and the install resource has been waiting a while.
       await k.waitFor<KubeObject, KubeObject>(Subscription, { namespace: ns, timeoutMs: 120_000 }, ([s]) => s, () => "the Subscription was never created");
       await sleep(4000);
+      assert.equal(exitedEarly, undefined, `pulumi up ended by itself (exit ${exitedEarly}) instead of waiting:\n${fs.readFileSync(log, "utf8").slice(-3000)}`);
       if (c.name === "sigint") {
         process.kill(child.pid!, "SIGINT");
         await sleep(1000);
@@ -92,6 +99,7 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
       // The catalog comes back; then the documented recovery.
       await k.create(CatalogSource, { metadata: { name: source, namespace: "cpaas-system" }, spec: { sourceType: "grpc", displayName: source } });
       let up = pulumi(stack, ["up", "--yes", "--skip-preview"]);
+      if (process.env.ACP_FAULT_DEBUG) process.stderr.write(`${c.name}: first re-run exit ${up.code}:\n${up.out.slice(-1500)}\n`);
       if (up.code !== 0 && /locked/.test(up.out)) {
         const cancel = pulumi(stack, ["cancel", "--yes"]);
         assert.equal(cancel.code, 0, cancel.out);
