@@ -1,8 +1,8 @@
 // Fault 2 of issue 17: `pulumi up` is interrupted while the Operator waits for
-// its CSV, by a double SIGINT (a person pressing ^C twice) or by SIGKILL of the
+// its CSV (OLM, the sandbox's platform process, is paused meanwhile), by a double SIGINT (a person pressing ^C twice) or by SIGKILL of the
 // whole process group (a CI job killed). The recovery is what docs/scale.md
-// documents: `pulumi cancel --yes` when the stack is left locked, then
-// `pulumi up` again. It converges: one Subscription, the CSV installed, no
+// documents: `pulumi cancel --yes` when the stack is left locked, `pulumi
+// refresh --clear-pending-creates` for the interrupted create, then `pulumi up`. It converges: one Subscription, the CSV installed, no
 // pending operation left in state, and destroy leaves nothing behind.
 import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -24,11 +24,13 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
   this.timeout(10 * 60_000);
   const sb = useSandbox();
   let session: EngineSession;
+  let resume: () => void = () => undefined;
 
   before(async function () {
     this.timeout(40 * 60_000);
     session = engineSession(await ensureEngine());
   });
+  afterEach(() => resume());
   after(async () => {
     const k = sb().client("business");
     for (const c of CASES) {
@@ -51,13 +53,13 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
   }
 
   for (const c of CASES) {
-    it(`${c.how}: the recovery (pulumi cancel when locked, then up) converges with one Subscription and no orphan`, async () => {
+    it(`${c.how}: the recovery (cancel if locked, refresh --clear-pending-creates, up) converges with one Subscription and no orphan`, async () => {
       const pkg = `interrupt-${c.name}-operator`;
       const source = `interrupt-${c.name}-source`;
       const ns = `interrupt-${c.name}`;
       const k = sb().client("business");
-      // A package whose catalog source is down: the install waits (for the InstallPlan, then the CSV) until it comes up.
       const pm = packageManifestObject({ name: pkg, displayName: pkg, sourceType: "Community", catalogSource: source, defaultChannel: "stable", channels: [{ name: "stable", entries: [{ name: `${pkg}.v1.0.0`, version: "1.0.0" }] }] });
+      await k.create(CatalogSource, { metadata: { name: source, namespace: "cpaas-system" }, spec: { sourceType: "grpc", displayName: source } });
       const created = await k.create<KubeObject>(PackageManifest, pm);
       await k.updateStatus(PackageManifest, { ...created, status: pm.status });
 
@@ -69,6 +71,10 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
         kubeconfig: { value: sb().kubeconfig("business"), secret: true },
       });
 
+      // OLM (the platform's controllers) is paused: the install waits for its InstallPlan and CSV until it resumes.
+      const platform = sb().state.processes.find((p) => p.name === "platform")!;
+      process.kill(-platform.pid, "SIGSTOP");
+      resume = () => process.kill(-platform.pid, "SIGCONT");
       const log = path.join(session.scratch("interrupted"), "up.log");
       const fd = fs.openSync(log, "w");
       const child = spawn(session.engine.pulumi, ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.name], {
@@ -96,15 +102,23 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
       assert.notEqual(code, "hung", "pulumi did not stop");
       assert.notEqual(code, 0, "the interrupted up did not finish");
 
-      // The catalog comes back; then the documented recovery.
-      await k.create(CatalogSource, { metadata: { name: source, namespace: "cpaas-system" }, spec: { sourceType: "grpc", displayName: source } });
-      let up = pulumi(stack, ["up", "--yes", "--skip-preview"]);
-      if (process.env.ACP_FAULT_DEBUG) process.stderr.write(`${c.name}: first re-run exit ${up.code}:\n${up.out.slice(-1500)}\n`);
-      if (up.code !== 0 && /locked/.test(up.out)) {
+      // OLM resumes; then the documented recovery.
+      resume();
+      resume = () => undefined;
+      // A killed CLI leaves its lock: `pulumi cancel` removes it. The install's create was in flight: it stays a
+      // pending operation until a refresh drops it (`--clear-pending-creates`); the next up creates it again.
+      let locked = false;
+      let refresh = pulumi(stack, ["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
+      if (process.env.ACP_FAULT_DEBUG) process.stderr.write(`${c.name}: refresh exit ${refresh.code}:\n${refresh.out.slice(-1500)}\n`);
+      if (refresh.code !== 0 && /locked/.test(refresh.out)) {
+        locked = true;
         const cancel = pulumi(stack, ["cancel", "--yes"]);
         assert.equal(cancel.code, 0, cancel.out);
-        up = pulumi(stack, ["up", "--yes", "--skip-preview"]);
+        refresh = pulumi(stack, ["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
       }
+      assert.equal(refresh.code, 0, refresh.out);
+      if (c.name === "sigkill") assert.ok(locked, "SIGKILL left the stack locked");
+      const up = pulumi(stack, ["up", "--yes", "--skip-preview"]);
       assert.equal(up.code, 0, up.out);
 
       const subs = (await k.list<KubeObject>(Subscription, { namespace: ns })).items;
