@@ -14,9 +14,9 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import type { ClusterAccess } from "../sdk/kube/client";
 import { startSandbox } from "../sandbox";
-import { engineSession, ensureEngine, programStack, type EngineSession } from "../test/helpers/engine";
-import { makeTestPackage } from "../test/helpers/oci-layout";
-import { startRegistry } from "../test/helpers/registry";
+import { engineSession, ensureEngine, programStack, type EngineSession } from "../tools/engine";
+import { makeTestPackage } from "../tools/oci-layout";
+import { startRegistry } from "../tools/registry";
 import { formatBytes, formatMs, formatRatio, formatTable, ratio, round, type Goal } from "./stats";
 
 export const ESTATE_STEPS = ["up", "preview", "up-unchanged", "refresh", "bump", "destroy"] as const;

@@ -3,9 +3,9 @@ import { readFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { PackageNotFoundError, getPackageVersions } from "../sdk/olm/catalog";
-import { formatVersionTable } from "../sdk/olm/packageManifest";
-import { CliError, EXIT_USAGE, type CliContext } from "./index";
+import { getPackageVersions } from "../sdk/operator/catalog";
+import { formatVersionTable } from "../sdk/operator/packageManifest";
+import { CliError, EXIT_USAGE, type CliContext } from "./context";
 
 interface VersionsOptions {
   kubeconfig?: string;
@@ -34,20 +34,16 @@ export function registerVersions(program: Command, ctx: CliContext): void {
       const file = opts.kubeconfig ?? ambientKubeconfig(ctx.io.env);
       if (!file) {
         throw new CliError(
-          "versions: no kubeconfig: KUBECONFIG is not set and ~/.kube/config does not exist. Pass --kubeconfig <path> (and --context <name>), or set KUBECONFIG; for the local sandbox, `acp-extend sandbox up` prints its export line",
+          "no kubeconfig: KUBECONFIG is not set and ~/.kube/config does not exist. Pass --kubeconfig <path> (and --context <name>), or set KUBECONFIG; for the local sandbox, `acp-extend sandbox up` prints its export line",
           EXIT_USAGE,
         );
       }
       const kubeconfig = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
-        throw new CliError(`versions: cannot read kubeconfig ${file}: ${err.code === "ENOENT" ? "no such file" : err.code ?? "unreadable"}`, EXIT_USAGE);
+        throw new CliError(`cannot read kubeconfig ${file}: ${err.code === "ENOENT" ? "no such file" : err.code ?? "unreadable"}`, EXIT_USAGE);
       });
-      try {
-        const pkg = await getPackageVersions(packageName, { kubeconfig, context: opts.context, namespace: opts.namespace });
-        ctx.io.stdout.write(opts.json ? `${JSON.stringify(pkg, null, 2)}\n` : `${formatVersionTable(pkg)}\n`);
-      } catch (err) {
-        if (err instanceof PackageNotFoundError) throw new CliError(`versions: ${err.message}`);
-        throw new CliError(`versions: ${(err as Error).message}`);
-      }
+      // A package that is not there, or a cluster that cannot be reached, is reported by main like any error.
+      const pkg = await getPackageVersions(packageName, { kubeconfig, context: opts.context, namespace: opts.namespace });
+      ctx.io.stdout.write(opts.json ? `${JSON.stringify(pkg, null, 2)}\n` : `${formatVersionTable(pkg)}\n`);
     });
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -89,27 +88,3 @@ export async function clientFor(kubeconfig?: string, context?: string): Promise<
   return new KubeClient(await loadClusterAccess(kubeconfig, context));
 }
 
-const clients = new Map<string, Promise<KubeClient>>();
-
-/**
- * One client per kubeconfig and context for the life of the process: the
- * dynamic resources of every component (Operators, ClusterPlugins,
- * PackageUploads) run in one provider process and share its keep-alive
- * connections and request counts. Keyed by a hash, so the kubeconfig is kept
- * only by the client.
- */
-export function sharedClient(kubeconfig?: string, context?: string): Promise<KubeClient> {
-  const key = createHash("sha256")
-    .update(kubeconfig ?? `ambient:${process.env.KUBECONFIG ?? ""}`)
-    .update("\0")
-    .update(context ?? "")
-    .digest("hex");
-  let client = clients.get(key);
-  if (!client) {
-    client = clientFor(kubeconfig, context);
-    clients.set(key, client);
-    // A failed load (bad kubeconfig) is not cached: the next call reports it again.
-    client.catch(() => clients.delete(key));
-  }
-  return client;
-}

@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { InstallPlan, Namespace, Subscription } from "../../sdk/kube/resources";
-import { engineSession, ensureEngine, programStack, type EngineSession } from "../helpers/engine";
+import { engineSession, ensureEngine, programStack, type EngineSession } from "../../tools/engine";
 import { useSandbox } from "../helpers/sandbox";
 import { recordWrites } from "../helpers/writes";
 

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { packageManifestObject } from "../../../sandbox/platform/catalog";
 import { CatalogSource, ClusterServiceVersion, Namespace, PackageManifest, Subscription, type KubeObject } from "../../../sdk/kube/resources";
-import { engineSession, ensureEngine, exportStackText, programStack, type EngineSession } from "../../helpers/engine";
+import { engineSession, ensureEngine, exportStackText, programStack, type EngineSession } from "../../../tools/engine";
 import { useSandbox } from "../../helpers/sandbox";
 
 const CASES = [

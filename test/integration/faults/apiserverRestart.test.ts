@@ -12,9 +12,9 @@ import { startSandbox, type Sandbox } from "../../../sandbox";
 import { packageManifestObject } from "../../../sandbox/platform/catalog";
 import type { KubeClient } from "../../../sdk/kube/client";
 import { InstallPlan, Namespace, PackageManifest, Subscription, type KubeObject } from "../../../sdk/kube/resources";
-import { subscriptionManifest } from "../../../sdk/olm/manifests";
+import { subscriptionManifest } from "../../../sdk/operator/manifests";
 import type { InstallInputs, InstallOutputs } from "../../../sdk/olm/reconcile";
-import { operatorInstallProvider as provider } from "../../../sdk/providers/operatorInstall";
+import { operatorInstallProvider as provider } from "../../../sdk/operator/provider";
 import { killAndRestart } from "../../helpers/faults";
 
 const PKG = "restart-operator";

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { KubeClient } from "../../../sdk/kube/client";
 import { loadClusterAccess } from "../../../sdk/kube/kubeconfig";
 import { ClusterServiceVersion, InstallPlan, Namespace, Subscription, type KubeObject } from "../../../sdk/kube/resources";
-import { subscriptionManifest } from "../../../sdk/olm/manifests";
+import { subscriptionManifest } from "../../../sdk/operator/manifests";
 import { converge, type InstallInputs, type InstallOutputs } from "../../../sdk/olm/reconcile";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";

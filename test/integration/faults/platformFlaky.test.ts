@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Artifact, ArtifactVersion, PackageManifest, type KubeObject } from "../../../sdk/kube/resources";
 import { runCli } from "../../helpers/cli";
-import { makeTestPackage } from "../../helpers/oci-layout";
+import { makeTestPackage } from "../../../tools/oci-layout";
 import { useSandbox } from "../../helpers/sandbox";
 
 const NS = "cpaas-system";

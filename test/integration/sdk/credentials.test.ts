@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { getPackageVersions } from "../../../sdk/olm/catalog";
+import { getPackageVersions } from "../../../sdk/operator/catalog";
 import { runCli } from "../../helpers/cli";
 import { useSandbox } from "../../helpers/sandbox";
 

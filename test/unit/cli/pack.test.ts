@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runCli } from "../../helpers/cli";
-import { writeLayout } from "../../helpers/oci-layout";
+import { writeLayout } from "../../../tools/oci-layout";
 
 describe("acp-extend pack: bad input", function () {
   this.timeout(30_000);

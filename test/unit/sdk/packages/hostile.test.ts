@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { scanPackage } from "../../../../sdk/packages/reader";
 import { runCli } from "../../../helpers/cli";
-import { makeTestPackage, readRawTgz, type RawEntry, writeRawTgz } from "../../../helpers/oci-layout";
+import { makeTestPackage, readRawTgz, type RawEntry, writeRawTgz } from "../../../../tools/oci-layout";
 
 describe("hostile package archives", function () {
   this.timeout(60_000);
