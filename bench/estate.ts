@@ -64,9 +64,17 @@ const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const PLUGINS = 3;
 
 /** A plain-HTTP proxy per cluster that forwards with the sandbox's admin credentials and counts what passes. */
-async function startCountingProxy(upstream: ClusterAccess): Promise<{ url: string; counts: { requests: number; writes: number }; close(): Promise<void> }> {
+async function startCountingProxy(
+  upstream: ClusterAccess,
+): Promise<{ url: string; counts: { requests: number; writes: number }; close(): Promise<void> }> {
   const target = new URL(upstream.server);
-  const agent = new https.Agent({ keepAlive: true, ca: upstream.ca, cert: upstream.cert, key: upstream.key, rejectUnauthorized: !upstream.insecureSkipTLSVerify });
+  const agent = new https.Agent({
+    keepAlive: true,
+    ca: upstream.ca,
+    cert: upstream.cert,
+    key: upstream.key,
+    rejectUnauthorized: !upstream.insecureSkipTLSVerify,
+  });
   const counts = { requests: 0, writes: 0 };
   const server = http.createServer((req, res) => {
     counts.requests++;
@@ -159,7 +167,14 @@ async function measure(session: EngineSession, cwd: string, args: string[]): Pro
   const text = fs.readFileSync(out, "utf8");
   return {
     ok: code === 0,
-    error: code === 0 ? undefined : text.split("\n").filter((l) => /error|Error/.test(l)).slice(0, 6).join("\n") || text.slice(-1500),
+    error:
+      code === 0
+        ? undefined
+        : text
+            .split("\n")
+            .filter((l) => /error|Error/.test(l))
+            .slice(0, 6)
+            .join("\n") || text.slice(-1500),
     wallMs: round(wallMs, 0),
     cpuMs: (ticks * 1000) / clk,
     peakTreeBytes: peak,
@@ -188,14 +203,20 @@ export async function runEstate(opts: EstateOptions): Promise<EstateResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acp-extend-estate-"));
   const sb = await startSandbox({ dir: path.join(dir, "sandbox"), timings: "fast" });
   const registry = await startRegistry({});
-  const proxies = { global: await startCountingProxy(sb.client("global").access), business: await startCountingProxy(sb.client("business").access) };
+  const proxies = {
+    global: await startCountingProxy(sb.client("global").access),
+    business: await startCountingProxy(sb.client("business").access),
+  };
   const engine = await ensureEngine({ log: opts.log });
   const session = engineSession(engine);
   const bumped = 10;
   const kubeconfig = YAML.stringify({
     apiVersion: "v1",
     kind: "Config",
-    clusters: (["global", "business"] as const).map((c) => ({ name: c, cluster: { server: proxies[c].url, "insecure-skip-tls-verify": true } })),
+    clusters: (["global", "business"] as const).map((c) => ({
+      name: c,
+      cluster: { server: proxies[c].url, "insecure-skip-tls-verify": true },
+    })),
     users: [{ name: "bench", user: { token: "counted-by-the-bench-proxy" } }],
     contexts: (["global", "business"] as const).map((c) => ({ name: c, context: { cluster: c, user: "bench" } })),
     "current-context": "global",
@@ -218,7 +239,12 @@ export async function runEstate(opts: EstateOptions): Promise<EstateResult> {
           packages: { value: JSON.stringify(packages) },
           kubeconfig: { value: kubeconfig, secret: true },
         });
-        const run: EstateRun = { mode, n, components: mode === "estate" ? n + PLUGINS + opts.uploads : 2 * n + 2 * opts.uploads, steps: [] };
+        const run: EstateRun = {
+          mode,
+          n,
+          components: mode === "estate" ? n + PLUGINS + opts.uploads : 2 * n + 2 * opts.uploads,
+          steps: [],
+        };
         runs.push(run);
         for (const step of ESTATE_STEPS) {
           if (step === "bump") await stack.setConfig("bumped", { value: String(bumped) });
@@ -299,13 +325,28 @@ export function estateGoals(r: EstateResult): Goal[] {
     const e = sample(r, "estate", n, "preview");
     const raw = sample(r, "raw", n, "preview");
     const rt = e && raw ? ratio(e.wallMs, raw.wallMs) : undefined;
-    goals.push({ section, goal: `N=${n}: unchanged preview <= 1.5x raw`, measured: formatRatio(rt), met: rt === undefined ? undefined : rt <= 1.5 });
+    goals.push({
+      section,
+      goal: `N=${n}: unchanged preview <= 1.5x raw`,
+      measured: formatRatio(rt),
+      met: rt === undefined ? undefined : rt <= 1.5,
+    });
     const mem = (m: EstateMode) => Math.max(0, ...(r.runs.find((x) => x.mode === m && x.n === n)?.steps.map((s) => s.peakTreeBytes) ?? []));
     const mr = ratio(mem("estate"), mem("raw"));
-    goals.push({ section, goal: `N=${n}: process-tree memory <= 2x raw`, measured: formatRatio(mr), met: mr === undefined ? undefined : mr <= 2 });
+    goals.push({
+      section,
+      goal: `N=${n}: process-tree memory <= 2x raw`,
+      measured: formatRatio(mr),
+      met: mr === undefined ? undefined : mr <= 2,
+    });
     const unchanged = ["preview", "up-unchanged"].map((s) => sample(r, "estate", n, s as EstateStep));
     const writes = unchanged.every(Boolean) ? unchanged.reduce((a, s) => a + s!.writes, 0) : undefined;
-    goals.push({ section, goal: `N=${n}: zero writes for unchanged preview and up`, measured: writes === undefined ? "n/a" : `${writes} writes`, met: writes === undefined ? undefined : writes === 0 });
+    goals.push({
+      section,
+      goal: `N=${n}: zero writes for unchanged preview and up`,
+      measured: writes === undefined ? "n/a" : `${writes} writes`,
+      met: writes === undefined ? undefined : writes === 0,
+    });
   }
   const per = r.sizes.map((n) => {
     const run = r.runs.find((x) => x.mode === "estate" && x.n === n);

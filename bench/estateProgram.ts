@@ -50,8 +50,12 @@ if (mode === "estate") {
       { provider: business },
     );
   }
-  for (const p of PLUGINS) new ClusterPlugin(p.name, { moduleName: p.moduleName, cluster: p.cluster, config: p.config }, { provider: global });
-  packages.forEach((file, j) => new PackageUpload(`pkg-${j}`, { path: file, registry: { address: registry, noAuth: true, plain: true } }, { provider: global }));
+  for (const p of PLUGINS)
+    new ClusterPlugin(p.name, { moduleName: p.moduleName, cluster: p.cluster, config: p.config }, { provider: global });
+  packages.forEach(
+    (file, j) =>
+      new PackageUpload(`pkg-${j}`, { path: file, registry: { address: registry, noAuth: true, plain: true } }, { provider: global }),
+  );
 } else {
   // The same Namespaces and Subscriptions (and the uploads' Artifact CRs) written
   // with @pulumi/kubernetes alone: nothing resolved, approved, awaited or pushed.
@@ -85,8 +89,18 @@ if (mode === "estate") {
       {
         apiVersion: "app.alauda.io/v1alpha1",
         kind: "Artifact",
-        metadata: { name, namespace: "cpaas-system", labels: { "cpaas.io/library": "platform", "cpaas.io/type": "bundle", "cpaas.io/present": "true" } },
-        spec: { type: "bundle", registry, repository: `bench/${name}`, present: true, artifactVersionSelector: { matchLabels: { "cpaas.io/artifact": name } } },
+        metadata: {
+          name,
+          namespace: "cpaas-system",
+          labels: { "cpaas.io/library": "platform", "cpaas.io/type": "bundle", "cpaas.io/present": "true" },
+        },
+        spec: {
+          type: "bundle",
+          registry,
+          repository: `bench/${name}`,
+          present: true,
+          artifactVersionSelector: { matchLabels: { "cpaas.io/artifact": name } },
+        },
       },
       { provider: global },
     );

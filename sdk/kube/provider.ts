@@ -40,7 +40,11 @@ function cacheKey(access: ClusterAccessInputs): unknown[] {
  * provider config change (same cluster: no replacement) and then deletes their
  * own former providers.
  */
-export function sharedKubernetesProvider(name: string, access: Required<Pick<ClusterAccessInputs, "kubeconfig">> & ClusterAccessInputs, parent: pulumi.Resource): k8s.Provider {
+export function sharedKubernetesProvider(
+  name: string,
+  access: Required<Pick<ClusterAccessInputs, "kubeconfig">> & ClusterAccessInputs,
+  parent: pulumi.Resource,
+): k8s.Provider {
   const monitor = (pulumi.runtime.getMonitor() as object | undefined) ?? NO_MONITOR;
   let byKey = cache.get(monitor);
   if (!byKey) cache.set(monitor, (byKey = new Map()));
@@ -65,7 +69,8 @@ export function sharedKubernetesProvider(name: string, access: Required<Pick<Clu
  * not given stays undefined, meaning the ambient one, as for the provider.
  */
 export function providerClusterAccess(component: pulumi.ComponentResource): ClusterAccessInputs | undefined {
-  const p = component.getProvider("kubernetes:index:Provider") as (pulumi.ProviderResource & { kubeconfig?: pulumi.Output<string | undefined>; context?: pulumi.Output<string | undefined> }) | undefined;
+  const p = component.getProvider("kubernetes:index:Provider") as
+    (pulumi.ProviderResource & { kubeconfig?: pulumi.Output<string | undefined>; context?: pulumi.Output<string | undefined> }) | undefined;
   if (!p) return undefined;
   return {
     kubeconfig: p.kubeconfig?.apply((v) => v || undefined) as pulumi.Output<string> | undefined,

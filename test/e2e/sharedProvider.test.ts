@@ -23,16 +23,30 @@ describe("e2e: one Kubernetes provider per cluster, with no change to existing s
   before(async function () {
     this.timeout(40 * 60_000);
     session = engineSession(await ensureEngine());
-    stack = await programStack(session, { project: { name: "shared-provider", main: path.join(__dirname, "fixtures", "shared-provider") } });
-    await stack.setAllConfig({ mode: { value: "separate" }, prefix: { value: PREFIX }, kubeconfig: { value: sb().kubeconfig("business"), secret: true } });
+    stack = await programStack(session, {
+      project: { name: "shared-provider", main: path.join(__dirname, "fixtures", "shared-provider") },
+    });
+    await stack.setAllConfig({
+      mode: { value: "separate" },
+      prefix: { value: PREFIX },
+      kubeconfig: { value: sb().kubeconfig("business"), secret: true },
+    });
   });
   after(async () => {
     await stack?.destroy().catch(() => undefined);
-    for (let i = 0; i < 3; i++) await sb().client("business").delete(Namespace, `${PREFIX}-${i}`).catch(() => undefined);
+    for (let i = 0; i < 3; i++)
+      await sb()
+        .client("business")
+        .delete(Namespace, `${PREFIX}-${i}`)
+        .catch(() => undefined);
     session?.dispose();
   });
 
-  const providers = async () => (await stack.exportStack()).deployment.resources.filter((r: { type: string }) => r.type === PROVIDER).map((r: { urn: string }) => r.urn.split("::").pop()).sort();
+  const providers = async () =>
+    (await stack.exportStack()).deployment.resources
+      .filter((r: { type: string }) => r.type === PROVIDER)
+      .map((r: { urn: string }) => r.urn.split("::").pop())
+      .sort();
 
   it("a stack made with a provider per Operator (the former layout)", async () => {
     const r = await stack.up();
@@ -48,7 +62,8 @@ describe("e2e: one Kubernetes provider per cluster, with no change to existing s
       await stack.setConfig("mode", { value: mode });
       const preview = await stack.preview({ diff: true });
       const steps = preview.changeSummary;
-      for (const op of ["replace", "create-replacement", "delete-replaced"] as const) assert.equal(steps[op] ?? 0, 0, `${op}: ${JSON.stringify(steps)}`);
+      for (const op of ["replace", "create-replacement", "delete-replaced"] as const)
+        assert.equal(steps[op] ?? 0, 0, `${op}: ${JSON.stringify(steps)}`);
       const writes = await recordWrites(sb().client("business"), [Subscription, InstallPlan]);
       const up = await stack.up();
       assert.equal(up.summary.result, "succeeded");
@@ -57,7 +72,11 @@ describe("e2e: one Kubernetes provider per cluster, with no change to existing s
       assert.equal(changes.replace ?? 0, 0, JSON.stringify(changes));
       assert.equal(changes.create ?? 0, mode === "providers" ? 1 : 0, JSON.stringify(changes));
       assert.deepEqual(await providers(), expected);
-      assert.deepEqual(Object.values(up.outputs.installed.value), ["clickhouse-operator.v0.18.2", "clickhouse-operator.v0.18.2", "clickhouse-operator.v0.18.2"]);
+      assert.deepEqual(Object.values(up.outputs.installed.value), [
+        "clickhouse-operator.v0.18.2",
+        "clickhouse-operator.v0.18.2",
+        "clickhouse-operator.v0.18.2",
+      ]);
     });
   }
 });

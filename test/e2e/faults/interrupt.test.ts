@@ -11,7 +11,14 @@ import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { packageManifestObject } from "../../../sandbox/platform/catalog";
-import { CatalogSource, ClusterServiceVersion, Namespace, PackageManifest, Subscription, type KubeObject } from "../../../sdk/kube/resources";
+import {
+  CatalogSource,
+  ClusterServiceVersion,
+  Namespace,
+  PackageManifest,
+  Subscription,
+  type KubeObject,
+} from "../../../sdk/kube/resources";
 import { engineSession, ensureEngine, exportStackText, programStack, type EngineSession } from "../../../tools/engine";
 import { useSandbox } from "../../helpers/sandbox";
 
@@ -58,12 +65,25 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
       const source = `interrupt-${c.name}-source`;
       const ns = `interrupt-${c.name}`;
       const k = sb().client("business");
-      const pm = packageManifestObject({ name: pkg, displayName: pkg, sourceType: "Community", catalogSource: source, defaultChannel: "stable", channels: [{ name: "stable", entries: [{ name: `${pkg}.v1.0.0`, version: "1.0.0" }] }] });
-      await k.create(CatalogSource, { metadata: { name: source, namespace: "cpaas-system" }, spec: { sourceType: "grpc", displayName: source } });
+      const pm = packageManifestObject({
+        name: pkg,
+        displayName: pkg,
+        sourceType: "Community",
+        catalogSource: source,
+        defaultChannel: "stable",
+        channels: [{ name: "stable", entries: [{ name: `${pkg}.v1.0.0`, version: "1.0.0" }] }],
+      });
+      await k.create(CatalogSource, {
+        metadata: { name: source, namespace: "cpaas-system" },
+        spec: { sourceType: "grpc", displayName: source },
+      });
       const created = await k.create<KubeObject>(PackageManifest, pm);
       await k.updateStatus(PackageManifest, { ...created, status: pm.status });
 
-      const stack = await programStack(session, { project: { name: "interrupt", main: path.join(__dirname, "..", "fixtures", "interrupt") }, stack: c.name });
+      const stack = await programStack(session, {
+        project: { name: "interrupt", main: path.join(__dirname, "..", "fixtures", "interrupt") },
+        stack: c.name,
+      });
       await stack.setAllConfig({
         packageName: { value: pkg },
         source: { value: source },
@@ -88,9 +108,18 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
       child.on("exit", (code) => (exitedEarly = code));
       const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
       // Interrupt once the Subscription exists and the install resource has been waiting a while.
-      await k.waitFor<KubeObject, KubeObject>(Subscription, { namespace: ns, timeoutMs: 120_000 }, ([s]) => s, () => "the Subscription was never created");
+      await k.waitFor<KubeObject, KubeObject>(
+        Subscription,
+        { namespace: ns, timeoutMs: 120_000 },
+        ([s]) => s,
+        () => "the Subscription was never created",
+      );
       await sleep(4000);
-      assert.equal(exitedEarly, undefined, `pulumi up ended by itself (exit ${exitedEarly}) instead of waiting:\n${fs.readFileSync(log, "utf8").slice(-3000)}`);
+      assert.equal(
+        exitedEarly,
+        undefined,
+        `pulumi up ended by itself (exit ${exitedEarly}) instead of waiting:\n${fs.readFileSync(log, "utf8").slice(-3000)}`,
+      );
       if (c.name === "sigint") {
         process.kill(child.pid!, "SIGINT");
         await sleep(1000);
@@ -122,7 +151,11 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
       assert.equal(up.code, 0, up.out);
 
       const subs = (await k.list<KubeObject>(Subscription, { namespace: ns })).items;
-      assert.deepEqual(subs.map((s) => s.spec.name), [pkg], "exactly one Subscription");
+      assert.deepEqual(
+        subs.map((s) => s.spec.name),
+        [pkg],
+        "exactly one Subscription",
+      );
       const csv = await k.get<KubeObject>(ClusterServiceVersion, `${pkg}.v1.0.0`, ns);
       assert.equal(csv?.status?.phase, "Succeeded");
       const exported = exportStackText(session, stack);

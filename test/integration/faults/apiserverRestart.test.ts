@@ -71,7 +71,13 @@ describe("fault: the kube-apiserver restarts during an operator upgrade", functi
 
   /** What @pulumi/kubernetes does before the install resource: apply the Subscription. */
   async function applySubscription(i: InstallInputs): Promise<void> {
-    const m = subscriptionManifest({ ...i, approval: "Manual", source: "platform", sourceNamespace: "cpaas-system", installMode: "AllNamespaces" } as never);
+    const m = subscriptionManifest({
+      ...i,
+      approval: "Manual",
+      source: "platform",
+      sourceNamespace: "cpaas-system",
+      installMode: "AllNamespaces",
+    } as never);
     const live = await admin.get<KubeObject>(Subscription, PKG, NS);
     if (live) await admin.patch(Subscription, PKG, { spec: m.spec }, { namespace: NS });
     else await admin.create(Subscription, m);
@@ -113,7 +119,8 @@ describe("fault: the kube-apiserver restarts during an operator upgrade", functi
     await apiReady();
 
     let result = await upgrade;
-    if (process.env.ACP_FAULT_DEBUG) process.stderr.write(`upgrade across the restart: ${result.ok ? "completed" : `failed: ${result.err.message}`}\n`);
+    if (process.env.ACP_FAULT_DEBUG)
+      process.stderr.write(`upgrade across the restart: ${result.ok ? "completed" : `failed: ${result.err.message}`}\n`);
     if (!result.ok) {
       // Failing is allowed if it says what happened: the operator and a connection fault, not a stack trace.
       assert.match(result.err.message, new RegExp(`${PKG}|${NS}`), result.err.message);

@@ -57,7 +57,17 @@ describe("fault: two stacks run up at once on operators sharing one InstallPlan"
       [a, b].map((i) =>
         admin.create(
           Subscription,
-          subscriptionManifest({ subscriptionName: i.subscriptionName, namespace: NS, packageName: i.packageName, channel: "stable", version: i.version, approval: "Manual", source: "platform", sourceNamespace: "cpaas-system", installMode: "AllNamespaces" }),
+          subscriptionManifest({
+            subscriptionName: i.subscriptionName,
+            namespace: NS,
+            packageName: i.packageName,
+            channel: "stable",
+            version: i.version,
+            approval: "Manual",
+            source: "platform",
+            sourceNamespace: "cpaas-system",
+            installMode: "AllNamespaces",
+          }),
         ),
       ),
     );
@@ -72,7 +82,10 @@ describe("fault: two stacks run up at once on operators sharing one InstallPlan"
     );
 
     const [ra, rb] = await Promise.allSettled([a, b].map(async (i) => converge(await clientOf(i), i)));
-    for (const [r, other] of [[ra, csv(CLICKHOUSE, "0.18.2")], [rb, csv(HARBOR, "2.12.10")]] as const) {
+    for (const [r, other] of [
+      [ra, csv(CLICKHOUSE, "0.18.2")],
+      [rb, csv(HARBOR, "2.12.10")],
+    ] as const) {
       assert.equal(r.status, "rejected");
       const msg = (r as PromiseRejectedResult).reason.message as string;
       assert.match(msg, new RegExp(`InstallPlan ${shared} also carries other Subscriptions' CSVs: ${other.replace(/\./g, "\\.")}`));
@@ -81,18 +94,29 @@ describe("fault: two stacks run up at once on operators sharing one InstallPlan"
     assert.equal((await admin.get<KubeObject>(InstallPlan, shared, NS))!.spec.approved, false, "refused by both: nothing approved");
 
     const writes = await recordWrites(admin, [InstallPlan], NS);
-    const optIn = await Promise.all([a, b].map(async (i) => converge(await clientOf({ ...i, approveSharedInstallPlans: true }), { ...i, approveSharedInstallPlans: true })));
+    const optIn = await Promise.all(
+      [a, b].map(async (i) =>
+        converge(await clientOf({ ...i, approveSharedInstallPlans: true }), { ...i, approveSharedInstallPlans: true }),
+      ),
+    );
     const changes = await writes.stop();
     const [oa, ob] = optIn as InstallOutputs[];
     assert.equal(oa.installedCSV, csv(HARBOR, "2.12.10"));
     assert.equal(ob.installedCSV, csv(CLICKHOUSE, "0.18.2"));
     const claimed = [...oa.installPlans, ...ob.installPlans].filter((p) => p === shared);
-    assert.equal(claimed.length, 1, `the shared plan is recorded by exactly one stack: ${JSON.stringify([oa.installPlans, ob.installPlans])}`);
-    assert.equal((await admin.get<KubeObject>(InstallPlan, shared, NS))!.spec.approved, true);
-    assert.ok(changes.some((c) => c.name === shared && c.type === "MODIFIED"), "the plan was approved while we watched");
-    assert.deepEqual(
-      (await admin.list(ClusterServiceVersion, { namespace: NS })).items.map((c) => c.metadata.name).sort(),
-      [csv(CLICKHOUSE, "0.18.2"), csv(HARBOR, "2.12.10")],
+    assert.equal(
+      claimed.length,
+      1,
+      `the shared plan is recorded by exactly one stack: ${JSON.stringify([oa.installPlans, ob.installPlans])}`,
     );
+    assert.equal((await admin.get<KubeObject>(InstallPlan, shared, NS))!.spec.approved, true);
+    assert.ok(
+      changes.some((c) => c.name === shared && c.type === "MODIFIED"),
+      "the plan was approved while we watched",
+    );
+    assert.deepEqual((await admin.list(ClusterServiceVersion, { namespace: NS })).items.map((c) => c.metadata.name).sort(), [
+      csv(CLICKHOUSE, "0.18.2"),
+      csv(HARBOR, "2.12.10"),
+    ]);
   });
 });

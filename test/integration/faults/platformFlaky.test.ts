@@ -44,7 +44,16 @@ async function flakyPlatform(upstream: string, ca: string, faults: Faults): Prom
       if (faults.busyMs && Date.now() - busySince < faults.busyMs) {
         const code = served.busy++ % 2 === 0 ? 429 : 503;
         res.writeHead(code, { "content-type": "application/json", "retry-after": "1" });
-        res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code, reason: code === 429 ? "TooManyRequests" : "ServiceUnavailable", message: "the platform is busy" }));
+        res.end(
+          JSON.stringify({
+            kind: "Status",
+            apiVersion: "v1",
+            status: "Failure",
+            code,
+            reason: code === 429 ? "TooManyRequests" : "ServiceUnavailable",
+            message: "the platform is busy",
+          }),
+        );
         req.resume();
         return;
       }
@@ -53,7 +62,16 @@ async function flakyPlatform(upstream: string, ca: string, faults: Faults): Prom
       if (expired) {
         served.expired++;
         res.writeHead(401, { "content-type": "application/json" });
-        res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code: 401, reason: "Unauthorized", message: "token expired" }));
+        res.end(
+          JSON.stringify({
+            kind: "Status",
+            apiVersion: "v1",
+            status: "Failure",
+            code: 401,
+            reason: "Unauthorized",
+            message: "token expired",
+          }),
+        );
         req.resume();
         return;
       }
@@ -62,10 +80,20 @@ async function flakyPlatform(upstream: string, ca: string, faults: Faults): Prom
       expired = false;
     }
     served.forwarded++;
-    const up = https.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host }, agent }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = https.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: target.host },
+        agent,
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on("error", (err) => {
       if (!res.headersSent) res.writeHead(502);
       res.end(String(err));
@@ -108,15 +136,31 @@ describe("fault: the platform address answers 429/503, and tokens expire during 
     made.push(name);
     return (await makeTestPackage(path.join(dir, name), { name })).file;
   }
-  const present = async (name: string) => (await sb().client("global").get<KubeObject>(ArtifactVersion, `operatorhub-${name}.v1.0.0`, NS))?.status?.phase;
+  const present = async (name: string) =>
+    (await sb().client("global").get<KubeObject>(ArtifactVersion, `operatorhub-${name}.v1.0.0`, NS))?.status?.phase;
 
   it("429 and 503 for two seconds: the CR writes retry with backoff and the push completes", async () => {
     const file = await pkg("busy-platform-operator");
     const p = await flakyPlatform(sb().platformAddress, fs.readFileSync(sb().caPath, "utf8"), { busyMs: 2000 });
     try {
-      const r = await runCli(["push", file, "--platform-address", p.address, "--dest-repo", "127.0.0.1:1", "--skip-push", "--clusters", "global", "--timeout", "60s"], {
-        env: { ACP_PLATFORM_TOKEN: sb().platformToken },
-      });
+      const r = await runCli(
+        [
+          "push",
+          file,
+          "--platform-address",
+          p.address,
+          "--dest-repo",
+          "127.0.0.1:1",
+          "--skip-push",
+          "--clusters",
+          "global",
+          "--timeout",
+          "60s",
+        ],
+        {
+          env: { ACP_PLATFORM_TOKEN: sb().platformToken },
+        },
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.ok(p.served.busy >= 2, `the proxy answered ${p.served.busy} 429/503`);
       assert.equal(await present("busy-platform-operator"), "Present");
@@ -130,9 +174,26 @@ describe("fault: the platform address answers 429/503, and tokens expire during 
     const { username, password } = sb().platformLogin;
     const p = await flakyPlatform(sb().platformAddress, fs.readFileSync(sb().caPath, "utf8"), { expireAfter: 2 });
     try {
-      const r = await runCli(["push", file, "--platform-address", p.address, "--platform-username", username, "--dest-repo", "127.0.0.1:1", "--skip-push", "--clusters", "global", "--timeout", "60s"], {
-        env: { ACP_PLATFORM_PASSWORD: password },
-      });
+      const r = await runCli(
+        [
+          "push",
+          file,
+          "--platform-address",
+          p.address,
+          "--platform-username",
+          username,
+          "--dest-repo",
+          "127.0.0.1:1",
+          "--skip-push",
+          "--clusters",
+          "global",
+          "--timeout",
+          "60s",
+        ],
+        {
+          env: { ACP_PLATFORM_PASSWORD: password },
+        },
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.ok(p.served.expired >= 1, "the token was refused at least once");
       assert.equal(p.served.logins, 2, "one login at the start, one after the expiry");
@@ -147,9 +208,24 @@ describe("fault: the platform address answers 429/503, and tokens expire during 
     const file = await pkg("expired-token-operator");
     const p = await flakyPlatform(sb().platformAddress, fs.readFileSync(sb().caPath, "utf8"), { expireAfter: 2 });
     try {
-      const r = await runCli(["push", file, "--platform-address", p.address, "--dest-repo", "127.0.0.1:1", "--skip-push", "--clusters", "global", "--timeout", "60s"], {
-        env: { ACP_PLATFORM_TOKEN: sb().platformToken },
-      });
+      const r = await runCli(
+        [
+          "push",
+          file,
+          "--platform-address",
+          p.address,
+          "--dest-repo",
+          "127.0.0.1:1",
+          "--skip-push",
+          "--clusters",
+          "global",
+          "--timeout",
+          "60s",
+        ],
+        {
+          env: { ACP_PLATFORM_TOKEN: sb().platformToken },
+        },
+      );
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /401 Unauthorized.*refused .*credentials.*expired.*fresh platform token/);
       assert.ok(!r.stderr.includes(sb().platformToken));

@@ -16,14 +16,19 @@ describe("wrong or expired kubeconfig credentials (sandbox)", function () {
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "acp-credentials-"));
     // The restricted kubeconfig authenticates with a bearer token: replace it with one the API server never issued.
-    expired = sb().restrictedKubeconfig("business").replace(/token: \S+/, "token: expired-or-revoked-token");
+    expired = sb()
+      .restrictedKubeconfig("business")
+      .replace(/token: \S+/, "token: expired-or-revoked-token");
     assert.match(expired, /token: expired-or-revoked-token/);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("an expired token: the library names the refusal and the fix, never the token", async () => {
     await assert.rejects(getPackageVersions("harbor-ce-operator", { kubeconfig: expired }), (err: Error) => {
-      assert.match(err.message, /401 Unauthorized.*refused the kubeconfig's credentials: its token or client certificate is wrong or has expired; get a fresh kubeconfig/);
+      assert.match(
+        err.message,
+        /401 Unauthorized.*refused the kubeconfig's credentials: its token or client certificate is wrong or has expired; get a fresh kubeconfig/,
+      );
       assert.doesNotMatch(err.message, /expired-or-revoked-token/);
       return true;
     });
@@ -34,6 +39,6 @@ describe("wrong or expired kubeconfig credentials (sandbox)", function () {
     fs.writeFileSync(file, expired, { mode: 0o600 });
     const r = await runCli(["versions", "harbor-ce-operator", "--kubeconfig", file], { env: process.env });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^acp-extend: versions: .*401 Unauthorized.*wrong or has expired; get a fresh kubeconfig/);
+    assert.match(r.stderr, /^acp-extend versions: .*401 Unauthorized.*wrong or has expired; get a fresh kubeconfig/);
   });
 });

@@ -6,7 +6,17 @@ function run(mode: "estate" | "raw", n: number, f: (step: string) => Partial<Ste
     mode,
     n,
     components: mode === "estate" ? n + 8 : 2 * n + 10,
-    steps: ESTATE_STEPS.map((step) => ({ step, ok: true, wallMs: 1000, cpuMs: 500, peakTreeBytes: 2 ** 28, peakProcesses: 5, requests: 10, writes: 0, ...f(step) })),
+    steps: ESTATE_STEPS.map((step) => ({
+      step,
+      ok: true,
+      wallMs: 1000,
+      cpuMs: 500,
+      peakTreeBytes: 2 ** 28,
+      peakProcesses: 5,
+      requests: 10,
+      writes: 0,
+      ...f(step),
+    })),
   };
 }
 
@@ -18,7 +28,15 @@ describe("bench estate: goals and tables", () => {
     runs: [
       run("estate", 10, (s) => (s === "preview" ? { wallMs: 1400 } : s === "up-unchanged" ? { requests: 36 } : {})),
       run("raw", 10, () => ({})),
-      run("estate", 40, (s) => (s === "preview" ? { wallMs: 1600 } : s === "up-unchanged" ? { requests: 48, writes: 1 } : s === "up" ? { peakTreeBytes: 2 ** 30 } : {})),
+      run("estate", 40, (s) =>
+        s === "preview"
+          ? { wallMs: 1600 }
+          : s === "up-unchanged"
+            ? { requests: 48, writes: 1 }
+            : s === "up"
+              ? { peakTreeBytes: 2 ** 30 }
+              : {},
+      ),
       run("raw", 40, () => ({})),
     ],
   };
@@ -39,7 +57,11 @@ describe("bench estate: goals and tables", () => {
   });
 
   it("a failed step is not measured: its goals are unknown, never met", () => {
-    const failed: EstateResult = { ...result, sizes: [10], runs: [run("estate", 10, (s) => (s === "preview" ? { ok: false } : {})), run("raw", 10, () => ({}))] };
+    const failed: EstateResult = {
+      ...result,
+      sizes: [10],
+      runs: [run("estate", 10, (s) => (s === "preview" ? { ok: false } : {})), run("raw", 10, () => ({}))],
+    };
     const goals = estateGoals(failed);
     assert.equal(goals.find((g) => g.goal === "N=10: unchanged preview <= 1.5x raw")!.met, undefined);
     assert.match(estateTables(failed), /FAILED/);

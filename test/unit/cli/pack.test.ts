@@ -24,7 +24,10 @@ describe("acp-extend pack: bad input", function () {
   it("metadata with bad fields names every field, and no package is written", async () => {
     const layout = await writeLayout(path.join(dir, "layout"), [{ ref: "src.io/acp/x:v1", layers: [10] }]);
     const meta = path.join(dir, "bad.yaml");
-    await fs.writeFile(meta, "apiVersion: acp-extend.io/v1alpha1\nkind: Package\nname: Bad_Name\ntype: widget\nversion: latest\narch: x86\nartifact: src.io/acp/x:v1\n");
+    await fs.writeFile(
+      meta,
+      "apiVersion: acp-extend.io/v1alpha1\nkind: Package\nname: Bad_Name\ntype: widget\nversion: latest\narch: x86\nartifact: src.io/acp/x:v1\n",
+    );
     const out = path.join(dir, "out");
     await fs.mkdir(out);
     const r = await runCli(["pack", "--metadata", meta, "--layout", layout, "-o", out]);

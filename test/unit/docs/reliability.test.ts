@@ -32,14 +32,19 @@ describe("docs/reliability.md is checked against the tests", function () {
   this.timeout(120_000);
 
   it("parses rows and refuses a row that names no test", () => {
-    assert.deepEqual(parseRows("| 1 | x | CLI | msg | `test/unit/a.test.ts` › does a thing |\n"), [{ n: 1, file: "test/unit/a.test.ts", title: "does a thing" }]);
+    assert.deepEqual(parseRows("| 1 | x | CLI | msg | `test/unit/a.test.ts` › does a thing |\n"), [
+      { n: 1, file: "test/unit/a.test.ts", title: "does a thing" },
+    ]);
     assert.throws(() => parseRows("| 2 | x | CLI | msg | nothing |\n"), /a row without a test/);
   });
 
   it("has at least 50 rows, numbered 1..n, and every named test exists in its file", () => {
     const rows = parseRows(fs.readFileSync(DOC, "utf8"));
     assert.ok(rows.length >= 50, `only ${rows.length} rows`);
-    assert.deepEqual(rows.map((r) => r.n), rows.map((_, i) => i + 1));
+    assert.deepEqual(
+      rows.map((r) => r.n),
+      rows.map((_, i) => i + 1),
+    );
     const files = [...new Set(rows.map((r) => r.file))];
     const compiled = files.map((f) => path.join(ROOT, "dist", f.replace(/\.ts$/, ".js")));
     for (const [i, f] of compiled.entries()) assert.ok(fs.existsSync(f), `row names ${files[i]}, which does not exist (compiled: ${f})`);
@@ -47,12 +52,26 @@ describe("docs/reliability.md is checked against the tests", function () {
     try {
       execFileSync(
         process.execPath,
-        [require.resolve("mocha/bin/mocha.js"), "--no-config", "--dry-run", "--require", path.join(ROOT, "dist", "test", "setup.js"), "--reporter", "json", "--reporter-option", `output=${out}`, ...compiled],
+        [
+          require.resolve("mocha/bin/mocha.js"),
+          "--no-config",
+          "--dry-run",
+          "--require",
+          path.join(ROOT, "dist", "test", "setup.js"),
+          "--reporter",
+          "json",
+          "--reporter-option",
+          `output=${out}`,
+          ...compiled,
+        ],
         { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
       );
       const listed = JSON.parse(fs.readFileSync(out, "utf8")) as { tests: Array<{ title: string; file: string }> };
       const missing = rows.filter((r) => !listed.tests.some((t) => t.title === r.title && t.file.endsWith(r.file.replace(/\.ts$/, ".js"))));
-      assert.deepEqual(missing.map((r) => `row ${r.n}: ${r.file} › ${r.title}`), []);
+      assert.deepEqual(
+        missing.map((r) => `row ${r.n}: ${r.file} › ${r.title}`),
+        [],
+      );
     } finally {
       fs.rmSync(path.dirname(out), { recursive: true, force: true });
     }

@@ -30,7 +30,9 @@ describe("Unicode in names", () => {
   });
 
   it("PackageUpload: a Unicode cluster name or registry host is refused", () => {
-    const errs = propertyErrors(() => new PackageUpload("pkg", { path: "x.tgz", registry: { address: "régistry.example.com", noAuth: true }, clusters: ["glöbal"] }));
+    const errs = propertyErrors(
+      () => new PackageUpload("pkg", { path: "x.tgz", registry: { address: "régistry.example.com", noAuth: true }, clusters: ["glöbal"] }),
+    );
     assert.match(errs.find((e) => e.propertyPath === "clusters.0")!.reason, /must be a cluster name/);
     assert.match(errs.find((e) => e.propertyPath === "registry.address")!.reason, /must be host\[:port\]/);
   });

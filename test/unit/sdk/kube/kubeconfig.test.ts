@@ -21,7 +21,11 @@ current-context: business
 
 describe("kubeconfig loading: bad and missing kubeconfigs", () => {
   let home: string;
-  const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST };
+  const saved = {
+    HOME: process.env.HOME,
+    KUBECONFIG: process.env.KUBECONFIG,
+    KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST,
+  };
   beforeEach(() => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), "acp-kubeconfig-"));
     process.env.HOME = home;
@@ -39,7 +43,10 @@ describe("kubeconfig loading: bad and missing kubeconfigs", () => {
   it("no kubeconfig at all: names the missing kubeconfig and how to give one, not a TLS error", async () => {
     await assert.rejects(loadClusterAccess(), (err: Error) => {
       assert.ok(err instanceof NoKubeconfigError);
-      assert.match(err.message, /no kubeconfig: none was given and there is no ambient one \(KUBECONFIG is not set, ~\/\.kube\/config does not exist/);
+      assert.match(
+        err.message,
+        /no kubeconfig: none was given and there is no ambient one \(KUBECONFIG is not set, ~\/\.kube\/config does not exist/,
+      );
       assert.match(err.message, /`kubeconfig`.*provider.*KUBECONFIG/);
       assert.doesNotMatch(err.message, /HTTP protocol/);
       return true;
@@ -49,7 +56,10 @@ describe("kubeconfig loading: bad and missing kubeconfigs", () => {
   it("acp-extend versions without a kubeconfig names the missing kubeconfig and the flags that set one (exit 2)", async () => {
     const r = await runCli(["versions", "harbor-ce-operator"], { env: { HOME: home } });
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /versions: no kubeconfig: KUBECONFIG is not set and ~\/\.kube\/config does not exist\. Pass --kubeconfig <path> \(and --context <name>\), or set KUBECONFIG/);
+    assert.match(
+      r.stderr,
+      /versions: no kubeconfig: KUBECONFIG is not set and ~\/\.kube\/config does not exist\. Pass --kubeconfig <path> \(and --context <name>\), or set KUBECONFIG/,
+    );
     assert.doesNotMatch(r.stderr, /HTTP protocol/);
   });
 
@@ -77,7 +87,10 @@ describe("kubeconfig loading: bad and missing kubeconfigs", () => {
     const access = await loadClusterAccess(file);
     assert.equal(access.server, "https://127.0.0.1:6443");
     assert.equal(access.token, "s3cr3t-token");
-    await assert.rejects(loadClusterAccess(path.join(home, "missing")), /cannot parse the kubeconfig argument: no file at the kubeconfig path .*missing/);
+    await assert.rejects(
+      loadClusterAccess(path.join(home, "missing")),
+      /cannot parse the kubeconfig argument: no file at the kubeconfig path .*missing/,
+    );
   });
 
   it("~/.kube/config is used when nothing is given", async () => {

@@ -45,7 +45,10 @@ describe("one Kubernetes provider per cluster (Pulumi mocks)", () => {
     ];
     await Promise.all(ops.map((o) => promiseOf(o.phase)));
     const providers = registered.filter((r) => r.type === PROVIDER);
-    assert.deepEqual(providers.map((p) => p.name), ["harbor-provider"]);
+    assert.deepEqual(
+      providers.map((p) => p.name),
+      ["harbor-provider"],
+    );
     const refs = new Set([...providersOf(registered)].filter(([n]) => /-(namespace|subscription)$/.test(n)).map(([, p]) => p));
     assert.equal(refs.size, 1, `children use one provider: ${[...refs].join(", ")}`);
     assert.match([...refs][0]!, /acp-extend:index:Operator\$pulumi:providers:kubernetes::harbor-provider::/);
@@ -58,15 +61,24 @@ describe("one Kubernetes provider per cluster (Pulumi mocks)", () => {
       new Operator("c", { ...clickhouse, namespace: "c", subscriptionName: "c", kubeconfig: `${KUBECONFIG}# other\n`, context: "global" }),
     ];
     await Promise.all(ops.map((o) => promiseOf(o.phase)));
-    assert.deepEqual(registered.filter((r) => r.type === PROVIDER).map((p) => p.name), ["a-provider", "b-provider", "c-provider"]);
+    assert.deepEqual(
+      registered.filter((r) => r.type === PROVIDER).map((p) => p.name),
+      ["a-provider", "b-provider", "c-provider"],
+    );
   });
 
   it("one secret output (config.requireSecret) given to many Operators is one provider; the kubeconfig stays secret", async () => {
     const kubeconfig = pulumi.secret(KUBECONFIG);
-    const ops = Array.from({ length: 5 }, (_, i) => new Operator(`op${i}`, { ...clickhouse, namespace: `ns${i}`, subscriptionName: `s${i}`, kubeconfig }));
+    const ops = Array.from(
+      { length: 5 },
+      (_, i) => new Operator(`op${i}`, { ...clickhouse, namespace: `ns${i}`, subscriptionName: `s${i}`, kubeconfig }),
+    );
     await Promise.all(ops.map((o) => promiseOf(o.phase)));
     const providers = registered.filter((r) => r.type === PROVIDER);
-    assert.deepEqual(providers.map((p) => p.name), ["op0-provider"]);
+    assert.deepEqual(
+      providers.map((p) => p.name),
+      ["op0-provider"],
+    );
     assert.equal(secretValue(providers[0].inputs.kubeconfig), KUBECONFIG);
   });
 
@@ -74,7 +86,10 @@ describe("one Kubernetes provider per cluster (Pulumi mocks)", () => {
     const p = new k8s.Provider("business", { kubeconfig: KUBECONFIG, context: "business" });
     const op = new Operator("harbor", harbor, { providers: { kubernetes: p } });
     await promiseOf(op.phase);
-    assert.deepEqual(registered.filter((r) => r.type === PROVIDER).map((r) => r.name), ["business"]);
+    assert.deepEqual(
+      registered.filter((r) => r.type === PROVIDER).map((r) => r.name),
+      ["business"],
+    );
     const refs = providersOf(registered);
     assert.match(refs.get("harbor-subscription")!, /::business::/);
     assert.match(refs.get("harbor-namespace")!, /::business::/);
@@ -86,7 +101,11 @@ describe("one Kubernetes provider per cluster (Pulumi mocks)", () => {
   it("opts.provider on ClusterPlugin and PackageUpload gives their dynamic resources the provider's kubeconfig and context", async () => {
     const global = new k8s.Provider("global", { kubeconfig: KUBECONFIG, context: "global" });
     const plugin = new ClusterPlugin("gpu", { moduleName: "gpu-device-plugin", cluster: "business" }, { provider: global });
-    const upload = new PackageUpload("pkg", { path: "/tmp/none.tgz", registry: { address: "127.0.0.1:5000", noAuth: true }, skipPush: true }, { provider: global });
+    const upload = new PackageUpload(
+      "pkg",
+      { path: "/tmp/none.tgz", registry: { address: "127.0.0.1:5000", noAuth: true }, skipPush: true },
+      { provider: global },
+    );
     await Promise.all([promiseOf(plugin.phase), promiseOf(upload.packages)]);
     const mi = registered.find((r) => r.name === "gpu-moduleinfo")!;
     assert.equal(secretValue(mi.inputs.kubeconfig), KUBECONFIG);
@@ -110,6 +129,9 @@ describe("one Kubernetes provider per cluster (Pulumi mocks)", () => {
     const op = new Operator("harbor", { ...harbor, kubeconfig: `${KUBECONFIG}# mine\n` }, { provider: p });
     await promiseOf(op.phase);
     assert.equal(secretValue(registered.find((r) => r.name === "harbor-install")!.inputs.kubeconfig), `${KUBECONFIG}# mine\n`);
-    assert.deepEqual(registered.filter((r) => r.type === PROVIDER).map((r) => r.name), ["business"]);
+    assert.deepEqual(
+      registered.filter((r) => r.type === PROVIDER).map((r) => r.name),
+      ["business"],
+    );
   });
 });

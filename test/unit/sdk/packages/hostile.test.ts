@@ -34,7 +34,10 @@ describe("hostile package archives", function () {
     const bomb = await variant((es) => [...es, { name: `images/blobs/sha256/${digest}`, body: zeros }]);
     const { size } = await fs.stat(bomb);
     assert.ok(size < 2 ** 20, `the bomb is ${size} bytes on disk`);
-    await assert.rejects(scanPackage(bomb, { maxTotalBytes: 16 * 2 ** 20 }), /\.tgz: archive unpacks to more than 16777216 bytes: refusing it/);
+    await assert.rejects(
+      scanPackage(bomb, { maxTotalBytes: 16 * 2 ** 20 }),
+      /\.tgz: archive unpacks to more than 16777216 bytes: refusing it/,
+    );
   });
 
   it("a deep path (200 directories) is outside the package layout", async () => {
@@ -46,7 +49,10 @@ describe("hostile package archives", function () {
   it("huge metadata (a 5 MiB metadata.yaml) is refused over the 4 MiB file limit", async () => {
     const big = Buffer.alloc(5 * 2 ** 20, "# padding\n");
     const file = await variant((es) => [{ name: "metadata.yaml", body: big }, ...es.filter((e) => e.name !== "metadata.yaml")]);
-    await assert.rejects(scanPackage(file), /entry "metadata\.yaml" declares 5242880 bytes, over the limit of 4194304: refusing an absurd size/);
+    await assert.rejects(
+      scanPackage(file),
+      /entry "metadata\.yaml" declares 5242880 bytes, over the limit of 4194304: refusing an absurd size/,
+    );
   });
 
   it("a duplicate entry (metadata.yaml twice, the second one evil) is refused", async () => {
