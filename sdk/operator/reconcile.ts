@@ -2,7 +2,7 @@ import * as semver from "semver";
 import { parseDuration } from "../common/durations";
 import { isUnknown } from "../common/inputs";
 import { bindReconciler, type CheckFailure, type ReconcileContext, type Reconciler, ResourceInitError } from "../common/provider";
-import { type KubeClient, WaitTimeoutError } from "../kube/client";
+import { KubeApiError, type KubeClient, WaitTimeoutError } from "../kube/client";
 import { ClusterServiceVersion, InstallPlan, Subscription, type KubeObject } from "../kube/resources";
 import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./args";
 import { PackageNotFoundError, readPackage } from "./catalog";
@@ -202,6 +202,33 @@ type SubOutcome = { kind: "installed"; csv: string } | { kind: "plan"; name: str
  * step at a time, until the Subscription's installedCSV is the target, then
  * waits for that CSV to succeed. Everything is a watch; nothing polls.
  */
+/**
+ * Approves an InstallPlan only if it is still unapproved: a JSON patch whose
+ * `test` fails when another writer (a second stack sharing the plan, a person)
+ * approved it first, so a shared plan is approved once and recorded by one
+ * Operator only. Returns whether this call approved it.
+ */
+async function approveOnce(client: KubeClient, name: string, ns: string): Promise<boolean> {
+  try {
+    await client.patch(
+      InstallPlan,
+      name,
+      [
+        { op: "test", path: "/spec/approved", value: false },
+        { op: "replace", path: "/spec/approved", value: true },
+      ],
+      { namespace: ns, patchType: "json" },
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof KubeApiError && (err.statusCode === 422 || err.statusCode === 409)) {
+      const plan = await client.get<KubeObject>(InstallPlan, name, ns);
+      if (plan?.spec?.approved === true) return false;
+    }
+    throw err;
+  }
+}
+
 export async function converge(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs, approved: string[] = [...(previous?.installPlans ?? [])]): Promise<InstallOutputs> {
   const ns = inputs.namespace;
   const timeouts = timeoutsOf(inputs);
@@ -296,10 +323,7 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
     if (decision.action === "wait") note = decision.reason;
     // A superseding plan may arrive after an earlier one already created our CSVs: approving it would redo nothing.
     if (decision.action === "approve" && (await allExist(client, ns, csvNames.filter((c) => c.startsWith(`${inputs.packageName}.v`))))) continue;
-    if (decision.action === "approve") {
-      await client.patch(InstallPlan, outcome.name, { spec: { approved: true } }, { namespace: ns });
-      approved.push(outcome.name);
-    }
+    if (decision.action === "approve" && (await approveOnce(client, outcome.name, ns))) approved.push(outcome.name);
   }
 
   const csv = await waitForCsv(client, wanted, installedCSV, deadline, timeouts[previous ? "upgrade" : "install"]);
