@@ -3,6 +3,7 @@ import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "./comm
 import { validateClusterPluginArgs } from "./clusterPlugin/args";
 import { awaitsUpload, upstreamOf } from "./common/publication";
 import { ModuleInfoResource } from "./clusterPlugin/provider";
+import { providerClusterAccess } from "./kube/provider";
 
 export interface ClusterPluginTimeouts {
   /** Time for a first installation to reach `Running`, including the publication of a version uploaded in the same program. @default "15m" */
@@ -52,8 +53,8 @@ export interface ClusterPluginArgs {
   adopt?: boolean;
   /**
    * Kubeconfig (content, not a path) of the GLOBAL cluster; kept secret in state.
-   * A `@pulumi/kubernetes` Provider passed in the resource options is not used.
-   * @default the ambient kubeconfig (KUBECONFIG or ~/.kube/config), as `@pulumi/kubernetes` does
+   * @default the kubeconfig and context of a `@pulumi/kubernetes` Provider given in the
+   * resource options (`provider` or `providers: { kubernetes }`), else the ambient kubeconfig (KUBECONFIG or ~/.kube/config), as `@pulumi/kubernetes` does
    */
   kubeconfig?: pulumi.Input<string>;
   /**
@@ -158,12 +159,10 @@ export class ClusterPlugin extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterPluginArgs, opts?: pulumi.ComponentResourceOptions) {
     const valid = validateClusterPluginArgs(name, args);
     super("acp-extend:index:ClusterPlugin", name, {}, opts);
-    if ((opts?.provider || opts?.providers) && valid.kubeconfig === undefined) {
-      pulumi.log.warn(
-        "a provider was given but no kubeconfig: the ModuleInfo is managed through the ambient kubeconfig, which must point at the global cluster; pass the global cluster's kubeconfig",
-        this,
-      );
-    }
+    // A Kubernetes provider of the caller's (the Pulumi convention for many
+    // components) gives the ModuleInfo its cluster when no kubeconfig is given.
+    const fromProvider = valid.kubeconfig === undefined ? providerClusterAccess(this) : undefined;
+    if (fromProvider) Object.assign(valid, { kubeconfig: fromProvider.kubeconfig, context: valid.context ?? fromProvider.context });
     const out = createClusterPlugin(this, name, valid, opts);
     this.moduleInfoName = out.moduleInfoName;
     this.phase = out.phase;

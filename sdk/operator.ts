@@ -4,6 +4,7 @@ import { awaitsUpload, upstreamOf } from "./common/publication";
 import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./operator/args";
 import { operatorGroupManifest, subscriptionManifest, type SubscriptionSettings } from "./operator/manifests";
 import { OperatorInstall } from "./operator/provider";
+import { providerClusterAccess, sharedKubernetesProvider } from "./kube/provider";
 
 /** ACP's operator source types (seed: "Operator Sources"). */
 export type OperatorSourceType = "Alauda" | "Curated" | "Community" | "Marketplace" | "Custom";
@@ -186,15 +187,14 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
   const subscriptionName = args.subscriptionName ? pulumi.output(args.subscriptionName) : packageName.apply((p) => `${p}-sub`);
 
   // With a kubeconfig and no provider of the caller's, the Kubernetes children
-  // must reach the same cluster as the install resource.
+  // use the program's provider for that kubeconfig (one per cluster, not one per
+  // Operator). With the caller's provider and no kubeconfig, the install
+  // resource reaches the cluster that provider reaches.
   const explicitProvider = !!(opts?.provider || opts?.providers);
   const provider =
-    kubeconfig && !explicitProvider
-      ? new k8s.Provider(`${name}-provider`, { kubeconfig, context: args.context }, { parent })
-      : undefined;
-  if (explicitProvider && !kubeconfig) {
-    pulumi.log.warn("a provider was given but no kubeconfig: the install resource reaches the cluster through the ambient kubeconfig; pass kubeconfig as well", parent);
-  }
+    kubeconfig && !explicitProvider ? sharedKubernetesProvider(name, { kubeconfig: args.kubeconfig!, context: args.context }, parent) : undefined;
+  const fromProvider = kubeconfig ? undefined : providerClusterAccess(parent);
+  const access = kubeconfig || !fromProvider ? { kubeconfig, context: args.context } : { kubeconfig: fromProvider.kubeconfig, context: args.context ?? fromProvider.context };
   const k8sOpts: pulumi.CustomResourceOptions = { parent, provider, retainOnDelete: retain };
   // What the component waits for (a PackageUpload publishing the version), its children wait for too.
   const upstream = upstreamOf(opts);
@@ -245,8 +245,8 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
   const install = new OperatorInstall(
     `${name}-install`,
     {
-      kubeconfig,
-      context: args.context,
+      kubeconfig: access.kubeconfig === undefined ? undefined : pulumi.secret(access.kubeconfig),
+      context: access.context,
       namespace,
       subscriptionName: subscription.metadata.name,
       packageName,

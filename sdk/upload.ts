@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validatePackageUploadArgs } from "./upload/args";
 import { PackageUploadResource, type PackageUploadResourceArgs } from "./upload/provider";
+import { providerClusterAccess } from "./kube/provider";
 
 export interface PackageUploadRegistry {
   /** `host[:port]` of the destination registry (violet's `--dest-repo`), e.g. the platform registry `<global VIP>:11443`. */
@@ -41,9 +42,10 @@ export interface PackageUploadArgs {
    */
   platform?: PackageUploadPlatform;
   /**
-   * Kubeconfig content (not a path), kept secret. A `@pulumi/kubernetes` Provider in the
-   * resource options is not used by the upload's dynamic provider.
-   * @default the ambient kubeconfig (KUBECONFIG or ~/.kube/config)
+   * Kubeconfig content (not a path), kept secret.
+   * @default the kubeconfig and context of a `@pulumi/kubernetes` Provider given in the
+   * resource options (`provider` or `providers: { kubernetes }`), else the ambient one
+   * (KUBECONFIG or ~/.kube/config)
    */
   kubeconfig?: pulumi.Input<string>;
   /** Kubeconfig context for the global cluster when no context is named `global`. @default the current context */
@@ -145,6 +147,9 @@ export class PackageUpload extends pulumi.ComponentResource {
   constructor(name: string, args: PackageUploadArgs, opts?: pulumi.ComponentResourceOptions) {
     const valid = validatePackageUploadArgs(name, args);
     super("acp-extend:index:PackageUpload", name, {}, opts);
+    // Without a kubeconfig, a Kubernetes provider of the caller's gives the CRs their cluster.
+    const fromProvider = valid.kubeconfig === undefined && !valid.platform ? providerClusterAccess(this) : undefined;
+    if (fromProvider) Object.assign(valid, { kubeconfig: fromProvider.kubeconfig, context: valid.context ?? fromProvider.context });
     const out = createPackageUpload(this, name, valid);
     this.packages = out.packages;
     this.registerOutputs({ packages: this.packages });
