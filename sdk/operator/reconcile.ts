@@ -515,8 +515,7 @@ async function catalogTarget(
   const resolve = (pkg: PackageInfo) => ({ pkg, target: resolveTarget(pkg, { channel: inputs.channel, version }) });
   if (!inputs.awaitPublication) return resolve(await readPackage(client, inputs.packageName, namespace));
   let last = `package ${inputs.packageName} is not in the catalog of namespace ${namespace}`;
-  const attempt = (objs: KubeObject[]) => {
-    const obj = objs.find((o) => o.metadata.name === inputs.packageName);
+  const attempt = (obj: KubeObject | undefined) => {
     if (!obj) return undefined;
     try {
       return resolve(parsePackageManifest(obj));
@@ -526,24 +525,29 @@ async function catalogTarget(
       return undefined;
     }
   };
-  try {
-    return await withProgress(
-      // PackageManifests are served by OLM's packageserver: watched by namespace, matched by name here.
-      client.waitFor<KubeObject, { pkg: PackageInfo; target: ResolvedTarget }>(PackageManifest, { namespace, timeoutMs: Math.max(1, deadline - Date.now()) }, attempt, () => last),
-      (elapsed) =>
-        notify(
-          "info",
-          `${label(inputs)}: still waiting for ${inputs.packageName} ${version} to be published to the catalog (${formatDuration(elapsed)} of ${timeoutText}; ` +
-            `a new operator version takes 10-15 minutes to sync to OperatorHub): ${last}`,
-        ),
-    );
-  } catch (err) {
-    if (err instanceof WaitTimeoutError) {
-      throw await stateError(client, inputs, `timed out after ${timeoutText} waiting for ${inputs.packageName} ${version} to be published to the catalog: ${err.message}`);
+  // PackageManifests come from OLM's package server, an aggregated API that
+  // serves get and list but not watch: the one object is read every second.
+  const poll = async () => {
+    for (;;) {
+      const found = attempt(await client.get<KubeObject>(PackageManifest, inputs.packageName, namespace));
+      if (found) return found;
+      if (Date.now() + PACKAGE_POLL_MS > deadline) {
+        throw await stateError(client, inputs, `timed out after ${timeoutText} waiting for ${inputs.packageName} ${version} to be published to the catalog: ${last}`);
+      }
+      await new Promise((r) => setTimeout(r, PACKAGE_POLL_MS));
     }
-    throw err;
-  }
+  };
+  return withProgress(poll(), (elapsed) =>
+    notify(
+      "info",
+      `${label(inputs)}: still waiting for ${inputs.packageName} ${version} to be published to the catalog (${formatDuration(elapsed)} of ${timeoutText}; ` +
+        `a new operator version takes 10-15 minutes to sync to OperatorHub): ${last}`,
+    ),
+  );
 }
+
+/** How often the PackageManifest is read while a version is awaited (the package server has no watch). */
+const PACKAGE_POLL_MS = 1000;
 
 async function waitForCsv(client: KubeClient, inputs: InstallInputs, csvName: string, deadline: number, timeoutText: string, notify: Notify): Promise<KubeObject> {
   let result: { csv: KubeObject; failed: boolean };
