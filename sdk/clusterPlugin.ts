@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isDuration } from "./plugins/timeouts";
 import { isPluginVersion } from "./plugins/versions";
-import { ModuleInfoResource } from "./providers/moduleInfo";
+import { newModuleInfoResource } from "./providers/moduleInfo";
 
 export interface ClusterPluginTimeouts {
   /** Time for a first installation to reach `Running`. @default "10m" */
@@ -51,6 +51,7 @@ export interface ClusterPluginArgs {
    * Kubeconfig (content, not a path) of the GLOBAL cluster; kept secret in state.
    * A `@pulumi/kubernetes` Provider passed in the resource options is not used.
    * @default the ambient kubeconfig (KUBECONFIG or ~/.kube/config), as `@pulumi/kubernetes` does
+   * @secret
    */
   kubeconfig?: pulumi.Input<string>;
   /**
@@ -161,7 +162,7 @@ export interface ClusterPluginOutputs {
 
 /** Builds the component's one child: the ModuleInfo, owned by its dynamic provider. */
 export function createClusterPlugin(parent: pulumi.ComponentResource, name: string, args: ClusterPluginArgs): ClusterPluginOutputs {
-  const moduleInfo = new ModuleInfoResource(
+  const moduleInfo = newModuleInfoResource(
     `${name}-moduleinfo`,
     {
       __acpKind: "ModuleInfo",

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { PackageUploadResource, type PackageUploadResourceArgs } from "./providers/packageUpload";
+import { newPackageUploadResource, type PackageUploadResourceArgs } from "./providers/packageUpload";
 
 export interface PackageUploadRegistry {
   /** `host[:port]` of the destination registry (violet's `--dest-repo`), e.g. the platform registry `<global VIP>:11443`. */
   address: pulumi.Input<string>;
   /** Registry user. Required with `password` unless `noAuth`. */
   username?: pulumi.Input<string>;
-  /** Registry password; wrap it in `pulumi.secret` or read it from config with `requireSecret` (it is made secret here either way). */
+  /** Registry password; wrap it in `pulumi.secret` or read it from config with `requireSecret` (it is made secret here either way). @secret */
   password?: pulumi.Input<string>;
   /** The registry needs no authentication (violet's `--no-auth`). @default false */
   noAuth?: boolean;
@@ -20,7 +20,7 @@ export interface PackageUploadRegistry {
 export interface PackageUploadPlatform {
   /** The platform's access URL; CRs go through `<address>/kubernetes/<cluster>/…` (violet's `--platform-address`). */
   address: pulumi.Input<string>;
-  /** A platform API token (bearer); kept secret. */
+  /** A platform API token (bearer); kept secret. @secret */
   token: pulumi.Input<string>;
   /** PEM CA bundle for the platform address. @default the system roots */
   ca?: pulumi.Input<string>;
@@ -44,6 +44,7 @@ export interface PackageUploadArgs {
    * Kubeconfig content (not a path), kept secret. A `@pulumi/kubernetes` Provider in the
    * resource options is not used by the upload's dynamic provider.
    * @default the ambient kubeconfig (KUBECONFIG or ~/.kube/config)
+   * @secret
    */
   kubeconfig?: pulumi.Input<string>;
   /** Kubeconfig context for the global cluster when no context is named `global`. @default the current context */
@@ -169,7 +170,7 @@ export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResour
 
 /** Builds the component's one child: the upload, owned by its dynamic provider. */
 export function createPackageUpload(parent: pulumi.ComponentResource, name: string, args: PackageUploadArgs): PackageUploadOutputs {
-  const upload = new PackageUploadResource(`${name}-upload`, uploadResourceArgs(args), { parent });
+  const upload = newPackageUploadResource(`${name}-upload`, uploadResourceArgs(args), { parent });
   return {
     packages: upload.packages.apply((ps) => (ps ?? []).map((p) => ({ name: p.name, type: p.type, version: p.version, artifact: p.artifact, images: p.images }))),
   };

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as reconcile from "../plugins/reconcile";
 import type { ModuleInfoInputs, ModuleInfoOutputs, ModuleInfoTimeouts } from "../plugins/reconcile";
+import { childResource } from "./hosting";
 
 /**
  * Loaded by package name inside each method: the serialized provider runs in the
@@ -55,6 +56,10 @@ function defined<T extends object>(args: T): Partial<T> {
   return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+const OUTPUTS = { moduleInfoName: undefined, phase: undefined, installedVersion: undefined, latestVersion: undefined };
+// The kubeconfig is carried in state (delete and refresh need it), always as a secret.
+const SECRET_OUTPUTS = { additionalSecretOutputs: ["kubeconfig"] };
+
 /**
  * One plugin installed on one cluster: the ModuleInfo in the global cluster,
  * found by its labels. `id` is `<cluster>/<module>`.
@@ -67,12 +72,11 @@ export class ModuleInfoResource extends pulumi.dynamic.Resource {
   declare public readonly latestVersion: pulumi.Output<string>;
 
   constructor(name: string, args: ModuleInfoResourceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      moduleInfoProvider,
-      name,
-      { ...defined(args), moduleInfoName: undefined, phase: undefined, installedVersion: undefined, latestVersion: undefined },
-      // The kubeconfig is carried in state (delete and refresh need it), always as a secret.
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
-    );
+    super(moduleInfoProvider, name, { ...defined(args), ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS));
   }
+}
+
+/** The ModuleInfo child: a dynamic resource in a program, served by the plugin inside it (providers/hosting). */
+export function newModuleInfoResource(name: string, args: ModuleInfoResourceArgs, opts?: pulumi.CustomResourceOptions): ModuleInfoResource {
+  return childResource("ModuleInfo", name, { ...defined(args), ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS), () => new ModuleInfoResource(name, args, opts));
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as reconcile from "../olm/reconcile";
 import type { InstallInputs, InstallOutputs } from "../olm/reconcile";
+import { childResource } from "./hosting";
 
 /**
  * Loaded by package name inside each method: the serialized provider runs in
@@ -63,6 +64,10 @@ function defined<T extends object>(args: T): Partial<T> {
   return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+const OUTPUTS = { installedCSV: undefined, installedVersion: undefined, phase: undefined, installPlans: undefined };
+// The kubeconfig stays in state for delete and refresh, encrypted like any secret.
+const SECRET_OUTPUTS = { additionalSecretOutputs: ["kubeconfig"] };
+
 /** Approves the Operator's InstallPlans and waits for its CSV; see `Operator`. */
 export class OperatorInstall extends pulumi.dynamic.Resource {
   declare readonly installedCSV: pulumi.Output<string>;
@@ -72,14 +77,11 @@ export class OperatorInstall extends pulumi.dynamic.Resource {
   declare readonly targetCSV: pulumi.Output<string>;
 
   constructor(name: string, args: Inputs<InstallInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(
-      operatorInstallProvider,
-      name,
-      { ...defined(args), installedCSV: undefined, installedVersion: undefined, phase: undefined, installPlans: undefined },
-      // The kubeconfig stays in state for delete and refresh, encrypted like any secret.
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
-      "acp-extend",
-      "OperatorInstall",
-    );
+    super(operatorInstallProvider, name, { ...defined(args), ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS), "acp-extend", "OperatorInstall");
   }
+}
+
+/** The install child: a dynamic resource in a program, served by the plugin inside it (providers/hosting). */
+export function newOperatorInstall(name: string, args: Inputs<InstallInputs>, opts?: pulumi.CustomResourceOptions): OperatorInstall {
+  return childResource("OperatorInstall", name, { ...defined(args), ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS), () => new OperatorInstall(name, args, opts));
 }

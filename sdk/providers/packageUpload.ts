@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as reconcile from "../packages/reconcile";
 import type { PackageUploadInputs, PackageUploadOutputs } from "../packages/reconcile";
+import { childResource } from "./hosting";
 
 /**
  * Loaded by package name inside each method: the serialized provider runs in
@@ -54,17 +55,20 @@ export interface PackageUploadResourceArgs {
   timeoutMs?: pulumi.Input<number>;
 }
 
+const OUTPUTS = { packages: undefined, crs: undefined, files: undefined };
+// Credentials are kept in state for update and delete, always as secrets.
+const SECRET_OUTPUTS = { additionalSecretOutputs: ["registry", "platform", "kubeconfig"] };
+
 /** One upload of a package (or a directory of packages); its id is the packages' sha256. */
 export class PackageUploadResource extends pulumi.dynamic.Resource {
   declare public readonly packages: pulumi.Output<PackageUploadOutputs["packages"]>;
 
   constructor(name: string, args: PackageUploadResourceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      packageUploadProvider,
-      name,
-      { ...args, packages: undefined, crs: undefined, files: undefined },
-      // Credentials are kept in state for update and delete, always as secrets.
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["registry", "platform", "kubeconfig"] }),
-    );
+    super(packageUploadProvider, name, { ...args, ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS));
   }
+}
+
+/** The upload child: a dynamic resource in a program, served by the plugin inside it (providers/hosting). */
+export function newPackageUploadResource(name: string, args: PackageUploadResourceArgs, opts?: pulumi.CustomResourceOptions): PackageUploadResource {
+  return childResource("PackageUpload", name, { ...args, ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS), () => new PackageUploadResource(name, args, opts));
 }
