@@ -12,6 +12,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { ResourceType } from "../sdk/kube/resources";
+import { pluginChildType } from "../sdk/providers/hosting";
 import { allRules } from "./rules";
 import { isKind, resolveConfig, type ManifestObject, type Rule, type RuleLevel } from "./rules/rule";
 
@@ -37,7 +38,7 @@ function parseKubernetesType(type: string): { apiVersion: string; kind: string }
 /**
  * The Kubernetes object behind a Pulumi resource, if it is of one of `kinds`: a
  * `@pulumi/kubernetes` resource or CustomResource (type `kubernetes:<apiVersion>:<Kind>`),
- * or an acp-extend dynamic resource carrying `__acpKind`. Fields are read lazily: during
+ * or an acp-extend dynamic (or plugin-served) resource carrying `__acpKind`. Fields are read lazily: during
  * preview some are unknown, and the policy runtime turns reading one into an advisory
  * "can't run during preview" — only rules that need the field should trigger it.
  */
@@ -57,7 +58,8 @@ export function manifestFromResource(type: string, props: Record<string, any>, k
       },
     };
   }
-  if (type === DYNAMIC_RESOURCE_TYPE) {
+  // In Pulumi YAML or Python programs the same children are served by the acp-extend plugin.
+  if (type === DYNAMIC_RESOURCE_TYPE || type === pluginChildType("ModuleInfo")) {
     const acpKind = props[ACP_KIND_PROPERTY];
     const target = kinds.find((k) => k.kind === acpKind);
     if (!target) return undefined;

@@ -15,9 +15,9 @@ import * as pulumi from "@pulumi/pulumi";
  */
 let pluginHosted = false;
 
-/** Called once by the provider plugin before it serves. */
-export function hostChildrenInPlugin(): void {
-  pluginHosted = true;
+/** Called once by the provider plugin before it serves (and by tests, to switch back). */
+export function hostChildrenInPlugin(hosted = true): void {
+  pluginHosted = hosted;
 }
 
 /** The type token of a child served by the plugin. */

@@ -1,7 +1,7 @@
 // Builds the Pulumi YAML language host (pulumi-language-yaml) from
 // github.com/pulumi/pulumi-yaml's own module. A module of its own because
 // pulumi-yaml compiles against the pulumi/pkg it pins (v3.206), not the CLI's.
-module acp-extend/test/engine/yaml
+module acp-extend/test/languages/yaml
 
 go 1.26
 
