@@ -11,6 +11,7 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v openssl >/dev/null || need+=(openssl)
+command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3 python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
@@ -28,3 +29,8 @@ node_modules/.bin/node bin/acp-extend.js sandbox build
 # (cached in ~/.cache/acp-extend/engine-<version>-<hash>; cold ~10 min on an idle
 # 2-core machine, ~6 GB of Go build cache; warm: a cache lookup).
 node_modules/.bin/node dist/test/helpers/engine.js
+# The Pulumi YAML language host (github.com/pulumi/pulumi-yaml, cold ~3 min),
+# our Python language host (test/languages/python, ~1.5 min once the engine's
+# packages are in the Go build cache) and a virtualenv with the `pulumi` Python
+# SDK from PyPI (~1.5 min), cached beside the engine.
+node_modules/.bin/node dist/test/helpers/languages.js
