@@ -108,7 +108,12 @@ export class AcpExtendProvider implements provider.Provider {
     const Component = COMPONENT_CLASSES[type];
     const spec = this.packageSchema.resources[type];
     if (!Component || !spec) throw new Error(`acp-extend has no component ${type}; it provides ${Object.keys(COMPONENT_CLASSES).join(", ")}`);
-    const component = new Component(name, inputs, options) as unknown as Record<string, unknown> & pulumi.ComponentResource;
+    // The SDK's provider server always passes a `providers` map, empty when the
+    // program gave none; the components read any map as "the caller chose the
+    // Kubernetes provider" and would not build one from `kubeconfig`.
+    const opts = { ...options };
+    if (opts.providers && Object.keys(opts.providers).length === 0) delete opts.providers;
+    const component = new Component(name, inputs, opts) as unknown as Record<string, unknown> & pulumi.ComponentResource;
     // The state is exactly the schema's outputs, read from the component's fields.
     const state: pulumi.Inputs = {};
     for (const key of Object.keys(spec.properties as Record<string, unknown>)) state[key] = component[key] as pulumi.Input<unknown>;

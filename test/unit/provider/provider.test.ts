@@ -83,13 +83,16 @@ describe("provider construct (Pulumi mocks)", () => {
   beforeEach(() => (registered = []));
 
   it("builds the Operator with its install child served by the plugin, and returns the schema's outputs", async () => {
-    const result = await provider.construct("harbor", "acp-extend:index:Operator", { packageName: "harbor-ce-operator", version: "2.12.11", kubeconfig: pulumi.secret("kc") }, {});
+    // The provider server passes an empty providers map when the program gave none.
+    const result = await provider.construct("harbor", "acp-extend:index:Operator", { packageName: "harbor-ce-operator", version: "2.12.11", kubeconfig: pulumi.secret("kc") }, { providers: {} });
     assert.deepEqual(Object.keys(result.state).sort(), Object.keys(res("Operator").properties).sort());
     // The install's outputs resolve once it is registered.
     await promiseOf(result.state.phase as pulumi.Output<string>);
     const types = registered.map((r) => r.type);
     assert.ok(types.includes("acp-extend:internal:OperatorInstall"), types.join(", "));
     assert.ok(!types.some((t) => t.startsWith("pulumi-nodejs:")), types.join(", "));
+    // The Kubernetes children reach the cluster of `kubeconfig`, not the ambient one.
+    assert.ok(types.includes("pulumi:providers:kubernetes"), types.join(", "));
   });
 
   it("builds the ClusterPlugin and the PackageUpload the same way", async () => {
