@@ -154,9 +154,16 @@ export async function ensurePythonEnv(opts: EnsureHostOptions = {}): Promise<Pyt
  * would hold a downloaded one, so the engine finds it without a download.
  */
 export function addLanguageHost(session: EngineSession, host: LanguageHost): void {
-  const dir = path.join(session.home, "plugins", `language-${host.language}-v${host.version}`);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.symlinkSync(host.binary, path.join(dir, path.basename(host.binary)));
+  const link = (language: string, version: string, binary: string) => {
+    const dir = path.join(session.home, "plugins", `language-${language}-v${version}`);
+    fs.mkdirSync(dir, { recursive: true });
+    if (!fs.existsSync(path.join(dir, path.basename(binary)))) fs.symlinkSync(binary, path.join(dir, path.basename(binary)));
+  };
+  link(host.language, host.version, host.binary);
+  // The language host loads the acp-extend plugin's schema through a plugin host
+  // of its own, which looks for the plugin's runtime (Node.js) next to its own
+  // executable or in PULUMI_HOME, not next to the CLI: put the engine's there.
+  link("nodejs", session.engine.version, path.join(session.engine.binDir, "pulumi-language-nodejs"));
 }
 
 export interface ProjectStackOptions {

@@ -85,7 +85,7 @@ describe("e2e: examples/python-operator (Python)", function () {
     let output = "";
     const result = await stack.preview({ policyPacks: [POLICY_PACK], onOutput: (s) => (output += s) });
     assert.deepEqual(Object.keys(result.changeSummary), ["same"], JSON.stringify(result.changeSummary));
-    assert.match(output, /acp-extend-policy/, output);
+    assert.match(output, /acp-extend@v\d+\.\d+\.\d+ \(local: /, output);
   });
 
   it("version 2.12.11 shows as an update in preview, then up approves its InstallPlan", async () => {

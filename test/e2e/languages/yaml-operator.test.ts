@@ -130,7 +130,7 @@ describe("e2e: examples/yaml-operator (Pulumi YAML)", function () {
     let output = "";
     const result = await stack.preview({ policyPacks: [POLICY_PACK], onOutput: (s) => (output += s) });
     assert.deepEqual(Object.keys(result.changeSummary), ["same"], JSON.stringify(result.changeSummary));
-    assert.match(output, /acp-extend-policy/, output);
+    assert.match(output, /acp-extend@v\d+\.\d+\.\d+ \(local: /, output);
     assert.doesNotMatch(output, /mandatory/, output);
   });
 
