@@ -7,6 +7,7 @@ import { generateSchema } from "../../../provider/schemaGen";
 import { hostChildrenInPlugin } from "../../../sdk/providers/hosting";
 import { PACKAGE_ROOT } from "../../helpers/engine";
 import { promiseOf, recordResources, type Registered } from "../../helpers/mocks";
+import { policyNamed, runStackPolicy } from "../../policy/helpers";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET = "1b47061264138c4ac30d75fd1eb44270";
@@ -114,5 +115,14 @@ describe("provider construct (Pulumi mocks)", () => {
       assert.deepEqual(e.errors.map((x: any) => x.propertyPath).sort(), ["approval", "packageName"]);
       return true;
     });
+  });
+});
+
+describe("policy pack on plugin-served children (YAML, Python programs)", () => {
+  it("plugin-once-per-cluster sees two plugin-served ModuleInfos for the same plugin and cluster", async () => {
+    const labels = { "cpaas.io/cluster-name": "business", "cpaas.io/module-name": "gpu-device-plugin", "cpaas.io/module-type": "plugin" };
+    const child = (name: string) => ({ type: "acp-extend:internal:ModuleInfo", name, props: { __acpKind: "ModuleInfo", labels, spec: { version: "v4.0.15" } } });
+    const run = await runStackPolicy(policyNamed("plugin-once-per-cluster") as never, [child("gpu-moduleinfo"), child("gpu2-moduleinfo")]);
+    assert.deepEqual(run.violations.map((v) => v.urn?.split("::").at(-1)).sort(), ["gpu-moduleinfo", "gpu2-moduleinfo"]);
   });
 });
