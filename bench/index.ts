@@ -6,7 +6,9 @@
  * by side in the same run; see bench/README.md.
  *
  * Environment: BENCH_SIZES (default "10,100,500"), BENCH_REPS (3),
- * BENCH_INSTALLS (5), BENCH_PUSH_MB (1024), BENCH_PUSH_BIG_MB (unset: no 2 GB run).
+ * BENCH_INSTALLS (5), BENCH_PUSH_MB (1024), BENCH_PUSH_BIG_MB (unset: no 2 GB run),
+ * BENCH_PUSH_ROUNDS (3), BENCH_PUSH_PARALLEL (4 raw PUTs at once), BENCH_PUSH_PROFILE
+ * (a directory: the CLI pushes run with --cpu-prof into it).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -60,7 +62,7 @@ async function runSection(section: Section, log: (l: string) => void): Promise<{
     }
     case "push": {
       const bigMb = process.env.BENCH_PUSH_BIG_MB ? envInt("BENCH_PUSH_BIG_MB", 2048) : undefined;
-      const r = await runPush({ totalMb: envInt("BENCH_PUSH_MB", 1024), bigMb, log });
+      const r = await runPush({ totalMb: envInt("BENCH_PUSH_MB", 1024), bigMb, rounds: envInt("BENCH_PUSH_ROUNDS", 3), parallelPuts: envInt("BENCH_PUSH_PARALLEL", 4), log });
       return { result: r, goals: pushGoals(r), table: pushTables(r) };
     }
   }

@@ -29,6 +29,7 @@ interface PushFlags {
   skipCrs?: boolean;
   skipPush?: boolean;
   concurrency: string;
+  chunkSize: string;
   dryRun?: boolean;
   json?: boolean;
   caFile?: string;
@@ -44,6 +45,16 @@ export function parseDuration(s: string): number {
   if (!m) throw new CliError(`invalid duration "${s}" (e.g. 90s, 10m)`, EXIT_USAGE);
   const n = Number(m[1]);
   return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+}
+
+/** `0`, `1048576`, `512KiB`, `8MiB`, `1GiB` → bytes. */
+export function parseSize(s: string): number {
+  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/i.exec(s.trim());
+  if (!m) throw new CliError(`invalid size "${s}" (e.g. 0, 8MiB, 512KiB)`, EXIT_USAGE);
+  const unit = (m[2] ?? "B").toLowerCase();
+  const n = Number(m[1]) * { b: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30 }[unit as "b" | "kib" | "mib" | "gib"];
+  if (n !== 0 && n < 2 ** 20) throw new CliError(`--chunk-size ${s} is below 1MiB: that many requests would crawl`, EXIT_USAGE);
+  return n;
 }
 
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
@@ -71,7 +82,8 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .option("--plain", "the registry speaks HTTP, not HTTPS")
     .option("--skip-crs", "only push images; create no Artifact/ArtifactVersion")
     .option("--skip-push", "only create the Artifact/ArtifactVersion; push no image")
-    .option("--concurrency <n>", "registry requests in flight", "4")
+    .option("--concurrency <n>", "registry requests in flight (blobs uploaded at once)", "4")
+    .option("--chunk-size <size>", "largest request body, e.g. 64MiB, for a proxy that limits bodies: larger blobs go in PATCHes of this size (0: each blob in one PUT)", "0")
     .option("--dry-run", "read and verify the packages, check the registry, write nothing")
     .option("--json", "print the result as JSON on stdout (progress goes to stderr)")
     .option("--ca-file <path>", "PEM CA bundle trusted for the registry and the platform address")
@@ -93,6 +105,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
       const concurrency = Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError("--concurrency must be an integer from 1 to 64", EXIT_USAGE);
       const timeoutMs = parseDuration(flags.timeout);
+      const chunkBytes = parseSize(flags.chunkSize);
 
       let platformUrl: URL | undefined;
       if (flags.platformAddress) {
@@ -176,6 +189,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
           skipCrs: flags.skipCrs,
           dryRun: flags.dryRun,
           concurrency,
+          chunkBytes,
           timeoutMs,
           onProgress: (e) => progress.update(e),
           log: (level, msg) => (level === "warn" ? warn(msg) : logStream.write(`${msg}\n`)),

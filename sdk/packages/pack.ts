@@ -19,8 +19,8 @@ import { type Descriptor, DIGEST_RE, type ImageIndex, type ImageManifest, MEDIA_
 
 /**
  * `acp-extend pack`: builds a package file from an OCI image layout and the
- * package metadata. Blobs stream from disk into the gzip'd tar, so packing is
- * flat in memory too. A chart package's chart .tgz becomes a Helm OCI
+ * package metadata. Blobs stream from disk into the tar (stored, not
+ * compressed, by default), so packing is flat in memory and at disk speed. A chart package's chart .tgz becomes a Helm OCI
  * artifact (config + chart layer) in the layout, tagged as the artifact.
  */
 
@@ -35,7 +35,12 @@ export interface PackOptions {
   chart?: string;
   /** Write SHA256SUMS. @default true */
   checksum?: boolean;
-  /** gzip level. @default 6 */
+  /**
+   * gzip level of the archive. Image layers are compressed already, so the
+   * default stores them (level 0: deflate "stored" blocks, still a .tgz every
+   * reader takes): packing runs at disk speed and `push` reads blobs by offset,
+   * several at once. 1–9 compress (only metadata and configs shrink). @default 0
+   */
   gzipLevel?: number;
 }
 
@@ -148,7 +153,10 @@ export async function packPackage(opts: PackOptions): Promise<string> {
   const out = path.join(opts.outDir, packageFileName(metadata));
   const tmp = `${out}.partial`;
   const pack = tar.pack();
-  const writing = pipeline(pack, createGzip({ level: opts.gzipLevel ?? 6 }), createWriteStream(tmp));
+  const level = opts.gzipLevel ?? 0;
+  if (!Number.isInteger(level) || level < 0 || level > 9) throw new Error(`gzip level ${level} is not an integer from 0 to 9`);
+  // 256 KiB zlib buffers: stored blocks are then the 64 KiB maximum, the fewest headers for push to map.
+  const writing = pipeline(pack, createGzip({ level, chunkSize: 2 ** 18 }), createWriteStream(tmp, { highWaterMark: 2 ** 20 }));
   const entry = (name: string, size: number) => {
     let stream!: NodeJS.WritableStream;
     const done = new Promise<void>((resolve, reject) => {
@@ -166,7 +174,7 @@ export async function packPackage(opts: PackOptions): Promise<string> {
     for (const b of [...blobs.values()].sort((x, y) => x.size - y.size)) {
       const e = entry(`${LAYOUT_DIR}/blobs/sha256/${b.digest.slice(7)}`, b.size);
       if (b.data) e.stream.end(b.data);
-      else await pipeline(createReadStream(b.file!), e.stream);
+      else await pipeline(createReadStream(b.file!, { highWaterMark: 2 ** 20 }), e.stream);
       await e.done;
     }
     pack.finalize();

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { Worker } from "node:worker_threads";
 import { createReadStream } from "node:fs";
 import type { BigIntStats } from "node:fs";
-import { type FileHandle, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -72,8 +73,8 @@ export interface PackageImage {
 
 export interface ScannedPackage {
   file: string;
-  /** sha256 of the .tgz file itself: the package's identity. */
-  sha256: string;
+  /** sha256 of the .tgz file itself: the package's identity; undefined when the scan was told not to hash it (`identity: false`). */
+  sha256: string | undefined;
   size: number;
   metadata: PackageMetadata;
   images: PackageImage[];
@@ -93,11 +94,17 @@ export interface ScannedPackage {
 export interface ScanOptions extends ReadLimits {
   /**
    * Read only up to the last manifest (packers write metadata, layout files and
-   * manifests first); blobs are then verified as `streamBlobs` pushes them. A
+   * manifests first); blobs are then verified as the push sends them. A
    * re-push of images the registry already has reads a few KB, not the package.
    * @default false
    */
   headOnly?: boolean;
+  /**
+   * Hash the whole file for the package's identity (`sha256`). A head scan that
+   * is followed by a push leaves it to `hashFile`, run alongside the upload.
+   * @default true
+   */
+  identity?: boolean;
 }
 
 /** Ends a walk early once what was looked for is found. */
@@ -162,48 +169,83 @@ interface Entry {
 }
 
 /**
+ * The checks every archive entry passes, whichever way the archive is read
+ * (streamed here, or by its headers in storedArchive.ts): a safe path inside
+ * the layout, a regular file, no duplicate, sizes under the limits.
+ */
+export class EntryChecker {
+  private readonly seen = new Set<string>();
+  private total = 0;
+  constructor(
+    private readonly file: string,
+    private readonly limits: Required<ReadLimits> = DEFAULT_LIMITS,
+  ) {}
+
+  /** The entry's normalised path and kind; undefined for a directory (skipped). */
+  check(name: string, type: string | null | undefined, size: number): { path: string; kind: "file" | "blob"; digest: string } | undefined {
+    const { file, limits } = this;
+    const p = entryPath(file, name);
+    const kind = classify(file, p, type);
+    if (kind === "dir") return undefined;
+    if (this.seen.has(p)) throw new PackageError(file, `entry "${p}" appears twice`);
+    this.seen.add(p);
+    const max = kind === "blob" ? limits.maxBlobBytes : limits.maxFileBytes;
+    if (size > max) throw new PackageError(file, `entry "${p}" declares ${size} bytes, over the limit of ${max}: refusing an absurd size`);
+    this.total += size;
+    if (this.total > limits.maxTotalBytes) throw new PackageError(file, `archive unpacks to more than ${limits.maxTotalBytes} bytes: refusing it`);
+    return { path: p, kind, digest: kind === "blob" ? `sha256:${p.slice(BLOB_PREFIX.length)}` : "" };
+  }
+}
+
+/**
  * Walks the archive once, calling `onEntry` for every regular file after the
- * safety checks; the callback must consume (or resume) the stream.
+ * safety checks; the callback must consume (or resume) the stream. An error
+ * thrown by the callback (a registry fault while a blob streams, say) comes
+ * out as it is: only faults of the archive itself are reported as such.
  */
 async function walk(file: string, limits: Required<ReadLimits>, onEntry: (e: Entry) => Promise<void>, fileHash?: (chunk: Buffer) => void): Promise<void> {
   const extract = tar.extract();
-  const seen = new Set<string>();
-  let total = 0;
+  const checker = new EntryChecker(file, limits);
+  let fromCallback: { err: unknown } | undefined;
   const consume = (async () => {
     for await (const entry of extract) {
       const h = entry.header;
-      const p = entryPath(file, h.name);
-      const kind = classify(file, p, h.type);
-      if (kind === "dir") {
+      const e = checker.check(h.name, h.type, h.size ?? 0);
+      if (!e) {
         entry.resume();
         continue;
       }
-      if (seen.has(p)) throw new PackageError(file, `entry "${p}" appears twice`);
-      seen.add(p);
-      const size = h.size ?? 0;
-      const max = kind === "blob" ? limits.maxBlobBytes : limits.maxFileBytes;
-      if (size > max) throw new PackageError(file, `entry "${p}" declares ${size} bytes, over the limit of ${max}: refusing an absurd size`);
-      total += size;
-      if (total > limits.maxTotalBytes) throw new PackageError(file, `archive unpacks to more than ${limits.maxTotalBytes} bytes: refusing it`);
-      await onEntry({ path: p, kind, size, stream: entry as unknown as Readable });
+      try {
+        await onEntry({ path: e.path, kind: e.kind, size: h.size ?? 0, stream: entry as unknown as Readable });
+      } catch (err) {
+        fromCallback = { err };
+        throw err;
+      }
     }
   })();
   const source = createReadStream(file);
   if (fileHash) source.on("data", (c) => fileHash(c as Buffer));
-  const gunzip = createGunzip();
-  try {
-    await Promise.all([pipeline(source, gunzip, extract), consume]);
-  } catch (err) {
+  const stop = () => {
     source.destroy();
     extract.destroy();
-    if (err instanceof PackageError) throw err;
-    if (err instanceof Found) throw err;
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === "ENOENT") throw new PackageError(file, "no such file");
-    if (e.code?.startsWith("Z_")) throw new PackageError(file, `not a valid gzip stream (${e.message})`);
-    throw new PackageError(file, `cannot read the archive: ${e.message}`);
-  }
+  };
+  // Both sides settle before deciding whose fault it was: a file cut short also breaks the blob being uploaded.
+  const [piped, consumed] = await Promise.allSettled([pipeline(source, createGunzip(), extract).catch((e) => (stop(), Promise.reject(e))), consume.catch((e) => (stop(), Promise.reject(e)))]);
+  if (piped.status === "fulfilled" && consumed.status === "fulfilled") return;
+  const archiveErr = piped.status === "rejected" && !CONSEQUENCES.has((piped.reason as NodeJS.ErrnoException).code ?? "") ? (piped.reason as NodeJS.ErrnoException) : undefined;
+  const err = consumed.status === "rejected" ? consumed.reason : undefined;
+  if (err instanceof Found) throw err;
+  if (fromCallback && (!archiveErr || fromCallback.err instanceof PackageError)) throw fromCallback.err;
+  if (err instanceof PackageError) throw err;
+  const e = archiveErr ?? (err as NodeJS.ErrnoException);
+  if (e.code === "ENOENT") throw new PackageError(file, "no such file");
+  if (e.code === "Z_BUF_ERROR") throw new PackageError(file, "the file ends in the middle of its gzip stream: it is truncated (or was rewritten while being read)");
+  if (e.code?.startsWith("Z_")) throw new PackageError(file, `not a valid gzip stream (${e.message})`);
+  throw new PackageError(file, `cannot read the archive: ${e.message}`);
 }
+
+/** Pipeline errors that only follow from the consumer stopping early. */
+const CONSEQUENCES = new Set(["ERR_STREAM_PREMATURE_CLOSE", "ERR_STREAM_DESTROYED", "ABORT_ERR"]);
 
 async function readAll(s: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -219,86 +261,89 @@ function parseJson<T>(file: string, what: string, buf: Buffer): T {
   }
 }
 
-/**
- * First pass over a package: checks every entry, verifies every blob digest
- * and the optional checksums, parses the metadata and resolves each image to
- * its manifests and blobs. Throws PackageError on anything wrong, before any
- * byte is pushed or any CR is written. With `headOnly`, stops after the last
- * manifest (see ScanOptions).
- */
-export async function scanPackage(file: string, options: ScanOptions = {}): Promise<ScannedPackage> {
-  const { headOnly, ...limits } = options;
-  const lim = { ...DEFAULT_LIMITS, ...limits };
-  const fileHash = createHash("sha256");
-  let fileSize = 0;
-  // A head scan does not read the whole archive, so the file's identity is hashed on the side (raw bytes: fast).
-  const rawHash = headOnly ? hashFile(file) : undefined;
-  const files = new Map<string, Buffer>();
-  const blobSizes = new Map<string, number>();
-  const small = new Map<string, Buffer>();
-  let smallTotal = 0;
-  const haveAllManifests = (): boolean => {
-    const idx = files.get(`${LAYOUT_DIR}/index.json`);
-    if (!idx || !files.has(METADATA_FILE) || !files.has(`${LAYOUT_DIR}/oci-layout`)) return false;
-    let index: ImageIndex;
-    try {
-      index = JSON.parse(idx.toString("utf8")) as ImageIndex;
-    } catch {
-      return true; // the full check below reports it
-    }
-    const pending = [...(index.manifests ?? [])];
-    while (pending.length) {
-      const d = pending.pop()!;
-      const body = small.get(d.digest);
-      if (!body) return false;
-      if (INDEX_TYPES.has(d.mediaType)) {
-        try {
-          pending.push(...((JSON.parse(body.toString("utf8")) as ImageIndex).manifests ?? []));
-        } catch {
-          return true;
-        }
+/** What a walk over the archive collected: the small files, the small blobs and every blob's size. */
+interface Collected {
+  files: Map<string, Buffer>;
+  small: Map<string, Buffer>;
+  blobSizes: Map<string, number>;
+  /** Every entry was read (false when a head scan stopped early). */
+  complete: boolean;
+  sha256?: string;
+  size: number;
+}
+
+/** Whether the metadata, the layout files and every manifest and index the layout names are in (a head scan can stop). */
+function haveAllManifests(files: Map<string, Buffer>, small: Map<string, Buffer>): boolean {
+  const idx = files.get(`${LAYOUT_DIR}/index.json`);
+  if (!idx || !files.has(METADATA_FILE) || !files.has(`${LAYOUT_DIR}/oci-layout`)) return false;
+  let index: ImageIndex;
+  try {
+    index = JSON.parse(idx.toString("utf8")) as ImageIndex;
+  } catch {
+    return true; // the full check reports it
+  }
+  const pending = [...(index.manifests ?? [])];
+  while (pending.length) {
+    const d = pending.pop()!;
+    const body = small.get(d.digest);
+    if (!body) return false;
+    if (INDEX_TYPES.has(d.mediaType)) {
+      try {
+        pending.push(...((JSON.parse(body.toString("utf8")) as ImageIndex).manifests ?? []));
+      } catch {
+        return true;
       }
     }
-    return true;
-  };
-  let complete = true;
+  }
+  return true;
+}
+
+/** Step 1: reads the archive (or its head), verifying every blob it meets against its digest. */
+async function collectEntries(file: string, lim: Required<ReadLimits>, headOnly: boolean, identity: boolean): Promise<Collected> {
+  const c: Collected = { files: new Map(), small: new Map(), blobSizes: new Map(), complete: true, size: 0 };
+  let smallTotal = 0;
+  // A head scan does not read the whole archive, so the file's identity is hashed on the side (raw bytes: fast).
+  const rawHash = identity && headOnly ? hashFile(file) : undefined;
+  const fileHash = identity && !headOnly ? createHash("sha256") : undefined;
   try {
     await walk(
       file,
       lim,
       async (e) => {
         if (e.kind === "file") {
-          files.set(e.path, await readAll(e.stream));
+          c.files.set(e.path, await readAll(e.stream));
         } else {
           const digest = `sha256:${e.path.slice(BLOB_PREFIX.length)}`;
           const keep = e.size <= lim.smallBlobBytes && smallTotal + e.size <= lim.maxSmallTotalBytes;
           const verifier = new DigestVerifier(file, digest, e.size);
           if (keep) {
             const buf = await readAll(e.stream.pipe(verifier));
-            small.set(digest, buf);
+            c.small.set(digest, buf);
             smallTotal += buf.length;
           } else {
             await pipeline(e.stream, verifier, new PassThrough().resume());
           }
-          blobSizes.set(digest, e.size);
+          c.blobSizes.set(digest, e.size);
         }
-        if (headOnly && haveAllManifests()) throw new Found();
+        if (headOnly && haveAllManifests(c.files, c.small)) throw new Found();
       },
-      rawHash
-        ? undefined
-        : (c) => {
-            fileHash.update(c);
-            fileSize += c.length;
-          },
+      (chunk) => {
+        fileHash?.update(chunk);
+        c.size += chunk.length;
+      },
     );
   } catch (err) {
     if (!(err instanceof Found)) throw err;
-    complete = false;
+    c.complete = false;
   }
-  let sha256: string;
-  if (rawHash) ({ sha256, size: fileSize } = await rawHash);
-  else sha256 = fileHash.digest("hex");
+  if (rawHash) ({ sha256: c.sha256, size: c.size } = await rawHash);
+  else if (fileHash) c.sha256 = fileHash.digest("hex");
+  else if (!c.complete) c.size = (await stat(file)).size;
+  return c;
+}
 
+/** Step 2: metadata.yaml, parsed and checked against the file name. */
+function readMetadata(file: string, files: Map<string, Buffer>): PackageMetadata {
   const metaBuf = files.get(METADATA_FILE);
   if (!metaBuf) throw new PackageError(file, `no ${METADATA_FILE}: not an acp-extend package`);
   let doc: unknown;
@@ -307,39 +352,43 @@ export async function scanPackage(file: string, options: ScanOptions = {}): Prom
   } catch (err) {
     throw new PackageError(file, `${METADATA_FILE} is not valid YAML: ${(err as Error).message}`);
   }
-  let metadata: PackageMetadata;
   try {
-    metadata = parseMetadata(doc);
+    const metadata = parseMetadata(doc);
     checkFileName(file, metadata);
+    return metadata;
   } catch (err) {
     throw new PackageError(file, (err as Error).message.replace(`${path.basename(file)}: `, ""));
   }
+}
 
-  let checksummed = false;
+/** Step 3: SHA256SUMS, when present; true when it was there and everything matched. */
+function verifyChecksums(file: string, files: Map<string, Buffer>, blobSizes: Map<string, number>): boolean {
   const sums = files.get(CHECKSUM_FILE);
-  if (sums) {
-    let parsed: Map<string, string>;
-    try {
-      parsed = parseChecksums(sums.toString("utf8"));
-    } catch (err) {
-      throw new PackageError(file, (err as Error).message);
-    }
-    for (const [p, hex] of parsed) {
-      if (p.startsWith(BLOB_PREFIX)) {
-        // Blobs were verified against their own names while streaming.
-        if (p.slice(BLOB_PREFIX.length) !== hex || !blobSizes.has(`sha256:${hex}`)) {
-          throw new PackageError(file, `${CHECKSUM_FILE} lists ${p} with sha256 ${hex}, which the package does not hold`);
-        }
-        continue;
-      }
-      const buf = files.get(p);
-      if (!buf) throw new PackageError(file, `${CHECKSUM_FILE} lists ${p}, which the package does not hold`);
-      const got = createHash("sha256").update(buf).digest("hex");
-      if (got !== hex) throw new PackageError(file, `${p} does not match ${CHECKSUM_FILE} (sha256 ${got}, expected ${hex})`);
-    }
-    checksummed = true;
+  if (!sums) return false;
+  let parsed: Map<string, string>;
+  try {
+    parsed = parseChecksums(sums.toString("utf8"));
+  } catch (err) {
+    throw new PackageError(file, (err as Error).message);
   }
+  for (const [p, hex] of parsed) {
+    if (p.startsWith(BLOB_PREFIX)) {
+      // Blobs were verified against their own names while streaming.
+      if (p.slice(BLOB_PREFIX.length) !== hex || !blobSizes.has(`sha256:${hex}`)) {
+        throw new PackageError(file, `${CHECKSUM_FILE} lists ${p} with sha256 ${hex}, which the package does not hold`);
+      }
+      continue;
+    }
+    const buf = files.get(p);
+    if (!buf) throw new PackageError(file, `${CHECKSUM_FILE} lists ${p}, which the package does not hold`);
+    const got = createHash("sha256").update(buf).digest("hex");
+    if (got !== hex) throw new PackageError(file, `${p} does not match ${CHECKSUM_FILE} (sha256 ${got}, expected ${hex})`);
+  }
+  return true;
+}
 
+/** Step 4: the OCI layout's index.json, one entry per image the metadata lists (and no other). */
+function readLayoutIndex(file: string, files: Map<string, Buffer>, metadata: PackageMetadata): Map<string, Descriptor> {
   const layoutBuf = files.get(`${LAYOUT_DIR}/oci-layout`);
   if (!layoutBuf) throw new PackageError(file, `no ${LAYOUT_DIR}/oci-layout: the images are not an OCI image layout`);
   const layout = parseJson<{ imageLayoutVersion?: string }>(file, `${LAYOUT_DIR}/oci-layout`, layoutBuf);
@@ -348,7 +397,6 @@ export async function scanPackage(file: string, options: ScanOptions = {}): Prom
   if (!indexBuf) throw new PackageError(file, `no ${LAYOUT_DIR}/index.json`);
   const index = parseJson<ImageIndex>(file, `${LAYOUT_DIR}/index.json`, indexBuf);
   if (!Array.isArray(index.manifests)) throw new PackageError(file, `${LAYOUT_DIR}/index.json has no manifests`);
-
   const byRef = new Map<string, Descriptor>();
   for (const d of index.manifests) {
     const ref = d.annotations?.[REF_ANNOTATION];
@@ -359,54 +407,70 @@ export async function scanPackage(file: string, options: ScanOptions = {}): Prom
   for (const ref of byRef.keys()) {
     if (!wanted.includes(ref)) throw new PackageError(file, `${LAYOUT_DIR}/index.json holds ${ref}, which ${METADATA_FILE} does not list (artifact or relatedImages)`);
   }
+  return byRef;
+}
 
-  const resolveImage = (ref: string): PackageImage => {
-    const top = byRef.get(ref);
-    if (!top) throw new PackageError(file, `${METADATA_FILE} lists ${ref}, but ${LAYOUT_DIR}/index.json has no image of that name`);
-    const manifests: Descriptor[] = [];
-    const blobs = new Map<string, Descriptor>();
-    const need = (d: Descriptor, what: string) => {
-      if (!DIGEST_RE.test(d.digest)) throw new PackageError(file, `${ref}: ${what} has an invalid digest "${d.digest}" (sha256 only)`);
-      if (d.urls?.length) throw new PackageError(file, `${ref}: ${what} ${d.digest} is a foreign layer (urls): packages must carry every blob`);
-      const size = blobSizes.get(d.digest);
-      // A head scan has not met every blob yet: streamBlobs checks the rest.
-      if (size === undefined && complete) throw new PackageError(file, `${ref}: ${what} ${d.digest} is missing from ${BLOB_PREFIX}`);
-      if (size !== undefined && size !== d.size) throw new PackageError(file, `${ref}: ${what} ${d.digest} is ${size} bytes, its descriptor says ${d.size}`);
-    };
-    const visit = (d: Descriptor, depth: number) => {
-      need(d, "manifest");
-      if (depth > 2) throw new PackageError(file, `${ref}: indexes nest too deep`);
-      const body = small.get(d.digest);
-      if (!body) throw new PackageError(file, `${ref}: manifest ${d.digest} is larger than ${lim.smallBlobBytes} bytes`);
-      if (INDEX_TYPES.has(d.mediaType)) {
-        const idx = parseJson<ImageIndex>(file, `index ${d.digest}`, body);
-        for (const child of idx.manifests ?? []) visit(child, depth + 1);
-      } else if (MANIFEST_TYPES.has(d.mediaType)) {
-        const man = parseJson<ImageManifest>(file, `manifest ${d.digest}`, body);
-        if (!man.config || !Array.isArray(man.layers)) throw new PackageError(file, `${ref}: manifest ${d.digest} has no config or layers`);
-        for (const b of [man.config, ...man.layers]) {
-          need(b, b === man.config ? "config" : "layer");
-          blobs.set(b.digest, b);
-        }
-      } else {
-        throw new PackageError(file, `${ref}: unsupported manifest media type ${d.mediaType}`);
-      }
-      if (!manifests.some((m) => m.digest === d.digest)) manifests.push(d);
-    };
-    visit(top, 0);
-    return { ref, descriptor: top, manifests, blobs: [...blobs.values()] };
+/** Step 5: one image, from its top descriptor down to every manifest and blob, each checked against what the archive holds. */
+function resolveImage(file: string, c: Collected, smallBlobBytes: number, ref: string, top: Descriptor | undefined): PackageImage {
+  if (!top) throw new PackageError(file, `${METADATA_FILE} lists ${ref}, but ${LAYOUT_DIR}/index.json has no image of that name`);
+  const manifests: Descriptor[] = [];
+  const blobs = new Map<string, Descriptor>();
+  const need = (d: Descriptor, what: string) => {
+    if (!DIGEST_RE.test(d.digest)) throw new PackageError(file, `${ref}: ${what} has an invalid digest "${d.digest}" (sha256 only)`);
+    if (d.urls?.length) throw new PackageError(file, `${ref}: ${what} ${d.digest} is a foreign layer (urls): packages must carry every blob`);
+    const size = c.blobSizes.get(d.digest);
+    // A head scan has not met every blob yet: the push checks the rest.
+    if (size === undefined && c.complete) throw new PackageError(file, `${ref}: ${what} ${d.digest} is missing from ${BLOB_PREFIX}`);
+    if (size !== undefined && size !== d.size) throw new PackageError(file, `${ref}: ${what} ${d.digest} is ${size} bytes, its descriptor says ${d.size}`);
   };
+  const visit = (d: Descriptor, depth: number) => {
+    need(d, "manifest");
+    if (depth > 2) throw new PackageError(file, `${ref}: indexes nest too deep`);
+    const body = c.small.get(d.digest);
+    if (!body) throw new PackageError(file, `${ref}: manifest ${d.digest} is larger than ${smallBlobBytes} bytes`);
+    if (INDEX_TYPES.has(d.mediaType)) {
+      const idx = parseJson<ImageIndex>(file, `index ${d.digest}`, body);
+      for (const child of idx.manifests ?? []) visit(child, depth + 1);
+    } else if (MANIFEST_TYPES.has(d.mediaType)) {
+      const man = parseJson<ImageManifest>(file, `manifest ${d.digest}`, body);
+      if (!man.config || !Array.isArray(man.layers)) throw new PackageError(file, `${ref}: manifest ${d.digest} has no config or layers`);
+      for (const b of [man.config, ...man.layers]) {
+        need(b, b === man.config ? "config" : "layer");
+        blobs.set(b.digest, b);
+      }
+    } else {
+      throw new PackageError(file, `${ref}: unsupported manifest media type ${d.mediaType}`);
+    }
+    if (!manifests.some((m) => m.digest === d.digest)) manifests.push(d);
+  };
+  visit(top, 0);
+  return { ref, descriptor: top, manifests, blobs: [...blobs.values()] };
+}
 
+/**
+ * First pass over a package: checks every entry, verifies every blob digest
+ * and the optional checksums, parses the metadata and resolves each image to
+ * its manifests and blobs. Throws PackageError on anything wrong, before any
+ * byte is pushed or any CR is written. With `headOnly`, stops after the last
+ * manifest (see ScanOptions).
+ */
+export async function scanPackage(file: string, options: ScanOptions = {}): Promise<ScannedPackage> {
+  const { headOnly, identity, ...limits } = options;
+  const lim = { ...DEFAULT_LIMITS, ...limits };
+  const c = await collectEntries(file, lim, !!headOnly, identity !== false);
+  const metadata = readMetadata(file, c.files);
+  const checksummed = verifyChecksums(file, c.files, c.blobSizes);
+  const byRef = readLayoutIndex(file, c.files, metadata);
   return {
     file,
-    sha256,
-    size: fileSize,
+    sha256: c.sha256,
+    size: c.size,
     metadata,
-    images: wanted.map(resolveImage),
-    blobSizes,
-    small,
+    images: packageImages(metadata).map((ref) => resolveImage(file, c, lim.smallBlobBytes, ref, byRef.get(ref))),
+    blobSizes: c.blobSizes,
+    small: c.small,
     checksummed,
-    verified: complete,
+    verified: c.complete,
   };
 }
 
@@ -431,24 +495,13 @@ export async function hashFile(file: string, cacheDir = defaultCacheDir()): Prom
   const m = /^([0-9a-f]{64}) (\d+)$/.exec(cached.trim());
   if (m && BigInt(m[2]) === st.size) return { sha256: m[1], size: Number(st.size) };
 
-  const h = createHash("sha256");
-  let size = 0;
-  let fh: FileHandle | undefined;
+  let sha256: string;
+  let size: number;
   try {
-    fh = await open(file, "r");
-    const buf = Buffer.allocUnsafe(2 ** 20);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, size);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-      size += bytesRead;
-    }
+    ({ sha256, size } = await hashInWorker(file));
   } catch (err) {
     throw new PackageError(file, (err as Error).message);
-  } finally {
-    await fh?.close();
   }
-  const sha256 = h.digest("hex");
   if (Date.now() - Number(st.mtimeNs / 1_000_000n) > 2000 && BigInt(size) === st.size) {
     // Best effort: a read-only cache only costs the next run a re-hash.
     await mkdir(path.dirname(entry), { recursive: true })
@@ -457,6 +510,34 @@ export async function hashFile(file: string, cacheDir = defaultCacheDir()): Prom
       .catch(() => undefined);
   }
   return { sha256, size };
+}
+
+/**
+ * sha256 of a file on a worker thread: a push hashes the package for its
+ * identity while the main thread feeds the uploads, so the two do not queue
+ * behind each other.
+ */
+function hashInWorker(file: string): Promise<{ sha256: string; size: number }> {
+  const code = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    const { createHash } = require("node:crypto");
+    const { openSync, readSync, closeSync } = require("node:fs");
+    const h = createHash("sha256");
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const fd = openSync(workerData, "r");
+    let size = 0;
+    try {
+      for (let n; (n = readSync(fd, buf, 0, buf.length, size)) > 0; size += n) h.update(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    parentPort.postMessage({ sha256: h.digest("hex"), size });`;
+  return new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: file });
+    w.once("message", (m: { sha256: string; size: number }) => resolve(m));
+    w.once("error", reject);
+    w.once("exit", (c) => (c !== 0 ? reject(new Error(`hashing worker exited ${c}`)) : undefined));
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { applyArtifactObjects, type ApplyResult, buildArtifactObjects, waitInPac
 import { imageTarget, parsePackageFileName } from "./format";
 import { RegistryClient, type RegistryOptions } from "./oci/client";
 import { type ProgressEvent, pushPackage, type PushResult } from "./push";
-import { type ScannedPackage, scanPackage } from "./reader";
+import { hashFile, type ScannedPackage, scanPackage } from "./reader";
 
 /**
  * One upload, as `violet push` does it (seed: "Upload Packages"): read and
@@ -79,14 +79,25 @@ export function targetClusters(pkg: ScannedPackage, clusters: string[] | undefin
 export async function uploadPackages(opts: UploadOptions): Promise<UploadedPackage[]> {
   const files = await expandPaths(opts.paths);
   // Every package's metadata, layout and manifests are checked before anything is written anywhere.
-  // A push verifies blobs as it streams them (a mismatch fails the blob before the registry commits
-  // it, and no manifest or CR follows); CR-only and dry runs read and verify the whole package first.
+  // A push has its blobs verified as they are sent (by our digest check while a compressed package
+  // streams, by the registry's for a stored one read by offset: a mismatch fails the blob before the
+  // registry commits it, and no manifest or CR follows); CR-only and dry runs read and verify the whole
+  // package first.
   const headOnly = !opts.skipPush && !opts.dryRun;
+  // A push hashes each file for its identity (the CRs carry it) alongside the upload, not before it.
   const scanned: ScannedPackage[] = [];
-  for (const f of files) scanned.push(await scanPackage(f, { headOnly }));
+  for (const f of files) scanned.push(await scanPackage(f, { headOnly, identity: !headOnly }));
+  // One file at a time: a directory of packages must not start a hashing thread per package.
+  let previous: Promise<unknown> = Promise.resolve();
+  const identities = scanned.map((p) => {
+    const id = p.sha256 ? Promise.resolve(p.sha256) : previous.catch(() => undefined).then(() => hashFile(p.file)).then((h) => h.sha256);
+    previous = id;
+    return id;
+  });
+  for (const id of identities) id.catch(() => undefined); // awaited below; a push failure must not leave it unhandled
   const results: UploadedPackage[] = scanned.map((p) => ({
     file: p.file,
-    sha256: p.sha256,
+    sha256: "",
     name: p.metadata.name,
     type: p.metadata.type,
     version: p.metadata.version,
@@ -120,12 +131,14 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
     }
   }
 
+  for (const [i, id] of identities.entries()) results[i]!.sha256 = await id;
+
   if (!opts.skipCrs) {
     if (!opts.clusterClient && !opts.dryRun) throw new Error("creating the Artifact CRs needs the platform (--platform-address and a token) or a kubeconfig; pass --skip-crs to push images only");
     const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
     for (const [i, p] of scanned.entries()) {
       for (const cluster of targetClusters(p, opts.clusters, opts.log)) {
-        const objs = buildArtifactObjects(p.metadata, { registry: opts.registry.address, digest: p.images[0]!.descriptor.digest, packageSha256: p.sha256 });
+        const objs = buildArtifactObjects(p.metadata, { registry: opts.registry.address, digest: p.images[0]!.descriptor.digest, packageSha256: results[i]!.sha256 });
         if (opts.dryRun) {
           opts.log?.("info", `[${cluster}] would apply Artifact ${objs.artifact.metadata.name} and ArtifactVersion ${objs.version.metadata.name}`);
           continue;

@@ -124,6 +124,8 @@ export interface TestPackageOptions {
   replaces?: string;
   metadata?: Partial<PackageMetadata>;
   checksum?: boolean;
+  /** gzip level of the package (pack's default stores: 0). */
+  gzipLevel?: number;
 }
 
 /** Generates a layout and packs it into `<outDir>/<name>.<arch>.<version>.tgz`. */
@@ -174,7 +176,7 @@ export async function makeTestPackage(outDir: string, o: TestPackageOptions = {}
     }
     Object.assign(metadata, o.metadata ?? {});
     const chart = type === "chart" ? await writeChart(path.join(work, "chart"), name, version.replace(/^v/, "")) : undefined;
-    const file = await packPackage({ layoutDir: work, metadata, outDir, chart, checksum: o.checksum });
+    const file = await packPackage({ layoutDir: work, metadata, outDir, chart, checksum: o.checksum, gzipLevel: o.gzipLevel });
     return { file, metadata: metadata as PackageMetadata };
   } finally {
     await fs.rm(work, { recursive: true, force: true });

@@ -24,6 +24,12 @@ export interface RegistryOptions {
    * token service started here, which checks these users' passwords (Basic).
    */
   tokenUsers?: Record<string, string>;
+  /**
+   * The registry's `http.secret`, which signs upload-session state. null leaves it
+   * unset: the registry then picks a random one at each start, so upload
+   * sessions do not survive a restart (as behind a load balancer). @default "acp-extend-test"
+   */
+  secret?: string | null;
 }
 
 export interface TestRegistry {
@@ -106,7 +112,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     `storage: { filesystem: { rootdirectory: ${JSON.stringify(storage)} }, delete: { enabled: true }, maintenance: { uploadpurging: { enabled: false } } }`,
     `http:`,
     `  addr: ${address}`,
-    `  secret: acp-extend-test`,
+    ...(opts.secret === null ? [] : [`  secret: ${JSON.stringify(opts.secret ?? "acp-extend-test")}`]),
     ...(tls ? [`  tls: { certificate: ${JSON.stringify(path.join(dir, "server.pem"))}, key: ${JSON.stringify(path.join(dir, "server.key"))} }`] : []),
   ];
   if (opts.users && Object.keys(opts.users).length) {

@@ -75,6 +75,24 @@ interface Response {
   body: Buffer;
 }
 
+/**
+ * A request body sent as it is produced (a blob read from the package), with
+ * its exact length. `pump` hands each piece to `write`, which resolves once the
+ * piece is flushed to the socket (so the producer can reuse its buffer); it is
+ * called again if the request must be re-sent (a 401 that asks for credentials).
+ */
+export interface StreamBody {
+  length: number;
+  pump: (write: (piece: Buffer) => Promise<void>) => Promise<void>;
+}
+export type Payload = Buffer | StreamBody;
+
+/** Errors raised while producing a streamed body (the package, not the registry): passed through as they are, never retried. */
+const sourceErrors = new WeakSet<object>();
+export function isBodySourceError(err: unknown): boolean {
+  return typeof err === "object" && err !== null && sourceErrors.has(err);
+}
+
 export interface RequestInit {
   method: string;
   /** Path below the registry root, e.g. `/v2/acp/x/blobs/sha256:…`, or an absolute upload URL. */
@@ -83,7 +101,7 @@ export interface RequestInit {
   /** Token scopes beyond the repository's own (e.g. a mount source). */
   extraScopes?: string[];
   headers?: Record<string, string | number>;
-  body?: Buffer;
+  body?: Payload;
   /** Statuses that are answers, not errors. */
   ok: number[];
   /** Re-sending is unsafe (a PATCH of an upload session): the caller resumes instead. */
@@ -194,7 +212,7 @@ export class RegistryClient {
   }
 
   /** Sends one chunk at `offset`; resolves the next Location. Not retried here: the caller asks `uploadOffset` and resumes. */
-  async patchChunk(repository: string, location: string, offset: number, chunk: Buffer): Promise<string> {
+  async patchChunk(repository: string, location: string, offset: number, chunk: Payload): Promise<string> {
     const r = await this.request({
       method: "PATCH",
       path: location,
@@ -218,11 +236,13 @@ export class RegistryClient {
     if (r.status === 404) return undefined;
     const range = headerOf(r.headers, "range");
     const m = range ? /^(?:bytes=)?0-(\d+)$/.exec(range) : null;
-    return { offset: m ? Number(m[1]) + 1 : 0, location: headerOf(r.headers, "location") ?? location };
+    // distribution answers "0-0" for an empty session as well as for one byte: read it as empty (resending a byte is harmless).
+    const last = m ? Number(m[1]) : -1;
+    return { offset: last > 0 ? last + 1 : 0, location: headerOf(r.headers, "location") ?? location };
   }
 
-  /** Completes an upload with an optional last chunk; the registry checks the digest. */
-  async finishUpload(repository: string, location: string, digest: string, last?: Buffer): Promise<void> {
+  /** Completes an upload with an optional last chunk (or the whole blob: a monolithic upload); the registry checks the digest. */
+  async finishUpload(repository: string, location: string, digest: string, last?: Payload): Promise<void> {
     const sep = location.includes("?") ? "&" : "?";
     await this.request({
       method: "PUT",
@@ -257,6 +277,7 @@ export class RegistryClient {
         if (!init.ok.includes(res.status)) throw this.statusError(res, init);
         return res;
       } catch (err) {
+        if (isBodySourceError(err)) throw err;
         if (init.noRetry || attempt >= this.opts.attempts || !isTransientError(err)) throw this.describe(err, init);
         this.stats.retries++;
         const backoff = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (attempt - 1));
@@ -355,17 +376,50 @@ export class RegistryClient {
     const auth = await this.authHeader(init);
     if (auth) headers.authorization = auth;
     const mod = this.options.plain ? http : https;
+    const body = init.body;
     return new Promise((resolve, reject) => {
+      let answered = false;
+      let sent = body === undefined || Buffer.isBuffer(body);
       const req = mod.request(url, { method: init.method, headers, agent: this.agent, timeout: this.opts.timeoutMs }, (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("end", () => {
+          // An answer before the whole body went out (an early error): the connection cannot be reused.
+          if (!sent) req.destroy();
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+        });
         res.on("error", reject);
         res.on("aborted", () => reject(Object.assign(new Error("response aborted"), { code: "ECONNRESET" })));
       });
       req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer in ${this.opts.timeoutMs} ms`), { code: "ETIMEDOUT" })));
       req.on("error", reject);
-      req.end(init.body);
+      if (body === undefined || Buffer.isBuffer(body)) {
+        req.end(body);
+        return;
+      }
+      let writeFailed = false;
+      const write = (piece: Buffer) =>
+        new Promise<void>((res, rej) => {
+          if (answered || req.destroyed) return rej(new Error("request ended"));
+          req.write(piece, (err) => {
+            if (err) writeFailed = true;
+            return err ? rej(err) : res();
+          });
+        });
+      body.pump(write).then(
+        () => {
+          sent = true;
+          if (!answered && !req.destroyed) req.end();
+        },
+        (err: unknown) => {
+          // A failed write surfaces as the request's own error; anything else is the producer's (the package).
+          if (writeFailed || answered || req.destroyed) return;
+          if (typeof err === "object" && err !== null) sourceErrors.add(err);
+          req.destroy();
+          reject(err);
+        },
+      );
     });
   }
 

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { runCli } from "../../helpers/cli";
+import { openStoredArchive } from "../../../sdk/packages/storedArchive";
 import { makeTestPackage, writeLayout } from "../../helpers/oci-layout";
 
 describe("cli show and pack", function () {
@@ -47,7 +48,7 @@ describe("cli show and pack", function () {
     assert.equal((await runCli(["pack", "--metadata", path.join(dir, "missing.yaml")])).code, 2);
   });
 
-  it("pack builds a package from an OCI layout and metadata that show then reads", async () => {
+  it("pack builds a package from an OCI layout and metadata that show then reads, stored unless --gzip-level says otherwise", async () => {
     const layout = await writeLayout(path.join(dir, "layout"), [
       { ref: "src.io/acp/my-plugin:v0.3.16", layers: [100] },
       { ref: "src.io/acp/my-plugin-agent:v0.3.16", platforms: ["amd64", "arm64"] },
@@ -77,6 +78,16 @@ describe("cli show and pack", function () {
     assert.equal(r.stdout.trim(), path.join(out, "my-plugin.ALL.v0.3.16.tgz"));
     const s = await runCli(["show", r.stdout.trim()]);
     assert.equal(s.stdout, "Name: My Plugin\nType: plugin\nArch: [linux/amd64 linux/arm64]\nVersion: 0.3.16\n");
+
+    // Stored by default (push reads it by offset); --gzip-level compresses, and show still reads it.
+    assert.ok(await openStoredArchive(r.stdout.trim()).then(async (a) => (await a?.close(), a !== undefined)));
+    const gz = await runCli(["pack", "--layout", layout, "--metadata", meta, "-o", path.join(dir, "gz"), "--gzip-level", "9"]);
+    assert.equal(gz.code, 0, gz.stderr);
+    assert.equal(await openStoredArchive(gz.stdout.trim()), undefined);
+    assert.match((await runCli(["show", gz.stdout.trim()])).stdout, /^Name: My Plugin\n/);
+    const level = await runCli(["pack", "--layout", layout, "--metadata", meta, "-o", out, "--gzip-level", "fast"]);
+    assert.equal(level.code, 2);
+    assert.match(level.stderr, /--gzip-level must be an integer from 0 to 9, not "fast"/);
 
     await fs.writeFile(meta, stringify({ apiVersion: "acp-extend.io/v1alpha1", kind: "Package", name: "x", type: "plugin" }));
     const bad = await runCli(["pack", "--layout", layout, "--metadata", meta, "-o", out]);
