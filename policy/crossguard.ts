@@ -11,13 +11,24 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { dynamicType, GENERIC_DYNAMIC_TYPE, pluginChildType } from "../sdk/common/dynamic";
 import type { ResourceType } from "../sdk/kube/resources";
-import { pluginChildType } from "../sdk/providers/hosting";
 import { allRules } from "./rules";
 import { isKind, resolveConfig, type ManifestObject, type Rule, type RuleLevel } from "./rules/rule";
 
-/** The type token Pulumi gives dynamic resources, ours included. */
-export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+/** The token of acp-extend's ModuleInfo dynamic resource (the ClusterPlugin component's). */
+export const MODULE_INFO_TYPE = dynamicType("ModuleInfo");
+
+/**
+ * acp-extend's dynamic resources are typed `pulumi-nodejs:dynamic/acp-extend:<Type>`;
+ * a dynamic resource that names no type (`pulumi-nodejs:dynamic:Resource`, as
+ * acp-extend's were before, or one of a user's own) counts when it carries `__acpKind`.
+ * In Pulumi YAML or Python programs the acp-extend plugin serves the same
+ * children as `acp-extend:internal:<Type>` (sdk/common/hosting.ts).
+ */
+export function isAcpDynamicType(type: string): boolean {
+  return type.startsWith(dynamicType("")) || type === GENERIC_DYNAMIC_TYPE || type.startsWith(pluginChildType(""));
+}
 
 /**
  * The input (and output) property by which one of acp-extend's dynamic resources says which
@@ -38,7 +49,7 @@ function parseKubernetesType(type: string): { apiVersion: string; kind: string }
 /**
  * The Kubernetes object behind a Pulumi resource, if it is of one of `kinds`: a
  * `@pulumi/kubernetes` resource or CustomResource (type `kubernetes:<apiVersion>:<Kind>`),
- * or an acp-extend dynamic (or plugin-served) resource carrying `__acpKind`. Fields are read lazily: during
+ * or an acp-extend dynamic resource carrying `__acpKind`. Fields are read lazily: during
  * preview some are unknown, and the policy runtime turns reading one into an advisory
  * "can't run during preview" — only rules that need the field should trigger it.
  */
@@ -58,8 +69,7 @@ export function manifestFromResource(type: string, props: Record<string, any>, k
       },
     };
   }
-  // In Pulumi YAML or Python programs the same children are served by the acp-extend plugin.
-  if (type === DYNAMIC_RESOURCE_TYPE || type === pluginChildType("ModuleInfo")) {
+  if (isAcpDynamicType(type)) {
     const acpKind = props[ACP_KIND_PROPERTY];
     const target = kinds.find((k) => k.kind === acpKind);
     if (!target) return undefined;

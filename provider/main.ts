@@ -1,17 +1,18 @@
 // The acp-extend provider plugin: constructs the components for programs in
 // any Pulumi language (Pulumi YAML, Python, …) and serves the CRUD of their
 // stateful children, which inside this process are custom resources of this
-// package instead of dynamic resources (see sdk/providers/hosting.ts for why).
+// package instead of dynamic resources (see sdk/common/hosting.ts for why).
 // The engine starts it through PulumiPlugin.yaml beside provider/index.js.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as provider from "@pulumi/pulumi/provider";
 import { ClusterPlugin, Operator, PackageUpload } from "../sdk";
-import { hostChildrenInPlugin, pluginChildType } from "../sdk/providers/hosting";
-import { moduleInfoProvider } from "../sdk/providers/moduleInfo";
-import { operatorInstallProvider } from "../sdk/providers/operatorInstall";
-import { packageUploadProvider } from "../sdk/providers/packageUpload";
+import { pluginChildType } from "../sdk/common/dynamic";
+import { hostChildrenInPlugin } from "../sdk/common/hosting";
+import { moduleInfoProvider } from "../sdk/clusterPlugin/provider";
+import { operatorInstallProvider } from "../sdk/operator/provider";
+import { packageUploadProvider } from "../sdk/upload/provider";
 import type { PackageSchema } from "./schemaGen";
 
 /** The engine's wire form of a secret value (sdk/go/common/resource/sig). */

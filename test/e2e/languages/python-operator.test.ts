@@ -8,8 +8,8 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ClusterServiceVersion, InstallPlan, ModuleInfo, Namespace, Subscription, type KubeObject } from "../../../sdk/kube/resources";
-import { PACKAGE_ROOT, backendFiles, engineSession, ensureEngine, exportStackText, type EngineSession } from "../../helpers/engine";
-import { addLanguageHost, ensurePythonEnv, ensurePythonHost, projectStack, pythonProjectEnv } from "../../helpers/languages";
+import { PACKAGE_ROOT, backendFiles, engineSession, ensureEngine, exportStackText, type EngineSession } from "../../../tools/engine";
+import { addLanguageHost, ensurePythonEnv, ensurePythonHost, projectStack, pythonProjectEnv } from "../../../tools/languages";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
 

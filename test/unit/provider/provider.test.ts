@@ -4,8 +4,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { AcpExtendProvider, concealProps, reveal, revealProps } from "../../../provider/main";
 import { generateSchema } from "../../../provider/schemaGen";
-import { hostChildrenInPlugin } from "../../../sdk/providers/hosting";
-import { PACKAGE_ROOT } from "../../helpers/engine";
+import { hostChildrenInPlugin } from "../../../sdk/common/hosting";
+import { PACKAGE_ROOT } from "../../../tools/engine";
 import { promiseOf, recordResources, type Registered } from "../../helpers/mocks";
 import { policyNamed, runStackPolicy } from "../../policy/helpers";
 
