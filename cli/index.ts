@@ -5,6 +5,7 @@ import { type CliContext, CliError, type CliIO, EXIT_FAILURE, EXIT_OK, EXIT_USAG
 import { registerLint } from "./lint";
 import { registerPack } from "./pack";
 import { registerPush } from "./push";
+import { registerReport } from "./report";
 import { registerSandbox } from "./sandbox";
 import { registerShow } from "./show";
 import { registerVersions } from "./versions";
@@ -42,6 +43,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerShow(program, ctx);
   registerPush(program, ctx);
   registerPack(program, ctx);
+  registerReport(program, ctx);
   return program;
 }
 

@@ -184,7 +184,9 @@ describe("consumer: the packed package installed in a fresh project", function (
       check,
       'import { Operator, type OperatorArgs } from "acp-extend";\nimport { allRules, policies } from "acp-extend/policy";\nexport const n: number = allRules.length + policies.length;\nexport type Both = [Operator, OperatorArgs];\n',
     );
-    await ok(path.join(project, "node_modules", ".bin", "tsc"), ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--types", "node", check], project);
+    // @pulumi/policy's own declarations do not compile (its index.d.ts imports names its proxy.d.ts
+    // lacks), so this check of the exports map skips library files; the one above checks ours.
+    await ok(path.join(project, "node_modules", ".bin", "tsc"), ["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--moduleResolution", "nodenext", "--types", "node", check], project);
     fs.rmSync(check);
   });
 
