@@ -17,10 +17,10 @@ export interface PackageUploadResourceArgs {
   skipPush?: pulumi.Input<boolean>;
   skipCrs?: pulumi.Input<boolean>;
   concurrency?: pulumi.Input<number>;
-  timeoutMs?: pulumi.Input<number>;
+  timeout?: pulumi.Input<string>;
 }
 
-const OUTPUTS = { packages: undefined, crs: undefined, files: undefined };
+const OUTPUTS = { packages: undefined, crs: undefined, files: undefined, contents: undefined, drift: undefined };
 // Credentials are kept in state for update and delete, always as secrets.
 const SECRET_OUTPUTS = { additionalSecretOutputs: ["registry", "platform", "kubeconfig"] };
 
