@@ -26,7 +26,7 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
   npm ci --no-audit --no-fund
 fi
 npm run build
-# Builds (or finds cached) the sandbox's control plane.
+# Builds (or finds cached) the sandbox's control plane and upstream OLM v0 (sandbox/olm).
 node_modules/.bin/node bin/acp-extend.js sandbox build
 # The real Pulumi engine for the e2e tests and the demo: the CLI, the Node.js
 # language host and the Kubernetes provider, built from Go modules by test/engine

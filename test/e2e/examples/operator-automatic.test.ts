@@ -2,7 +2,8 @@
 // (Community, Automatic approval) on the business cluster; OLM upgrades it by
 // itself when 0.18.3 is published, and the version bump then records it.
 import * as assert from "node:assert/strict";
-import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, PackageManifest, Subscription, type KubeObject } from "../../../sdk/kube/resources";
+import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, Subscription, type KubeObject } from "../../../sdk/kube/resources";
+import { publishVersion } from "../../helpers/catalog";
 import { assertNoPlaintextKubeconfig, useExampleStack } from "../../helpers/engine";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
@@ -13,18 +14,8 @@ const PKG = "clickhouse-operator";
 describe("e2e: examples/operator-automatic", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
-  let publishedChannels: unknown;
 
-  const { stack, session } = useExampleStack(
-    "operator-automatic",
-    () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }),
-    // Unpublish 0.18.3 so the suites that follow see the catalog as shipped.
-    async () => {
-      if (publishedChannels) {
-        await client().patch(PackageManifest, PKG, { status: { channels: publishedChannels } }, { namespace: "cpaas-system", subresource: "status" });
-      }
-    },
-  );
+  const { stack, session } = useExampleStack("operator-automatic", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }));
 
   const client = () => sb().client("business");
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === PKG);
@@ -61,18 +52,11 @@ describe("e2e: examples/operator-automatic", function () {
   });
 
   it("once 0.18.3 is published OLM upgrades by itself; the version bump shows in preview and up records it", async () => {
-    const pm = (await client().get<KubeObject>(PackageManifest, PKG, "cpaas-system"))!;
-    publishedChannels = pm.status.channels;
-    const entry = (v: string) => ({ name: `${PKG}.v${v}`, version: v });
-    await client().patch(
-      PackageManifest,
-      PKG,
-      { status: { channels: [{ name: "stable", currentCSV: `${PKG}.v0.18.3`, entries: [entry("0.18.3"), entry("0.18.2")] }] } },
-      { namespace: "cpaas-system", subresource: "status" },
-    );
+    // Published by an upload into business's catalog; it stays for the rest of the run.
+    await publishVersion(client(), PKG, "0.18.3", { sourceType: "Community" });
     await client().waitFor<KubeObject, true>(
       Subscription,
-      { namespace: NS, timeoutMs: 30_000 },
+      { namespace: NS, timeoutMs: 60_000 },
       (all) => (all.some((s) => s.status?.installedCSV === `${PKG}.v0.18.3` && s.status?.state === "AtLatestKnown") ? true : undefined),
       (all) => `OLM did not upgrade to 0.18.3: ${JSON.stringify(all.map((s) => s.status))}`,
     );

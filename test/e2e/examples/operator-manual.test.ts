@@ -4,8 +4,9 @@
 import * as assert from "node:assert/strict";
 import type { KubeObject } from "../../../sdk/kube/resources";
 import { spawnSync } from "node:child_process";
-import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, PackageManifest, Subscription } from "../../../sdk/kube/resources";
+import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, Subscription } from "../../../sdk/kube/resources";
 import { assertNoPlaintextKubeconfig, useExampleStack } from "../../helpers/engine";
+import { publishVersion } from "../../helpers/catalog";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
 
@@ -14,18 +15,8 @@ const NS = "harbor-ce-operator"; // the example's namespace: the package name
 describe("e2e: examples/operator-manual", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
-  let publishedChannels: unknown;
 
-  const { stack, session } = useExampleStack(
-    "operator-manual",
-    () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }),
-    // Unpublish 2.12.12 so the suites that follow see the catalog as shipped.
-    async () => {
-      if (publishedChannels) {
-        await client().patch(PackageManifest, "harbor-ce-operator", { status: { channels: publishedChannels } }, { namespace: "cpaas-system", subresource: "status" });
-      }
-    },
-  );
+  const { stack, session } = useExampleStack("operator-manual", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }));
 
   const client = () => sb().client("business");
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === "harbor-ce-operator");
@@ -50,6 +41,13 @@ describe("e2e: examples/operator-manual", function () {
   });
 
   it("a second up with the same inputs changes nothing and writes nothing", async () => {
+    // Let OLM finish first: right after the install it makes the (unapproved) InstallPlan for 2.12.11.
+    await client().waitFor(
+      Subscription,
+      { namespace: NS, timeoutMs: 30_000 },
+      (subs) => (subs.some((s) => s.status?.currentCSV === "harbor-ce-operator.v2.12.11" && s.status?.state === "UpgradePending") ? true : undefined),
+      () => "OLM never proposed 2.12.11",
+    );
     const writes = await recordWrites(client(), [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], NS);
     const result = await stack().up();
     assert.deepEqual(await writes.stop(), []);
@@ -76,21 +74,23 @@ describe("e2e: examples/operator-manual", function () {
   });
 
   it("an upgrade approved out of band with kubectl shows as drift in refresh; up then refuses to go back and writes nothing", async () => {
-    const pm = (await client().get<KubeObject>(PackageManifest, "harbor-ce-operator", "cpaas-system"))!;
-    publishedChannels = pm.status.channels;
+    // Publish 2.12.12 into business's catalog the platform's way, an upload (violet push --clusters business);
+    // it stays published for the rest of this run: OLM's PackageManifests are read-only.
     const next = { name: "harbor-ce-operator.v2.12.12", version: "2.12.12" };
-    await client().patch(
-      PackageManifest,
-      "harbor-ce-operator",
-      { status: { channels: pm.status.channels.map((c: any) => (c.name === "stable" ? { ...c, currentCSV: next.name, entries: [next, ...c.entries] } : c)) } },
-      { namespace: "cpaas-system", subresource: "status" },
-    );
-    const plan = await client().waitFor<KubeObject, KubeObject>(
-      InstallPlan,
-      { namespace: NS, timeoutMs: 30_000 },
-      (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(next.name)),
+    await publishVersion(client(), "harbor-ce-operator", next.version, { sourceType: "Alauda" });
+    // The InstallPlan the Subscription points at once OLM has read the new catalog.
+    const planName = await client().waitFor<KubeObject, string>(
+      Subscription,
+      { namespace: NS, timeoutMs: 60_000 },
+      ([s]) => (s?.status?.currentCSV === next.name && s.status.installPlanRef?.name ? s.status.installPlanRef.name : undefined),
       () => "no InstallPlan for 2.12.12",
     );
+    const plan = (await client().waitFor<KubeObject, KubeObject>(
+      InstallPlan,
+      { namespace: NS, fieldSelector: `metadata.name=${planName}`, timeoutMs: 30_000 },
+      ([p]) => (p?.status?.phase === "RequiresApproval" ? p : undefined),
+      () => `InstallPlan ${planName} never RequiresApproval`,
+    ))!;
     // The seed's own approval command.
     const kubectl = spawnSync(
       sb().kubectlPath,
