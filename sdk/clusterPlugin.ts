@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "./common/labels";
 import { validateClusterPluginArgs } from "./clusterPlugin/args";
+import { newModuleInfoResource } from "./clusterPlugin/provider";
 import { awaitsUpload, upstreamOf } from "./common/publication";
-import { ModuleInfoResource } from "./clusterPlugin/provider";
 import { providerClusterAccess } from "./kube/provider";
 
 export interface ClusterPluginTimeouts {
@@ -55,6 +55,7 @@ export interface ClusterPluginArgs {
    * Kubeconfig (content, not a path) of the GLOBAL cluster; kept secret in state.
    * @default the kubeconfig and context of a `@pulumi/kubernetes` Provider given in the
    * resource options (`provider` or `providers: { kubernetes }`), else the ambient kubeconfig (KUBECONFIG or ~/.kube/config), as `@pulumi/kubernetes` does
+   * @secret
    */
   kubeconfig?: pulumi.Input<string>;
   /**
@@ -88,7 +89,7 @@ export interface ClusterPluginOutputs {
  * @internal Not part of the public API (sdk/index.ts): `ClusterPlugin` calls it.
  */
 export function createClusterPlugin(parent: pulumi.ComponentResource, name: string, args: ClusterPluginArgs, opts?: pulumi.ComponentResourceOptions): ClusterPluginOutputs {
-  const moduleInfo = new ModuleInfoResource(
+  const moduleInfo = newModuleInfoResource(
     `${name}-moduleinfo`,
     {
       __acpKind: "ModuleInfo",

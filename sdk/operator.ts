@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awaitsUpload, upstreamOf } from "./common/publication";
 import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./operator/args";
 import { operatorGroupManifest, subscriptionManifest, type SubscriptionSettings } from "./operator/manifests";
-import { OperatorInstall } from "./operator/provider";
+import { newOperatorInstall } from "./operator/provider";
 import { providerClusterAccess, sharedKubernetesProvider } from "./kube/provider";
 
 /** ACP's operator source types (seed: "Operator Sources"). */
@@ -74,6 +74,7 @@ export interface OperatorArgs {
    * Kubeconfig of the cluster the operator runs in, stored as a secret. When
    * omitted, the ambient one (KUBECONFIG or ~/.kube/config), like @pulumi/kubernetes.
    * When given, the Kubernetes children use a provider built from it too.
+   * @secret
    */
   kubeconfig?: pulumi.Input<string>;
   /** Context of the kubeconfig. @default its current context */
@@ -242,7 +243,7 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
     { ...k8sOpts, dependsOn: [...(group ? [group] : []), ...upstream] },
   );
 
-  const install = new OperatorInstall(
+  const install = newOperatorInstall(
     `${name}-install`,
     {
       kubeconfig: access.kubeconfig === undefined ? undefined : pulumi.secret(access.kubeconfig),

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validatePackageUploadArgs } from "./upload/args";
-import { PackageUploadResource, type PackageUploadResourceArgs } from "./upload/provider";
+import { newPackageUploadResource, type PackageUploadResourceArgs } from "./upload/provider";
 import { providerClusterAccess } from "./kube/provider";
 
 export interface PackageUploadRegistry {
@@ -8,7 +8,7 @@ export interface PackageUploadRegistry {
   address: pulumi.Input<string>;
   /** Registry user. Required with `password` unless `noAuth`. */
   username?: pulumi.Input<string>;
-  /** Registry password; wrap it in `pulumi.secret` or read it from config with `requireSecret` (it is made secret here either way). */
+  /** Registry password; wrap it in `pulumi.secret` or read it from config with `requireSecret` (it is made secret here either way). @secret */
   password?: pulumi.Input<string>;
   /** The registry needs no authentication (violet's `--no-auth`). @default false */
   noAuth?: boolean;
@@ -21,7 +21,7 @@ export interface PackageUploadRegistry {
 export interface PackageUploadPlatform {
   /** The platform's access URL; CRs go through `<address>/kubernetes/<cluster>/…` (violet's `--platform-address`). */
   address: pulumi.Input<string>;
-  /** A platform API token (bearer); kept secret. */
+  /** A platform API token (bearer); kept secret. @secret */
   token: pulumi.Input<string>;
   /** PEM CA bundle for the platform address. @default the system roots */
   ca?: pulumi.Input<string>;
@@ -46,6 +46,7 @@ export interface PackageUploadArgs {
    * @default the kubeconfig and context of a `@pulumi/kubernetes` Provider given in the
    * resource options (`provider` or `providers: { kubernetes }`), else the ambient one
    * (KUBECONFIG or ~/.kube/config)
+   * @secret
    */
   kubeconfig?: pulumi.Input<string>;
   /** Kubeconfig context for the global cluster when no context is named `global`. @default the current context */
@@ -119,7 +120,7 @@ export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResour
  * @internal Not part of the public API (sdk/index.ts): `PackageUpload` calls it.
  */
 export function createPackageUpload(parent: pulumi.ComponentResource, name: string, args: PackageUploadArgs): PackageUploadOutputs {
-  const upload = new PackageUploadResource(`${name}-upload`, uploadResourceArgs(args), { parent });
+  const upload = newPackageUploadResource(`${name}-upload`, uploadResourceArgs(args), { parent });
   return {
     packages: upload.packages.apply((ps) => (ps ?? []).map((p) => ({ name: p.name, type: p.type, version: p.version, artifact: p.artifact, images: p.images }))),
   };

@@ -10,15 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { packageManifestObject } from "../../../sandbox/platform/catalog";
-import {
-  CatalogSource,
-  ClusterServiceVersion,
-  Namespace,
-  PackageManifest,
-  Subscription,
-  type KubeObject,
-} from "../../../sdk/kube/resources";
+import { ClusterServiceVersion, Namespace, Subscription, type KubeObject } from "../../../sdk/kube/resources";
 import { engineSession, ensureEngine, exportStackText, programStack, type EngineSession } from "../../../tools/engine";
 import { useSandbox } from "../../helpers/sandbox";
 
@@ -41,8 +33,6 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
   after(async () => {
     const k = sb().client("business");
     for (const c of CASES) {
-      await k.delete(PackageManifest, `interrupt-${c.name}-operator`, "cpaas-system").catch(() => undefined);
-      await k.delete(CatalogSource, `interrupt-${c.name}-source`, "cpaas-system").catch(() => undefined);
       await k.delete(Namespace, `interrupt-${c.name}`).catch(() => undefined);
     }
     session?.dispose();
@@ -61,25 +51,11 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
 
   for (const c of CASES) {
     it(`${c.how}: the recovery (cancel if locked, refresh --clear-pending-creates, up) converges with one Subscription and no orphan`, async () => {
-      const pkg = `interrupt-${c.name}-operator`;
-      const source = `interrupt-${c.name}-source`;
+      // A package of the sandbox's platform catalog; each case installs it in a namespace of its own.
+      const pkg = "acme-operator";
+      const source = "platform";
       const ns = `interrupt-${c.name}`;
       const k = sb().client("business");
-      const pm = packageManifestObject({
-        name: pkg,
-        displayName: pkg,
-        sourceType: "Community",
-        catalogSource: source,
-        defaultChannel: "stable",
-        channels: [{ name: "stable", entries: [{ name: `${pkg}.v1.0.0`, version: "1.0.0" }] }],
-      });
-      await k.create(CatalogSource, {
-        metadata: { name: source, namespace: "cpaas-system" },
-        spec: { sourceType: "grpc", displayName: source },
-      });
-      const created = await k.create<KubeObject>(PackageManifest, pm);
-      await k.updateStatus(PackageManifest, { ...created, status: pm.status });
-
       const stack = await programStack(session, {
         project: { name: "interrupt", main: path.join(__dirname, "..", "fixtures", "interrupt") },
         stack: c.name,
@@ -91,10 +67,12 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
         kubeconfig: { value: sb().kubeconfig("business"), secret: true },
       });
 
-      // OLM (the platform's controllers) is paused: the install waits for its InstallPlan and CSV until it resumes.
-      const platform = sb().state.processes.find((p) => p.name === "platform")!;
-      process.kill(-platform.pid, "SIGSTOP");
-      resume = () => process.kill(-platform.pid, "SIGCONT");
+      // OLM on the business cluster (its olm and catalog operators) is paused: the install waits for its
+      // InstallPlan and CSV until it resumes.
+      const olm = sb().state.processes.filter((p) => p.name === "olm-operator-business" || p.name === "catalog-operator-business");
+      assert.equal(olm.length, 2, "the sandbox runs OLM's two operators for business");
+      for (const p of olm) process.kill(-p.pid, "SIGSTOP");
+      resume = () => olm.forEach((p) => process.kill(-p.pid, "SIGCONT"));
       const log = path.join(session.scratch("interrupted"), "up.log");
       const fd = fs.openSync(log, "w");
       const child = spawn(session.engine.pulumi, ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.name], {
