@@ -3,9 +3,9 @@
 // itself when 0.18.3 is published, and the version bump then records it.
 import * as assert from "node:assert/strict";
 import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, PackageManifest, Subscription, type KubeObject } from "../../../sdk/kube/resources";
-import { assertNoPlaintextKubeconfig, useExampleStack } from "../../helpers/engine";
+import { useExampleStack } from "../../helpers/engine";
+import { itKeepsSteadyState } from "../../helpers/steadyState";
 import { useSandbox } from "../../helpers/sandbox";
-import { recordWrites } from "../../helpers/writes";
 
 const NS = "clickhouse-operator"; // the example's namespace: the package name
 const PKG = "clickhouse-operator";
@@ -44,20 +44,11 @@ describe("e2e: examples/operator-automatic", function () {
     assert.equal(sub?.status?.installedCSV, "clickhouse-operator.v0.18.2");
   });
 
-  it("a second up with the same inputs changes nothing and writes nothing", async () => {
-    const writes = await recordWrites(client(), [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], NS);
-    const result = await stack().up();
-    assert.deepEqual(await writes.stop(), []);
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-  });
-
-  it("refresh finds the state in sync with the cluster", async () => {
-    const result = await stack().refresh();
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-  });
-
-  it("pulumi stack export and the backend's files hold no kubeconfig in plaintext", async () => {
-    assertNoPlaintextKubeconfig(session(), stack(), sb().kubeconfig("business"));
+  itKeepsSteadyState({
+    stack,
+    session,
+    watch: () => [{ client: client(), types: [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], namespace: NS }],
+    kubeconfig: () => sb().kubeconfig("business"),
   });
 
   it("once 0.18.3 is published OLM upgrades by itself; the version bump shows in preview and up records it", async () => {

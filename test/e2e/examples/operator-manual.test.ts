@@ -5,7 +5,8 @@ import * as assert from "node:assert/strict";
 import type { KubeObject } from "../../../sdk/kube/resources";
 import { spawnSync } from "node:child_process";
 import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, PackageManifest, Subscription } from "../../../sdk/kube/resources";
-import { assertNoPlaintextKubeconfig, useExampleStack } from "../../helpers/engine";
+import { useExampleStack } from "../../helpers/engine";
+import { itKeepsSteadyState } from "../../helpers/steadyState";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
 
@@ -49,20 +50,11 @@ describe("e2e: examples/operator-manual", function () {
     assert.ok(plans.every((p) => p.spec.approved === p.spec.clusterServiceVersionNames.includes("harbor-ce-operator.v2.12.10")), JSON.stringify(plans.map((p) => p.spec)));
   });
 
-  it("a second up with the same inputs changes nothing and writes nothing", async () => {
-    const writes = await recordWrites(client(), [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], NS);
-    const result = await stack().up();
-    assert.deepEqual(await writes.stop(), []);
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-  });
-
-  it("refresh finds the state in sync with the cluster", async () => {
-    const result = await stack().refresh();
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-  });
-
-  it("pulumi stack export and the backend's files hold no kubeconfig in plaintext", async () => {
-    assertNoPlaintextKubeconfig(session(), stack(), sb().kubeconfig("business"));
+  itKeepsSteadyState({
+    stack,
+    session,
+    watch: () => [{ client: client(), types: [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], namespace: NS }],
+    kubeconfig: () => sb().kubeconfig("business"),
   });
 
   it("version 2.12.11 shows as an update in preview, then up approves its InstallPlan", async () => {
