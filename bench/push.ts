@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { imageTarget, type PackageMetadata } from "../sdk/packages/format";
 import { packPackage } from "../sdk/packages/pack";
-import { writeLayout, type ImageSpec } from "../test/helpers/oci-layout";
-import { startRegistry, type TestRegistry } from "../test/helpers/registry";
+import { writeLayout, type ImageSpec } from "../tools/oci-layout";
+import { startRegistry, type TestRegistry } from "../tools/registry";
 import { formatBytes, formatMs, formatRatio, formatTable, median, ratio, round, type Goal } from "./stats";
 
 export interface PushOptions {

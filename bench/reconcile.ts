@@ -3,10 +3,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { KubeClient, RequestStats } from "../sdk/kube/client";
 import { ClusterServiceVersion, InstallPlan, Namespace, Subscription, type KubeObject } from "../sdk/kube/resources";
-import { subscriptionManifest } from "../sdk/olm/manifests";
-import type * as olmReconcile from "../sdk/olm/reconcile";
-import type { InstallInputs, InstallOutputs } from "../sdk/olm/reconcile";
-import { operatorInstallProvider } from "../sdk/providers/operatorInstall";
+import { subscriptionManifest } from "../sdk/operator/manifests";
+import type * as providerHost from "../sdk/common/provider";
+import type { InstallInputs, InstallOutputs } from "../sdk/operator/reconcile";
+import { operatorInstallProvider } from "../sdk/operator/provider";
 import { startSandbox } from "../sandbox";
 import { formatMs, formatRatio, formatTable, median, ratio, round, summarize, type Goal, type Summary } from "./stats";
 
@@ -62,8 +62,8 @@ export interface ReconcileResult {
   sandboxStartMs: number;
 }
 
-/** What the provider imports (see sdk/providers/operatorInstall.ts): the same module instance, so the same clients. */
-const PROVIDER_DOMAIN = "acp-extend/dist/sdk/olm/reconcile.js";
+/** Where the provider's clients live, loaded by package name as the provider loads its domain: the same module instance, so the same clients. */
+const PROVIDER_CLIENTS = "acp-extend/dist/sdk/common/provider.js";
 
 const PACKAGES = [
   { packageName: "clickhouse-operator", channel: "stable", version: "0.18.2" },
@@ -158,8 +158,8 @@ export async function runReconcile(opts: ReconcileOptions): Promise<ReconcileRes
     const admin = sb.client("global");
     const watcher = sb.client("global");
     // The provider loads its domain by package name; so does this, to read the same client's stats.
-    const olm: typeof olmReconcile = await import(PROVIDER_DOMAIN);
-    const providerClient = await olm.clusterClient(kubeconfig, undefined);
+    const host: typeof providerHost = await import(PROVIDER_CLIENTS);
+    const providerClient = await host.clusterClient({ kubeconfig });
     const runs: InstallRun[] = [];
     for (let i = 0; i < opts.installs; i++) {
       const pkg = PACKAGES[i % PACKAGES.length];

@@ -1,43 +1,11 @@
 import { Command, CommanderError } from "commander";
+import { type CliContext, CliError, type CliIO, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, prefix } from "./context";
 import { registerLint } from "./lint";
 import { registerPack } from "./pack";
 import { registerPush } from "./push";
 import { registerSandbox } from "./sandbox";
 import { registerShow } from "./show";
 import { registerVersions } from "./versions";
-
-/** Exit codes scripts can rely on. */
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-
-/**
- * A failure the CLI reports as one line on stderr and exit code 1 (or `code`),
- * without a stack trace: the message is meant for the user.
- */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly code: number = EXIT_FAILURE,
-  ) {
-    super(message);
-  }
-}
-
-/** Output sinks, injectable so tests read what a user would see. */
-export interface CliIO {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-}
-
-/** What every command registration receives: the IO and the exit code to report. */
-export interface CliContext {
-  io: CliIO;
-  /** A command that completes but must signal failure (e.g. lint violations) sets this. */
-  exitCode: number;
-}
 
 export function defaultIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
@@ -52,7 +20,13 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Errors name the command they come from, whichever command it is.
+    .hook("preAction", (_program, action) => {
+      const names: string[] = [];
+      for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
+      ctx.command = names.join(" ");
+    });
   registerSandbox(program, ctx);
   registerLint(program, ctx);
   registerVersions(program, ctx);
@@ -76,11 +50,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
       }
       return EXIT_USAGE;
     }
-    if (err instanceof CliError) {
-      io.stderr.write(`acp-extend: ${err.message}\n`);
-      return err.code;
-    }
-    io.stderr.write(`acp-extend: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_FAILURE;
+    io.stderr.write(`${prefix(ctx)}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof CliError ? err.code : EXIT_FAILURE;
   }
 }

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { lint, LintInputError, lintSettings, parseManifests, type LintDocument } from "../policy/lint";
-import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliContext } from "./index";
+import { CliError, EXIT_FAILURE, EXIT_USAGE, type CliContext } from "./context";
 
 const STDIN = "<stdin>";
 
@@ -31,7 +31,7 @@ async function yamlFiles(dir: string): Promise<string[]> {
 }
 
 async function inputs(paths: string[], ctx: CliContext): Promise<{ file: string; text: string }[]> {
-  if (paths.filter((p) => p === "-").length > 1) throw new CliError("lint: - (standard input) can be given only once", EXIT_USAGE);
+  if (paths.filter((p) => p === "-").length > 1) throw new CliError("- (standard input) can be given only once", EXIT_USAGE);
   const out: { file: string; text: string }[] = [];
   for (const p of paths) {
     if (p === "-") {
@@ -39,13 +39,13 @@ async function inputs(paths: string[], ctx: CliContext): Promise<{ file: string;
       continue;
     }
     const info = await stat(p).catch((err: NodeJS.ErrnoException) => {
-      throw new CliError(`lint: cannot read ${p}: ${err.code === "ENOENT" ? "no such file or directory" : err.message}`, EXIT_USAGE);
+      throw new CliError(`cannot read ${p}: ${err.code === "ENOENT" ? "no such file or directory" : err.message}`, EXIT_USAGE);
     });
     const files = info.isDirectory() ? await yamlFiles(p) : [p];
-    if (files.length === 0) throw new CliError(`lint: no *.yaml or *.yml files under ${p}`, EXIT_USAGE);
+    if (files.length === 0) throw new CliError(`no *.yaml or *.yml files under ${p}`, EXIT_USAGE);
     for (const file of files) {
       const text = await readFile(file, "utf8").catch((err: Error) => {
-        throw new CliError(`lint: cannot read ${file}: ${err.message}`, EXIT_USAGE);
+        throw new CliError(`cannot read ${file}: ${err.message}`, EXIT_USAGE);
       });
       out.push({ file, text });
     }
@@ -56,13 +56,13 @@ async function inputs(paths: string[], ctx: CliContext): Promise<{ file: string;
 async function settingsFrom(file: string | undefined) {
   if (file === undefined) return lintSettings(undefined);
   const text = await readFile(file, "utf8").catch((err: Error) => {
-    throw new CliError(`lint: cannot read config ${file}: ${err.message}`, EXIT_USAGE);
+    throw new CliError(`cannot read config ${file}: ${err.message}`, EXIT_USAGE);
   });
   let parsed: unknown;
   try {
     parsed = parseYaml(text);
   } catch (err) {
-    throw new CliError(`lint: config ${file} is neither JSON nor YAML: ${(err as Error).message.split("\n")[0]}`, EXIT_USAGE);
+    throw new CliError(`config ${file} is neither JSON nor YAML: ${(err as Error).message.split("\n")[0]}`, EXIT_USAGE);
   }
   return lintSettings(parsed, file);
 }
@@ -112,7 +112,7 @@ export function registerLint(program: Command, ctx: CliContext): void {
         }
         if (mandatory > 0) ctx.exitCode = EXIT_FAILURE;
       } catch (err) {
-        if (err instanceof LintInputError) throw new CliError(`lint: ${err.message}`, EXIT_USAGE);
+        if (err instanceof LintInputError) throw new CliError(err.message, EXIT_USAGE);
         throw err;
       }
     });

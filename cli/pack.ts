@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { packPackage } from "../sdk/packages/pack";
-import { type CliContext, CliError, EXIT_USAGE } from "./index";
+import { type CliContext, CliError, EXIT_USAGE } from "./context";
 
 /** `acp-extend pack`: an OCI layout + metadata.yaml → `<name>.<arch>.<version>.tgz` (docs/package-format.md). */
 export function registerPack(program: Command, ctx: CliContext): void {

@@ -3,8 +3,8 @@ import type { Command } from "commander";
 import { KubeClient } from "../sdk/kube/client";
 import { clientFor } from "../sdk/kube/kubeconfig";
 import { platformLogin } from "../sdk/packages/platformLogin";
-import { uploadPackages } from "../sdk/packages/upload";
-import { type CliContext, CliError, EXIT_USAGE } from "./index";
+import { uploadPackages } from "../sdk/upload/uploadPackages";
+import { type CliContext, CliError, EXIT_USAGE, warn as warnOn } from "./context";
 import { createProgress } from "./progress";
 
 /**
@@ -92,7 +92,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .action(async (paths: string[], flags: PushFlags) => {
       const { io } = ctx;
       const env = io.env;
-      const warn = (s: string) => io.stderr.write(`acp-extend: warning: ${s}\n`);
+      const warn = (s: string) => warnOn(ctx, s);
       if (flags.password !== undefined || flags.platformPassword !== undefined || flags.platformToken !== undefined) {
         warn("a secret was passed on the command line, where other users can read it; prefer ACP_REGISTRY_PASSWORD, ACP_PLATFORM_PASSWORD, ACP_PLATFORM_TOKEN or --password-stdin");
       }

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import * as path from "node:path";
 import type { SandboxStatus } from "../sandbox";
-import { EXIT_FAILURE, type CliContext } from "./index";
+import { EXIT_FAILURE, type CliContext } from "./context";
 
 /** `acp-extend sandbox up|down|status|build`: the local ACP sandbox as detached processes. */
 export function registerSandbox(program: Command, ctx: CliContext): void {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ARTIFACT_TYPES, platformsOf } from "../sdk/packages/format";
 import { PackageError, readPackageMetadata } from "../sdk/packages/reader";
-import { type CliContext, CliError } from "./index";
+import { type CliContext, CliError } from "./context";
 
 /** `acp-extend show <pkg> [--all]`: violet's preview of a package (seed: "violet show"). */
 export function registerShow(program: Command, ctx: CliContext): void {

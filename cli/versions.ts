@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { PackageNotFoundError, getPackageVersions } from "../sdk/olm/catalog";
-import { formatVersionTable } from "../sdk/olm/packageManifest";
-import { CliError, EXIT_USAGE, type CliContext } from "./index";
+import { getPackageVersions } from "../sdk/operator/catalog";
+import { formatVersionTable } from "../sdk/operator/packageManifest";
+import { CliError, EXIT_USAGE, type CliContext } from "./context";
 
 interface VersionsOptions {
   kubeconfig?: string;
@@ -28,15 +28,11 @@ export function registerVersions(program: Command, ctx: CliContext): void {
       let kubeconfig: string | undefined;
       if (opts.kubeconfig) {
         kubeconfig = await readFile(opts.kubeconfig, "utf8").catch((err: NodeJS.ErrnoException) => {
-          throw new CliError(`versions: cannot read kubeconfig ${opts.kubeconfig}: ${err.code === "ENOENT" ? "no such file" : err.code ?? "unreadable"}`, EXIT_USAGE);
+          throw new CliError(`cannot read kubeconfig ${opts.kubeconfig}: ${err.code === "ENOENT" ? "no such file" : err.code ?? "unreadable"}`, EXIT_USAGE);
         });
       }
-      try {
-        const pkg = await getPackageVersions(packageName, { kubeconfig, context: opts.context, namespace: opts.namespace });
-        ctx.io.stdout.write(opts.json ? `${JSON.stringify(pkg, null, 2)}\n` : `${formatVersionTable(pkg)}\n`);
-      } catch (err) {
-        if (err instanceof PackageNotFoundError) throw new CliError(`versions: ${err.message}`);
-        throw new CliError(`versions: ${(err as Error).message}`);
-      }
+      // A package that is not there, or a cluster that cannot be reached, is reported by main like any error.
+      const pkg = await getPackageVersions(packageName, { kubeconfig, context: opts.context, namespace: opts.namespace });
+      ctx.io.stdout.write(opts.json ? `${JSON.stringify(pkg, null, 2)}\n` : `${formatVersionTable(pkg)}\n`);
     });
 }

@@ -11,12 +11,22 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { dynamicType, GENERIC_DYNAMIC_TYPE } from "../sdk/common/dynamic";
 import type { ResourceType } from "../sdk/kube/resources";
 import { allRules } from "./rules";
 import { isKind, resolveConfig, type ManifestObject, type Rule, type RuleLevel } from "./rules/rule";
 
-/** The type token Pulumi gives dynamic resources, ours included. */
-export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+/** The token of acp-extend's ModuleInfo dynamic resource (the ClusterPlugin component's). */
+export const MODULE_INFO_TYPE = dynamicType("ModuleInfo");
+
+/**
+ * acp-extend's dynamic resources are typed `pulumi-nodejs:dynamic/acp-extend:<Type>`;
+ * a dynamic resource that names no type (`pulumi-nodejs:dynamic:Resource`, as
+ * acp-extend's were before, or one of a user's own) counts when it carries `__acpKind`.
+ */
+export function isAcpDynamicType(type: string): boolean {
+  return type.startsWith(dynamicType("")) || type === GENERIC_DYNAMIC_TYPE;
+}
 
 /**
  * The input (and output) property by which one of acp-extend's dynamic resources says which
@@ -57,7 +67,7 @@ export function manifestFromResource(type: string, props: Record<string, any>, k
       },
     };
   }
-  if (type === DYNAMIC_RESOURCE_TYPE) {
+  if (isAcpDynamicType(type)) {
     const acpKind = props[ACP_KIND_PROPERTY];
     const target = kinds.find((k) => k.kind === acpKind);
     if (!target) return undefined;

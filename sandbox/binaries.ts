@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { defaultCacheDir } from "../sdk/cache";
+import { defaultCacheDir } from "../sdk/common/cache";
 import { buildOnce, isExecutable, runGo } from "./goBuild";
 
 /** The checkout (or installed package) root: dist/sandbox/ → ../.. */

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pidAlive } from "./processes";
 
 export function isExecutable(p: string): boolean {
   try {
@@ -9,15 +10,6 @@ export function isExecutable(p: string): boolean {
     return fs.statSync(p).isFile();
   } catch {
     return false;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -40,13 +40,19 @@ export function startTicks(pid: number): number | undefined {
   }
 }
 
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Whether the recorded process still runs (and is the same process, not a reused pid). */
 export function isRunning(p: ProcessRecord): boolean {
-  try {
-    process.kill(p.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
+  if (!pidAlive(p.pid)) return false;
   const ticks = startTicks(p.pid);
   if (ticks !== undefined && p.startTicks !== undefined && ticks !== p.startTicks) return false;
   // A zombie (our own exited child not yet reaped) is not running.

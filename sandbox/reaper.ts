@@ -5,18 +5,9 @@
 // state.json records. A foreign pid cannot be watched from Node, so it checks
 // the owner twice a second.
 import * as fs from "node:fs";
-import { killNow, type ProcessRecord } from "./processes";
+import { killNow, pidAlive, type ProcessRecord } from "./processes";
 
 const INTERVAL_MS = 500;
-
-function ownerAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function readProcesses(stateFile: string): { processes: ProcessRecord[]; stopped: boolean } {
   try {
@@ -34,7 +25,7 @@ export function runReaper(ownerPid: number, stateFile: string): void {
       clearInterval(timer);
       return;
     }
-    if (ownerAlive(ownerPid)) return;
+    if (pidAlive(ownerPid)) return;
     killNow(processes.filter((p) => p.pid !== process.pid));
     clearInterval(timer);
   }, INTERVAL_MS);

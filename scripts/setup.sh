@@ -27,4 +27,4 @@ node_modules/.bin/node bin/acp-extend.js sandbox build
 # language host and the Kubernetes provider, built from Go modules by test/engine
 # (cached in ~/.cache/acp-extend/engine-<version>-<hash>; cold ~10 min on an idle
 # 2-core machine, ~6 GB of Go build cache; warm: a cache lookup).
-node_modules/.bin/node dist/test/helpers/engine.js
+node_modules/.bin/node dist/tools/engine.js

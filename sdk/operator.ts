@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./olm/args";
-import { operatorGroupManifest, subscriptionManifest, type SubscriptionSettings } from "./olm/manifests";
-import { OperatorInstall } from "./providers/operatorInstall";
+import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./operator/args";
+import { operatorGroupManifest, subscriptionManifest, type SubscriptionSettings } from "./operator/manifests";
+import { OperatorInstall } from "./operator/provider";
 
 /** ACP's operator source types (seed: "Operator Sources"). */
 export type OperatorSourceType = "Alauda" | "Curated" | "Community" | "Marketplace" | "Custom";

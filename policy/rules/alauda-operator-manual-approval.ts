@@ -1,5 +1,5 @@
 import { Subscription } from "../../sdk/kube/resources";
-import { SOURCE_TYPE_ANNOTATION } from "./constants";
+import { SOURCE_TYPE_ANNOTATION } from "../../sdk/common/labels";
 import { isKind, metaValue, type ManifestObject, type ResourceRule, type Violation } from "./rule";
 
 export interface AlaudaOperatorManualApprovalConfig {

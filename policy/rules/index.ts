@@ -10,7 +10,7 @@ import { pluginOncePerCluster } from "./plugin-once-per-cluster";
 import type { Rule } from "./rule";
 
 export * from "./rule";
-export * from "./constants";
+export * from "../../sdk/common/labels";
 export * from "./alauda-operator-manual-approval";
 export * from "./catalog-source-namespace";
 export * from "./dns-names";

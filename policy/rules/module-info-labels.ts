@@ -1,5 +1,5 @@
 import { ModuleInfo } from "../../sdk/kube/resources";
-import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "./constants";
+import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "../../sdk/common/labels";
 import { isKind, metaValue, type ManifestObject, type ResourceRule, type Violation } from "./rule";
 
 /** A ModuleInfo carries the labels the platform installs by, and the version to install. */

@@ -1,5 +1,5 @@
 import { OperatorGroup, Subscription } from "../../sdk/kube/resources";
-import { TARGET_NAMESPACES_ANNOTATION } from "./constants";
+import { TARGET_NAMESPACES_ANNOTATION } from "../../sdk/common/labels";
 import { isKind, metaValue, type ManifestObject, type ResourceRule, type Violation } from "./rule";
 
 export interface OperatorAllNamespacesConfig {

@@ -1,5 +1,5 @@
 import { ModuleInfo } from "../../sdk/kube/resources";
-import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL } from "./constants";
+import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL } from "../../sdk/common/labels";
 import { describeObject, isKind, metaValue, type ManifestObject, type StackRule, type Violation } from "./rule";
 
 /** At most one ModuleInfo per cluster and plugin. ModuleInfos without the labels are module-info-labels' business. */

@@ -4,14 +4,12 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { KubeObject } from "../../sdk/kube/resources";
 import { PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
+import { MODULE_NAME_LABEL, SOURCE_TYPE_LABEL } from "../../sdk/common/labels";
 import type { LabelSelector } from "./selector";
 
 /** Operator source types of ACP's OperatorHub (seed: "Operator Sources"). */
 export const SOURCE_TYPES = ["Alauda", "Curated", "Community", "Marketplace", "Custom"] as const;
 export type SourceType = (typeof SOURCE_TYPES)[number];
-
-export const SOURCE_TYPE_LABEL = "cpaas.io/source-type";
-export const MODULE_NAME_LABEL = "cpaas.io/module-name";
 
 const selectorSchema = z.object({
   matchLabels: z.record(z.string(), z.string()).optional(),

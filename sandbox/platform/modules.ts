@@ -6,11 +6,9 @@
 import { createHash } from "node:crypto";
 import * as semver from "semver";
 import type { KubeObject } from "../../sdk/kube/resources";
-import { MODULE_NAME_LABEL } from "./catalog";
+import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "../../sdk/common/labels";
 import { type LabelSelector, selectorMismatches } from "./selector";
 
-export const CLUSTER_NAME_LABEL = "cpaas.io/cluster-name";
-export const MODULE_TYPE_LABEL = "cpaas.io/module-type";
 
 /**
  * `<cluster>-<md5 hex of "<cluster>/<module>">`. ACP documents the suffix as

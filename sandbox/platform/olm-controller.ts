@@ -1,6 +1,7 @@
 import { KubeApiError } from "../../sdk/kube/client";
 import type { KubeObject } from "../../sdk/kube/resources";
 import { CatalogSource, ClusterServiceVersion, InstallPlan, OperatorGroup, PackageManifest, PLATFORM_NAMESPACE, Subscription } from "../../sdk/kube/resources";
+import { TARGET_NAMESPACES_ANNOTATION } from "../../sdk/common/labels";
 import type { PackageModel } from "./catalog";
 import type { ClusterHandle } from "./cluster";
 import { PhaseClock, key, nowIso, sameJson, splitKey } from "./cluster";
@@ -19,9 +20,6 @@ const CSV_STEPS: Record<string, { next: string; reason: string; message: string 
 };
 
 const OPEN_PLAN_PHASES = new Set(["", "Planning", "RequiresApproval"]);
-
-/** ACP's Subscription annotation: the install mode's target namespaces ("" = AllNamespaces). */
-export const TARGET_NAMESPACES_ANNOTATION = "cpaas.io/target-namespaces";
 
 /** Names the Subscription an OperatorGroup was made from (by the simulator, from its annotation). */
 export const OPERATOR_GROUP_SOURCE = "sandbox.acp-extend.io/from-subscription";

@@ -3,6 +3,7 @@
  * tested: which CSV a Subscription wants next, and how the pending ones of a
  * namespace batch into one InstallPlan.
  */
+import { SOURCE_TYPE_LABEL } from "../../sdk/common/labels";
 import type { KubeObject } from "../../sdk/kube/resources";
 import { type ChannelEntry, type PackageModel, REPLACES_ANNOTATION } from "./catalog";
 
@@ -33,7 +34,7 @@ export function readPackageManifest(pm: KubeObject): PackageModel | undefined {
     name: pm.metadata.name,
     displayName: st.channels?.[0]?.currentCSVDesc?.displayName ?? pm.metadata.name,
     provider: st.provider?.name || undefined,
-    sourceType: pm.metadata.labels?.["cpaas.io/source-type"] ?? "",
+    sourceType: pm.metadata.labels?.[SOURCE_TYPE_LABEL] ?? "",
     catalogSource: st.catalogSource ?? "",
     catalogSourceNamespace: st.catalogSourceNamespace ?? pm.metadata.namespace,
     defaultChannel: st.defaultChannel ?? "",

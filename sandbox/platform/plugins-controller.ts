@@ -1,12 +1,12 @@
 import { KubeApiError } from "../../sdk/kube/client";
 import type { KubeObject } from "../../sdk/kube/resources";
 import { Cluster, ModuleConfig, ModuleInfo, ModulePlugin, PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
-import { MODULE_NAME_LABEL } from "./catalog";
+import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL } from "../../sdk/common/labels";
 import type { ClusterHandle } from "./cluster";
 import { PhaseClock, nowIso, sameJson } from "./cluster";
 import type { Informer } from "./informers";
 import { startInformer } from "./informers";
-import { CLUSTER_NAME_LABEL, checkModuleInfo, moduleInfoName, moduleVersions } from "./modules";
+import { checkModuleInfo, moduleInfoName, moduleVersions } from "./modules";
 import { WorkQueue } from "./queue";
 
 /**

@@ -6,9 +6,9 @@
  */
 import * as semver from "semver";
 import type { KubeObject } from "../../sdk/kube/resources";
-import { ANNOTATIONS } from "../../sdk/packages/annotations";
+import { ANNOTATIONS, SOURCE_TYPE_LABEL } from "../../sdk/common/labels";
 import type { ChannelEntry, PackageModel } from "./catalog";
-import { SOURCE_TYPE_LABEL, csvName } from "./catalog";
+import { csvName } from "./catalog";
 import type { LabelSelector } from "./selector";
 
 export interface BundleUpload {

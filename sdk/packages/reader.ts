@@ -9,7 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import * as tar from "tar-stream";
 import { parse as parseYaml } from "yaml";
-import { defaultCacheDir } from "../cache";
+import { defaultCacheDir } from "../common/cache";
 import {
   CHECKSUM_FILE,
   checkFileName,

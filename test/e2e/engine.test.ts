@@ -9,7 +9,8 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { Namespace } from "../../sdk/kube/resources";
-import { assertNoPlaintext, engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../helpers/engine";
+import { assertNoPlaintext } from "../helpers/engine";
+import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../tools/engine";
 import { useSandbox } from "../helpers/sandbox";
 import { recordWrites } from "../helpers/writes";
 

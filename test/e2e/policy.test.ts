@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { Namespace, Subscription } from "../../sdk/kube/resources";
-import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../helpers/engine";
+import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../tools/engine";
 import { useSandbox } from "../helpers/sandbox";
 
 const POLICY_PACK = path.join(PACKAGE_ROOT, "dist", "policy");

@@ -1,5 +1,6 @@
 import { PassThrough, Readable } from "node:stream";
-import { type CliIO, main } from "../../cli/index";
+import type { CliIO } from "../../cli/context";
+import { main } from "../../cli/index";
 
 /** Runs the CLI in-process with captured streams, as a user would see it. */
 export async function runCli(argv: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; tty?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {

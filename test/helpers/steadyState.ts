@@ -6,7 +6,8 @@ import * as assert from "node:assert/strict";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { KubeClient } from "../../sdk/kube/client";
 import type { ResourceType } from "../../sdk/kube/resources";
-import { assertNoPlaintext, type EngineSession } from "./engine";
+import type { EngineSession } from "../../tools/engine";
+import { assertNoPlaintext } from "./engine";
 import { recordWrites } from "./writes";
 
 /** Where a second `up` must not write: these types, in `namespace` (all namespaces when unset), through `client`. */

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { ACP_KIND_PROPERTY, DYNAMIC_RESOURCE_TYPE, manifestFromResource, policies } from "../../policy/crossguard";
+import { ACP_KIND_PROPERTY, MODULE_INFO_TYPE, manifestFromResource, policies } from "../../policy/crossguard";
+import { GENERIC_DYNAMIC_TYPE } from "../../sdk/common/dynamic";
 import { allRules } from "../../policy/rules";
 import { ModuleInfo, Subscription } from "../../sdk/kube/resources";
 import { asKubernetesResource, policyNamed, runResourcePolicy, runStackPolicy } from "./helpers";
@@ -9,7 +10,7 @@ import { moduleInfo, subscription } from "./objects";
 /** The ClusterPlugin component's dynamic resource, as the README's contract describes it. */
 function dynamicModuleInfo(labels: Record<string, string>, version = "v4.0.15") {
   return {
-    type: DYNAMIC_RESOURCE_TYPE,
+    type: MODULE_INFO_TYPE,
     name: "gpu-moduleinfo",
     props: { [ACP_KIND_PROPERTY]: "ModuleInfo", __provider: "serialized-closure", name: "business-temporary-name", labels, spec: { version } },
   };
@@ -56,11 +57,16 @@ describe("policy/crossguard", () => {
     });
 
     it("reads acp-extend dynamic resources by __acpKind and ignores other dynamic resources", () => {
-      const info = manifestFromResource(DYNAMIC_RESOURCE_TYPE, dynamicModuleInfo(pluginLabels).props, [ModuleInfo]);
-      assert.equal(info?.apiVersion, "cluster.alauda.io/v1alpha1");
-      assert.equal(info?.metadata?.labels?.["cpaas.io/module-name"], "gpu-device-plugin");
-      assert.equal(info?.spec.version, "v4.0.15");
-      assert.equal(manifestFromResource(DYNAMIC_RESOURCE_TYPE, { moduleName: "web-cli" }, [ModuleInfo]), undefined);
+      assert.equal(MODULE_INFO_TYPE, "pulumi-nodejs:dynamic/acp-extend:ModuleInfo");
+      // The ModuleInfo's own token, and the generic one it had before (still the contract for untyped dynamic resources).
+      for (const type of [MODULE_INFO_TYPE, GENERIC_DYNAMIC_TYPE]) {
+        const info = manifestFromResource(type, dynamicModuleInfo(pluginLabels).props, [ModuleInfo]);
+        assert.equal(info?.apiVersion, "cluster.alauda.io/v1alpha1", type);
+        assert.equal(info?.metadata?.labels?.["cpaas.io/module-name"], "gpu-device-plugin");
+        assert.equal(info?.spec.version, "v4.0.15");
+      }
+      assert.equal(manifestFromResource(MODULE_INFO_TYPE, { moduleName: "web-cli" }, [ModuleInfo]), undefined);
+      assert.equal(manifestFromResource("pulumi-nodejs:dynamic/someone-else:ModuleInfo", dynamicModuleInfo(pluginLabels).props, [ModuleInfo]), undefined);
     });
   });
 

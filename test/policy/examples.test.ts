@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { ACP_KIND_PROPERTY, DYNAMIC_RESOURCE_TYPE } from "../../policy/crossguard";
-import { newestVersion } from "../../sdk/plugins/versions";
+import { ACP_KIND_PROPERTY, MODULE_INFO_TYPE } from "../../policy/crossguard";
+import { newestVersion } from "../../sdk/clusterPlugin/versions";
 import { registerUnderMocks, runPack, type TestResource } from "./helpers";
 
 const root = path.resolve(__dirname, "../../..");
@@ -28,7 +28,7 @@ const examples = existsSync(examplesDir)
  * plugin, as the ClusterPlugin provider's check resolves it.
  */
 function asChecked(type: string, inputs: Record<string, any>): Record<string, any> {
-  if (type !== DYNAMIC_RESOURCE_TYPE || inputs[ACP_KIND_PROPERTY] !== "ModuleInfo" || inputs.spec?.version !== undefined) return inputs;
+  if (type !== MODULE_INFO_TYPE || inputs[ACP_KIND_PROPERTY] !== "ModuleInfo" || inputs.spec?.version !== undefined) return inputs;
   const catalog = parseYaml(readFileSync(path.join(root, "sandbox/catalog.yaml"), "utf8"));
   const plugin = (catalog.plugins as { name: string; versions: { version: string }[] }[]).find((p) => p.name === inputs.labels?.["cpaas.io/module-name"]);
   assert.ok(plugin, `the sandbox catalog publishes no plugin ${inputs.labels?.["cpaas.io/module-name"]}`);

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Artifact, ArtifactVersion, ModuleConfig, ModulePlugin, PackageManifest, type KubeObject } from "../../../sdk/kube/resources";
 import { useExampleStack } from "../../helpers/engine";
-import { makeTestPackage } from "../../helpers/oci-layout";
+import { makeTestPackage } from "../../../tools/oci-layout";
 import { useRegistry } from "../../helpers/registry";
 import { useSandbox } from "../../helpers/sandbox";
 import { itKeepsSteadyState } from "../../helpers/steadyState";

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { Artifact, ArtifactVersion, type KubeObject, ModuleConfig, ModulePlugin, PackageManifest } from "../../../sdk/kube/resources";
 import { RegistryClient } from "../../../sdk/packages/oci/client";
 import { runCli } from "../../helpers/cli";
-import { makeTestPackage, readRawTgz, writeRawTgz } from "../../helpers/oci-layout";
+import { makeTestPackage, readRawTgz, writeRawTgz } from "../../../tools/oci-layout";
 import { useRegistry } from "../../helpers/registry";
 import { useSandbox } from "../../helpers/sandbox";
 

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { PassThrough, Readable } from "node:stream";
-import { main, type CliIO } from "../../../cli/index";
+import type { CliIO } from "../../../cli/context";
+import { main } from "../../../cli/index";
 
 const root = path.resolve(__dirname, "../../../..");
 const fixtures = path.join(root, "test/policy/fixtures");

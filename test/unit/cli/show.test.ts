@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { runCli } from "../../helpers/cli";
 import { openStoredArchive } from "../../../sdk/packages/storedArchive";
-import { makeTestPackage, writeLayout } from "../../helpers/oci-layout";
+import { makeTestPackage, writeLayout } from "../../../tools/oci-layout";
 
 describe("cli show and pack", function () {
   this.timeout(30000);
@@ -35,7 +35,7 @@ describe("cli show and pack", function () {
     await fs.writeFile(bogus, "not gzip");
     const r = await runCli(["show", bogus]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^acp-extend: bogus\.amd64\.v1\.tgz: not a valid gzip stream/);
+    assert.match(r.stderr, /^acp-extend show: bogus\.amd64\.v1\.tgz: not a valid gzip stream/);
   });
 
   it("usage errors exit 2", async () => {

@@ -10,7 +10,7 @@ describe("ClusterPlugin (Pulumi mocks)", () => {
     recordResources(
       () => registered,
       (args) => {
-        if (args.type !== "pulumi-nodejs:dynamic:Resource") return { id: undefined, state: {} };
+        if (args.type !== "pulumi-nodejs:dynamic/acp-extend:ModuleInfo") return { id: undefined, state: {} };
         const labels = args.inputs.labels;
         return {
           id: `${labels["cpaas.io/cluster-name"]}/${labels["cpaas.io/module-name"]}`,
@@ -30,12 +30,13 @@ describe("ClusterPlugin (Pulumi mocks)", () => {
     registered = [];
   });
 
-  it("builds one ModuleInfo child, named <name>-moduleinfo, parented to the component", async () => {
+  it("builds one ModuleInfo child, named <name>-moduleinfo, parented to the component, aliased from the generic dynamic token", async () => {
     const children: pulumi.Resource[] = [];
+    const aliases: unknown[] = [];
     const gpu = new ClusterPlugin(
       "gpu",
       { moduleName: "gpu-device-plugin", cluster: "business", version: "v4.0.15", config: { custom: { pgpu_enable: true, vgpu_enable: true } } },
-      { transformations: [(a) => (a.name === "gpu-moduleinfo" && children.push(a.resource), undefined)] },
+      { transformations: [(a) => (a.name === "gpu-moduleinfo" && children.push(a.resource) && aliases.push(...(a.opts.aliases ?? [])), undefined)] },
     );
     assert.equal(await promiseOf(gpu.moduleInfoName), "business-7ebb241b4f77471235e57dd1ec7fbd0d");
     assert.equal(await promiseOf(gpu.phase), "Running");
@@ -46,14 +47,16 @@ describe("ClusterPlugin (Pulumi mocks)", () => {
       registered.map((r) => [r.type, r.name]),
       [
         ["acp-extend:index:ClusterPlugin", "gpu"],
-        ["pulumi-nodejs:dynamic:Resource", "gpu-moduleinfo"],
+        ["pulumi-nodejs:dynamic/acp-extend:ModuleInfo", "gpu-moduleinfo"],
       ],
     );
     assert.equal(children.length, 1);
     assert.equal(
       await promiseOf(children[0].urn),
-      "urn:pulumi:dev::plugin-test::acp-extend:index:ClusterPlugin$pulumi-nodejs:dynamic:Resource::gpu-moduleinfo",
+      "urn:pulumi:dev::plugin-test::acp-extend:index:ClusterPlugin$pulumi-nodejs:dynamic/acp-extend:ModuleInfo::gpu-moduleinfo",
     );
+    // Stacks made before the ModuleInfo had its own token keep it: same name and parent, the old type.
+    assert.deepEqual(aliases, [{ type: "pulumi-nodejs:dynamic:Resource" }]);
   });
 
   it("gives the ModuleInfo all three labels, the spec and the policy pack's kind marker", async () => {

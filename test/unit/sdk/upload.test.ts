@@ -10,7 +10,7 @@ describe("PackageUpload (Pulumi mocks)", () => {
     recordResources(
       () => registered,
       (args) => {
-        if (args.type !== "pulumi-nodejs:dynamic:Resource") return { id: undefined, state: {} };
+        if (args.type !== "pulumi-nodejs:dynamic/acp-extend:PackageUpload") return { id: undefined, state: {} };
         return {
           id: "a".repeat(64),
           state: {
@@ -47,7 +47,8 @@ describe("PackageUpload (Pulumi mocks)", () => {
 
   it("builds one dynamic child <name>-upload with the registry and platform as secrets, and reports the packages", async () => {
     const args = structuredClone(good);
-    const up = new PackageUpload("harbor-pkg", args);
+    const aliases: unknown[] = [];
+    const up = new PackageUpload("harbor-pkg", args, { transformations: [(a) => (a.name === "harbor-pkg-upload" && aliases.push(...(a.opts.aliases ?? [])), undefined)] });
     assert.deepEqual(args, good, "the caller's args are not mutated");
     const packages = await promiseOf(up.packages);
     assert.deepEqual(packages, [
@@ -63,7 +64,9 @@ describe("PackageUpload (Pulumi mocks)", () => {
     assert.deepEqual(Object.keys(byName).sort(), ["harbor-pkg", "harbor-pkg-upload"]);
     assert.equal(byName["harbor-pkg"]!.type, "acp-extend:index:PackageUpload");
     const child = byName["harbor-pkg-upload"]!;
-    assert.equal(child.type, "pulumi-nodejs:dynamic:Resource");
+    assert.equal(child.type, "pulumi-nodejs:dynamic/acp-extend:PackageUpload");
+    // Stacks made before the upload had its own token keep it: same name and parent, the old type.
+    assert.deepEqual(aliases, [{ type: "pulumi-nodejs:dynamic:Resource" }]);
     assert.equal(child.inputs.timeoutMs, 300000);
     assert.deepEqual(child.inputs.clusters, ["global", "business"]);
     // The engine receives both credentials objects as secrets (Pulumi's secret signature).

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { RegistryClient } from "../../../../sdk/packages/oci/client";
 import { pushPackage } from "../../../../sdk/packages/push";
 import { scanPackage } from "../../../../sdk/packages/reader";
-import { makeTestPackage } from "../../../helpers/oci-layout";
+import { makeTestPackage } from "../../../../tools/oci-layout";
 import { useRegistry } from "../../../helpers/registry";
 
 function skopeoInspect(ref: string, args: string[] = []): any {

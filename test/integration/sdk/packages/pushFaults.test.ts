@@ -10,9 +10,9 @@ import { RegistryClient } from "../../../../sdk/packages/oci/client";
 import { pushPackage, type PushOptions } from "../../../../sdk/packages/push";
 import { EntryChecker, scanPackage } from "../../../../sdk/packages/reader";
 import { indexBlobs, openStoredArchive } from "../../../../sdk/packages/storedArchive";
-import { uploadPackages } from "../../../../sdk/packages/upload";
-import { makeTestPackage } from "../../../helpers/oci-layout";
-import { startRegistry, type TestRegistry } from "../../../helpers/registry";
+import { uploadPackages } from "../../../../sdk/upload/uploadPackages";
+import { makeTestPackage } from "../../../../tools/oci-layout";
+import { startRegistry, type TestRegistry } from "../../../../tools/registry";
 
 /**
  * Faults in the middle of a push, against the real Debian docker-registry:

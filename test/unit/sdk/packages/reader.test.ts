@@ -4,7 +4,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { hashFile, readPackageMetadata, scanPackage, streamBlobs } from "../../../../sdk/packages/reader";
-import { makeTestPackage, readRawTgz, type RawEntry, writeRawTgz } from "../../../helpers/oci-layout";
+import { makeTestPackage, readRawTgz, type RawEntry, writeRawTgz } from "../../../../tools/oci-layout";
 
 describe("sdk/packages/reader", function () {
   this.timeout(30000);

@@ -8,7 +8,7 @@ import { createGzip, gunzipSync } from "node:zlib";
 import * as tar from "tar-stream";
 import { EntryChecker, scanPackage } from "../../../../sdk/packages/reader";
 import { indexBlobs, openStoredArchive, type StoredArchive } from "../../../../sdk/packages/storedArchive";
-import { makeTestPackage } from "../../../helpers/oci-layout";
+import { makeTestPackage } from "../../../../tools/oci-layout";
 
 async function pumpAll(a: StoredArchive, from: number, to: number, piece?: number): Promise<Buffer> {
   const parts: Buffer[] = [];

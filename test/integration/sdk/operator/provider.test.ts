@@ -1,0 +1,423 @@
+import * as assert from "node:assert/strict";
+import type { KubeClient } from "../../../../sdk/kube/client";
+import { ClusterServiceVersion, InstallPlan, Namespace, PackageManifest, PLATFORM_NAMESPACE, Subscription, type KubeObject } from "../../../../sdk/kube/resources";
+import { subscriptionManifest } from "../../../../sdk/operator/manifests";
+import { clusterClient } from "../../../../sdk/common/provider";
+import type { InstallInputs } from "../../../../sdk/operator/reconcile";
+import { operatorInstallProvider as provider } from "../../../../sdk/operator/provider";
+import { packageManifestObject } from "../../../../sandbox/platform/catalog";
+import { useSandbox } from "../../../helpers/sandbox";
+
+const HARBOR = "harbor-ce-operator";
+const CLICKHOUSE = "clickhouse-operator";
+const csv = (pkg: string, v: string) => `${pkg}.v${v}`;
+
+/**
+ * Drives the install provider as the engine does, against the sandbox's
+ * business cluster. The Namespace and Subscription, which @pulumi/kubernetes
+ * creates in a real program, are created here from the same manifest builder.
+ */
+describe("Operator install provider on the sandbox", function () {
+  this.timeout(120_000);
+  const sb = useSandbox();
+  let kubeconfig: string;
+  let admin: KubeClient;
+  const namespaces: string[] = [];
+
+  before(() => {
+    kubeconfig = sb().kubeconfig("business");
+    admin = sb().client("business");
+  });
+  after(async () => {
+    for (const ns of namespaces) await admin.delete(Namespace, ns);
+  });
+
+  function inputs(namespace: string, packageName: string, more: Partial<InstallInputs> = {}): InstallInputs {
+    return {
+      kubeconfig,
+      namespace,
+      subscriptionName: `${packageName}-sub`,
+      packageName,
+      approval: "Manual",
+      source: "platform",
+      sourceNamespace: "cpaas-system",
+      approveSharedInstallPlans: false,
+      deletionPolicy: "Delete",
+      ...more,
+    };
+  }
+
+  async function ensureNamespace(ns: string): Promise<void> {
+    if (!namespaces.includes(ns)) namespaces.push(ns);
+    if (!(await admin.get(Namespace, ns))) await admin.create(Namespace, { metadata: { name: ns } });
+  }
+
+  /** What `pulumi up` does before the install resource: the Namespace and the Subscription. */
+  async function applySubscription(i: InstallInputs): Promise<void> {
+    await ensureNamespace(i.namespace);
+    const manifest = subscriptionManifest({
+      subscriptionName: i.subscriptionName,
+      namespace: i.namespace,
+      packageName: i.packageName,
+      channel: i.channel,
+      version: i.version,
+      approval: i.approval ?? "Manual",
+      source: i.source ?? "platform",
+      sourceNamespace: i.sourceNamespace ?? "cpaas-system",
+      sourceType: i.sourceType,
+      installMode: "AllNamespaces",
+    });
+    const live = await admin.get<KubeObject>(Subscription, i.subscriptionName, i.namespace);
+    if (live) await admin.patch(Subscription, i.subscriptionName, { spec: manifest.spec }, { namespace: i.namespace });
+    else await admin.create(Subscription, manifest);
+  }
+
+  async function checked(olds: Partial<InstallInputs>, news: InstallInputs): Promise<InstallInputs> {
+    const res = await provider.check!(olds as InstallInputs, news);
+    assert.deepEqual(res.failures, []);
+    return res.inputs!;
+  }
+
+  async function csvNames(ns: string): Promise<string[]> {
+    return (await admin.list(ClusterServiceVersion, { namespace: ns })).items.map((c) => c.metadata.name!).sort();
+  }
+
+  function assertNoCredentials(text: string): void {
+    for (const line of kubeconfig.split("\n")) {
+      const m = /(client-key-data|client-certificate-data|token):\s*(\S{16,})/.exec(line);
+      if (m) assert.ok(!text.includes(m[2]), `a credential (${m[1]}) leaked into: ${text.slice(0, 200)}`);
+    }
+  }
+
+  it("Manual: installs harbor-ce-operator 2.12.10 exactly, an unchanged up writes nothing, then upgrades to 2.12.11 when version says so", async () => {
+    const ns = "op-it-harbor";
+    const v10 = await checked({}, inputs(ns, HARBOR, { version: "2.12.10", sourceType: "Alauda" }));
+    assert.equal(v10.targetCSV, csv(HARBOR, "2.12.10"));
+    assert.equal(v10.resolvedChannel, "stable");
+    assert.deepEqual(v10.upgradePath, [csv(HARBOR, "2.12.10")]);
+
+    await applySubscription(v10);
+    const created = await provider.create(v10);
+    const outs = created.outs!;
+    assert.equal(created.id, `${ns}/${HARBOR}-sub`);
+    assert.equal(outs.installedCSV, csv(HARBOR, "2.12.10"));
+    assert.equal(outs.installedVersion, "2.12.10");
+    assert.equal(outs.phase, "Succeeded");
+    assert.equal(outs.installPlans.length, 1);
+    const first = await admin.get<KubeObject>(InstallPlan, outs.installPlans[0], ns);
+    assert.deepEqual(first!.spec.clusterServiceVersionNames, [csv(HARBOR, "2.12.10")]);
+
+    // The catalog already has 2.12.11, so OLM proposes it at once: it must stay unapproved.
+    const next = await admin.waitFor<KubeObject, KubeObject>(
+      InstallPlan,
+      { namespace: ns, timeoutMs: 10_000 },
+      (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(csv(HARBOR, "2.12.11"))),
+      () => "no InstallPlan for 2.12.11",
+    );
+    assert.equal(next.spec.approved, false);
+    const sub = await admin.get<KubeObject>(Subscription, `${HARBOR}-sub`, ns);
+    assert.equal(sub!.status.installedCSV, csv(HARBOR, "2.12.10"));
+
+    // A second `up` with the same inputs: check and diff, no update.
+    const client = await clusterClient({ kubeconfig });
+    client.resetStats();
+    const again = await checked(v10, inputs(ns, HARBOR, { version: "2.12.10", sourceType: "Alauda" }));
+    assert.deepEqual(await provider.diff!(created.id, outs, again), { changes: false, replaces: [] });
+    assert.equal(client.stats.writes, 0, `writes: ${JSON.stringify(client.stats.byRequest)}`);
+    assert.equal(client.stats.reads, 1, `one read of the PackageManifest: ${JSON.stringify(client.stats.byRequest)}`);
+    assert.deepEqual(client.stats.byRequest, { "GET /apis/packages.operators.coreos.com/v1/namespaces/cpaas-system/packagemanifests/harbor-ce-operator": 1 });
+
+    // Refresh agrees with the state.
+    const read = await provider.read!(created.id, outs);
+    assert.equal(read.props!.installedCSV, csv(HARBOR, "2.12.10"));
+    assert.equal(read.props!.phase, "Succeeded");
+    assert.equal((await admin.get<KubeObject>(InstallPlan, next.metadata.name!, ns))!.spec.approved, false, "nothing approved by a refresh");
+
+    // Bump the version: preview shows the path, update approves exactly that plan.
+    const v11 = await checked(v10, inputs(ns, HARBOR, { version: "2.12.11", sourceType: "Alauda" }));
+    assert.deepEqual(v11.upgradePath, [csv(HARBOR, "2.12.11")]);
+    assert.equal(v11.upgradeSummary, "2.12.10 → 2.12.11");
+    assert.deepEqual(await provider.diff!(created.id, outs, v11), { changes: true, replaces: [] });
+    await applySubscription(v11);
+    const updated = (await provider.update!(created.id, outs, v11)).outs!;
+    assert.equal(updated.installedCSV, csv(HARBOR, "2.12.11"));
+    assert.equal(updated.phase, "Succeeded");
+    assert.deepEqual(updated.installPlans, [outs.installPlans[0], next.metadata.name]);
+
+    // Going back is refused at preview by check (against the last target), and by update before any write.
+    const down = await provider.check!(v11, inputs(ns, HARBOR, { version: "2.12.10", sourceType: "Alauda" }));
+    assert.equal(down.failures![0].property, "version");
+    assert.match(down.failures![0].reason, /refusing to downgrade harbor-ce-operator\.v2\.12\.11 to harbor-ce-operator\.v2\.12\.10/);
+    assert.equal((await provider.diff!(created.id, updated, { ...v10 })).changes, true);
+    await assert.rejects(provider.update!(created.id, updated, { ...v10 }), /refusing to downgrade/);
+
+    // Destroy: no Subscription, no CSV left behind.
+    await provider.delete!(created.id, updated);
+    assert.equal(await admin.get(Subscription, `${HARBOR}-sub`, ns), undefined);
+    assert.deepEqual(await csvNames(ns), []);
+  });
+
+  it("refresh shows an approval made outside the program as drift, and the next update refuses to go back without writing", async () => {
+    const ns = "op-it-drift";
+    const v10 = await checked({}, inputs(ns, HARBOR, { version: "2.12.10" }));
+    assert.equal(v10.sourceType, "Alauda", "the source type comes from the catalog's label");
+    await applySubscription(v10);
+    const { id, outs } = await provider.create(v10);
+    // Someone approves the 2.12.11 plan by hand, as in the console.
+    const plan = await admin.waitFor<KubeObject, KubeObject>(
+      InstallPlan,
+      { namespace: ns, timeoutMs: 10_000 },
+      (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(csv(HARBOR, "2.12.11"))),
+      () => "no InstallPlan for 2.12.11",
+    );
+    await admin.patch(InstallPlan, plan.metadata.name!, { spec: { approved: true } }, { namespace: ns });
+    await admin.waitFor(ClusterServiceVersion, { namespace: ns, fieldSelector: `metadata.name=${csv(HARBOR, "2.12.11")}`, timeoutMs: 10_000 }, ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined), () => "2.12.11 not Succeeded");
+
+    const refreshed = (await provider.read!(id, outs!)).props!;
+    assert.equal(refreshed.installedCSV, csv(HARBOR, "2.12.11"));
+    assert.equal(refreshed.installedVersion, "2.12.11");
+    assert.deepEqual(await provider.diff!(id, refreshed, v10), { changes: true, replaces: [] }, "the drift shows");
+    const probe = await clusterClient({ kubeconfig });
+    probe.resetStats();
+    await assert.rejects(provider.update!(id, refreshed, v10), /refusing to downgrade harbor-ce-operator\.v2\.12\.11 to harbor-ce-operator\.v2\.12\.10/);
+    assert.equal(probe.stats.writes, 0, "refused before any write");
+    const caughtUp = await checked(v10, inputs(ns, HARBOR, { version: "2.12.11" }));
+    assert.equal((await provider.diff!(id, refreshed, caughtUp)).changes, true, "inputs changed: an update that finds the target installed");
+    await applySubscription(caughtUp);
+    const client = await clusterClient({ kubeconfig });
+    client.resetStats();
+    const updated = (await provider.update!(id, refreshed, caughtUp)).outs!;
+    assert.equal(updated.installedCSV, csv(HARBOR, "2.12.11"));
+    assert.equal(client.stats.writes, 0, "the target is installed already: nothing to approve");
+    await provider.delete!(id, updated);
+    assert.deepEqual(await csvNames(ns), []);
+  });
+
+  it("Automatic: installs clickhouse-operator without approving anything", async () => {
+    const ns = "op-it-clickhouse";
+    const i = await checked({}, inputs(ns, CLICKHOUSE, { approval: "Automatic", version: "0.18.2" }));
+    assert.equal(i.sourceType, "Community");
+    await applySubscription(i);
+    const client = await clusterClient({ kubeconfig });
+    client.resetStats();
+    const { id, outs } = await provider.create(i);
+    assert.equal(outs!.installedCSV, csv(CLICKHOUSE, "0.18.2"));
+    assert.equal(outs!.phase, "Succeeded");
+    assert.deepEqual(outs!.installPlans, []);
+    assert.equal(client.stats.writes, 0, `Automatic approves nothing: ${JSON.stringify(client.stats.byRequest)}`);
+    assert.ok(client.stats.watches >= 1, "waits by watching");
+    await provider.delete!(id, outs!);
+    assert.equal(await admin.get(Subscription, `${CLICKHOUSE}-sub`, ns), undefined);
+    assert.deepEqual(await csvNames(ns), []);
+  });
+
+  it("two operators in one namespace: their shared InstallPlan is refused, naming the other, then approved with the opt-in", async () => {
+    const ns = "op-it-shared";
+    const harbor = await checked({}, inputs(ns, HARBOR, { version: "2.12.10" }));
+    const clickhouse = await checked({}, inputs(ns, CLICKHOUSE, { version: "0.18.2" }));
+    await applySubscription(harbor);
+    await applySubscription(clickhouse);
+    const both = [csv(CLICKHOUSE, "0.18.2"), csv(HARBOR, "2.12.10")];
+    const shared = await admin.waitFor<KubeObject, KubeObject>(
+      Subscription,
+      { namespace: ns, timeoutMs: 10_000 },
+      (subs) => {
+        const refs = new Set(subs.map((s) => s.status?.installPlanRef?.name));
+        return subs.length === 2 && refs.size === 1 && !refs.has(undefined) ? subs[0] : undefined;
+      },
+      () => "the two Subscriptions never shared one InstallPlan",
+    );
+    const planName = shared.status.installPlanRef.name;
+    assert.deepEqual([...(await admin.get<KubeObject>(InstallPlan, planName, ns))!.spec.clusterServiceVersionNames].sort(), both);
+
+    await assert.rejects(provider.create({ ...harbor, timeouts: { install: "20s" } }), (err: Error) => {
+      assert.match(err.message, new RegExp(`InstallPlan ${planName} also carries other Subscriptions' CSVs: clickhouse-operator\\.v0\\.18\\.2 \\(Subscription clickhouse-operator-sub\\)`));
+      assert.match(err.message, /approveSharedInstallPlans: true/);
+      assert.match(err.message, /Subscription op-it-shared\/harbor-ce-operator-sub: state=UpgradePending/);
+      assert.match(err.message, /phase=(Planning|RequiresApproval), approval=Manual, approved=false/);
+      assertNoCredentials(err.message);
+      return true;
+    });
+    assert.equal((await admin.get<KubeObject>(InstallPlan, planName, ns))!.spec.approved, false, "nothing approved");
+
+    const h = await provider.create({ ...harbor, approveSharedInstallPlans: true });
+    assert.equal(h.outs!.installedCSV, csv(HARBOR, "2.12.10"));
+    assert.equal(h.outs!.installPlans[0], planName);
+    // OLM may supersede a plan while the first one installs; any other plan approved carried only harbor's CSV.
+    for (const other of h.outs!.installPlans.slice(1)) {
+      assert.deepEqual((await admin.get<KubeObject>(InstallPlan, other, ns))!.spec.clusterServiceVersionNames, [csv(HARBOR, "2.12.10")]);
+    }
+    const c = await provider.create({ ...clickhouse, approveSharedInstallPlans: true });
+    assert.equal(c.outs!.installedCSV, csv(CLICKHOUSE, "0.18.2"));
+    assert.deepEqual(c.outs!.installPlans, [], "already approved with harbor's");
+
+    await provider.delete!(h.id, h.outs!);
+    assert.deepEqual(await csvNames(ns), [csv(CLICKHOUSE, "0.18.2")], "only this operator's CSV goes");
+    await provider.delete!(c.id, c.outs!);
+    assert.deepEqual(await csvNames(ns), []);
+  });
+
+  it("Alauda + Automatic is refused at preview, and by the platform if check is bypassed", async () => {
+    const ns = "op-it-alauda-auto";
+    const res = await provider.check!({} as InstallInputs, inputs(ns, HARBOR, { approval: "Automatic", version: "2.12.10" }));
+    assert.equal(res.failures!.length, 1);
+    assert.equal(res.failures![0].property, "approval");
+    assert.match(res.failures![0].reason, /Operators from Alauda only support Manual mode/);
+    const declared = await provider.check!({} as InstallInputs, inputs(ns, HARBOR, { approval: "Automatic", sourceType: "Alauda" }));
+    assert.ok(declared.failures!.some((f) => f.property === "approval"));
+
+    const i = { ...inputs(ns, HARBOR, { approval: "Automatic" as const, version: "2.12.10" }), targetCSV: csv(HARBOR, "2.12.10"), targetVersion: "2.12.10" };
+    await applySubscription(i);
+    await assert.rejects(provider.create(i), (err: Error) => {
+      assert.match(err.message, /OLM cannot install harbor-ce-operator\.v2\.12\.10/);
+      assert.match(err.message, /ResolutionFailed=True \(AlaudaRequiresManual/);
+      return true;
+    });
+    await provider.delete!(`${ns}/${HARBOR}-sub`, { ...i, installedCSV: "", installedVersion: "", phase: "", installPlans: [] });
+  });
+
+  it("preview needs only read access", async () => {
+    const readOnly = sb().restrictedKubeconfig("business");
+    const res = await provider.check!({} as InstallInputs, { ...inputs("op-it-preview", HARBOR, { version: "2.12.11" }), kubeconfig: readOnly });
+    assert.deepEqual(res.failures, []);
+    assert.equal(res.inputs!.targetCSV, csv(HARBOR, "2.12.11"));
+  });
+
+  it("without a kubeconfig, uses the ambient one (KUBECONFIG) and its context, like @pulumi/kubernetes", async () => {
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = sb().kubeconfigPath;
+    try {
+      const ambient = { ...inputs("op-it-ambient", CLICKHOUSE, { approval: "Automatic" as const }), kubeconfig: undefined, context: "business" };
+      const res = await provider.check!({} as InstallInputs, ambient);
+      assert.deepEqual(res.failures, []);
+      assert.equal(res.inputs!.targetCSV, csv(CLICKHOUSE, "0.18.2"));
+      await assert.rejects(provider.check!({} as InstallInputs, { ...ambient, context: "nowhere" }), /kubeconfig has no context "nowhere" \(contexts: .*business/);
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
+  });
+
+  it("an unknown package, channel or version fails at preview with what exists", async () => {
+    const ns = "op-it-unknown";
+    const pkg = await provider.check!({} as InstallInputs, inputs(ns, "no-such-operator"));
+    assert.equal(pkg.failures![0].property, "packageName");
+    assert.match(pkg.failures![0].reason, /package "no-such-operator" is not in the catalog of namespace cpaas-system \(packages: .*clickhouse-operator, harbor-ce-operator/);
+    const channel = await provider.check!({} as InstallInputs, inputs(ns, HARBOR, { channel: "beta" }));
+    assert.equal(channel.failures![0].property, "channel");
+    assert.match(channel.failures![0].reason, /no channel "beta" \(channels: harbor-2, stable\)[\s\S]*CHANNEL\s+NAME\s+VERSION[\s\S]*harbor-2\s+harbor-ce-operator\.v2\.12\.11\s+2\.12\.11/);
+    const version = await provider.check!({} as InstallInputs, inputs(ns, HARBOR, { version: "2.13.0" }));
+    assert.equal(version.failures![0].property, "version");
+    assert.match(version.failures![0].reason, /version 2\.13\.0 of harbor-ce-operator is not in channel "stable"[\s\S]*source: platform[\s\S]*default channel: stable/);
+    const source = await provider.check!({} as InstallInputs, inputs(ns, HARBOR, { source: "custom" }));
+    assert.match(source.failures![0].reason, /comes from catalog source "platform", not "custom"/);
+  });
+
+  it("a timeout names what it waited for and dumps the Subscription, InstallPlan and CSV", async () => {
+    const ns = "op-it-timeout";
+    // The Subscription asks for 2.12.11 while the Operator wants 2.12.10: the plan is never one to approve.
+    const wanted = await checked({}, inputs(ns, HARBOR, { version: "2.12.10", timeouts: { install: "2s", upgrade: undefined } }));
+    await applySubscription({ ...wanted, version: "2.12.11" });
+    const started = Date.now();
+    await assert.rejects(provider.create(wanted), (err: Error) => {
+      assert.match(err.message, /Operator harbor-ce-operator \(Subscription op-it-timeout\/harbor-ce-operator-sub\): timed out after 2s waiting for harbor-ce-operator\.v2\.12\.10 to be installed/);
+      assert.match(err.message, /would install harbor-ce-operator\.v2\.12\.11, which is not on the expected path harbor-ce-operator\.v2\.12\.10/);
+      assert.match(err.message, /state=UpgradePending, currentCSV=harbor-ce-operator\.v2\.12\.11, installedCSV=\(none\)/);
+      assert.match(err.message, /InstallPlanPending=True \(RequiresApproval/);
+      assert.match(err.message, /InstallPlan op-it-timeout\/install-\w+: phase=RequiresApproval, approval=Manual, approved=false, CSVs=harbor-ce-operator\.v2\.12\.11/);
+      assert.match(err.message, /ClusterServiceVersion harbor-ce-operator\.v2\.12\.11: not found/);
+      assertNoCredentials(err.message);
+      // Recorded as created-but-failed, so the next up resumes and destroy cleans up.
+      const failed = err as Error & { id?: string; properties?: Record<string, unknown>; reasons?: string[] };
+      assert.equal(failed.id, `${ns}/${HARBOR}-sub`);
+      assert.equal(failed.properties!.installedCSV, "");
+      assert.equal(failed.properties!.targetCSV, csv(HARBOR, "2.12.10"));
+      assert.deepEqual(failed.reasons, [err.message]);
+      return true;
+    });
+    assert.ok(Date.now() - started < 10_000, "the timeout is honoured");
+    await provider.delete!(`${ns}/${HARBOR}-sub`, { ...wanted, installedCSV: "", installedVersion: "", phase: "", installPlans: [] });
+    assert.equal(await admin.get(Subscription, `${HARBOR}-sub`, ns), undefined);
+  });
+
+  it("a multi-step upgrade walks the replaces chain one approved InstallPlan at a time, and stops at the target", async () => {
+    const ACME = "acme-operator";
+    const versions = ["1.3.0", "1.2.0", "1.1.0", "1.0.0"];
+    const pm = packageManifestObject({
+      name: ACME,
+      displayName: "Acme",
+      sourceType: "Community",
+      catalogSource: "platform",
+      defaultChannel: "stable",
+      channels: [{ name: "stable", entries: versions.map((v) => ({ name: csv(ACME, v), version: v })) }],
+    });
+    const created = await admin.create<KubeObject>(PackageManifest, pm);
+    await admin.updateStatus(PackageManifest, { ...created, status: pm.status });
+    try {
+      const ns = "op-it-multistep";
+      const v100 = await checked({}, inputs(ns, ACME, { version: "1.0.0" }));
+      await applySubscription(v100);
+      const { id, outs } = await provider.create(v100);
+      assert.equal(outs!.installedCSV, csv(ACME, "1.0.0"));
+
+      const v120 = await checked(v100, inputs(ns, ACME, { version: "1.2.0" }));
+      assert.deepEqual(v120.upgradePath, [csv(ACME, "1.1.0"), csv(ACME, "1.2.0")]);
+      assert.equal(v120.upgradeSummary, "1.0.0 → 1.1.0 → 1.2.0");
+      await applySubscription(v120);
+      const updated = (await provider.update!(id, outs!, v120)).outs!;
+      assert.equal(updated.installedCSV, csv(ACME, "1.2.0"));
+      assert.equal(updated.phase, "Succeeded");
+      assert.equal(updated.installPlans.length, 3);
+      const approved = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
+      assert.deepEqual(approved.map((p) => p!.spec.clusterServiceVersionNames), [[csv(ACME, "1.0.0")], [csv(ACME, "1.1.0")], [csv(ACME, "1.2.0")]]);
+      // OLM offers 1.3.0 next; it stays unapproved.
+      const beyond = await admin.waitFor<KubeObject, KubeObject>(
+        InstallPlan,
+        { namespace: ns, timeoutMs: 10_000 },
+        (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(csv(ACME, "1.3.0"))),
+        () => "no InstallPlan for 1.3.0",
+      );
+      assert.equal(beyond.spec.approved, false);
+      await provider.delete!(id, updated);
+      assert.deepEqual(await csvNames(ns), []);
+    } finally {
+      await admin.delete(PackageManifest, ACME, PLATFORM_NAMESPACE);
+    }
+  });
+
+  it("a failed CSV fails the install with its phase, reason and message", async () => {
+    const ns = "op-it-failed";
+    const i = await checked({}, inputs(ns, CLICKHOUSE, { approval: "Automatic", version: "0.18.2" }));
+    await applySubscription(i);
+    const install = provider.create(i);
+    install.catch(() => undefined);
+    // The operator's deployment never becomes ready: OLM marks the CSV Failed.
+    for (;;) {
+      const c = await admin.waitFor<KubeObject, KubeObject>(ClusterServiceVersion, { namespace: ns, fieldSelector: `metadata.name=${csv(CLICKHOUSE, "0.18.2")}`, timeoutMs: 10_000 }, ([o]) => o, () => "no CSV");
+      try {
+        await admin.updateStatus(ClusterServiceVersion, { ...c, status: { ...c.status, phase: "Failed", reason: "InstallCheckFailed", message: "install timeout: deployment clickhouse-operator not ready" } });
+        break;
+      } catch (err) {
+        if (!/409/.test(String(err))) throw err;
+      }
+    }
+    await assert.rejects(install, (err: Error) => {
+      assert.match(err.message, /clickhouse-operator\.v0\.18\.2 failed/);
+      assert.match(err.message, /ClusterServiceVersion op-it-failed\/clickhouse-operator\.v0\.18\.2: phase=Failed, reason=InstallCheckFailed, message=install timeout: deployment clickhouse-operator not ready/);
+      assert.match(err.message, /Subscription op-it-failed\/clickhouse-operator-sub: state=/);
+      return true;
+    });
+    await provider.delete!(`${ns}/${CLICKHOUSE}-sub`, { ...i, installedCSV: "", installedVersion: "", phase: "", installPlans: [] });
+    assert.deepEqual(await csvNames(ns), []);
+  });
+
+  it("deletionPolicy Retain leaves the Subscription and the CSV", async () => {
+    const ns = "op-it-retain";
+    const i = await checked({}, inputs(ns, CLICKHOUSE, { approval: "Automatic", deletionPolicy: "Retain" }));
+    await applySubscription(i);
+    const { id, outs } = await provider.create(i);
+    await provider.delete!(id, outs!);
+    assert.ok(await admin.get(Subscription, `${CLICKHOUSE}-sub`, ns));
+    assert.deepEqual(await csvNames(ns), [csv(CLICKHOUSE, "0.18.2")]);
+  });
+});
