@@ -2,8 +2,9 @@
 // (Community, Automatic approval) on the business cluster; OLM upgrades it by
 // itself when 0.18.3 is published, and the version bump then records it.
 import * as assert from "node:assert/strict";
-import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, PackageManifest, Subscription, type KubeObject } from "../../../sdk/kube/resources";
+import { ClusterServiceVersion, InstallPlan, OperatorGroup, Subscription, type KubeObject } from "../../../sdk/kube/resources";
 import { useExampleStack } from "../../helpers/engine";
+import { itDestroysEverything, itPreviewsWithoutTouching, usePublishing } from "../../helpers/operatorSteps";
 import { itKeepsSteadyState } from "../../helpers/steadyState";
 import { useSandbox } from "../../helpers/sandbox";
 
@@ -13,27 +14,15 @@ const PKG = "clickhouse-operator";
 describe("e2e: examples/operator-automatic", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
-  let publishedChannels: unknown;
 
-  const { stack, session } = useExampleStack(
-    "operator-automatic",
-    () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }),
-    // Unpublish 0.18.3 so the suites that follow see the catalog as shipped.
-    async () => {
-      if (publishedChannels) {
-        await client().patch(PackageManifest, PKG, { status: { channels: publishedChannels } }, { namespace: "cpaas-system", subresource: "status" });
-      }
-    },
-  );
+  const { stack, session } = useExampleStack("operator-automatic", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }));
 
   const client = () => sb().client("business");
+  // After useExampleStack: the catalog is put back after the stack is destroyed.
+  const publish = usePublishing(client, PKG);
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === PKG);
 
-  it("preview plans the namespace, OperatorGroup and install without touching the cluster", async () => {
-    const result = await stack().preview();
-    assert.ok((result.changeSummary.create ?? 0) >= 4, JSON.stringify(result.changeSummary));
-    assert.equal(await client().get(Namespace, NS), undefined);
-  });
+  itPreviewsWithoutTouching(stack, client, NS);
 
   it("up installs 0.18.2 with Automatic approval", async () => {
     const result = await stack().up();
@@ -52,15 +41,7 @@ describe("e2e: examples/operator-automatic", function () {
   });
 
   it("once 0.18.3 is published OLM upgrades by itself; the version bump shows in preview and up records it", async () => {
-    const pm = (await client().get<KubeObject>(PackageManifest, PKG, "cpaas-system"))!;
-    publishedChannels = pm.status.channels;
-    const entry = (v: string) => ({ name: `${PKG}.v${v}`, version: v });
-    await client().patch(
-      PackageManifest,
-      PKG,
-      { status: { channels: [{ name: "stable", currentCSV: `${PKG}.v0.18.3`, entries: [entry("0.18.3"), entry("0.18.2")] }] } },
-      { namespace: "cpaas-system", subresource: "status" },
-    );
+    await publish("0.18.3");
     await client().waitFor<KubeObject, true>(
       Subscription,
       { namespace: NS, timeoutMs: 30_000 },
@@ -75,12 +56,5 @@ describe("e2e: examples/operator-automatic", function () {
     assert.equal(result.outputs.phase.value, "Succeeded");
   });
 
-  it("destroy leaves no namespace, Subscription, InstallPlan or CSV behind", async () => {
-    const result = await stack().destroy();
-    assert.equal(result.summary.result, "succeeded");
-    await client().waitFor(Namespace, { timeoutMs: 60_000 }, (all) => (all.some((n) => n.metadata.name === NS) ? undefined : true), () => `namespace ${NS} still exists`);
-    for (const type of [Subscription, InstallPlan, ClusterServiceVersion]) {
-      assert.deepEqual((await client().list(type, { namespace: NS })).items, [], type.kind);
-    }
-  });
+  itDestroysEverything(stack, client, NS);
 });

@@ -4,8 +4,9 @@
 import * as assert from "node:assert/strict";
 import type { KubeObject } from "../../../sdk/kube/resources";
 import { spawnSync } from "node:child_process";
-import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, PackageManifest, Subscription } from "../../../sdk/kube/resources";
+import { ClusterServiceVersion, InstallPlan, OperatorGroup, Subscription } from "../../../sdk/kube/resources";
 import { useExampleStack } from "../../helpers/engine";
+import { itDestroysEverything, itPreviewsWithoutTouching, usePublishing } from "../../helpers/operatorSteps";
 import { itKeepsSteadyState } from "../../helpers/steadyState";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
@@ -15,27 +16,15 @@ const NS = "harbor-ce-operator"; // the example's namespace: the package name
 describe("e2e: examples/operator-manual", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
-  let publishedChannels: unknown;
 
-  const { stack, session } = useExampleStack(
-    "operator-manual",
-    () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }),
-    // Unpublish 2.12.12 so the suites that follow see the catalog as shipped.
-    async () => {
-      if (publishedChannels) {
-        await client().patch(PackageManifest, "harbor-ce-operator", { status: { channels: publishedChannels } }, { namespace: "cpaas-system", subresource: "status" });
-      }
-    },
-  );
+  const { stack, session } = useExampleStack("operator-manual", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }));
 
   const client = () => sb().client("business");
+  // After useExampleStack: the catalog is put back after the stack is destroyed.
+  const publish = usePublishing(client, "harbor-ce-operator");
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === "harbor-ce-operator");
 
-  it("preview plans the namespace, OperatorGroup and install without touching the cluster", async () => {
-    const result = await stack().preview();
-    assert.ok((result.changeSummary.create ?? 0) >= 4, JSON.stringify(result.changeSummary));
-    assert.equal(await client().get(Namespace, NS), undefined);
-  });
+  itPreviewsWithoutTouching(stack, client, NS);
 
   it("up installs 2.12.10, approving exactly its InstallPlan", async () => {
     const result = await stack().up();
@@ -68,15 +57,8 @@ describe("e2e: examples/operator-manual", function () {
   });
 
   it("an upgrade approved out of band with kubectl shows as drift in refresh; up then refuses to go back and writes nothing", async () => {
-    const pm = (await client().get<KubeObject>(PackageManifest, "harbor-ce-operator", "cpaas-system"))!;
-    publishedChannels = pm.status.channels;
     const next = { name: "harbor-ce-operator.v2.12.12", version: "2.12.12" };
-    await client().patch(
-      PackageManifest,
-      "harbor-ce-operator",
-      { status: { channels: pm.status.channels.map((c: any) => (c.name === "stable" ? { ...c, currentCSV: next.name, entries: [next, ...c.entries] } : c)) } },
-      { namespace: "cpaas-system", subresource: "status" },
-    );
+    await publish(next.version);
     const plan = await client().waitFor<KubeObject, KubeObject>(
       InstallPlan,
       { namespace: NS, timeoutMs: 30_000 },
@@ -104,12 +86,5 @@ describe("e2e: examples/operator-manual", function () {
     assert.equal((await subscription())?.status?.installedCSV, next.name);
   });
 
-  it("destroy leaves no namespace, Subscription, InstallPlan or CSV behind", async () => {
-    const result = await stack().destroy();
-    assert.equal(result.summary.result, "succeeded");
-    await client().waitFor(Namespace, { timeoutMs: 60_000 }, (all) => (all.some((n) => n.metadata.name === NS) ? undefined : true), () => `namespace ${NS} still exists`);
-    for (const type of [Subscription, InstallPlan, ClusterServiceVersion]) {
-      assert.deepEqual((await client().list(type, { namespace: NS })).items, [], type.kind);
-    }
-  });
+  itDestroysEverything(stack, client, NS);
 });
