@@ -1,8 +1,11 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { type CliContext, CliError, type CliIO, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, prefix } from "./context";
 import { registerLint } from "./lint";
 import { registerPack } from "./pack";
 import { registerPush } from "./push";
+import { registerReport } from "./report";
 import { registerSandbox } from "./sandbox";
 import { registerShow } from "./show";
 import { registerVersions } from "./versions";
@@ -11,10 +14,17 @@ export function defaultIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
+/** The installed package's version (dist/cli/ → ../../package.json), as `--version` prints it. */
+export function packageVersion(): string {
+  const manifest = path.join(__dirname, "..", "..", "package.json");
+  return (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version: string }).version;
+}
+
 export function buildProgram(ctx: CliContext): Command {
   const { io } = ctx;
   const program = new Command("acp-extend")
     .description("Manage the extensions of an Alauda Container Platform estate: packages, operators, cluster plugins and policies.")
+    .version(packageVersion(), "-V, --version", "print the acp-extend version")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -33,6 +43,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerShow(program, ctx);
   registerPush(program, ctx);
   registerPack(program, ctx);
+  registerReport(program, ctx);
   return program;
 }
 

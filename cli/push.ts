@@ -4,6 +4,8 @@ import { KubeClient } from "../sdk/kube/client";
 import { clientFor } from "../sdk/kube/kubeconfig";
 import { platformLogin } from "../sdk/packages/platformLogin";
 import { uploadPackages } from "../sdk/upload/uploadPackages";
+import { DurationError, parseDuration } from "../sdk/common/duration";
+import { UPLOAD_DEFAULTS } from "../sdk/upload/schema";
 import { type CliContext, CliError, EXIT_USAGE, warn as warnOn } from "./context";
 import { createProgress } from "./progress";
 
@@ -40,11 +42,14 @@ interface PushFlags {
 /** The platform registry when --dest-repo is absent: ACP serves it on the global cluster's address, port 11443. */
 export const PLATFORM_REGISTRY_PORT = 11443;
 
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new CliError(`invalid duration "${s}" (e.g. 90s, 10m)`, EXIT_USAGE);
-  const n = Number(m[1]);
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+/** The --timeout flag in the one duration grammar of components and CLI (sdk/common/duration). */
+export function parseTimeoutFlag(s: string): number {
+  try {
+    return parseDuration(s.trim());
+  } catch (err) {
+    if (err instanceof DurationError) throw new CliError(`--timeout ${err.message}`, EXIT_USAGE);
+    throw err;
+  }
 }
 
 /** `0`, `1048576`, `512KiB`, `8MiB`, `1GiB` → bytes. */
@@ -88,7 +93,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .option("--json", "print the result as JSON on stdout (progress goes to stderr)")
     .option("--ca-file <path>", "PEM CA bundle trusted for the registry and the platform address")
     .option("--kubeconfig <path>", "without --platform-address: a kubeconfig whose contexts are named after the clusters")
-    .option("--timeout <duration>", "how long to wait for the platform to take each package", "10m")
+    .option("--timeout <duration>", 'how long to wait for the platform to take the packages, e.g. "15m" or "1h30m"; ACP takes 10–15 minutes to show a new operator version', UPLOAD_DEFAULTS.timeout)
     .action(async (paths: string[], flags: PushFlags) => {
       const { io } = ctx;
       const env = io.env;
@@ -104,7 +109,7 @@ export function registerPush(program: Command, ctx: CliContext): void {
       if (flags.skipCrs && flags.skipPush) throw new CliError("--skip-crs and --skip-push together leave nothing to do", EXIT_USAGE);
       const concurrency = Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError("--concurrency must be an integer from 1 to 64", EXIT_USAGE);
-      const timeoutMs = parseDuration(flags.timeout);
+      const timeoutMs = parseTimeoutFlag(flags.timeout);
       const chunkBytes = parseSize(flags.chunkSize);
 
       let platformUrl: URL | undefined;

@@ -31,6 +31,7 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
       out(`kubeconfig  ${sb.kubeconfigPath} (contexts global, business; current global)`);
       out(`read-only   ${sb.state.restrictedKubeconfig}`);
       if (sb.state.platformAddress) out(`platform    ${sb.state.platformAddress} (bearer token in ${path.join(sb.dir, "platform-token")}, CA ${sb.caPath})`);
+      if (sb.state.platformRegistry) out(`registry    ${sb.state.platformRegistry} (the platform registry: log in with the platform user in ${path.join(sb.dir, "platform-login")})`);
       out(`logs        ${path.join(sb.dir, "logs")}/`);
       out();
       out(`  export KUBECONFIG=${sb.kubeconfigPath}`);

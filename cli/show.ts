@@ -8,7 +8,7 @@ export function registerShow(program: Command, ctx: CliContext): void {
   program
     .command("show")
     .description("Print a package's name, type, arch and version (with --all: its artifact and related images)")
-    .argument("<package>", "a package file <name>.<amd64|arm64|ALL>.<version>.tgz")
+    .argument("<package>", "a package file (*.tgz, any name: what it is comes from its metadata)")
     .option("--all", "also print the artifact image and the related images")
     .option("--json", "print the metadata as JSON")
     .action(async (file: string, opts: { all?: boolean; json?: boolean }) => {

@@ -12,7 +12,8 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { dynamicType, GENERIC_DYNAMIC_TYPE } from "../sdk/common/dynamic";
-import type { ResourceType } from "../sdk/kube/resources";
+import { SOURCE_TYPE_ANNOTATION } from "../sdk/common/labels";
+import { Subscription, type ResourceType } from "../sdk/kube/resources";
 import { allRules } from "./rules";
 import { isKind, resolveConfig, type ManifestObject, type Rule, type RuleLevel } from "./rules/rule";
 
@@ -36,6 +37,51 @@ export function isAcpDynamicType(type: string): boolean {
  * metadata fields and spec.
  */
 export const ACP_KIND_PROPERTY = "__acpKind";
+
+/** The type token of the Operator component's install resource (module acp-extend, type OperatorInstall). */
+export const OPERATOR_INSTALL_TYPE = dynamicType("OperatorInstall");
+
+/** The Operator component's type token: its Subscription child sits under it in the URN. */
+const OPERATOR_COMPONENT_TYPE = "acp-extend:index:Operator";
+
+/**
+ * The Subscription an Operator component's install resource stands for, from its checked
+ * inputs: `sourceType` there is the one the provider's check read from the catalog
+ * (label cpaas.io/source-type) when the program left it out. Read lazily, like the rest.
+ */
+export function subscriptionFromInstall(props: Record<string, any>): ManifestObject {
+  return {
+    apiVersion: Subscription.apiVersion,
+    kind: Subscription.kind,
+    metadata: {
+      get name() {
+        return props.subscriptionName;
+      },
+      get namespace() {
+        return props.namespace;
+      },
+      get annotations() {
+        return typeof props.sourceType === "string" ? { [SOURCE_TYPE_ANNOTATION]: props.sourceType } : undefined;
+      },
+    },
+    spec: {
+      get name() {
+        return props.packageName;
+      },
+      get installPlanApproval() {
+        return props.approval;
+      },
+      get sourceNamespace() {
+        return props.sourceNamespace;
+      },
+    },
+  };
+}
+
+/** Whether a URN is that of a child of an Operator component (`…::acp-extend:index:Operator$<type>::name`). */
+function isOperatorChild(urn: string): boolean {
+  return urn.includes(`::${OPERATOR_COMPONENT_TYPE}$`) || urn.includes(`$${OPERATOR_COMPONENT_TYPE}$`);
+}
 
 /** `kubernetes:operators.coreos.com/v1alpha1:Subscription` → apiVersion and kind (`core/v1` → `v1`). */
 function parseKubernetesType(type: string): { apiVersion: string; kind: string } | undefined {
@@ -121,7 +167,13 @@ function resourcePolicy(rule: Extract<Rule, { scope: "resource" }>, variant: Var
   return {
     ...policyHeader(rule, variant),
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-      const object = manifestFromResource(args.type, args.props, rule.kinds);
+      let object = manifestFromResource(args.type, args.props, rule.kinds);
+      if (rule.readsOperatorInstall) {
+        if (args.type === OPERATOR_INSTALL_TYPE) object = subscriptionFromInstall(args.props);
+        else if (object && isOperatorChild(args.urn)) {
+          args.notApplicable("an Operator component is checked on its install resource, which knows the source type the catalog gives");
+        }
+      }
       if (!object) args.notApplicable(`applies to ${kindList(rule)} only`);
       for (const v of rule.check(object, resolveConfig(rule, args.getConfig()))) {
         if (Boolean(v.escalated) === variant.escalated) reportViolation(v.message);

@@ -4,8 +4,10 @@
  * finds files and prints.
  */
 import { isMap, isSeq, LineCounter, parseAllDocuments } from "yaml";
+import { Subscription } from "../sdk/kube/resources";
 import { allRules } from "./rules";
-import { describeObject, resolveConfig, type ManifestObject, type Rule, type RuleLevel } from "./rules/rule";
+import { alaudaOperatorManualApproval, DOCUMENTED_ALAUDA_PACKAGES, sourceTypeOf, type AlaudaOperatorManualApprovalConfig } from "./rules/alauda-operator-manual-approval";
+import { describeObject, isKind, resolveConfig, type ManifestObject, type Rule, type RuleContext, type RuleLevel } from "./rules/rule";
 
 /** Input lint cannot read: the CLI maps it to the usage exit code. */
 export class LintInputError extends Error {}
@@ -18,6 +20,8 @@ export interface LintDocument {
   document: number;
   /** 1-based line where the object starts. */
   line: number;
+  /** 1-based column where the object starts (after `- ` in a List's items). */
+  column?: number;
   /** Helm's `# Source:` comment (the template that rendered the object), if present. */
   template?: string;
   object: ManifestObject;
@@ -56,7 +60,8 @@ export function parseManifests(file: string, text: string): ParseResult {
     // Comments before the first document sit outside its range: read from the previous document's end.
     const header = text.slice(i === 0 ? 0 : docs[i - 1].range[2], start);
     const template = /^#\s*Source:\s*(\S.*?)\s*$/m.exec(header)?.[1];
-    const at = { file, document: i + 1, line: lineCounter.linePos(start).line, ...(template ? { template } : {}) };
+    const pos = lineCounter.linePos(start);
+    const at = { file, document: i + 1, line: pos.line, column: pos.col, ...(template ? { template } : {}) };
     if (!isMapping(value) || typeof value.kind !== "string" || typeof value.apiVersion !== "string") {
       skipped++;
       return;
@@ -66,8 +71,8 @@ export function parseManifests(file: string, text: string): ParseResult {
       (Array.isArray(value.items) ? value.items : []).forEach((item, k) => {
         if (!isMapping(item) || typeof item.kind !== "string") return;
         const range = isSeq(nodes) ? (nodes.items[k] as { range?: [number, number, number] } | undefined)?.range : undefined;
-        const line = range ? lineCounter.linePos(range[0]).line : at.line;
-        documents.push({ ...at, line, object: item as ManifestObject });
+        const itemPos = range ? lineCounter.linePos(range[0]) : { line: at.line, col: at.column };
+        documents.push({ ...at, line: itemPos.line, column: itemPos.col, object: item as ManifestObject });
       });
       return;
     }
@@ -161,6 +166,7 @@ export interface LintFinding {
   file: string;
   document: number;
   line: number;
+  column?: number;
   template?: string;
   apiVersion?: string;
   kind?: string;
@@ -177,7 +183,7 @@ export interface LintFinding {
  * Runs every enabled rule over the documents: resource rules one object at a time, stack
  * rules over all of them together (lint input is one deployment to one cluster).
  */
-export function lint(documents: readonly LintDocument[], settings: LintSettings = lintSettings(undefined)): LintFinding[] {
+export function lint(documents: readonly LintDocument[], settings: LintSettings = lintSettings(undefined), context: RuleContext = {}): LintFinding[] {
   const origin = new Map(documents.map((d) => [d.object, d]));
   const position = new Map(documents.map((d, i) => [`${d.file}\0${d.document}`, i]));
   const findings: LintFinding[] = [];
@@ -187,7 +193,7 @@ export function lint(documents: readonly LintDocument[], settings: LintSettings 
     if (base.level === "disabled" && (!escalation || escalation.level === "disabled")) continue;
     const config = resolveConfig(rule, base.config);
     const objects = documents.map((d) => d.object);
-    const violations = rule.scope === "resource" ? objects.flatMap((o) => rule.check(o, config)) : rule.check(objects, config);
+    const violations = rule.scope === "resource" ? objects.flatMap((o) => rule.check(o, config, context)) : rule.check(objects, config, context);
     for (const v of violations) {
       const [name, level] = v.escalated && rule.escalation ? [rule.escalation.name, escalation!.level] : [rule.name, base.level];
       if (level === "disabled") continue;
@@ -197,6 +203,7 @@ export function lint(documents: readonly LintDocument[], settings: LintSettings 
         file: doc.file,
         document: doc.document,
         line: doc.line,
+        ...(doc.column !== undefined ? { column: doc.column } : {}),
         ...(doc.template ? { template: doc.template } : {}),
         ...(typeof v.object.apiVersion === "string" ? { apiVersion: v.object.apiVersion } : {}),
         ...(typeof v.object.kind === "string" ? { kind: v.object.kind } : {}),
@@ -214,4 +221,35 @@ export function lint(documents: readonly LintDocument[], settings: LintSettings 
     .map((f, i) => ({ f, i, at: position.get(`${f.file}\0${f.document}`) ?? 0 }))
     .sort((a, b) => a.at - b.at || a.i - b.i)
     .map((x) => x.f);
+}
+
+/**
+ * Packages of Subscriptions that may be Alauda-provided but nothing says: no annotation,
+ * no catalog, not in the documentation's list nor in alaudaPackages. Only Subscriptions
+ * that do not ask for Manual count: a Manual one passes whatever its source. The CLI says
+ * so once, so that a clean lint without a catalog is not read as "no Alauda operator here".
+ */
+export function undeterminedSourceTypes(
+  documents: readonly LintDocument[],
+  settings: LintSettings = lintSettings(undefined),
+  context: RuleContext = {},
+): string[] {
+  const setting = settings.get(alaudaOperatorManualApproval.name)!;
+  if (setting.level === "disabled") return [];
+  const config = resolveConfig<AlaudaOperatorManualApprovalConfig>(alaudaOperatorManualApproval, setting.config);
+  const packages = new Set<string>();
+  for (const { object } of documents) {
+    if (!isKind(object, Subscription) || object.spec?.installPlanApproval === "Manual" || typeof object.spec?.name !== "string") continue;
+    if (sourceTypeOf(object, config, context).sourceType === undefined) packages.add(object.spec.name);
+  }
+  return [...packages].sort();
+}
+
+/** The one line lint prints when it could not tell Alauda packages apart. */
+export function undeterminedNotice(packages: readonly string[]): string {
+  return (
+    `could not tell whether ${packages.join(", ")} ${packages.length === 1 ? "is" : "are"} Alauda-provided (Alauda operators accept only Manual approval): ` +
+    `give --kubeconfig/--context to read the catalog, or --catalog <snapshot> (acp-extend versions --export), or list them in alaudaPackages; ` +
+    `without them only the operators the ACP documentation names are known (${DOCUMENTED_ALAUDA_PACKAGES.join(", ")})`
+  );
 }

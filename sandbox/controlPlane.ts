@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -27,6 +28,8 @@ export function layout(dir: string) {
     restrictedKubeconfig: path.join(dir, "restricted-kubeconfig"),
     platformToken: path.join(dir, "platform-token"),
     platformLogin: path.join(dir, "platform-login"),
+    platformHost: path.join(dir, "platform-host"),
+    registry: path.join(dir, "registry"),
     controllerManagerKubeconfig: (cluster: string) => path.join(dir, `controller-manager-${cluster}.kubeconfig`),
     log: (name: string) => path.join(dir, "logs", `${name}.log`),
   };
@@ -62,6 +65,29 @@ const READY_TIMEOUT_MS = 90_000;
  * (`startControllerManagers`), once the CRDs exist, so the garbage collector
  * watches them from its first discovery.
  */
+/**
+ * The loopback address of the platform (its address and its registry). ACP serves
+ * its registry on the platform host at port 11443, and `push` without --dest-repo
+ * goes there; port 11443 of 127.0.0.1 would be shared by every sandbox on the
+ * machine, so each sandbox takes an address of its own in 127.0.0.0/8 (Linux
+ * routes the whole block to lo), chosen once, kept with the PKI that names it.
+ * A sandbox whose PKI predates this keeps 127.0.0.1, and so does one on a system
+ * other than Linux (macOS answers only on 127.0.0.1 unless aliases are added).
+ */
+export function platformHost(l: Layout): string {
+  try {
+    return fs.readFileSync(l.platformHost, "utf8").trim();
+  } catch {
+    // chosen below
+  }
+  const b = randomBytes(3);
+  const own = process.platform === "linux" && !fs.existsSync(path.join(l.pki, "ca.crt"));
+  const host = own ? `127.${1 + (b[0]! % 254)}.${b[1]}.${1 + (b[2]! % 254)}` : "127.0.0.1";
+  fs.mkdirSync(l.dir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(l.platformHost, `${host}\n`, { mode: 0o600 });
+  return host;
+}
+
 export async function startApiServers(
   bins: Binaries,
   l: Layout,
@@ -69,7 +95,8 @@ export async function startApiServers(
   log: (line: string) => void,
 ): Promise<ControlPlaneEndpoints> {
   fs.mkdirSync(l.logs, { recursive: true, mode: 0o700 });
-  const pki = spawnSync(bins.acpSandbox, ["pki", "--dir", l.pki, "--hosts", "127.0.0.1,localhost"], { encoding: "utf8" });
+  const host = platformHost(l);
+  const pki = spawnSync(bins.acpSandbox, ["pki", "--dir", l.pki, "--hosts", ["127.0.0.1", "localhost", ...(host === "127.0.0.1" ? [] : [host])].join(",")], { encoding: "utf8" });
   if (pki.status !== 0) throw new Error(`acp-sandbox pki failed: ${pki.stderr || pki.error}`);
 
   const [etcdPort, peerPort, ...apiPorts] = await freePorts(2 + CLUSTERS.length);

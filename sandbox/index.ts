@@ -10,6 +10,7 @@ import {
   adminKubeconfig,
   CLUSTERS,
   layout,
+  platformHost,
   probe,
   readPki,
   restrictedToken,
@@ -21,7 +22,7 @@ import {
   type Layout,
   type Pki,
 } from "./controlPlane";
-import { isRunning, killNow, spawnLogged, stopProcesses, tail, type ProcessRecord } from "./processes";
+import { freePorts, isRunning, killNow, spawnLogged, stopProcesses, tail, type ProcessRecord } from "./processes";
 
 export { CLUSTERS, type ClusterName } from "./controlPlane";
 export { ensureBinaries, type Binaries } from "./binaries";
@@ -65,6 +66,8 @@ export interface SandboxState {
   caPath: string;
   timings: Timings;
   platformAddress?: string;
+  /** `host:11443`: the platform registry, when `docker-registry` is installed. */
+  platformRegistry?: string;
   processes: ProcessRecord[];
 }
 
@@ -105,10 +108,17 @@ export class Sandbox {
   get servers(): Record<ClusterName, string> {
     return this.state.servers as Record<ClusterName, string>;
   }
-  /** `https://127.0.0.1:<port>`: ACP-style `/kubernetes/<cluster>/…` proxy of the simulator. */
+  /** `https://<platform host>:<port>` (the sandbox's own loopback address on Linux): ACP-style `/kubernetes/<cluster>/…` proxy of the simulator. */
   get platformAddress(): string {
     if (!this.state.platformAddress) throw new Error("the sandbox runs without the platform simulator (platform: false); call startPlatform()");
     return this.state.platformAddress;
+  }
+  /**
+   * `<platform host>:11443`: the platform's own registry (as ACP serves it), taking the platform
+   * login; a real `docker-registry` behind it. Undefined when docker-registry is not installed.
+   */
+  get platformRegistry(): string | undefined {
+    return this.state.platformRegistry;
   }
   /** The bearer token the platform address accepts. */
   get platformToken(): string {
@@ -266,6 +276,8 @@ async function startPlatformProcess(state: SandboxState, l: Layout, record: (p: 
   if (!fs.existsSync(CATALOG)) throw new Error(`the platform catalog ${CATALOG} does not exist`);
   writePrivate(l.platformToken, randomBytes(32).toString("base64url") + "\n");
   writePrivate(l.platformLogin, `admin\n${randomBytes(18).toString("base64url")}\n`);
+  const host = platformHost(l);
+  const registry = await startPlatformRegistry(l, record);
   const logFile = l.log("platform");
   const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const p = spawnLogged("platform", [
@@ -274,11 +286,12 @@ async function startPlatformProcess(state: SandboxState, l: Layout, record: (p: 
     "--kubeconfig", l.kubeconfig,
     "--catalog", CATALOG,
     "--timings", state.timings,
-    "--listen", "127.0.0.1:0",
+    "--listen", `${host}:0`,
     "--tls-cert", path.join(l.pki, "serving.crt"),
     "--tls-key", path.join(l.pki, "serving.key"),
     "--token-file", l.platformToken,
     "--login-file", l.platformLogin,
+    ...(registry ? ["--registry-listen", `${host}:${PLATFORM_REGISTRY_PORT}`, "--registry-upstream", registry] : []),
   ], logFile);
   record(p);
   // stdout goes to the log (a pipe would break once a detached parent exits): read the ready line from there.
@@ -287,6 +300,7 @@ async function startPlatformProcess(state: SandboxState, l: Layout, record: (p: 
     const ready = readyLine(logFile, offset);
     if (ready) {
       state.platformAddress = ready.platformAddress;
+      state.platformRegistry = ready.platformRegistry;
       return;
     }
     if (!isRunning(p)) throw new Error(`the platform simulator exited during startup; last lines of ${logFile}:\n${tail(logFile)}`);
@@ -297,7 +311,66 @@ async function startPlatformProcess(state: SandboxState, l: Layout, record: (p: 
   }
 }
 
-function readyLine(file: string, offset: number): { platformAddress: string } | undefined {
+/** ACP serves its registry on the platform host at this port (`violet push` without --dest-repo). */
+const PLATFORM_REGISTRY_PORT = 11443;
+
+/**
+ * The real registry behind the platform registry: Debian's `docker-registry` on a free
+ * loopback port, plain HTTP, no auth of its own (the platform address checks the
+ * login), relative URLs so upload locations pass through the proxy. Its storage is
+ * kept with the sandbox. Without docker-registry installed, the sandbox has no
+ * platform registry and says so.
+ */
+async function startPlatformRegistry(l: Layout, record: (p: ProcessRecord) => void): Promise<string | undefined> {
+  const bin = findOnPath("docker-registry");
+  if (!bin) {
+    fs.appendFileSync(l.log("platform"), "platform registry not served: docker-registry is not installed (npm run setup installs it)\n");
+    return undefined;
+  }
+  const [port] = await freePorts(1);
+  const address = `127.0.0.1:${port}`;
+  fs.mkdirSync(path.join(l.registry, "storage"), { recursive: true, mode: 0o700 });
+  const config = path.join(l.registry, "config.yml");
+  fs.writeFileSync(
+    config,
+    [
+      "version: 0.1",
+      "log: { level: warn, accesslog: { disabled: true } }",
+      `storage: { filesystem: { rootdirectory: ${JSON.stringify(path.join(l.registry, "storage"))} }, delete: { enabled: true }, maintenance: { uploadpurging: { enabled: false } } }`,
+      "http:",
+      `  addr: ${address}`,
+      "  relativeurls: true",
+      `  secret: ${randomBytes(16).toString("hex")}`,
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  const p = spawnLogged("platform-registry", [bin, "serve", config], l.log("platform-registry"));
+  record(p);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ok = await fetch(`http://${address}/v2/`).then((r) => r.status === 200, () => false);
+    if (ok) return `http://${address}`;
+    if (!isRunning(p)) throw new Error(`the platform registry (docker-registry) exited during startup; last lines of ${l.log("platform-registry")}:\n${tail(l.log("platform-registry"))}`);
+    if (Date.now() > deadline) throw new Error(`the platform registry (docker-registry) did not answer on ${address} within 15s; see ${l.log("platform-registry")}`);
+    await sleep(100);
+  }
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+function readyLine(file: string, offset: number): { platformAddress: string; platformRegistry?: string } | undefined {
   let text: string;
   try {
     const fd = fs.openSync(file, "r");

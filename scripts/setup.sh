@@ -3,7 +3,11 @@
 # machine: Debian packages (registry, skopeo, htpasswd, openssl), the npm
 # dependencies (which pin and install the Node the project runs on), and the
 # Go-built sandbox binaries (cached in ~/.cache/acp-extend).
+#   --demo  what `npm run demo` needs: the Pulumi engine is built only when no
+#           `pulumi` 3.x is on PATH (the demo then uses yours).
 set -euo pipefail
+demo=false
+[ "${1:-}" = "--demo" ] && demo=true
 cd "$(dirname "$0")/.."
 
 need=()
@@ -27,4 +31,8 @@ node_modules/.bin/node bin/acp-extend.js sandbox build
 # language host and the Kubernetes provider, built from Go modules by test/engine
 # (cached in ~/.cache/acp-extend/engine-<version>-<hash>; cold ~10 min on an idle
 # 2-core machine, ~6 GB of Go build cache; warm: a cache lookup).
-node_modules/.bin/node dist/tools/engine.js
+if $demo && pulumi version 2>/dev/null | grep -qE '^v?3\.'; then
+  echo "setup: the demo will use your Pulumi CLI ($(command -v pulumi), $(pulumi version)); not building one"
+else
+  node_modules/.bin/node dist/tools/engine.js
+fi

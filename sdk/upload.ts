@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseDuration } from "./common/durations";
 import { validatePackageUploadArgs } from "./upload/args";
 import { PackageUploadResource, type PackageUploadResourceArgs } from "./upload/provider";
 
@@ -29,9 +28,9 @@ export interface PackageUploadPlatform {
 
 export interface PackageUploadArgs {
   /**
-   * A package file `<name>.<amd64|arm64|ALL>.<version>.tgz` or a directory of them
-   * (docs/package-format.md). Its sha256 is the resource's identity: a changed file is
-   * a replacement, an unchanged one a no-op.
+   * A package file (`*.tgz`, any name: what it holds comes from its metadata) or a directory
+   * of them (docs/package-upload.md). Its sha256 is the resource's identity: a changed file
+   * is a replacement, an unchanged one a no-op.
    */
   path: pulumi.Input<string>;
   /** Where the images go. */
@@ -61,7 +60,12 @@ export interface PackageUploadArgs {
   skipCrs?: boolean;
   /** Registry requests in flight. @default 4 */
   concurrency?: number;
-  /** How long to wait for each ArtifactVersion to be Present (and an operator's CSV in the PackageManifest), e.g. `10m`. @default "10m" */
+  /**
+   * How long to wait for the platform to take the packages: each ArtifactVersion Present, an
+   * operator's CSV in the PackageManifest (ACP: 10–15 minutes to reach OperatorHub), a plugin's
+   * ModuleConfig published. A duration such as `15m` or `1h30m`. A progress line
+   * every 30 s names what is still awaited. @default "15m"
+   */
   timeout?: string;
 }
 
@@ -104,7 +108,7 @@ export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResour
     skipPush: args.skipPush,
     skipCrs: args.skipCrs,
     concurrency: args.concurrency,
-    timeoutMs: args.timeout === undefined ? undefined : parseDuration(args.timeout),
+    timeout: args.timeout,
   };
 }
 

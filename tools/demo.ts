@@ -1,5 +1,6 @@
 // `npm run demo`: the main flows on the local sandbox, with a real `pulumi up`
-// (the engine of test/engine, built from Go modules and cached):
+// (your own Pulumi CLI when `pulumi` 3.x is on PATH, else the engine of
+// test/engine, built from Go modules and cached):
 //   1. list an operator's versions (the `acp-extend versions` command),
 //   2. install harbor-ce-operator 2.12.10 with Manual approval, then upgrade it to 2.12.11,
 //   3. install the GPU device plugin with config on the workload cluster,
@@ -9,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { main as cli } from "../cli/index";
 import { startSandbox } from "../sandbox";
-import { engineSession, ensureEngine, PACKAGE_ROOT, programStack } from "./engine";
+import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, pulumiFromPath } from "./engine";
 
 const out = process.stdout;
 const heading = (text: string) => out.write(`\n\x1b[1m== ${text}\x1b[0m\n\n`);
@@ -19,9 +20,11 @@ async function demo(): Promise<void> {
   heading("Starting the local ACP sandbox (global + business clusters, platform simulator)");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acp-extend-demo-"));
   const sb = await startSandbox({ dir, timings: "demo", log: (l) => out.write(`  ${l}\n`) });
-  const engine = await ensureEngine({ log: (l) => out.write(`  ${l}\n`) });
+  // Your own Pulumi CLI when one is on PATH; otherwise the one built from Go modules.
+  const engine = pulumiFromPath() ?? (await ensureEngine({ log: (l) => out.write(`  ${l}\n`) }));
   const session = engineSession(engine);
-  out.write(`  Pulumi ${engine.version} from ${engine.binDir}, state in ${session.stateDir}\n`);
+  const which = engine.ambient ? "your Pulumi CLI (first on PATH)" : "the Pulumi CLI built from Go modules (no pulumi on PATH)";
+  out.write(`  Using ${which}: Pulumi ${engine.version} at ${engine.pulumi}; state in ${session.stateDir}\n`);
   try {
     heading("1. Which versions of harbor-ce-operator can the business cluster install?");
     const kubeconfigFile = path.join(dir, "business.kubeconfig");

@@ -46,6 +46,11 @@ export interface Engine {
    * resolves to it without a download.
    */
   kubernetesProviderVersion: string;
+  /**
+   * The user's own `pulumi` from PATH rather than this repository's build: it
+   * keeps the user's PULUMI_HOME, its plugins and plugin acquisition.
+   */
+  ambient?: boolean;
 }
 
 export interface EnsureEngineOptions {
@@ -100,6 +105,22 @@ export function engineRoot(cacheDir = defaultCacheDir()): string {
  * renamed to `<root>/bin` under a lock file, so concurrent callers (several
  * mocha processes, scripts/setup.sh) build once and never see half a build.
  */
+/**
+ * The user's own Pulumi CLI: the first `pulumi` on PATH when its `pulumi version`
+ * is 3.x, or undefined when there is none (then `ensureEngine` builds one).
+ */
+export function pulumiFromPath(env: NodeJS.ProcessEnv = process.env): Engine | undefined {
+  for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const pulumi = path.join(dir, "pulumi");
+    if (!isExecutable(pulumi)) continue;
+    const r = spawnSync(pulumi, ["version"], { env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, encoding: "utf8", timeout: 30_000 });
+    const m = /^v?(3\.\d+\.\d+\S*)\s*$/.exec(r.stdout ?? "");
+    if (r.status !== 0 || !m) return undefined; // the first pulumi on PATH is the one a user's shell runs
+    return { root: path.dirname(dir), binDir: dir, pulumi, version: m[1], kubernetesProviderVersion: kubernetesSdkVersion(), ambient: true };
+  }
+  return undefined;
+}
+
 export async function ensureEngine(opts: EnsureEngineOptions = {}): Promise<Engine> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
@@ -197,30 +218,32 @@ export interface SessionOptions {
 }
 
 /**
- * A fresh PULUMI_HOME and file backend for `engine`. The Kubernetes provider
- * is linked into PULUMI_HOME's plugin cache under the SDK's version, so the
- * engine loads it exactly as it would a downloaded plugin; ambient plugins on
- * the user's PATH are ignored, and nothing is downloaded or checked online.
+ * A fresh file backend for `engine`, and for the repository's own engine a
+ * fresh PULUMI_HOME: the Kubernetes provider is linked into its plugin cache
+ * under the SDK's version, so the engine loads it exactly as it would a
+ * downloaded plugin; ambient plugins on the user's PATH are ignored, and
+ * nothing is downloaded or checked online. A user's own CLI (`ambient`) keeps
+ * the user's PULUMI_HOME, plugins and plugin downloads.
  */
 export function engineSession(engine: Engine, opts: SessionOptions = {}): EngineSession {
   const base = fs.mkdtempSync(path.join(opts.tmpDir ?? os.tmpdir(), "acp-extend-engine-"));
   const home = path.join(base, "home");
   const stateDir = path.join(base, "state");
-  const pluginDir = path.join(home, "plugins", `resource-kubernetes-v${engine.kubernetesProviderVersion}`);
-  fs.mkdirSync(pluginDir, { recursive: true });
   fs.mkdirSync(stateDir);
-  fs.symlinkSync(path.join(engine.binDir, "pulumi-resource-kubernetes"), path.join(pluginDir, "pulumi-resource-kubernetes"));
   const env: Record<string, string> = {
     // The pinned Node first: launchers and the language host run `node`.
     PATH: [path.dirname(process.execPath), engine.binDir, process.env.PATH ?? ""].join(path.delimiter),
-    PULUMI_HOME: home,
     PULUMI_BACKEND_URL: `file://${stateDir}`,
     PULUMI_CONFIG_PASSPHRASE: opts.passphrase ?? "acp-extend-e2e",
     PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
   };
+  if (!engine.ambient) {
+    const pluginDir = path.join(home, "plugins", `resource-kubernetes-v${engine.kubernetesProviderVersion}`);
+    fs.mkdirSync(pluginDir, { recursive: true });
+    fs.symlinkSync(path.join(engine.binDir, "pulumi-resource-kubernetes"), path.join(pluginDir, "pulumi-resource-kubernetes"));
+    Object.assign(env, { PULUMI_HOME: home, PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true", PULUMI_IGNORE_AMBIENT_PLUGINS: "true" });
+  }
   return {
     engine,
     env,
@@ -272,7 +295,10 @@ export async function programStack(session: EngineSession, opts: ProgramStackOpt
   }
   const workDir = session.scratch(String(settings.name));
   fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), YAML.stringify(settings));
-  const pulumiCommand = await PulumiCommand.get({ root: session.engine.root });
+  // `<root>/bin/pulumi`; a user's CLI installed elsewhere than a bin/ folder is the `pulumi` on PATH.
+  const { engine } = session;
+  const inBin = !engine.ambient || path.basename(engine.binDir) === "bin";
+  const pulumiCommand = await PulumiCommand.get(inBin ? { root: engine.root } : undefined);
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: opts.stack ?? "e2e", workDir },
     { pulumiCommand, envVars: session.env },

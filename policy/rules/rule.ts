@@ -5,6 +5,7 @@
  */
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import type { ResourceType } from "../../sdk/kube/resources";
+import type { CatalogIndex } from "../catalog";
 
 /** Levels a rule (or a policy config file) may set; CrossGuard's `remediate` does not apply: no rule rewrites objects. */
 export type RuleLevel = "advisory" | "mandatory" | "disabled";
@@ -57,19 +58,34 @@ interface RuleCommon {
   escalation?: Escalation;
 }
 
+/**
+ * What a run knows beyond the objects: lint's catalog (a live cluster's or a snapshot's
+ * PackageManifests). The CrossGuard pack passes none: there the components' install
+ * resources carry what their provider read from the catalog.
+ */
+export interface RuleContext {
+  catalog?: CatalogIndex;
+}
+
 /** A rule that judges each object on its own. */
 export interface ResourceRule<C = Record<string, never>> extends RuleCommon {
   scope: "resource";
   /** The kinds the rule reads: the pack only hands it resources of these types. */
   kinds: readonly ResourceType[];
-  check(object: ManifestObject, config: C): Violation[];
+  /**
+   * In the CrossGuard pack, judge an Operator component by its install resource (whose
+   * checked inputs hold what the provider read from the catalog, e.g. the source type)
+   * instead of its Subscription child, which is built before the catalog is read.
+   */
+  readsOperatorInstall?: boolean;
+  check(object: ManifestObject, config: C, context?: RuleContext): Violation[];
 }
 
 /** A rule that judges the objects of one deployment (a stack, a YAML stream) together. */
 export interface StackRule<C = Record<string, never>> extends RuleCommon {
   scope: "stack";
   kinds: readonly ResourceType[];
-  check(objects: readonly ManifestObject[], config: C): Violation[];
+  check(objects: readonly ManifestObject[], config: C, context?: RuleContext): Violation[];
 }
 
 export type Rule<C = any> = ResourceRule<C> | StackRule<C>;

@@ -50,6 +50,8 @@ export interface PlatformOptions {
   token: string;
   /** The platform user whose password `/dex/token` exchanges for `token`. @default none: no password login */
   login?: { username: string; password: string };
+  /** Serve the platform registry (see ProxyOptions.registry). @default none */
+  registry?: { listen: string; upstream: string };
   /** Where log lines go. @default stderr */
   log?: (line: string) => void;
 }
@@ -57,6 +59,8 @@ export interface PlatformOptions {
 export interface Platform {
   /** `https://127.0.0.1:<port>`; cluster APIs are under `/kubernetes/<cluster>`. */
   platformAddress: string;
+  /** `host:port` of the platform registry, when served. */
+  platformRegistry?: string;
   timings: Timings;
   stop(): Promise<void>;
 }
@@ -110,13 +114,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       if (h.name === globalName) controllers.push(new PluginController(h));
     }
     await Promise.all(controllers.map((c) => c.start()));
-    proxy = await startProxy({ listen: opts.listen ?? "127.0.0.1:0", tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, token: opts.token, login: opts.login, clusters: accesses, log });
+    proxy = await startProxy({ listen: opts.listen ?? "127.0.0.1:0", tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, token: opts.token, login: opts.login, clusters: accesses, registry: opts.registry, log });
   } catch (err) {
     await stop();
     throw err;
   }
   log(`ready (timings: ${JSON.stringify(timings)})`);
-  return { platformAddress: proxy.address, timings, stop };
+  return { platformAddress: proxy.address, platformRegistry: proxy.registry, timings, stop };
 }
 
 async function requireTypes(h: ClusterHandle, types: ResourceType[]): Promise<void> {

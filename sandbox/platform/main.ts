@@ -3,8 +3,9 @@
  *
  *   node dist/sandbox/platform/main.js --kubeconfig <path> --catalog <catalog.yaml>
  *     --timings fast|demo --listen 127.0.0.1:0 --tls-cert <crt> --tls-key <key> --token-file <path> [--login-file <path>]
+ *     [--registry-listen <host>:11443 --registry-upstream http://127.0.0.1:<port>]
  *
- * Prints ONE JSON line `{"ready":true,"platformAddress":"https://…"}` on stdout
+ * Prints ONE JSON line `{"ready":true,"platformAddress":"https://…","platformRegistry":"host:11443"}` on stdout
  * once the catalog is seeded and the informers synced; logs go to stderr.
  * SIGTERM/SIGINT stop it cleanly.
  */
@@ -24,6 +25,8 @@ async function main(): Promise<number> {
       "tls-key": { type: "string" },
       "token-file": { type: "string" },
       "login-file": { type: "string" },
+      "registry-listen": { type: "string" },
+      "registry-upstream": { type: "string" },
     },
     strict: true,
   });
@@ -55,9 +58,10 @@ async function main(): Promise<number> {
     tlsKey: readFileSync(values["tls-key"]!, "utf8"),
     token: readFileSync(values["token-file"]!, "utf8").trim(),
     login: values["login-file"] ? parseLogin(readFileSync(values["login-file"], "utf8")) : undefined,
+    registry: values["registry-listen"] && values["registry-upstream"] ? { listen: values["registry-listen"], upstream: values["registry-upstream"] } : undefined,
   });
   // Stopped while starting: never announce a platform that is going away.
-  if (!stopping) process.stdout.write(JSON.stringify({ ready: true, platformAddress: platform.platformAddress }) + "\n");
+  if (!stopping) process.stdout.write(JSON.stringify({ ready: true, platformAddress: platform.platformAddress, platformRegistry: platform.platformRegistry }) + "\n");
   await stopRequested;
   process.stderr.write("platform: stopping\n");
   await platform.stop();

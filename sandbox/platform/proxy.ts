@@ -15,12 +15,20 @@ export interface ProxyOptions {
   /** The platform user that `POST /dex/token` (OAuth2 password grant) logs in for `token`. */
   login?: { username: string; password: string };
   clusters: Map<string, ClusterAccess>;
+  /**
+   * The platform's image registry, as ACP serves it on the platform host at port 11443:
+   * `listen` (`host:port`) takes the platform login (Basic) and forwards to `upstream`,
+   * a real registry on loopback (`http://127.0.0.1:<port>`, started with relative URLs).
+   */
+  registry?: { listen: string; upstream: string };
   log: Logger;
 }
 
 export interface PlatformProxy {
   /** `https://host:port`: clients use `<address>/kubernetes/<cluster>` as their server. */
   address: string;
+  /** `host:port` of the platform registry, when it could listen. */
+  registry?: string;
   close(): Promise<void>;
 }
 
@@ -87,12 +95,79 @@ export async function startProxy(opts: ProxyOptions): Promise<PlatformProxy> {
   const addr = server.address() as AddressInfo;
   const address = `https://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
   opts.log(`platform address ${address} (clusters: ${[...opts.clusters.keys()].join(", ")})`);
+  const registry = opts.registry ? await startRegistryProxy(opts, opts.registry) : undefined;
+  return {
+    address,
+    registry: registry?.address,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await registry?.close();
+      for (const a of agents.values()) a.destroy();
+    },
+  };
+}
+
+/**
+ * The platform registry: Basic auth with the platform login (what `violet push`
+ * without --dest-repo sends), then every request streamed to the real registry.
+ * A port that is taken only leaves the registry out, with a log line.
+ */
+async function startRegistryProxy(opts: ProxyOptions, reg: { listen: string; upstream: string }): Promise<{ address: string; close(): Promise<void> } | undefined> {
+  const upstream = new URL(reg.upstream);
+  const agent = new http.Agent({ keepAlive: true });
+  const login = opts.login;
+  const expected = login ? Buffer.from(`Basic ${Buffer.from(`${login.username}:${login.password}`).toString("base64")}`) : undefined;
+  const authorized = (h: string | undefined) => {
+    const got = Buffer.from(h ?? "");
+    return !!expected && got.length === expected.length && timingSafeEqual(got, expected);
+  };
+  const server = https.createServer({ cert: opts.tlsCert, key: opts.tlsKey }, (req, res) => {
+    if (!authorized(req.headers.authorization)) {
+      res.writeHead(401, {
+        "content-type": "application/json",
+        "docker-distribution-api-version": "registry/2.0",
+        "www-authenticate": 'Basic realm="ACP platform registry"',
+      });
+      res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "log in with the platform user (--platform-username and --platform-password)" }] }));
+      return;
+    }
+    const headers: http.OutgoingHttpHeaders = { ...req.headers, host: upstream.host };
+    delete headers.authorization;
+    delete headers.connection;
+    const out = http.request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+      res.on("close", () => up.destroy());
+    });
+    out.on("error", (err) => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(502, { "content-type": "application/json" });
+      res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: `the registry behind the platform is unreachable: ${err.message}` }] }));
+    });
+    req.on("aborted", () => out.destroy());
+    req.pipe(out);
+  });
+  const [host, portText] = splitHostPort(reg.listen);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(Number(portText), host, () => resolve());
+    });
+  } catch (err) {
+    opts.log(`platform registry not served: cannot listen on ${reg.listen}: ${(err as Error).message}`);
+    agent.destroy();
+    return undefined;
+  }
+  const a = server.address() as AddressInfo;
+  const address = `${a.address}:${a.port}`;
+  opts.log(`platform registry ${address} → ${reg.upstream}`);
   return {
     address,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      for (const a of agents.values()) a.destroy();
+      agent.destroy();
     },
   };
 }

@@ -18,6 +18,7 @@ function rt(apiVersion: string, kind: string, plural: string, namespaced: boolea
 export const Namespace = rt("v1", "Namespace", "namespaces", false);
 export const Secret = rt("v1", "Secret", "secrets", true);
 export const ServiceAccount = rt("v1", "ServiceAccount", "serviceaccounts", true);
+export const SelfSubjectAccessReview = rt("authorization.k8s.io/v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false);
 
 const OLM = "operators.coreos.com/v1alpha1";
 export const Subscription = rt(OLM, "Subscription", "subscriptions", true);

@@ -7,6 +7,10 @@ export const ALAUDA_MANUAL_ONLY = "Operators from Alauda only support Manual mod
 export const OLM_V1_WARNING =
   "the platform will move to OLM v1, which supports only the AllNamespaces install mode; SingleNamespace and MultiNamespace should be avoided";
 
+/** ACP documentation, Operator > Overview: "Operators in system are not displayed in OperatorHub". */
+export const SYSTEM_CATALOG_WARNING =
+  'source "system": operators of the system CatalogSource are not displayed in OperatorHub (ACP documentation, Operator overview); platform teams usually subscribe from "platform" or "custom"';
+
 export const SOURCE_TYPES = ["Alauda", "Curated", "Community", "Marketplace", "Custom"] as const;
 export const INSTALL_MODES = ["AllNamespaces", "OwnNamespace", "SingleNamespace", "MultiNamespace"] as const;
 
@@ -117,6 +121,7 @@ export function validateOperatorArgs(args: Record<string, unknown>, unknownKeys:
   }
 
   const warnings: string[] = [];
+  if (known.source === "system") warnings.push(SYSTEM_CATALOG_WARNING);
   const mode = known.installMode ?? OPERATOR_DEFAULTS.installMode;
   const validMode = (INSTALL_MODES as readonly unknown[]).includes(mode);
   if (validMode && mode !== "AllNamespaces" && !unknownKeys.has("installMode")) {

@@ -1,11 +1,12 @@
-import * as path from "node:path";
 import { z } from "zod";
 
 /**
- * The acp-extend package format (docs/package-format.md): a gzip'd tar named
- * `<name>.<amd64|arm64|ALL>.<version>.tgz` holding `metadata.yaml`, an OCI
- * image layout under `images/` and an optional `SHA256SUMS`. This module is
- * pure: it parses names and metadata, nothing here touches the disk.
+ * The acp-extend package format (docs/package-format.md): a gzip'd tar holding
+ * `metadata.yaml`, an OCI image layout under `images/` and an optional
+ * `SHA256SUMS`. A package is what its metadata says: the file's name is only a
+ * name (ACP's own are as varied as `topolvm-operator.v2.3.0.tgz` and
+ * `plugins-cloudedge-v0.3.16-hybrid.tgz`). This module is pure: it parses
+ * metadata, nothing here touches the disk.
  */
 
 export const METADATA_FILE = "metadata.yaml";
@@ -34,15 +35,7 @@ export interface PackageFileName {
   version: string;
 }
 
-const FILE_RE = /^(?<name>[a-z0-9]([a-z0-9-]*[a-z0-9])?)\.(?<arch>amd64|arm64|ALL)\.(?<version>v?[0-9][0-9A-Za-z.+_-]*)\.tgz$/;
-
-/** Parses `<name>.<amd64|arm64|ALL>.<version>.tgz`; undefined when the name does not follow it. */
-export function parsePackageFileName(file: string): PackageFileName | undefined {
-  const m = FILE_RE.exec(path.basename(file));
-  if (!m?.groups) return undefined;
-  return { name: m.groups.name!, arch: m.groups.arch as Arch, version: m.groups.version! };
-}
-
+/** The name `acp-extend pack` gives a package, `<name>.<arch>.<version>.tgz`; readers never rely on it. */
 export function packageFileName(p: PackageFileName): string {
   return `${p.name}.${p.arch}.${p.version}.tgz`;
 }
@@ -131,16 +124,6 @@ export function parseMetadata(doc: unknown, source = METADATA_FILE): PackageMeta
   const r = PackageMetadataSchema.safeParse(doc);
   if (!r.success) throw new Error(`${source} is invalid:\n  ${formatIssues(r.error).join("\n  ")}`);
   return r.data;
-}
-
-/** The file name must agree with the metadata: a renamed package is a mistake worth stopping for. */
-export function checkFileName(file: string, m: PackageMetadata): void {
-  const f = parsePackageFileName(file);
-  const want = packageFileName(m);
-  if (!f) throw new Error(`${path.basename(file)}: package files are named <name>.<amd64|arm64|ALL>.<version>.tgz (this one would be ${want})`);
-  if (f.name !== m.name || f.arch !== m.arch || f.version !== m.version) {
-    throw new Error(`${path.basename(file)}: file name disagrees with ${METADATA_FILE} (name ${m.name}, arch ${m.arch}, version ${m.version}): expected ${want}`);
-  }
 }
 
 export interface RefParts {

@@ -12,7 +12,6 @@ import { parse as parseYaml } from "yaml";
 import { defaultCacheDir } from "../common/cache";
 import {
   CHECKSUM_FILE,
-  checkFileName,
   LAYOUT_DIR,
   METADATA_FILE,
   type PackageMetadata,
@@ -352,12 +351,11 @@ function readMetadata(file: string, files: Map<string, Buffer>): PackageMetadata
   } catch (err) {
     throw new PackageError(file, `${METADATA_FILE} is not valid YAML: ${(err as Error).message}`);
   }
+  // The package is what its metadata says; the file's name is not checked against it.
   try {
-    const metadata = parseMetadata(doc);
-    checkFileName(file, metadata);
-    return metadata;
+    return parseMetadata(doc);
   } catch (err) {
-    throw new PackageError(file, (err as Error).message.replace(`${path.basename(file)}: `, ""));
+    throw new PackageError(file, (err as Error).message);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { KubeClient } from "../kube/client";
-import { Artifact, ArtifactVersion, type KubeObject, PackageManifest, PLATFORM_NAMESPACE } from "../kube/resources";
+import { Artifact, ArtifactVersion, type KubeObject, ModuleConfig, PackageManifest, PLATFORM_NAMESPACE, SelfSubjectAccessReview } from "../kube/resources";
 import { ANNOTATIONS, ARTIFACT_LABEL, ARTIFACT_TYPE_LABEL, LIBRARY_LABEL, MANAGED_BY, PRESENT_LABEL } from "../common/labels";
 import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from "../packages/format";
 
@@ -11,6 +11,15 @@ import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from 
  * config) travels as annotations on the ArtifactVersion, as the sandbox's
  * simulator reads them (sandbox/README.md "Uploads", docs/package-format.md).
  */
+
+/**
+ * Set on an Artifact only when acp-extend creates it, never patched onto one it
+ * found: the Artifact is then removed with the last ArtifactVersion under it,
+ * whichever upload (or stack) removes that version. A version bump replaces
+ * the upload, and the new one finds the Artifact already there: without this
+ * mark, the Artifact would outlive both.
+ */
+export const CREATED_BY_ANNOTATION = "acp-extend.io/created-by";
 
 export interface ArtifactObjects {
   artifact: KubeObject;
@@ -100,9 +109,12 @@ export interface ApplyResult {
   created: Array<"Artifact" | "ArtifactVersion">;
   /** Writes made: 0 when everything already matched. */
   writes: number;
+  /** The artifact image digest the ArtifactVersion names (its acp-extend.io/digest annotation), for refresh. */
+  digest?: string;
 }
 
 function subsetEqual(want: unknown, have: unknown): boolean {
+  if (want === undefined) return true;
   if (want === null || typeof want !== "object") return want === have;
   if (Array.isArray(want)) return Array.isArray(have) && want.length === have.length && want.every((w, i) => subsetEqual(w, have[i]));
   if (have === null || typeof have !== "object") return false;
@@ -110,14 +122,15 @@ function subsetEqual(want: unknown, have: unknown): boolean {
 }
 
 /** Creates or updates one object so it holds `want`'s labels, annotations and spec; no write when it already does. */
-async function ensure(client: KubeClient, type: typeof Artifact, want: KubeObject): Promise<{ obj: KubeObject; created: boolean; wrote: boolean }> {
+async function ensure(client: KubeClient, type: typeof Artifact, want: KubeObject, onCreate: Record<string, string> = {}): Promise<{ obj: KubeObject; created: boolean; wrote: boolean }> {
   const have = await client.get<KubeObject>(type, want.metadata.name!, want.metadata.namespace);
   if (!have) {
+    const fresh = { ...want, metadata: { ...want.metadata, annotations: { ...want.metadata.annotations, ...onCreate } } };
     try {
-      return { obj: await client.create(type, want), created: true, wrote: true };
+      return { obj: await client.create(type, fresh), created: true, wrote: true };
     } catch (err) {
       if (!(err as { alreadyExists?: boolean }).alreadyExists) throw err;
-      return ensure(client, type, want);
+      return ensure(client, type, want, onCreate);
     }
   }
   const patch = { metadata: { labels: want.metadata.labels, annotations: want.metadata.annotations, ownerReferences: want.metadata.ownerReferences }, spec: want.spec };
@@ -128,7 +141,7 @@ async function ensure(client: KubeClient, type: typeof Artifact, want: KubeObjec
 
 /** Applies the Artifact, then its ArtifactVersion with an ownerReference to it. */
 export async function applyArtifactObjects(client: KubeClient, cluster: string, objs: ArtifactObjects): Promise<ApplyResult> {
-  const a = await ensure(client, Artifact, objs.artifact);
+  const a = await ensure(client, Artifact, objs.artifact, { [CREATED_BY_ANNOTATION]: "acp-extend" });
   const version: KubeObject = {
     ...objs.version,
     metadata: {
@@ -146,12 +159,40 @@ export async function applyArtifactObjects(client: KubeClient, cluster: string, 
     artifactVersion: v.obj.metadata.name!,
     created,
     writes: Number(a.wrote) + Number(v.wrote),
+    ...(objs.version.metadata.annotations?.[ANNOTATIONS.digest] ? { digest: objs.version.metadata.annotations[ANNOTATIONS.digest] } : {}),
   };
 }
 
 function describeObject(o: KubeObject | undefined): string {
   if (!o) return "it does not exist";
   return `status ${JSON.stringify(o.status ?? {})}`;
+}
+
+/** The role ACP's "Upload Packages" prerequisites require of the uploading user. */
+export const UPLOAD_ROLE = "platform-admin-system";
+
+/**
+ * Pre-flight, before anything is pushed or written: may the caller create and
+ * delete Artifacts and ArtifactVersions in `cpaas-system` of `cluster`?
+ * Asked with SelfSubjectAccessReviews, so it is the API server's own answer.
+ */
+export async function checkUploadRights(client: KubeClient, cluster: string): Promise<void> {
+  const denied: string[] = [];
+  for (const [verb, resource] of [["create", "artifacts"], ["create", "artifactversions"], ["patch", "artifactversions"]] as const) {
+    const review = await client.create<KubeObject>(SelfSubjectAccessReview, {
+      apiVersion: SelfSubjectAccessReview.apiVersion,
+      kind: SelfSubjectAccessReview.kind,
+      metadata: {},
+      spec: { resourceAttributes: { group: "app.alauda.io", resource, verb, namespace: PLATFORM_NAMESPACE } },
+    });
+    if (review.status?.allowed !== true) denied.push(`${verb} ${resource}${review.status?.reason ? ` (${review.status.reason})` : ""}`);
+  }
+  if (denied.length) {
+    throw new Error(
+      `[${cluster}] this user may not ${denied.join(", ")} in ${PLATFORM_NAMESPACE}: uploading packages needs a platform user with the System role ${UPLOAD_ROLE} ` +
+        `(ACP documentation, "Upload Packages" > Prerequisites; a Custom role cannot upload). Nothing was pushed or written.`,
+    );
+  }
 }
 
 /** Waits (watch) for the ArtifactVersion to be Present; the timeout error dumps its status. */
@@ -186,13 +227,52 @@ export async function waitInPackageManifest(client: KubeClient, cluster: string,
   );
 }
 
-/** Deletes what an upload created: the ArtifactVersion, and the Artifact when it created that and no other version is left. */
+/** Waits (watch) until the global cluster has the plugin's ModuleConfig of `version`: the plugin is then installable. */
+export async function waitModuleConfig(client: KubeClient, module: string, version: string, timeoutMs: number): Promise<KubeObject> {
+  return client.waitFor<KubeObject, KubeObject>(
+    ModuleConfig,
+    { labelSelector: `cpaas.io/module-name=${module}`, timeoutMs },
+    (objs) => objs.find((o) => o.spec?.version === version),
+    (objs) =>
+      `[global] no ModuleConfig of plugin ${module} version ${version} after ${timeoutMs} ms (published versions: ${objs.map((o) => String(o.spec?.version)).join(", ") || "none"}); ` +
+      "the platform creates it once the uploaded ArtifactVersion is synced",
+  );
+}
+
+/**
+ * What differs on the cluster from what an upload wrote: the ArtifactVersion
+ * or its Artifact missing, `spec.present` false, another digest. Empty when in
+ * sync. Pure reads, for refresh.
+ */
+export async function artifactDrift(client: KubeClient, res: Pick<ApplyResult, "cluster" | "artifact" | "artifactVersion" | "digest">): Promise<string[]> {
+  const where = `[${res.cluster}] ${PLATFORM_NAMESPACE}`;
+  const drift: string[] = [];
+  const artifact = await client.get<KubeObject>(Artifact, res.artifact, PLATFORM_NAMESPACE);
+  if (!artifact) drift.push(`${where}/Artifact ${res.artifact} is missing`);
+  else if (artifact.spec?.present === false) drift.push(`${where}/Artifact ${res.artifact} has spec.present false`);
+  const av = await client.get<KubeObject>(ArtifactVersion, res.artifactVersion, PLATFORM_NAMESPACE);
+  if (!av) {
+    drift.push(`${where}/ArtifactVersion ${res.artifactVersion} is missing`);
+    return drift;
+  }
+  if (av.spec?.present === false) drift.push(`${where}/ArtifactVersion ${res.artifactVersion} has spec.present false`);
+  const digest = av.metadata.annotations?.[ANNOTATIONS.digest];
+  if (res.digest && digest !== res.digest) drift.push(`${where}/ArtifactVersion ${res.artifactVersion} names digest ${digest ?? "(none)"}, the upload pushed ${res.digest}`);
+  return drift;
+}
+
+/**
+ * Deletes what an upload created: the ArtifactVersion, and the Artifact when no
+ * other version is left under it and acp-extend created it (this upload, or
+ * another one: see CREATED_BY_ANNOTATION). An Artifact acp-extend found stays.
+ */
 export async function deleteArtifactObjects(client: KubeClient, res: Pick<ApplyResult, "artifact" | "artifactVersion" | "created">): Promise<void> {
   if (res.created.includes("ArtifactVersion")) await client.delete(ArtifactVersion, res.artifactVersion, PLATFORM_NAMESPACE);
-  if (res.created.includes("Artifact")) {
-    const rest = await client.list(ArtifactVersion, { namespace: PLATFORM_NAMESPACE, labelSelector: `${ARTIFACT_LABEL}=${res.artifact}` });
-    if (rest.items.every((o) => o.metadata.name === res.artifactVersion || o.metadata.deletionTimestamp)) {
-      await client.delete(Artifact, res.artifact, PLATFORM_NAMESPACE);
-    }
-  }
+  const artifact = await client.get<KubeObject>(Artifact, res.artifact, PLATFORM_NAMESPACE);
+  if (!artifact || artifact.metadata.deletionTimestamp) return;
+  if (!res.created.includes("Artifact") && artifact.metadata.annotations?.[CREATED_BY_ANNOTATION] !== "acp-extend") return;
+  const rest = await client.list(ArtifactVersion, { namespace: PLATFORM_NAMESPACE, labelSelector: `${ARTIFACT_LABEL}=${res.artifact}` });
+  // Only versions this upload did not create keep the Artifact: one it left in place (created nothing) is someone else's.
+  const others = rest.items.filter((o) => !o.metadata.deletionTimestamp && !(o.metadata.name === res.artifactVersion && res.created.includes("ArtifactVersion")));
+  if (others.length === 0) await client.delete(Artifact, res.artifact, PLATFORM_NAMESPACE);
 }

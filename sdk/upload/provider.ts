@@ -16,7 +16,7 @@ export interface PackageUploadResourceArgs {
   skipPush?: pulumi.Input<boolean>;
   skipCrs?: pulumi.Input<boolean>;
   concurrency?: pulumi.Input<number>;
-  timeoutMs?: pulumi.Input<number>;
+  timeout?: pulumi.Input<string>;
 }
 
 /** One upload of a package (or a directory of packages); its id is the packages' sha256. */
@@ -27,7 +27,7 @@ export class PackageUploadResource extends pulumi.dynamic.Resource {
     super(
       packageUploadProvider,
       name,
-      { ...defined(args), packages: undefined, crs: undefined, files: undefined },
+      { ...defined(args), packages: undefined, crs: undefined, files: undefined, contents: undefined, drift: undefined },
       pulumi.mergeOptions(opts, {
         // Credentials are kept in state for update and delete, always as secrets.
         additionalSecretOutputs: ["registry", "platform", "kubeconfig"],

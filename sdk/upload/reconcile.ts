@@ -1,17 +1,20 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import { parseDuration } from "../common/duration";
 import { bindReconciler, type CheckFailure, type ReconcileContext, type Reconciler } from "../common/provider";
 import { KubeClient } from "../kube/client";
 import { loadClusterAccess } from "../kube/kubeconfig";
-import { type ApplyResult, deleteArtifactObjects } from "./crs";
-import { hashFile } from "../packages/reader";
+import { hashFile, readPackageMetadata } from "../packages/reader";
+import { type ApplyResult, artifactDrift, deleteArtifactObjects } from "./crs";
+import { uploadArgIssues } from "./schema";
 import { expandPaths, uploadPackages } from "./uploadPackages";
 
 /**
  * The PackageUpload dynamic provider's logic. Identity is the packages'
- * sha256: `check` hashes the files, `diff` compares hashes and targets only
+ * sha256: `check` hashes the files and reads what each one is (name, type,
+ * version: what preview shows), `diff` compares hashes and targets only
  * (credentials may rotate without a re-upload), so an unchanged package is a
- * no-op on the next `up`; `delete` removes only the CRs `create` made.
+ * no-op on the next `up`; `read` finds CRs deleted or changed on the platform;
+ * `delete` removes only the CRs `create` made.
  */
 
 export interface PackageUploadInputs {
@@ -24,9 +27,21 @@ export interface PackageUploadInputs {
   skipPush?: boolean;
   skipCrs?: boolean;
   concurrency?: number;
-  timeoutMs?: number;
-  /** Filled in by check: each package file and its sha256. */
-  files?: Array<{ file: string; sha256: string }>;
+  /** A duration (sdk/common/duration.ts). @default "15m" */
+  timeout?: string;
+  /** Filled in by check: each package file, what its metadata says it is, and its sha256. */
+  files?: PackageFile[];
+  /** Filled in by check: `<type> <name> <version>` per package, so preview names what changes. */
+  contents?: string[];
+}
+
+/** One package of the upload as preview shows it: the package and version first, the file's hash last. */
+export interface PackageFile {
+  name?: string;
+  type?: string;
+  version?: string;
+  file: string;
+  sha256: string;
 }
 
 export interface UploadedPackageOutput {
@@ -41,38 +56,9 @@ export interface PackageUploadOutputs extends PackageUploadInputs {
   packages: UploadedPackageOutput[];
   /** What create made, per cluster, so delete removes exactly that. */
   crs: ApplyResult[];
+  /** What refresh found changed on the platform since (empty when in sync); the next up re-applies. */
+  drift?: string[];
 }
-
-export const InputsSchema = z.looseObject({
-  path: z.string().min(1, "must name a package file or a directory of packages"),
-  registry: z.strictObject({
-    address: z.string().regex(/^[A-Za-z0-9.-]+(:[0-9]+)?$/, "must be host[:port] of the registry, without scheme or path"),
-    username: z.string().min(1).optional(),
-    password: z.string().optional(),
-    noAuth: z.boolean().optional(),
-    plain: z.boolean().optional(),
-    ca: z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM CA bundle" }).optional(),
-  }),
-  platform: z
-    .strictObject({
-      address: z.url({ protocol: /^https?$/, error: "must be the platform URL, e.g. https://acp.example.com" }),
-      token: z.string().min(1, "must be the platform API token"),
-      ca: z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM CA bundle" }).optional(),
-    })
-    .optional(),
-  kubeconfig: z.string().min(1).optional(),
-  context: z.string().min(1).optional(),
-  clusters: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a cluster name")).min(1, "must name at least one cluster; leave it out for global").optional(),
-  skipPush: z.boolean().optional(),
-  skipCrs: z.boolean().optional(),
-  concurrency: z.number().int().min(1).max(64).optional(),
-  timeoutMs: z.number().int().positive().optional(),
-}).superRefine((v, ctx) => {
-  if (v.skipPush && v.skipCrs) ctx.addIssue({ code: "custom", path: ["skipCrs"], message: "skipPush and skipCrs together leave nothing to do" });
-  if (v.registry && !v.registry.noAuth && (v.registry.username === undefined) !== (v.registry.password === undefined)) {
-    ctx.addIssue({ code: "custom", path: ["registry", "password"], message: "give username and password together, or noAuth: true" });
-  }
-});
 
 export async function sha256File(file: string): Promise<string> {
   return (await hashFile(file)).sha256;
@@ -84,16 +70,27 @@ export function identity(files: Array<{ sha256: string }>): string {
   return createHash("sha256").update(files.map((f) => f.sha256).sort().join("\n")).digest("hex");
 }
 
+/** The preview's stand-in for a value not known yet (the engine's unknown sentinel). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** What check and the provider add to the arguments; not the user's to give. */
+const COMPUTED = ["files", "contents", "packages", "crs", "drift"] as const;
+
 async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: PackageUploadInputs; failures: CheckFailure[] }> {
-  const r = InputsSchema.safeParse(news);
-  if (!r.success) {
-    return { inputs: news, failures: r.error.issues.map((i) => ({ property: i.path.map(String).join(".") || "args", reason: i.message })) };
-  }
+  const args: Record<string, unknown> = { ...news };
+  for (const k of COMPUTED) delete args[k];
+  // The engine's own keys (`__provider`: the serialized provider) travel with the inputs.
+  for (const k of Object.keys(args)) if (k.startsWith("__")) delete args[k];
+  const issues = uploadArgIssues(args, (v) => v === UNKNOWN);
+  if (issues.length) return { inputs: news, failures: issues.map((i) => ({ property: i.propertyPath, reason: i.reason })) };
+  if (news.path === UNKNOWN) return { inputs: news, failures: [] };
   try {
     const paths = await expandPaths([news.path]);
-    const files = [];
-    for (const file of paths) files.push({ file, sha256: await sha256File(file) });
-    return { inputs: { ...news, files }, failures: [] };
+    const files: PackageFile[] = [];
+    for (const file of paths) {
+      const m = await readPackageMetadata(file);
+      files.push({ name: m.name, type: m.type, version: m.version, file, sha256: await sha256File(file) });
+    }
+    return { inputs: { ...news, files, contents: files.map((f) => `${f.type} ${f.name} ${f.version}`) }, failures: [] };
   } catch (err) {
     return { inputs: news, failures: [{ property: "path", reason: (err as Error).message }] };
   }
@@ -101,12 +98,20 @@ async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: Package
 
 const TARGET_KEYS = ["clusters", "skipPush", "skipCrs"] as const;
 
+/**
+ * A changed package is a replacement of `files` (preview names each package and
+ * version there); new targets an update; drift found by refresh an update that
+ * re-applies.
+ */
 function diffUpload(olds: PackageUploadOutputs, news: PackageUploadInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces: string[] = [];
-  if (identity(olds.files ?? []) !== identity(news.files ?? [])) replaces.push("path");
+  // State written before `contents` existed has none: only the files' hashes decide then.
+  if (olds.contents && JSON.stringify(olds.contents) !== JSON.stringify(news.contents ?? null)) replaces.push("contents");
+  if (identity(olds.files ?? []) !== identity(news.files ?? [])) replaces.push("files");
   if (olds.registry.address !== news.registry.address || !!olds.registry.plain !== !!news.registry.plain) replaces.push("registry");
   const updates = TARGET_KEYS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
-  return { changes: replaces.length > 0 || updates.length > 0, replaces, deleteBeforeReplace: false };
+  const drifted = (olds.drift?.length ?? 0) > 0;
+  return { changes: replaces.length > 0 || updates.length > 0 || drifted, replaces, deleteBeforeReplace: false };
 }
 
 async function clusterClientFactory(inputs: PackageUploadInputs): Promise<(cluster: string) => Promise<KubeClient>> {
@@ -146,7 +151,7 @@ async function run(inputs: PackageUploadInputs, log: (m: string) => void): Promi
       skipPush: inputs.skipPush,
       skipCrs: inputs.skipCrs,
       concurrency: inputs.concurrency,
-      timeoutMs: inputs.timeoutMs,
+      timeoutMs: inputs.timeout === undefined ? undefined : parseDuration(inputs.timeout),
       log: (_level, m) => log(m),
     });
     for (const [i, r] of result.entries()) {
@@ -157,6 +162,7 @@ async function run(inputs: PackageUploadInputs, log: (m: string) => void): Promi
       ...inputs,
       packages: result.map((r) => ({ name: r.name, type: r.type, version: r.version, artifact: r.artifact, images: r.images })),
       crs: result.flatMap((r) => r.crs),
+      drift: [],
     };
   } finally {
     for (const c of clients) c.close();
@@ -176,7 +182,6 @@ async function updateUpload(ctx: ReconcileContext, olds: PackageUploadOutputs, n
   const factory = await clusterClientFactory(olds);
   for (const old of olds.crs ?? []) {
     if (kept.has(`${old.cluster}/${old.artifactVersion}`)) {
-      // Still ours: keep the record of what we created, not "nothing" from the idempotent re-apply.
       carried.push(old);
       continue;
     }
@@ -187,8 +192,32 @@ async function updateUpload(ctx: ReconcileContext, olds: PackageUploadOutputs, n
       k.close();
     }
   }
-  const merged = outs.crs.map((c) => carried.find((o) => o.cluster === c.cluster && o.artifactVersion === c.artifactVersion) ?? c);
+  // Still ours: what we created then, plus anything this re-apply had to create again (drift).
+  const merged = outs.crs.map((c) => {
+    const old = carried.find((o) => o.cluster === c.cluster && o.artifactVersion === c.artifactVersion);
+    return old ? { ...old, digest: c.digest ?? old.digest, created: [...new Set([...old.created, ...c.created])] } : c;
+  });
   return { outs: { ...outs, crs: merged } };
+}
+
+/**
+ * Refresh: what the platform holds now against what the upload wrote. Drift
+ * (a CR deleted, `present: false`, another digest) is reported in `drift`, so
+ * refresh shows it and the next `up` re-applies the CRs. Reads only.
+ */
+async function readUpload(id: string, props: PackageUploadOutputs): Promise<{ id: string; props: PackageUploadOutputs }> {
+  if (props.skipCrs || !props.crs?.length) return { id, props: { ...props, drift: [] } };
+  const factory = await clusterClientFactory(props);
+  const drift: string[] = [];
+  for (const cr of props.crs) {
+    const k = await factory(cr.cluster);
+    try {
+      drift.push(...(await artifactDrift(k, cr)));
+    } finally {
+      k.close();
+    }
+  }
+  return { id, props: { ...props, drift } };
 }
 
 async function deleteUpload(ctx: ReconcileContext, props: PackageUploadOutputs): Promise<void> {
@@ -209,12 +238,12 @@ async function deleteUpload(ctx: ReconcileContext, props: PackageUploadOutputs):
  * One upload of a package (or a directory of packages); its id is the
  * packages' sha256. The context's log reaches the engine's output; its
  * client is not used: an upload reaches each target cluster by name, through
- * the platform or a kubeconfig context per cluster. Without a read, refresh
- * keeps the state.
+ * the platform or a kubeconfig context per cluster.
  */
 export const reconciler: Reconciler<PackageUploadInputs, PackageUploadOutputs> = {
   check: (_ctx, _olds, news) => checkUpload(news),
   diff: diffUpload,
+  read: (_ctx, id, props) => readUpload(id, props!),
   create: createUpload,
   update: (ctx, _id, olds, news) => updateUpload(ctx, olds, news),
   delete: (ctx, _id, props) => deleteUpload(ctx, props),

@@ -1,11 +1,13 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { KubeClient } from "../kube/client";
-import { applyArtifactObjects, type ApplyResult, buildArtifactObjects, waitInPackageManifest, waitPresent } from "./crs";
-import { imageTarget, parsePackageFileName } from "../packages/format";
+import { formatDuration } from "../common/duration";
+import { imageTarget } from "../packages/format";
 import { RegistryClient, type RegistryOptions } from "../packages/oci/client";
 import { type ProgressEvent, pushPackage, type PushResult } from "../packages/push";
 import { hashFile, type ScannedPackage, scanPackage } from "../packages/reader";
+import { applyArtifactObjects, type ApplyResult, buildArtifactObjects, checkUploadRights, waitInPackageManifest, waitModuleConfig, waitPresent } from "./crs";
+import { UPLOAD_DEFAULTS } from "./schema";
 
 /**
  * One upload, as `violet push` does it (seed: "Upload Packages"): read and
@@ -27,8 +29,13 @@ export interface UploadOptions {
   dryRun?: boolean;
   concurrency?: number;
   chunkBytes?: number;
-  /** How long to wait for Present and the PackageManifest, per package and cluster. @default 10 min */
+  /**
+   * How long to wait for the platform to take the packages (Present, the operator in its
+   * PackageManifest, the plugin's ModuleConfig), all clusters at once. @default 15 min
+   */
   timeoutMs?: number;
+  /** How often a wait logs what it still waits for. @default 30 s */
+  progressEveryMs?: number;
   onProgress?: (e: ProgressEvent) => void;
   log?: (level: "info" | "warn", message: string) => void;
 }
@@ -46,7 +53,7 @@ export interface UploadedPackage {
   crs: ApplyResult[];
 }
 
-/** A directory → its `*.tgz` packages (sorted); a file → itself. */
+/** A directory → its `*.tgz` packages (sorted), whatever they are named; a file → itself. */
 export async function expandPaths(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) {
@@ -55,10 +62,7 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
     if (st.isDirectory()) {
       const files = (await fs.readdir(p)).filter((f) => f.endsWith(".tgz")).sort();
       if (!files.length) throw new Error(`${p}: no .tgz packages in this directory`);
-      for (const f of files) {
-        if (!parsePackageFileName(f)) throw new Error(`${path.join(p, f)}: package files are named <name>.<amd64|arm64|ALL>.<version>.tgz`);
-        out.push(path.join(p, f));
-      }
+      for (const f of files) out.push(path.join(p, f));
     } else out.push(p);
   }
   return out;
@@ -106,6 +110,12 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
     crs: [],
   }));
 
+  // Pre-flight: the rights to write the CRs on every target cluster, before any image is pushed.
+  if (!opts.skipCrs && !opts.dryRun && opts.clusterClient) {
+    const clusters = [...new Set(scanned.flatMap((p) => targetClusters(p, opts.clusters)))];
+    for (const cluster of clusters) await checkUploadRights(await opts.clusterClient(cluster), cluster);
+  }
+
   if (!opts.skipPush) {
     const client = new RegistryClient(opts.registry);
     try {
@@ -135,7 +145,11 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
 
   if (!opts.skipCrs) {
     if (!opts.clusterClient && !opts.dryRun) throw new Error("creating the Artifact CRs needs the platform (--platform-address and a token) or a kubeconfig; pass --skip-crs to push images only");
-    const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
+    const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
+    // Every CR is written first, then the platform is awaited on every cluster at once: the
+    // waits overlap (catalog sync takes minutes), and one progress line names what is left.
+    const waits: Array<() => Promise<void>> = [];
+    const awaited = new Map<string, string>();
     for (const [i, p] of scanned.entries()) {
       for (const cluster of targetClusters(p, opts.clusters, opts.log)) {
         const objs = buildArtifactObjects(p.metadata, { registry: opts.registry.address, digest: p.images[0]!.descriptor.digest, packageSha256: results[i]!.sha256 });
@@ -146,10 +160,38 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
         const kube = await opts.clusterClient!(cluster);
         const applied = await applyArtifactObjects(kube, cluster, objs);
         results[i]!.crs.push(applied);
-        await waitPresent(kube, cluster, applied.artifactVersion, timeoutMs);
-        if (p.metadata.operator) await waitInPackageManifest(kube, cluster, p.metadata.name, p.metadata.operator.csv, timeoutMs);
-        opts.log?.("info", `[${cluster}] ArtifactVersion ${applied.artifactVersion} is Present${p.metadata.operator ? ` and ${p.metadata.operator.csv} is in the PackageManifest` : ""} (${applied.writes} CR writes)`);
+        const key = `${cluster}/${applied.artifactVersion}`;
+        waits.push(async () => {
+          awaited.set(key, `[${cluster}] ArtifactVersion ${applied.artifactVersion} to be Present`);
+          await waitPresent(kube, cluster, applied.artifactVersion, timeoutMs);
+          const op = p.metadata.operator;
+          const plugin = p.metadata.plugin;
+          let published = "";
+          if (op) {
+            awaited.set(key, `[${cluster}] ${op.csv} in PackageManifest ${p.metadata.name} (catalog sync: 10–15 minutes on ACP)`);
+            await waitInPackageManifest(kube, cluster, p.metadata.name, op.csv, timeoutMs);
+            published = ` and ${op.csv} is in the PackageManifest`;
+          } else if (plugin) {
+            const module = plugin.modulePlugin.metadata.name;
+            const version = String((plugin.moduleConfig.spec as { version?: string } | undefined)?.version ?? p.metadata.version);
+            awaited.set(key, `[${cluster}] ModuleConfig of plugin ${module} ${version}`);
+            await waitModuleConfig(kube, module, version, timeoutMs);
+            published = ` and plugin ${module} ${version} has its ModuleConfig`;
+          }
+          awaited.delete(key);
+          opts.log?.("info", `[${cluster}] ArtifactVersion ${applied.artifactVersion} is Present${published} (${applied.writes} CR writes)`);
+        });
       }
+    }
+    const started = Date.now();
+    const every = opts.progressEveryMs ?? UPLOAD_DEFAULTS.progressEveryMs;
+    const ticker = setInterval(() => {
+      if (awaited.size) opts.log?.("info", `still waiting (${formatDuration(Date.now() - started)} of ${formatDuration(timeoutMs)}) for ${[...awaited.values()].join("; ")}`);
+    }, every);
+    try {
+      await Promise.all(waits.map((w) => w()));
+    } finally {
+      clearInterval(ticker);
     }
   }
   return results;

@@ -13,7 +13,8 @@ const POLICY_PACK = path.join(PACKAGE_ROOT, "dist", "policy");
 
 describe("e2e: the policy pack through policyPacks", function () {
   this.timeout(5 * 60_000);
-  const sb = useSandbox({ platform: false });
+  // The catalog (PackageManifests) comes with the platform simulator: the install resource reads it at preview.
+  const sb = useSandbox();
   const namespace = `e2e-policy-${process.pid}`;
   let session: EngineSession;
 
@@ -42,6 +43,23 @@ describe("e2e: the policy pack through policyPacks", function () {
     assert.match(output, /alauda-operator-manual-approval/);
     assert.match(output, /mandatory/);
     await assert.rejects(stack.up({ policyPacks: [POLICY_PACK] }), /alauda-operator-manual-approval/);
+    assert.deepEqual((await sb().client("business").list(Subscription, { namespace })).items, []);
+  });
+
+  it("blocks an Operator without sourceType asking Automatic for an Alauda package: the catalog's source type reaches the pack", async () => {
+    const stack = await programStack(session, {
+      project: { name: "operator-alauda-automatic", main: path.join(__dirname, "fixtures", "operator-alauda-automatic") },
+      stack: "alauda-automatic",
+      config: { kubeconfig: { value: sb().kubeconfig("business"), secret: true }, namespace: { value: namespace } },
+    });
+    const events: any[] = [];
+    await assert.rejects(stack.preview({ policyPacks: [POLICY_PACK], onEvent: (e) => events.push(e) }));
+    const violations = events.filter((e) => e.policyEvent).map((e) => e.policyEvent);
+    assert.deepEqual(
+      violations.map((v) => [v.policyName, v.enforcementLevel, v.resourceUrn.split("::").at(-1)]),
+      [["alauda-operator-manual-approval", "mandatory", "harbor-install"]],
+    );
+    assert.match(violations[0].message, /annotation acp-extend.io\/source-type is "Alauda"/);
     assert.deepEqual((await sb().client("business").list(Subscription, { namespace })).items, []);
   });
 

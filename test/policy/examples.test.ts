@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { ACP_KIND_PROPERTY, MODULE_INFO_TYPE } from "../../policy/crossguard";
+import { ACP_KIND_PROPERTY, MODULE_INFO_TYPE, OPERATOR_INSTALL_TYPE } from "../../policy/crossguard";
 import { newestVersion } from "../../sdk/clusterPlugin/versions";
 import { registerUnderMocks, runPack, type TestResource } from "./helpers";
 
@@ -23,11 +23,17 @@ const examples = existsSync(examplesDir)
 
 /**
  * The engine analyzes a resource's inputs after its provider's `check`. Mocks run no
- * provider, so this applies the one input `check` completes that a rule reads: a ModuleInfo
+ * provider, so this applies the inputs `check` completes that a rule reads: an Operator's source type, a ModuleInfo
  * without `spec.version` gets the newest version the sandbox catalog publishes for the
  * plugin, as the ClusterPlugin provider's check resolves it.
  */
 function asChecked(type: string, inputs: Record<string, any>): Record<string, any> {
+  // The Operator's install resource: check fills sourceType from the package's cpaas.io/source-type label.
+  if (type === OPERATOR_INSTALL_TYPE && inputs.sourceType === undefined) {
+    const catalog = parseYaml(readFileSync(path.join(root, "sandbox/catalog.yaml"), "utf8"));
+    const pkg = (catalog.packages as { name: string; sourceType?: string }[]).find((p) => p.name === inputs.packageName);
+    return pkg?.sourceType ? { ...inputs, sourceType: pkg.sourceType } : inputs;
+  }
   if (type !== MODULE_INFO_TYPE || inputs[ACP_KIND_PROPERTY] !== "ModuleInfo" || inputs.spec?.version !== undefined) return inputs;
   const catalog = parseYaml(readFileSync(path.join(root, "sandbox/catalog.yaml"), "utf8"));
   const plugin = (catalog.plugins as { name: string; versions: { version: string }[] }[]).find((p) => p.name === inputs.labels?.["cpaas.io/module-name"]);

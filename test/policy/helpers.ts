@@ -40,6 +40,8 @@ export interface TestResource {
   name?: string;
   /** URN of the resource's provider: stack rules compare objects per provider (cluster). */
   provider?: string;
+  /** Type of the parent component, as the engine writes it into the URN (`<parent type>$<type>`). */
+  parentType?: string;
 }
 
 class NotApplicable extends Error {
@@ -61,7 +63,7 @@ const defaultOpts: PolicyResourceOptions = {
 };
 
 function urnOf(r: TestResource, index: number): string {
-  return `urn:pulumi:test::acp-extend::${r.type}::${r.name ?? `r${index}`}`;
+  return `urn:pulumi:test::acp-extend::${r.parentType ? `${r.parentType}$` : ""}${r.type}::${r.name ?? `r${index}`}`;
 }
 
 function getConfigFor(config: Record<string, unknown> | undefined) {

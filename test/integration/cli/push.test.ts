@@ -185,7 +185,7 @@ describe("cli push (registry + sandbox)", function () {
     const base = ["push", file, "--platform-address", sb().platformAddress, "--ca-file", sb().caPath, "--platform-username", username, "--skip-push", "--timeout", "60s"];
     const wrong = await runCli(base, { env: { ACP_PLATFORM_PASSWORD: "not-the-platform-pw-31" } });
     assert.equal(wrong.code, 1, wrong.stderr);
-    assert.match(wrong.stderr, /platform login as "admin" at https:\/\/127\.0\.0\.1:\d+ failed: invalid username or password/);
+    assert.match(wrong.stderr, /platform login as "admin" at https:\/\/127\.\d+\.\d+\.\d+:\d+ failed: invalid username or password/);
     assert.ok(!(wrong.stderr + wrong.stdout).includes("not-the-platform-pw-31"));
     assert.equal(await sb().client("global").get(Artifact, "operatorhub-login-operator", NS), undefined);
 

@@ -23,9 +23,12 @@ describe("sandbox lifecycle", function () {
     assert.deepEqual(st.ready, { global: true, business: true, platform: true });
     assert.deepEqual(
       st.processes.map((p) => p.name).sort(),
-      ["etcd", "kube-apiserver-business", "kube-apiserver-global", "kube-controller-manager-business", "kube-controller-manager-global", "platform", "reaper"],
+      ["etcd", "kube-apiserver-business", "kube-apiserver-global", "kube-controller-manager-business", "kube-controller-manager-global", "platform", "platform-registry", "reaper"],
     );
-    assert.match(sb.platformAddress, /^https:\/\/127\.0\.0\.1:\d+$/);
+    // A loopback address of its own, so that its registry can take port 11443 as ACP's does.
+    const host = /^https:\/\/(127\.\d+\.\d+\.\d+):\d+$/.exec(sb.platformAddress)?.[1];
+    assert.ok(host && host !== "127.0.0.1", sb.platformAddress);
+    assert.equal(sb.platformRegistry, `${host}:11443`);
     assert.match(sb.platformToken, /^[\w-]{40,}$/);
     for (const secret of [sb.kubeconfigPath, sb.state.restrictedKubeconfig, path.join(dir, "platform-token")]) {
       assert.equal(fs.statSync(secret).mode & 0o777, 0o600, secret);

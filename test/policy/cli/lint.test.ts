@@ -91,8 +91,13 @@ describe("cli/lint: acp-extend lint", () => {
       r.stdout,
       "<stdin>:11 (document 3, operators/templates/subscription.yaml) Subscription clickhouse-operator/clickhouse-operator-sub: " +
         'mandatory operator-all-namespaces: annotation cpaas.io/target-namespaces is missing: set it to "" so ACP installs the operator for AllNamespaces\n' +
-        "1 mandatory violation, 0 advisory findings in 3 objects from 1 file\n",
+        "<stdin>:27 (document 4, operators/templates/list.yaml) Subscription harbor-ce-operator/harbor-ce-operator-sub: mandatory alauda-operator-manual-approval: " +
+        'spec.installPlanApproval is "Automatic" but this operator is Alauda-provided (the ACP documentation names harbor-ce-operator as provided by Alauda (Operator › Installing via YAML)): ' +
+        "Alauda operators support only Manual approval, the platform fails the install otherwise; set installPlanApproval: Manual\n" +
+        "2 mandatory violations, 0 advisory findings in 3 objects from 1 file\n",
     );
+    // clickhouse-operator asks for Automatic and nothing tells its source type: said once, on stderr.
+    assert.equal(r.stderr.match(/note: could not tell whether clickhouse-operator is Alauda-provided/g)?.length, 1, r.stderr);
   });
 
   it("prints JSON with --json: every finding's fields and the summary", async () => {
@@ -105,6 +110,7 @@ describe("cli/lint: acp-extend lint", () => {
       file: fixture("bad.yaml"),
       document: 3,
       line: 31,
+      column: 1,
       apiVersion: "operators.coreos.com/v1",
       kind: "OperatorGroup",
       namespace: "shared-operators",
@@ -120,7 +126,7 @@ describe("cli/lint: acp-extend lint", () => {
   it("applies --config: levels (per policy and all), disabled policies and rule settings", async () => {
     const helm = readFileSync(fixture("helm-template.yaml"), "utf8");
     const relaxed = path.join(tmp, "relaxed.json");
-    writeFileSync(relaxed, JSON.stringify({ "operator-all-namespaces": "advisory" }));
+    writeFileSync(relaxed, JSON.stringify({ "operator-all-namespaces": "advisory", "alauda-operator-manual-approval": "advisory" }));
     const r1 = await lint(["--config", relaxed, "-"], helm);
     assert.equal(r1.code, 0, r1.stdout);
     assert.match(r1.stdout, /advisory operator-all-namespaces/);

@@ -29,8 +29,13 @@ describe("policy/rules/alauda-operator-manual-approval", () => {
       expect: [{ includes: 'package harbor-ce-operator matches "harbor-*" in alaudaPackages' }],
     },
     {
-      title: "passes an Automatic operator that neither the annotation nor the list marks as Alauda",
+      title: "fails the documentation's harbor-ce-operator with Automatic under default settings: the ACP documentation names it as Alauda's",
       objects: [subscription({ spec: { installPlanApproval: "Automatic" } })],
+      expect: [{ includes: "the ACP documentation names harbor-ce-operator as provided by Alauda" }],
+    },
+    {
+      title: "passes an Automatic operator that neither the annotation, the documentation nor the list marks as Alauda",
+      objects: [subscription({ spec: { name: "clickhouse-operator", installPlanApproval: "Automatic" } })],
       config: { alaudaPackages: ["harbor"] },
       expect: [],
     },

@@ -2,8 +2,24 @@
 // what the rules read (type tokens, annotations), so its good programs pass and its
 // discouraged ones are caught.
 import * as assert from "node:assert/strict";
+import { OPERATOR_INSTALL_TYPE } from "../../../policy/crossguard";
 import { Operator } from "../../../sdk";
-import { registerUnderMocks, runPack } from "../helpers";
+import { registerUnderMocks, runPack, type TestResource } from "../helpers";
+
+/**
+ * What the engine hands the pack: the install resource's inputs after its provider's check,
+ * which fills `sourceType` from the catalog's cpaas.io/source-type label (sandbox/catalog.yaml
+ * labels harbor-ce-operator Alauda, clickhouse-operator Community), and the children's URNs
+ * under the Operator component.
+ */
+const CATALOG_SOURCE_TYPES: Record<string, string> = { "harbor-ce-operator": "Alauda", "clickhouse-operator": "Community" };
+function checkedInstall(type: string, inputs: Record<string, any>): Record<string, any> {
+  if (type !== OPERATOR_INSTALL_TYPE || inputs.sourceType !== undefined) return inputs;
+  return { ...inputs, sourceType: CATALOG_SOURCE_TYPES[inputs.packageName] };
+}
+function underOperator(resources: TestResource[]): TestResource[] {
+  return resources.map((r) => (r.type === "acp-extend:index:Operator" ? r : { ...r, parentType: "acp-extend:index:Operator" }));
+}
 
 describe("sdk/operator through the pack", () => {
   it("the seed's two installs (Alauda Manual, Community Automatic) pass, and the rules did read the Subscriptions", async () => {
@@ -44,5 +60,23 @@ describe("sdk/operator through the pack", () => {
       "operator-all-namespaces (clickhouse-operatorgroup)",
       "operator-all-namespaces (clickhouse-subscription)",
     ]);
+  });
+
+  it("an Operator without sourceType asking Automatic for an Alauda package fails alauda-operator-manual-approval on its install resource, once", async () => {
+    const resources = await registerUnderMocks(
+      "operators",
+      () => {
+        new Operator("harbor", { packageName: "harbor-ce-operator", channel: "stable", approval: "Automatic" });
+        new Operator("clickhouse", { packageName: "clickhouse-operator", channel: "stable", approval: "Automatic" });
+      },
+      checkedInstall,
+    );
+    assert.ok(resources.some((r) => r.type === OPERATOR_INSTALL_TYPE), "the install resource has the type token the pack looks for");
+    const { findings } = await runPack(underOperator(resources));
+    assert.deepEqual(
+      findings.filter((f) => f.startsWith("alauda-operator-manual-approval")).map((f) => f.split(": spec")[0]),
+      ["alauda-operator-manual-approval (harbor-install)"],
+    );
+    assert.match(findings.join("\n"), /installPlanApproval is "Automatic" but this operator is Alauda-provided \(annotation acp-extend.io\/source-type is "Alauda"\)/);
   });
 });

@@ -30,6 +30,15 @@ describe("cli show and pack", function () {
     assert.match(r.stdout, /^RelateImages: \[registry\.example\.com\/acp\/core:v1\.0\.0 registry\.example\.com\/3rdparty\/csi:v3\]$/m);
   });
 
+  it("show prints what the content says for the documentation's own file name (violet show topolvm-operator.v2.3.0.tgz)", async () => {
+    const made = (await makeTestPackage(path.join(dir, "topolvm"), { name: "topolvm-operator", version: "v2.3.0", metadata: { displayName: "NativeStor" } })).file;
+    const file = path.join(dir, "topolvm-operator.v2.3.0.tgz");
+    await fs.rename(made, file);
+    const r = await runCli(["show", file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "Name: NativeStor\nType: bundle\nArch: [linux/amd64]\nVersion: 2.3.0\n");
+  });
+
   it("show of a file that is no package fails with exit 1 and one clear line", async () => {
     const bogus = path.join(dir, "bogus.amd64.v1.tgz");
     await fs.writeFile(bogus, "not gzip");
@@ -46,6 +55,14 @@ describe("cli show and pack", function () {
     assert.match(r.stderr, /with --dest-repo, give --username and a password .* or --no-auth/);
     assert.equal((await runCli(["push", operatorPkg, "--skip-crs", "--skip-push", "--dest-repo", "r:1", "--no-auth"])).code, 2);
     assert.equal((await runCli(["pack", "--metadata", path.join(dir, "missing.yaml")])).code, 2);
+  });
+
+  it("push waits 15 minutes by default (ACP: 10–15 minutes to reach OperatorHub) and reads --timeout in the one duration grammar", async () => {
+    const help = await runCli(["push", "--help"]);
+    assert.match(help.stdout.replace(/\s+/g, " "), /--timeout <duration> .*\(default: "15m"\)/);
+    const bad = await runCli(["push", operatorPkg, "--dest-repo", "r:1", "--no-auth", "--timeout", "15 minutes"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--timeout "15 minutes" is not a duration such as "90s", "15m" or "1h30m"/);
   });
 
   it("pack builds a package from an OCI layout and metadata that show then reads, stored unless --gzip-level says otherwise", async () => {

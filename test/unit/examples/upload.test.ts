@@ -37,7 +37,7 @@ describe("examples/upload (Pulumi mocks)", () => {
     assert.deepEqual(child.clusters, ["global", "business"]);
     assert.equal(child.path, "./packages/harbor-ce-operator.ALL.v2.12.11.tgz");
     assert.ok(child.registry[SECRET_SIG] && child.platform[SECRET_SIG], "registry and platform are secrets");
-    assert.equal(byName["marketplace-upload"]!.inputs.timeoutMs, 900000);
+    assert.equal(byName["marketplace-upload"]!.inputs.timeout, "15m");
     assert.equal(byName["marketplace-upload"]!.inputs.clusters, undefined);
   });
 });

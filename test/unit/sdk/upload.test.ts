@@ -67,7 +67,7 @@ describe("PackageUpload (Pulumi mocks)", () => {
     assert.equal(child.type, "pulumi-nodejs:dynamic/acp-extend:PackageUpload");
     // Stacks made before the upload had its own token keep it: same name and parent, the old type.
     assert.deepEqual(aliases, [{ type: "pulumi-nodejs:dynamic:Resource" }]);
-    assert.equal(child.inputs.timeoutMs, 300000);
+    assert.equal(child.inputs.timeout, "5m");
     assert.deepEqual(child.inputs.clusters, ["global", "business"]);
     // The engine receives both credentials objects as secrets (Pulumi's secret signature).
     const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -104,12 +104,12 @@ describe("PackageUpload (Pulumi mocks)", () => {
       (err: unknown) => {
         assert.ok(pulumi.InputPropertiesError.isInstance(err), String(err));
         const paths = (err as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath).sort();
-        assert.deepEqual(paths, ["clusters.0", "color", "path", "platform.address", "platform.token", "registry", "registry.address", "skipCrs", "timeout"].sort());
+        assert.deepEqual(paths, ["clusters.0", "color", "path", "platform.address", "platform.token", "registry.address", "registry.password", "skipCrs", "timeout"].sort());
         return true;
       },
     );
     assert.equal(registered.length, 0, "no child exists after a validation error");
-    assert.throws(() => new PackageUpload("noauth", { path: "x.tgz", registry: { address: "r:1", username: "u" } }), /registry: give username and password, or noAuth: true/);
+    assert.throws(() => new PackageUpload("noauth", { path: "x.tgz", registry: { address: "r:1", username: "u" } }), /registry\.password: is required with username unless noAuth: true/);
     assert.throws(() => new PackageUpload("both", { path: "x.tgz", registry: { address: "r:1", noAuth: true }, skipPush: true, skipCrs: true }), /skipCrs: skipPush and skipCrs together/);
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { validateOperatorArgs } from "../../../../sdk/operator/args";
+import { SYSTEM_CATALOG_WARNING, validateOperatorArgs } from "../../../../sdk/operator/args";
 
 const paths = (args: Record<string, unknown>, unknown?: Set<string>) => validateOperatorArgs(args, unknown).errors.map((e) => e.propertyPath);
 
@@ -57,6 +57,14 @@ describe("operator/args", () => {
     assert.deepEqual(paths({ packageName: "p", installMode: "SingleNamespace", targetNamespaces: ["a", "b"] }), ["targetNamespaces"]);
     assert.deepEqual(paths({ packageName: "p", installMode: "OwnNamespace", namespace: "p", targetNamespaces: ["q"] }), ["targetNamespaces"]);
     assert.deepEqual(paths({ packageName: "p", targetNamespaces: ["a"] }), ["targetNamespaces"]);
+  });
+
+  it("warns when subscribing from the system catalog, hidden from OperatorHub", () => {
+    const r = validateOperatorArgs({ packageName: "p", source: "system" });
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.warnings, [SYSTEM_CATALOG_WARNING]);
+    assert.match(r.warnings[0]!, /not displayed in OperatorHub/);
+    assert.deepEqual(validateOperatorArgs({ packageName: "p", source: "platform" }).warnings, []);
   });
 
   it("leaves values that are not known yet to the provider's check", () => {

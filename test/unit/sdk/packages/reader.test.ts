@@ -129,13 +129,21 @@ describe("sdk/packages/reader", function () {
     await assert.rejects(scanPackage(file), /holds evil\.io\/x:v1, which metadata\.yaml does not list/);
   });
 
-  it("refuses a file that is not gzip, and a renamed package", async () => {
+  it("refuses a file that is not gzip", async () => {
     const notGzip = path.join(dir, "x.amd64.v1.tgz");
     await fs.writeFile(notGzip, "hello");
     await assert.rejects(scanPackage(notGzip), /not a valid gzip stream/);
-    const renamed = path.join(dir, "other.amd64.v1.0.0.tgz");
-    await fs.copyFile(good, renamed);
-    await assert.rejects(scanPackage(renamed), /file name disagrees with metadata\.yaml/);
+  });
+
+  it("takes a package's identity from its metadata, whatever the file is named (the ACP documentation's names)", async () => {
+    const m = (await scanPackage(good)).metadata;
+    for (const name of ["topolvm-operator.v2.3.0.tgz", "opensearch-operator.v3.14.2.tgz", "plugins-cloudedge-v0.3.16-hybrid.tgz", "other.amd64.v9.9.9.tgz"]) {
+      const renamed = path.join(dir, name);
+      await fs.copyFile(good, renamed);
+      const scanned = await scanPackage(renamed);
+      assert.deepEqual([scanned.metadata.name, scanned.metadata.version, scanned.metadata.arch], [m.name, m.version, m.arch], name);
+      assert.equal((await readPackageMetadata(renamed)).name, m.name, name);
+    }
   });
 });
 

@@ -1,0 +1,179 @@
+// examples/gitops's CI scripts (lint.sh, preview.sh, report.sh, up.sh) run as a CI job
+// would, with the real engine on the sandbox: the base is applied with up.sh, then a
+// pull-request-like change (an operator version bump, a plugin config change, a new
+// upload, a violating Subscription) is linted, previewed with the policy pack and
+// reported; the report's content and exit codes are asserted. With
+// ACP_RECORD_FIXTURES=1 it records the previews the renderer's unit tests read.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { stringify } from "yaml";
+import { Namespace } from "../../sdk/kube/resources";
+import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../tools/engine";
+import { makeTestPackage } from "../../tools/oci-layout";
+import { useSandbox } from "../helpers/sandbox";
+
+const GITOPS = path.join(PACKAGE_ROOT, "examples", "gitops");
+const POLICY_PACK = path.join(PACKAGE_ROOT, "dist", "policy");
+const FIXTURES = path.join(PACKAGE_ROOT, "test", "unit", "cli", "fixtures");
+const HARBOR_NS = "gitops-harbor";
+const VIOLATING_NS = "gitops-violating";
+const REGISTRY_PASSWORD = "gitops-e2e-registry-password-91c3";
+
+/** The documentation's harbor Subscription, as a PR might add it with Automatic. */
+const violating = {
+  metadata: { name: "harbor-ce-operator-sub", namespace: VIOLATING_NS, annotations: { "cpaas.io/target-namespaces": "" } },
+  spec: { channel: "stable", installPlanApproval: "Automatic", name: "harbor-ce-operator", source: "platform", sourceNamespace: "cpaas-system", startingCSV: "harbor-ce-operator.v2.12.11" },
+};
+
+interface Script {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe("e2e: examples/gitops CI scripts on the sandbox", function () {
+  this.timeout(10 * 60_000);
+  const sb = useSandbox();
+  let session: EngineSession;
+  let stack: Stack;
+  let dir: string;
+  let binDir: string;
+
+  /** Runs a script of examples/gitops with the session's Pulumi and this checkout's acp-extend, as CI would. */
+  function script(name: string, env: Record<string, string>): Script {
+    const r = spawnSync("bash", [path.join(GITOPS, name)], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 8 * 60_000,
+      env: {
+        ...process.env,
+        ...session.env,
+        PATH: [binDir, session.env.PATH].join(path.delimiter),
+        ACP_EXTEND: path.join(binDir, "acp-extend"),
+        POLICY_PACK,
+        PROJECT_DIR: stack.workspace.workDir,
+        OUT: dir,
+        ...env,
+      },
+    });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  before(async function () {
+    this.timeout(40 * 60_000); // a cold engine build when setup has not run
+    session = engineSession(await ensureEngine());
+    dir = session.scratch("gitops");
+    binDir = path.join(dir, "bin");
+    fs.mkdirSync(binDir);
+    // `acp-extend` as npx would run it: the checkout's bin with the pinned Node.
+    fs.writeFileSync(path.join(binDir, "acp-extend"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(PACKAGE_ROOT, "bin", "acp-extend.js")}" "$@"\n`, { mode: 0o755 });
+    stack = await programStack(session, { project: GITOPS, stack: "business" });
+    await stack.setAllConfig({
+      kubeconfig: { value: sb().kubeconfig("business"), secret: true },
+      globalKubeconfig: { value: sb().kubeconfig("global"), secret: true },
+      harborNamespace: { value: HARBOR_NS },
+      harborVersion: { value: "2.12.10" },
+    });
+    await sb().client("business").create(Namespace, { metadata: { name: VIOLATING_NS } });
+  });
+
+  after(async function () {
+    this.timeout(5 * 60_000);
+    await stack?.destroy().catch(() => undefined);
+    await sb().client("business").delete(Namespace, VIOLATING_NS).catch(() => undefined);
+    session?.dispose();
+  });
+
+  it("up.sh applies the base: harbor 2.12.10 and the GPU plugin", async () => {
+    const r = script("up.sh", { STACKS: "business" });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const outputs = await stack.outputs();
+    assert.equal(outputs.harborVersion.value, "2.12.10");
+    assert.equal(outputs.gpuVersion.value, "v4.0.15");
+  });
+
+  it("a preview of the unchanged base reports nothing blocking (exit 0)", async () => {
+    const p = script("preview.sh", { STACKS: "business" });
+    assert.equal(p.code, 0, p.stderr);
+    assert.ok(fs.statSync(path.join(dir, "preview-business.json")).size > 0, p.stderr);
+    if (process.env.ACP_RECORD_FIXTURES) fs.copyFileSync(path.join(dir, "preview-business.json"), path.join(FIXTURES, "preview-unchanged.jsonl"));
+    const r = script("report.sh", {});
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
+  describe("a pull request: operator bump, plugin config change, new upload, violating Subscription", () => {
+    let manifests: string;
+    before(async () => {
+      const { file } = await makeTestPackage(path.join(dir, "packages"), { type: "plugin", name: "gitops-e2e-plugin", version: "v1.2.3" });
+      assert.ok(fs.existsSync(file));
+      await stack.setAllConfig({
+        harborVersion: { value: "2.12.11" },
+        gpuConfig: { value: JSON.stringify({ custom: { pgpu_enable: false, vgpu_enable: false } }) },
+        packages: { value: path.join(dir, "packages") },
+        registryUsername: { value: "ci" },
+        registryPassword: { value: REGISTRY_PASSWORD, secret: true },
+        extraSubscriptions: { value: JSON.stringify([violating]) },
+      });
+      manifests = path.join(dir, "manifests");
+      fs.mkdirSync(manifests);
+      fs.writeFileSync(path.join(manifests, "harbor.yaml"), stringify({ apiVersion: "operators.coreos.com/v1alpha1", kind: "Subscription", ...violating }));
+    });
+
+    it("lint.sh fails on the plain YAML, as SARIF and as GitHub annotations, naming the rule", () => {
+      const sarif = script("lint.sh", { MANIFESTS: manifests, LINT_FORMAT: "sarif", LINT_OUTPUT: path.join(dir, "lint.sarif") });
+      assert.equal(sarif.code, 1, sarif.stdout + sarif.stderr);
+      const log = JSON.parse(fs.readFileSync(path.join(dir, "lint.sarif"), "utf8"));
+      assert.deepEqual(log.runs[0].results.map((r: { ruleId: string }) => r.ruleId), ["alauda-operator-manual-approval"]);
+      const github = script("lint.sh", { MANIFESTS: manifests, LINT_FORMAT: "github", LINT_OUTPUT: path.join(dir, "lint.txt") });
+      assert.equal(github.code, 1);
+      assert.match(github.stdout, /^::error file=.*harbor.yaml,line=1,col=1,title=alauda-operator-manual-approval \(mandatory\)::/m);
+    });
+
+    it("preview.sh and report.sh: the report names the versions, the changed keys, the package and the rule, and exits 1", async () => {
+      const p = script("preview.sh", { STACKS: "business" });
+      assert.equal(p.code, 0, p.stderr);
+      assert.ok(fs.statSync(path.join(dir, "preview-business.json")).size > 0, p.stderr);
+      const preview = fs.readFileSync(path.join(dir, "preview-business.json"), "utf8");
+      if (process.env.ACP_RECORD_FIXTURES) fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.jsonl"), preview);
+      // The one-document form (`pulumi preview --json` without streaming), for the renderer's tests.
+      if (process.env.ACP_RECORD_FIXTURES) {
+        const digest = spawnSync(session.engine.pulumi, ["preview", "--stack", "business", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"], {
+          cwd: stack.workspace.workDir,
+          env: { ...process.env, ...session.env },
+          encoding: "utf8",
+        });
+        fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.json"), digest.stdout);
+      }
+      const r = script("report.sh", {});
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const md = fs.readFileSync(path.join(dir, "report.md"), "utf8");
+      assert.equal(r.stdout, md);
+      const verdict = md.split("\n")[0];
+      assert.match(verdict, /1 operator upgrade/);
+      assert.match(verdict, /1 plugin config change/);
+      assert.match(verdict, /1 package upload/);
+      assert.match(verdict, /1 mandatory policy violation/);
+      assert.match(md, /\| harbor-ce-operator \(harbor\) \| upgrade \| 2\.12\.10 → 2\.12\.11 \|/);
+      assert.match(md, /`custom\.pgpu_enable`: true → false/);
+      assert.doesNotMatch(md, /custom\.vgpu_enable/, "unchanged keys are not listed");
+      assert.match(md, /\| gitops-e2e-plugin \| .* \| v?1\.2\.3 \|/);
+      assert.match(md, /\| mandatory \| `alauda-operator-manual-approval` \|/);
+      // The stack holds two kubeconfigs and a registry password: none of it is in the report.
+      // The Automation API's way: the engine events of preview({ onEvent }) give the same report.
+      const events: unknown[] = [];
+      await stack.preview({ policyPacks: [POLICY_PACK], onEvent: (e) => events.push(e) }).catch(() => undefined);
+      fs.writeFileSync(path.join(dir, "events.json"), JSON.stringify({ events }));
+      if (process.env.ACP_RECORD_FIXTURES) fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.events.json"), JSON.stringify({ events }, null, 1));
+      const fromEvents = spawnSync(path.join(binDir, "acp-extend"), ["report", path.join(dir, "events.json")], { encoding: "utf8" });
+      assert.equal(fromEvents.status, 1, fromEvents.stderr);
+      assert.equal(fromEvents.stdout.split("\n")[0], verdict);
+      for (const secret of [REGISTRY_PASSWORD, ...[sb().kubeconfig("business"), sb().kubeconfig("global")].flatMap((k) => [...k.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 40)))]) {
+        assert.ok(!md.includes(secret), "a secret of the stack is in the report");
+        assert.ok(!preview.includes(secret), "a secret of the stack is in the preview JSON");
+      }
+    });
+  });
+});
