@@ -8,14 +8,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { CHECKOUT_ROOT, exampleNames, EXAMPLES_DIR } from "../../helpers/examples";
 
 const exec = promisify(execFile);
-const root = path.resolve(__dirname, "../../../..");
-const examplesDir = path.join(root, "examples");
-const examples = fs
-  .readdirSync(examplesDir, { withFileTypes: true })
-  .filter((e) => e.isDirectory())
-  .map((e) => e.name);
+const root = CHECKOUT_ROOT;
+const examplesDir = EXAMPLES_DIR;
+const examples = exampleNames();
 
 describe("examples/* type-check as a user's copy, with their own tsconfig", function () {
   this.timeout(5 * 60_000);

@@ -6,13 +6,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
+import { CHECKOUT_ROOT, exampleNames, EXAMPLES_DIR } from "../../helpers/examples";
 
-const root = path.resolve(__dirname, "../../../..");
-const examplesDir = path.join(root, "examples");
-const examples = fs
-  .readdirSync(examplesDir, { withFileTypes: true })
-  .filter((e) => e.isDirectory())
-  .map((e) => e.name);
+const root = CHECKOUT_ROOT;
+const examplesDir = EXAMPLES_DIR;
+const examples = exampleNames();
 const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
   version: string;
   peerDependencies: Record<string, string>;
