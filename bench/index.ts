@@ -8,17 +8,19 @@
  * Environment: BENCH_SIZES (default "10,100,500"), BENCH_REPS (3),
  * BENCH_INSTALLS (5), BENCH_PUSH_MB (1024), BENCH_PUSH_BIG_MB (unset: no 2 GB run),
  * BENCH_PUSH_ROUNDS (3), BENCH_PUSH_PARALLEL (4 raw PUTs at once), BENCH_PUSH_PROFILE
- * (a directory: the CLI pushes run with --cpu-prof into it).
+ * (a directory: the CLI pushes run with --cpu-prof into it),
+ * BENCH_ESTATE_SIZES (default "10,40,100"), BENCH_ESTATE_UPLOADS (5).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { estateGoals, estateTables, runEstate } from "./estate";
 import { machineInfo, type MachineInfo } from "./machine";
 import { pushGoals, pushTables, runPush } from "./push";
 import { reconcileGoals, reconcileTables, runReconcile } from "./reconcile";
 import { runScale, scaleGoals, scaleTables } from "./scale";
 import { formatGoals, type Goal } from "./stats";
 
-const SECTIONS = ["scale", "reconcile", "push"] as const;
+const SECTIONS = ["scale", "reconcile", "push", "estate"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface SectionRecord {
@@ -59,6 +61,12 @@ async function runSection(section: Section, log: (l: string) => void): Promise<{
     case "reconcile": {
       const r = await runReconcile({ installs: envInt("BENCH_INSTALLS", 5), log });
       return { result: r, goals: reconcileGoals(r), table: reconcileTables(r) };
+    }
+    case "estate": {
+      const sizes = (process.env.BENCH_ESTATE_SIZES ?? "10,40,100").split(",").map((s) => Number(s.trim()));
+      if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_ESTATE_SIZES must list positive integers, not "${process.env.BENCH_ESTATE_SIZES}"`);
+      const r = await runEstate({ sizes, uploads: envInt("BENCH_ESTATE_UPLOADS", 5), log });
+      return { result: r, goals: estateGoals(r), table: estateTables(r) };
     }
     case "push": {
       const bigMb = process.env.BENCH_PUSH_BIG_MB ? envInt("BENCH_PUSH_BIG_MB", 2048) : undefined;

@@ -181,9 +181,11 @@ export async function runReconcile(opts: ReconcileOptions): Promise<ReconcileRes
         approveSharedInstallPlans: false,
         deletionPolicy: "Delete",
       };
+      // OwnNamespace: upstream OLM would copy an AllNamespaces operator's CSV everywhere and refuse two
+      // AllNamespaces groups providing the same APIs, which several installs of one package here would be.
       await admin.create(
         Subscription,
-        subscriptionManifest({ subscriptionName, namespace, packageName: pkg.packageName, channel: pkg.channel, version: pkg.version, approval: "Manual", source: "platform", sourceNamespace: "cpaas-system", installMode: "AllNamespaces" }),
+        subscriptionManifest({ subscriptionName, namespace, packageName: pkg.packageName, channel: pkg.channel, version: pkg.version, approval: "Manual", source: "platform", sourceNamespace: "cpaas-system", installMode: "OwnNamespace", targetNamespaces: [namespace] }),
       );
       const tSub = performance.now();
       const s0 = snapshot(providerClient.stats);

@@ -166,8 +166,14 @@ export function registerPush(program: Command, ctx: CliContext): void {
             }
           }
           const base = platformUrl.toString().replace(/\/$/, "");
+          // With a username and password, a token that expires during a long push is renewed by logging in again.
+          const user = flags.platformUsername;
+          const relogin =
+            !platformToken && user && platformPassword
+              ? () => platformLogin(platformUrl.toString(), user, platformPassword, ca).catch((err: Error) => Promise.reject(new Error(redact(err.message, [platformPassword]))))
+              : undefined;
           clusterClient = async (cluster) => {
-            const c = new KubeClient({ server: `${base}/kubernetes/${encodeURIComponent(cluster)}`, token: bearer, ca, context: cluster });
+            const c = new KubeClient({ server: `${base}/kubernetes/${encodeURIComponent(cluster)}`, token: bearer, ca, context: cluster, refreshToken: relogin });
             clients.push(c);
             return c;
           };

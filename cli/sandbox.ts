@@ -79,11 +79,14 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
 
   sandbox
     .command("build")
-    .description("build (or find cached) the control-plane binaries; prints the acp-sandbox path")
+    .description("build (or find cached) the control-plane and OLM binaries; prints the acp-sandbox and acp-olm paths")
     .action(async () => {
       const { ensureBinaries } = await import("../sandbox/binaries.js");
+      const { ensureOlmBinaries } = await import("../sandbox/olmBinaries.js");
       const bins = await ensureBinaries({ log: err, env: io.env });
+      const olm = await ensureOlmBinaries({ log: err, env: io.env });
       out(bins.acpSandbox);
+      out(olm.acpOlm);
       if (bins.source !== "build") err(`kube-apiserver and etcd from KUBEBUILDER_ASSETS (${io.env.KUBEBUILDER_ASSETS})`);
     });
 }

@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { clientFor } from "../sdk/kube/kubeconfig";
@@ -51,12 +54,19 @@ export function registerVersions(program: Command, ctx: CliContext): void {
       if ((packageName === undefined) === (opts.export === undefined)) {
         throw new CliError("give a package name, or --export <file> for the whole catalog", EXIT_USAGE);
       }
-      let kubeconfig: string | undefined;
-      if (opts.kubeconfig) {
-        kubeconfig = await readFile(opts.kubeconfig, "utf8").catch((err: NodeJS.ErrnoException) => {
-          throw new CliError(`cannot read kubeconfig ${opts.kubeconfig}: ${err.code === "ENOENT" ? "no such file" : err.code ?? "unreadable"}`, EXIT_USAGE);
-        });
+      // The kubeconfig kubectl would use: --kubeconfig, else KUBECONFIG, else
+      // ~/.kube/config. Without any, say so: @kubernetes/client-node would
+      // fall back to http://localhost:8080 and fail with a TLS message instead.
+      const file = opts.kubeconfig ?? ambientKubeconfig(ctx.io.env);
+      if (!file) {
+        throw new CliError(
+          "no kubeconfig: KUBECONFIG is not set and ~/.kube/config does not exist. Pass --kubeconfig <path> (and --context <name>), or set KUBECONFIG; for the local sandbox, `acp-extend sandbox up` prints its export line",
+          EXIT_USAGE,
+        );
       }
+      const kubeconfig = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(`cannot read kubeconfig ${file}: ${err.code === "ENOENT" ? "no such file" : err.code ?? "unreadable"}`, EXIT_USAGE);
+      });
       if (opts.export !== undefined) {
         let items: KubeObject[];
         const client = await clientFor(kubeconfig, opts.context).catch((err: Error) => {
@@ -82,4 +92,12 @@ export function registerVersions(program: Command, ctx: CliContext): void {
         throw new CliError(`${(err as Error).message}`);
       }
     });
+}
+
+/** The first existing file of KUBECONFIG (a path list, as kubectl reads it), else ~/.kube/config if it exists. */
+function ambientKubeconfig(env: NodeJS.ProcessEnv): string | undefined {
+  const listed = (env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
+  if (listed.length) return listed.find((f) => existsSync(f)) ?? listed[0];
+  const home = path.join(env.HOME ?? os.homedir(), ".kube", "config");
+  return existsSync(home) ? home : undefined;
 }

@@ -11,7 +11,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { dynamicType, GENERIC_DYNAMIC_TYPE } from "../sdk/common/dynamic";
+import { dynamicType, GENERIC_DYNAMIC_TYPE, pluginChildType } from "../sdk/common/dynamic";
 import { SOURCE_TYPE_ANNOTATION } from "../sdk/common/labels";
 import { Subscription, type ResourceType } from "../sdk/kube/resources";
 import { allRules } from "./rules";
@@ -24,9 +24,11 @@ export const MODULE_INFO_TYPE = dynamicType("ModuleInfo");
  * acp-extend's dynamic resources are typed `pulumi-nodejs:dynamic/acp-extend:<Type>`;
  * a dynamic resource that names no type (`pulumi-nodejs:dynamic:Resource`, as
  * acp-extend's were before, or one of a user's own) counts when it carries `__acpKind`.
+ * In Pulumi YAML or Python programs the acp-extend plugin serves the same
+ * children as `acp-extend:internal:<Type>` (sdk/common/hosting.ts).
  */
 export function isAcpDynamicType(type: string): boolean {
-  return type.startsWith(dynamicType("")) || type === GENERIC_DYNAMIC_TYPE;
+  return type.startsWith(dynamicType("")) || type === GENERIC_DYNAMIC_TYPE || type.startsWith(pluginChildType(""));
 }
 
 /**

@@ -188,7 +188,7 @@ export async function startControllerManagers(
       `--authentication-kubeconfig=${kc}`,
       `--authorization-kubeconfig=${kc}`,
       "--leader-elect=false",
-      "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,clusterrole-aggregation-controller",
+      "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,clusterrole-aggregation-controller,deployment-controller,replicaset-controller",
       // Each controller acts as its own ServiceAccount with the bootstrap RBAC roles, as in a real cluster.
       "--use-service-account-credentials=true",
       // No metrics/health endpoint: nothing scrapes it, and it saves a port.

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeClient } from "../sdk/kube/client";
 import { ensureBinaries, PACKAGE_ROOT, type Binaries } from "./binaries";
-import { bootstrapCluster, installCrds, registerClusters } from "./bootstrap";
+import { bootstrapCluster, installCrds, loadCrds, registerClusters } from "./bootstrap";
 import {
   adminClient,
   adminKubeconfig,
@@ -22,10 +22,14 @@ import {
   type Layout,
   type Pki,
 } from "./controlPlane";
+import { olmCrds, startOlm, waitForPackages } from "./olm";
+import { ensureOlmBinaries, type OlmBinaries } from "./olmBinaries";
 import { freePorts, isRunning, killNow, spawnLogged, stopProcesses, tail, type ProcessRecord } from "./processes";
+import { loadCatalog } from "./platform/catalog";
 
 export { CLUSTERS, type ClusterName } from "./controlPlane";
 export { ensureBinaries, type Binaries } from "./binaries";
+export { ensureOlmBinaries, type OlmBinaries } from "./olmBinaries";
 
 /** Phase durations of the platform simulator: `fast` for tests, `demo` to look like a real platform. */
 export type Timings = "fast" | "demo";
@@ -49,6 +53,8 @@ export interface SandboxOptions {
   detach?: boolean;
   /** Use these binaries instead of `ensureBinaries()`. */
   binaries?: Binaries;
+  /** Use these OLM binaries instead of `ensureOlmBinaries()`. */
+  olmBinaries?: OlmBinaries;
 }
 
 /** `.sandbox/state.json`: everything `status` and `down` need, from any process. */
@@ -59,6 +65,10 @@ export interface SandboxState {
   kubernetesVersion: string;
   binarySource: Binaries["source"];
   kubectl: string;
+  /** The upstream OLM release that runs in both clusters, e.g. v0.46.0. */
+  olmVersion?: string;
+  /** `acp-olm` (sandbox/olm): the catalog server the platform starts. */
+  acpOlm?: string;
   etcd?: string;
   servers: Partial<Record<ClusterName, string>>;
   kubeconfig: string;
@@ -157,6 +167,13 @@ export class Sandbox {
     this.state.timings = timings;
     await startPlatformProcess(this.state, this.paths, (p) => recordProcess(this.state, this.paths, p));
     saveState(this.paths, this.state);
+    // Ready means the seed packages are PackageManifests: OLM has read the catalogs.
+    const clients = Object.fromEntries(CLUSTERS.map((c) => [c, adminClient(this.servers[c], this.pki, c)])) as Record<ClusterName, KubeClient>;
+    try {
+      await waitForPackages(clients, loadCatalog(CATALOG).packages.map((p) => p.name));
+    } finally {
+      for (const c of Object.values(clients)) c.close();
+    }
   }
 
   /** Stops every process (platform first, etcd last) and waits until they are gone. */
@@ -201,6 +218,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
   // Build progress goes to stderr unless the caller takes the log: a cold build takes minutes.
   const bins = opts.binaries ?? (await ensureBinaries(opts.log ? { log } : {}));
+  const olmBins = opts.olmBinaries ?? (await ensureOlmBinaries(opts.log ? { log } : {}));
   fs.mkdirSync(l.logs, { recursive: true, mode: 0o700 });
   const state: SandboxState = {
     dir,
@@ -208,6 +226,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     kubernetesVersion: bins.kubernetesVersion,
     binarySource: bins.source,
     kubectl: bins.kubectl,
+    olmVersion: olmBins.olmVersion,
+    acpOlm: olmBins.acpOlm,
     servers: {},
     kubeconfig: l.kubeconfig,
     restrictedKubeconfig: l.restrictedKubeconfig,
@@ -233,28 +253,30 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     writePrivate(l.kubeconfig, adminKubeconfig(endpoints.servers, pki));
     const clients = Object.fromEntries(CLUSTERS.map((c) => [c, adminClient(endpoints.servers[c], pki, c)])) as Record<ClusterName, KubeClient>;
     const tokens = {} as Record<ClusterName, string>;
+    const crds = [...loadCrds(), ...olmCrds(olmBins)];
+    let sandbox: Sandbox;
     try {
       await Promise.all(
         CLUSTERS.map(async (c) => {
-          await Promise.all([installCrds(clients[c]), bootstrapCluster(clients[c])]);
+          await Promise.all([installCrds(clients[c], crds), bootstrapCluster(clients[c])]);
           tokens[c] = await restrictedToken(clients[c]);
         }),
       );
       await registerClusters(clients.global, endpoints.servers);
-    } finally {
-      for (const c of Object.values(clients)) c.close();
-    }
-    writePrivate(l.restrictedKubeconfig, tokenKubeconfig(endpoints.servers, pki.ca, tokens));
-    await startControllerManagers(bins, l, endpoints, record, log);
-    const sandbox = new Sandbox(state, l, pki, tokens, opts.detach ?? false);
-    process.removeListener("exit", onExit);
-    if (opts.platform ?? true) {
+      writePrivate(l.restrictedKubeconfig, tokenKubeconfig(endpoints.servers, pki.ca, tokens));
+      await startControllerManagers(bins, l, endpoints, record, log);
+      const olmAvailable = await startOlm(olmBins, l, pki, endpoints.servers, clients, record, log);
+      sandbox = new Sandbox(state, l, pki, tokens, opts.detach ?? false);
+      process.removeListener("exit", onExit);
       try {
-        await sandbox.startPlatform();
+        // The platform needs only the CRDs: it starts while the package server's APIService becomes Available.
+        await Promise.all([olmAvailable, (opts.platform ?? true) ? sandbox.startPlatform() : undefined]);
       } catch (err) {
         await sandbox.stop();
         throw err;
       }
+    } finally {
+      for (const c of Object.values(clients)) c.close();
     }
     return sandbox;
   } catch (err) {
@@ -285,6 +307,8 @@ async function startPlatformProcess(state: SandboxState, l: Layout, record: (p: 
     PLATFORM_MAIN,
     "--kubeconfig", l.kubeconfig,
     "--catalog", CATALOG,
+    "--catalog-dir", path.join(l.dir, "catalogs"),
+    "--acp-olm", state.acpOlm ?? "",
     "--timings", state.timings,
     "--listen", `${host}:0`,
     "--tls-cert", path.join(l.pki, "serving.crt"),
@@ -397,7 +421,7 @@ function readyLine(file: string, offset: number): { platformAddress: string; pla
   return undefined;
 }
 
-const STOP_ORDER = ["reaper", "platform", "kube-controller-manager", "kube-apiserver", "etcd"];
+const STOP_ORDER = ["reaper", "platform", "olm-operator", "catalog-operator", "packageserver", "kube-controller-manager", "kube-apiserver", "etcd"];
 
 /** Stops in dependency order, so no component logs errors about a peer that went first. */
 async function stopAll(state: SandboxState): Promise<void> {

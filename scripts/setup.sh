@@ -15,6 +15,7 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v openssl >/dev/null || need+=(openssl)
+$demo || { command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null; } || need+=(python3 python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
@@ -25,7 +26,7 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
   npm ci --no-audit --no-fund
 fi
 npm run build
-# Builds (or finds cached) the sandbox's control plane.
+# Builds (or finds cached) the sandbox's control plane and upstream OLM v0 (sandbox/olm).
 node_modules/.bin/node bin/acp-extend.js sandbox build
 # The real Pulumi engine for the e2e tests and the demo: the CLI, the Node.js
 # language host and the Kubernetes provider, built from Go modules by test/engine
@@ -35,4 +36,12 @@ if $demo && pulumi version 2>/dev/null | grep -qE '^v?3\.'; then
   echo "setup: the demo will use your Pulumi CLI ($(command -v pulumi), $(pulumi version)); not building one"
 else
   node_modules/.bin/node dist/tools/engine.js
+fi
+if ! $demo; then
+  # For the e2e suites of examples/yaml-operator and examples/python-operator:
+  # the Pulumi YAML language host (github.com/pulumi/pulumi-yaml, cold ~2.5 min),
+  # our Python language host (test/languages/python, ~1.5 min once the engine's
+  # packages are in the Go build cache) and a virtualenv with the `pulumi` Python
+  # SDK from PyPI (~1-1.5 min), cached beside the engine.
+  node_modules/.bin/node dist/tools/languages.js
 fi

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "./common/labels";
 import { validateClusterPluginArgs } from "./clusterPlugin/args";
-import { ModuleInfoResource } from "./clusterPlugin/provider";
+import { newModuleInfoResource } from "./clusterPlugin/provider";
+import { providerClusterAccess } from "./kube/provider";
 
 export interface ClusterPluginTimeouts {
   /** Time for a first installation to reach `Running`. @default "10m" */
@@ -48,8 +49,9 @@ export interface ClusterPluginArgs {
   adopt?: boolean;
   /**
    * Kubeconfig (content, not a path) of the GLOBAL cluster; kept secret in state.
-   * A `@pulumi/kubernetes` Provider passed in the resource options is not used.
-   * @default the ambient kubeconfig (KUBECONFIG or ~/.kube/config), as `@pulumi/kubernetes` does
+   * @default the kubeconfig and context of a `@pulumi/kubernetes` Provider given in the
+   * resource options (`provider` or `providers: { kubernetes }`), else the ambient kubeconfig (KUBECONFIG or ~/.kube/config), as `@pulumi/kubernetes` does
+   * @secret
    */
   kubeconfig?: pulumi.Input<string>;
   /**
@@ -80,7 +82,7 @@ export interface ClusterPluginOutputs {
  * @internal Not part of the public API (sdk/index.ts): `ClusterPlugin` calls it.
  */
 export function createClusterPlugin(parent: pulumi.ComponentResource, name: string, args: ClusterPluginArgs): ClusterPluginOutputs {
-  const moduleInfo = new ModuleInfoResource(
+  const moduleInfo = newModuleInfoResource(
     `${name}-moduleinfo`,
     {
       __acpKind: "ModuleInfo",
@@ -135,12 +137,10 @@ export class ClusterPlugin extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterPluginArgs, opts?: pulumi.ComponentResourceOptions) {
     const valid = validateClusterPluginArgs(name, args);
     super("acp-extend:index:ClusterPlugin", name, {}, opts);
-    if ((opts?.provider || opts?.providers) && valid.kubeconfig === undefined) {
-      pulumi.log.warn(
-        "a provider was given but no kubeconfig: the ModuleInfo is managed through the ambient kubeconfig, which must point at the global cluster; pass the global cluster's kubeconfig",
-        this,
-      );
-    }
+    // A Kubernetes provider of the caller's (the Pulumi convention for many
+    // components) gives the ModuleInfo its cluster when no kubeconfig is given.
+    const fromProvider = valid.kubeconfig === undefined ? providerClusterAccess(this) : undefined;
+    if (fromProvider) Object.assign(valid, { kubeconfig: fromProvider.kubeconfig, context: valid.context ?? fromProvider.context });
     const out = createClusterPlugin(this, name, valid);
     this.moduleInfoName = out.moduleInfoName;
     this.phase = out.phase;

@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./operator/args";
 import { operatorGroupManifest, subscriptionManifest, type SubscriptionSettings } from "./operator/manifests";
-import { OperatorInstall } from "./operator/provider";
+import { newOperatorInstall } from "./operator/provider";
+import { providerClusterAccess, sharedKubernetesProvider } from "./kube/provider";
 
 /** ACP's operator source types (seed: "Operator Sources"). */
 export type OperatorSourceType = "Alauda" | "Curated" | "Community" | "Marketplace" | "Custom";
@@ -68,6 +69,7 @@ export interface OperatorArgs {
    * Kubeconfig of the cluster the operator runs in, stored as a secret. When
    * omitted, the ambient one (KUBECONFIG or ~/.kube/config), like @pulumi/kubernetes.
    * When given, the Kubernetes children use a provider built from it too.
+   * @secret
    */
   kubeconfig?: pulumi.Input<string>;
   /** Context of the kubeconfig. @default its current context */
@@ -162,15 +164,14 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
   const subscriptionName = args.subscriptionName ? pulumi.output(args.subscriptionName) : packageName.apply((p) => `${p}-sub`);
 
   // With a kubeconfig and no provider of the caller's, the Kubernetes children
-  // must reach the same cluster as the install resource.
+  // use the program's provider for that kubeconfig (one per cluster, not one per
+  // Operator). With the caller's provider and no kubeconfig, the install
+  // resource reaches the cluster that provider reaches.
   const explicitProvider = !!(opts?.provider || opts?.providers);
   const provider =
-    kubeconfig && !explicitProvider
-      ? new k8s.Provider(`${name}-provider`, { kubeconfig, context: args.context }, { parent })
-      : undefined;
-  if (explicitProvider && !kubeconfig) {
-    pulumi.log.warn("a provider was given but no kubeconfig: the install resource reaches the cluster through the ambient kubeconfig; pass kubeconfig as well", parent);
-  }
+    kubeconfig && !explicitProvider ? sharedKubernetesProvider(name, { kubeconfig: args.kubeconfig!, context: args.context }, parent) : undefined;
+  const fromProvider = kubeconfig ? undefined : providerClusterAccess(parent);
+  const access = kubeconfig || !fromProvider ? { kubeconfig, context: args.context } : { kubeconfig: fromProvider.kubeconfig, context: args.context ?? fromProvider.context };
   const k8sOpts: pulumi.CustomResourceOptions = { parent, provider, retainOnDelete: retain };
 
   const ns = args.createNamespace === false
@@ -216,11 +217,11 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
     { ...k8sOpts, dependsOn: group ? [group] : [] },
   );
 
-  const install = new OperatorInstall(
+  const install = newOperatorInstall(
     `${name}-install`,
     {
-      kubeconfig,
-      context: args.context,
+      kubeconfig: access.kubeconfig === undefined ? undefined : pulumi.secret(access.kubeconfig),
+      context: access.context,
       namespace,
       subscriptionName: subscription.metadata.name,
       packageName,

@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validatePackageUploadArgs } from "./upload/args";
-import { PackageUploadResource, type PackageUploadResourceArgs } from "./upload/provider";
+import { newPackageUploadResource, type PackageUploadResourceArgs } from "./upload/provider";
+import { providerClusterAccess } from "./kube/provider";
 
 export interface PackageUploadRegistry {
   /** `host[:port]` of the destination registry (violet's `--dest-repo`), e.g. the platform registry `<global VIP>:11443`. */
   address: pulumi.Input<string>;
   /** Registry user. Required with `password` unless `noAuth`. */
   username?: pulumi.Input<string>;
-  /** Registry password; wrap it in `pulumi.secret` or read it from config with `requireSecret` (it is made secret here either way). */
+  /** Registry password; wrap it in `pulumi.secret` or read it from config with `requireSecret` (it is made secret here either way). @secret */
   password?: pulumi.Input<string>;
   /** The registry needs no authentication (violet's `--no-auth`). @default false */
   noAuth?: boolean;
@@ -20,7 +21,7 @@ export interface PackageUploadRegistry {
 export interface PackageUploadPlatform {
   /** The platform's access URL; CRs go through `<address>/kubernetes/<cluster>/…` (violet's `--platform-address`). */
   address: pulumi.Input<string>;
-  /** A platform API token (bearer); kept secret. */
+  /** A platform API token (bearer); kept secret. @secret */
   token: pulumi.Input<string>;
   /** PEM CA bundle for the platform address. @default the system roots */
   ca?: pulumi.Input<string>;
@@ -41,9 +42,11 @@ export interface PackageUploadArgs {
    */
   platform?: PackageUploadPlatform;
   /**
-   * Kubeconfig content (not a path), kept secret. A `@pulumi/kubernetes` Provider in the
-   * resource options is not used by the upload's dynamic provider.
-   * @default the ambient kubeconfig (KUBECONFIG or ~/.kube/config)
+   * Kubeconfig content (not a path), kept secret.
+   * @default the kubeconfig and context of a `@pulumi/kubernetes` Provider given in the
+   * resource options (`provider` or `providers: { kubernetes }`), else the ambient one
+   * (KUBECONFIG or ~/.kube/config)
+   * @secret
    */
   kubeconfig?: pulumi.Input<string>;
   /** Kubeconfig context for the global cluster when no context is named `global`. @default the current context */
@@ -117,7 +120,7 @@ export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResour
  * @internal Not part of the public API (sdk/index.ts): `PackageUpload` calls it.
  */
 export function createPackageUpload(parent: pulumi.ComponentResource, name: string, args: PackageUploadArgs): PackageUploadOutputs {
-  const upload = new PackageUploadResource(`${name}-upload`, uploadResourceArgs(args), { parent });
+  const upload = newPackageUploadResource(`${name}-upload`, uploadResourceArgs(args), { parent });
   return {
     packages: upload.packages.apply((ps) => (ps ?? []).map((p) => ({ name: p.name, type: p.type, version: p.version, artifact: p.artifact, images: p.images }))),
   };
@@ -145,6 +148,9 @@ export class PackageUpload extends pulumi.ComponentResource {
   constructor(name: string, args: PackageUploadArgs, opts?: pulumi.ComponentResourceOptions) {
     const valid = validatePackageUploadArgs(name, args);
     super("acp-extend:index:PackageUpload", name, {}, opts);
+    // Without a kubeconfig, a Kubernetes provider of the caller's gives the CRs their cluster.
+    const fromProvider = valid.kubeconfig === undefined && !valid.platform ? providerClusterAccess(this) : undefined;
+    if (fromProvider) Object.assign(valid, { kubeconfig: fromProvider.kubeconfig, context: valid.context ?? fromProvider.context });
     const out = createPackageUpload(this, name, valid);
     this.packages = out.packages;
     this.registerOutputs({ packages: this.packages });

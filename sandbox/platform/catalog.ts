@@ -24,6 +24,8 @@ const selectorSchema = z.object({
     .optional(),
 });
 
+const crdSchema = z.object({ group: z.string().min(1), kind: z.string().min(1), plural: z.string().min(1), version: z.string().min(1) });
+
 const packageSchema = z
   .object({
     name: z.string().min(1),
@@ -32,7 +34,19 @@ const packageSchema = z
     sourceType: z.enum(SOURCE_TYPES),
     catalogSource: z.string().min(1),
     defaultChannel: z.string().min(1),
-    versions: z.array(z.object({ version: z.string().refine((v) => semver.valid(v) !== null, "not a semver version"), replaces: z.string().optional() })).min(1),
+    crds: z.array(crdSchema).default([]),
+    image: z.string().min(1).optional(),
+    progressDeadlineSeconds: z.number().int().positive().optional(),
+    versions: z
+      .array(
+        z.object({
+          version: z.string().refine((v) => semver.valid(v) !== null, "not a semver version"),
+          replaces: z.string().nullable().optional(),
+          skips: z.array(z.string()).optional(),
+          skipRange: z.string().refine((r) => semver.validRange(r) !== null, "not a semver range").optional(),
+        }),
+      )
+      .min(1),
     channels: z.array(z.object({ name: z.string().min(1), entries: z.array(z.string()).min(1) })).min(1),
   })
   .superRefine((p, ctx) => {
@@ -41,6 +55,9 @@ const packageSchema = z
       if (v.replaces && !versions.has(v.replaces)) {
         ctx.addIssue({ code: "custom", path: ["versions", i, "replaces"], message: `replaces unknown version ${v.replaces}` });
       }
+      v.skips?.forEach((s, j) => {
+        if (!versions.has(s)) ctx.addIssue({ code: "custom", path: ["versions", i, "skips", j], message: `skips unknown version ${s}` });
+      });
     });
     p.channels.forEach((c, i) =>
       c.entries.forEach((e, j) => {
@@ -102,96 +119,209 @@ export function csvName(pkg: string, version: string): string {
   return `${pkg}.v${version}`;
 }
 
-/** One CSV of a channel, newest first in `entries`; `replaces` is the CSV it upgrades, when set explicitly. */
-export interface ChannelEntry {
-  name: string;
-  version: string;
-  replaces?: string;
-}
-
 /**
- * Explicit replaces links of a package, `{ "<csv>": "<csv it replaces>" }` as
- * JSON. The real API has no such field (OLM reads `replaces` from the bundle);
- * the simulator keeps the links the channel order does not imply here.
+ * One package of a file-based catalog as the simulator keeps it (written to
+ * `<state>/<cluster>/<source>.json`, so uploads survive a restart) and turns
+ * into FBC with `fbcFor`.
  */
-export const REPLACES_ANNOTATION = "sandbox.acp-extend.io/replaces";
-
-/** The PackageManifest ACP's package server would serve for `p`; the status follows packages.operators.coreos.com/v1. */
-export function packageManifestFor(p: CatalogPackage): KubeObject {
-  const byVersion = new Map(p.versions.map((v) => [v.version, v]));
-  return packageManifestObject({
-    name: p.name,
-    displayName: p.displayName,
-    provider: p.provider,
-    sourceType: p.sourceType,
-    catalogSource: p.catalogSource,
-    defaultChannel: p.defaultChannel,
-    channels: p.channels.map((c) => ({
-      name: c.name,
-      entries: c.entries.map((v) => {
-        const replaces = byVersion.get(v)?.replaces;
-        return { name: csvName(p.name, v), version: v, ...(replaces ? { replaces: csvName(p.name, replaces) } : {}) };
-      }),
-    })),
-  });
-}
-
 export interface PackageModel {
   name: string;
   displayName: string;
   provider?: string;
   sourceType: string;
-  catalogSource: string;
-  catalogSourceNamespace?: string;
   defaultChannel: string;
+  /** The CRDs every bundle of the package owns. */
+  crds: OwnedCrd[];
+  /** The operator image repository (tag: v<version>). @default registry.sandbox.invalid/<package> */
+  image?: string;
+  /** The operator Deployment's progressDeadlineSeconds (Kubernetes default 600). */
+  progressDeadlineSeconds?: number;
+  /** Every bundle (CSV) of the package. */
+  bundles: BundleModel[];
+  /** Channel entries NEWEST FIRST, with the upgrade edges OLM follows. */
   channels: Array<{ name: string; entries: ChannelEntry[] }>;
 }
 
-export function packageManifestObject(m: PackageModel): KubeObject {
-  const replaces = Object.fromEntries(m.channels.flatMap((c) => c.entries.flatMap((e) => (e.replaces ? [[e.name, e.replaces]] : []))));
+export interface BundleModel {
+  name: string;
+  version: string;
+}
+
+/** An `olm.channel` entry: the CSV and the edges OLM's resolver follows to it. */
+export interface ChannelEntry {
+  name: string;
+  replaces?: string;
+  skips?: string[];
+  skipRange?: string;
+}
+
+export interface OwnedCrd {
+  group: string;
+  kind: string;
+  plural: string;
+  version: string;
+}
+
+/** The catalog model of `p`: each channel entry replaces its explicit `replaces`, else the entry listed after it. */
+export function packageModelFor(p: CatalogPackage): PackageModel {
+  const byVersion = new Map(p.versions.map((v) => [v.version, v]));
   return {
-    apiVersion: "packages.operators.coreos.com/v1",
-    kind: "PackageManifest",
-    metadata: {
-      name: m.name,
-      namespace: PLATFORM_NAMESPACE,
-      ...(Object.keys(replaces).length ? { annotations: { [REPLACES_ANNOTATION]: JSON.stringify(replaces) } } : {}),
-      labels: {
-        [SOURCE_TYPE_LABEL]: m.sourceType,
-        catalog: m.catalogSource,
-        "catalog-namespace": m.catalogSourceNamespace ?? PLATFORM_NAMESPACE,
-      },
-    },
-    spec: {},
-    status: {
-      packageName: m.name,
-      catalogSource: m.catalogSource,
-      catalogSourceNamespace: m.catalogSourceNamespace ?? PLATFORM_NAMESPACE,
-      catalogSourceDisplayName: m.catalogSource,
-      catalogSourcePublisher: m.provider ?? "",
-      provider: { name: m.provider ?? "" },
-      defaultChannel: m.defaultChannel,
-      channels: m.channels.map((c) => ({
-        name: c.name,
-        currentCSV: c.entries[0]?.name ?? "",
-        currentCSVDesc: { displayName: m.displayName, version: c.entries[0]?.version ?? "", provider: { name: m.provider ?? "" } },
-        entries: c.entries.map((e) => ({ name: e.name, version: e.version })),
-      })),
+    name: p.name,
+    displayName: p.displayName,
+    ...(p.provider ? { provider: p.provider } : {}),
+    sourceType: p.sourceType,
+    defaultChannel: p.defaultChannel,
+    crds: p.crds,
+    ...(p.image ? { image: p.image } : {}),
+    ...(p.progressDeadlineSeconds ? { progressDeadlineSeconds: p.progressDeadlineSeconds } : {}),
+    bundles: p.versions.map((v) => ({ name: csvName(p.name, v.version), version: v.version })),
+    channels: p.channels.map((c) => ({
+      name: c.name,
+      entries: c.entries.map((v, i) => {
+        const def = byVersion.get(v)!;
+        const replaces = def.replaces === null ? undefined : (def.replaces ?? c.entries[i + 1]);
+        return {
+          name: csvName(p.name, v),
+          ...(replaces ? { replaces: csvName(p.name, replaces) } : {}),
+          ...(def.skips?.length ? { skips: def.skips.map((s) => csvName(p.name, s)) } : {}),
+          ...(def.skipRange ? { skipRange: def.skipRange } : {}),
+        };
+      }),
+    })),
+  };
+}
+
+/** Names of an `OwnedCrd`'s CustomResourceDefinition. */
+export function crdName(c: OwnedCrd): string {
+  return `${c.plural}.${c.group}`;
+}
+
+function singular(kind: string): string {
+  return kind.toLowerCase();
+}
+
+/** The CRD a bundle of the package ships (schema-less: the sandbox's operators never read their CRs). */
+export function crdObject(c: OwnedCrd): KubeObject {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: crdName(c) },
+    spec: {
+      group: c.group,
+      names: { kind: c.kind, listKind: `${c.kind}List`, plural: c.plural, singular: singular(c.kind) },
+      scope: "Namespaced",
+      versions: [{ name: c.version, served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
     },
   };
 }
 
-export function catalogSourceFor(name: string): KubeObject {
+/** The image a CSV's Deployment names; nothing pulls it (see the sandbox's node agent). */
+export function operatorImage(p: PackageModel, version: string): string {
+  return `${p.image ?? `registry.sandbox.invalid/${p.name}`}:v${version}`;
+}
+
+/**
+ * The ClusterServiceVersion of one bundle: a Deployment install strategy
+ * with its ServiceAccount's namespaced and cluster permissions, the owned
+ * CRDs, and the upgrade edges of its first channel entry. The labels carry
+ * `cpaas.io/source-type`, which the package server copies from the default
+ * channel head onto the PackageManifest.
+ */
+export function csvObject(p: PackageModel, b: BundleModel): KubeObject {
+  const entry = p.channels.flatMap((c) => c.entries).find((e) => e.name === b.name);
+  const app = p.name;
+  return {
+    apiVersion: "operators.coreos.com/v1alpha1",
+    kind: "ClusterServiceVersion",
+    metadata: {
+      name: b.name,
+      labels: { [SOURCE_TYPE_LABEL]: p.sourceType },
+      annotations: { capabilities: "Basic Install", ...(entry?.skipRange ? { "olm.skipRange": entry.skipRange } : {}) },
+    },
+    spec: {
+      displayName: p.displayName,
+      version: b.version,
+      ...(entry?.replaces ? { replaces: entry.replaces } : {}),
+      ...(entry?.skips ? { skips: entry.skips } : {}),
+      provider: { name: p.provider ?? "" },
+      installModes: [
+        { type: "OwnNamespace", supported: true },
+        { type: "SingleNamespace", supported: true },
+        { type: "MultiNamespace", supported: false },
+        { type: "AllNamespaces", supported: true },
+      ],
+      customresourcedefinitions: {
+        owned: p.crds.map((c) => ({ name: crdName(c), kind: c.kind, version: c.version, displayName: c.kind })),
+      },
+      install: {
+        strategy: "deployment",
+        spec: {
+          deployments: [
+            {
+              name: app,
+              spec: {
+                replicas: 1,
+                ...(p.progressDeadlineSeconds ? { progressDeadlineSeconds: p.progressDeadlineSeconds } : {}),
+                selector: { matchLabels: { app } },
+                template: {
+                  metadata: { labels: { app } },
+                  spec: { serviceAccountName: app, containers: [{ name: "manager", image: operatorImage(p, b.version) }] },
+                },
+              },
+            },
+          ],
+          permissions: [{ serviceAccountName: app, rules: [{ apiGroups: [""], resources: ["configmaps", "events"], verbs: ["get", "list", "watch", "create", "update"] }] }],
+          clusterPermissions: p.crds.length
+            ? [{ serviceAccountName: app, rules: [{ apiGroups: [...new Set(p.crds.map((c) => c.group))], resources: p.crds.map((c) => c.plural), verbs: ["*"] }] }]
+            : [],
+        },
+      },
+    },
+  };
+}
+
+const b64json = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64");
+
+/**
+ * The file-based catalog of `packages`: `olm.package`, `olm.channel` and
+ * `olm.bundle` blobs. Bundles are inline (`image: ""`, the CSV and CRDs as
+ * `olm.bundle.object` properties), so OLM installs them without a
+ * bundle-unpack Job, which would need pods and an image.
+ */
+export function fbcFor(packages: PackageModel[]): object[] {
+  const out: object[] = [];
+  for (const p of packages) {
+    out.push({ schema: "olm.package", name: p.name, defaultChannel: p.defaultChannel, description: p.displayName });
+    for (const c of p.channels) out.push({ schema: "olm.channel", package: p.name, name: c.name, entries: c.entries });
+    for (const b of p.bundles) {
+      out.push({
+        schema: "olm.bundle",
+        name: b.name,
+        package: p.name,
+        image: "",
+        properties: [
+          { type: "olm.package", value: { packageName: p.name, version: b.version } },
+          ...p.crds.map((c) => ({ type: "olm.gvk", value: { group: c.group, kind: c.kind, version: c.version } })),
+          { type: "olm.bundle.object", value: { data: b64json(csvObject(p, b)) } },
+          ...p.crds.map((c) => ({ type: "olm.bundle.object", value: { data: b64json(crdObject(c)) } })),
+        ],
+      });
+    }
+  }
+  return out;
+}
+
+export function catalogSourceFor(name: string, address: string): KubeObject {
   return {
     apiVersion: "operators.coreos.com/v1alpha1",
     kind: "CatalogSource",
     metadata: { name, namespace: PLATFORM_NAMESPACE },
     spec: {
       sourceType: "grpc",
+      // A registry address and no image: OLM dials it directly, with no pod or Service.
+      address,
       displayName: name,
       publisher: "Alauda",
-      // The platform's catalogs are served by its own package server; the sandbox serves PackageManifests directly.
-      image: `sandbox.local/catalog/${name}:latest`,
     },
   };
 }

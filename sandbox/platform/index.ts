@@ -3,23 +3,13 @@ import * as k8s from "@kubernetes/client-node";
 import { KubeClient } from "../../sdk/kube/client";
 import { loadClusterAccess } from "../../sdk/kube/kubeconfig";
 import type { ResourceType } from "../../sdk/kube/resources";
-import {
-  Artifact,
-  ArtifactVersion,
-  CatalogSource,
-  Cluster,
-  ClusterServiceVersion,
-  InstallPlan,
-  ModuleConfig,
-  ModuleInfo,
-  ModulePlugin,
-  PackageManifest,
-  Subscription,
-} from "../../sdk/kube/resources";
+import { Artifact, ArtifactVersion, CatalogSource, Cluster, ModuleConfig, ModuleInfo, ModulePlugin, OperatorGroup, Subscription } from "../../sdk/kube/resources";
+import { applyAlaudaPackages, applyAlaudaPolicy } from "./admission";
 import { loadCatalog } from "./catalog";
+import { Catalogs } from "./catalogs";
 import type { ClusterHandle } from "./cluster";
-import { MirrorController } from "./mirror-controller";
-import { OlmController } from "./olm-controller";
+import { NodeAgent } from "./node-agent";
+import { OperatorGroupController } from "./operatorgroup-controller";
 import { PluginController } from "./plugins-controller";
 import { type PlatformProxy, startProxy } from "./proxy";
 import { seedCluster } from "./seed";
@@ -33,6 +23,10 @@ export interface PlatformOptions {
   kubeconfigPath: string;
   /** Path of the catalog (sandbox/catalog.yaml). */
   catalogPath: string;
+  /** Where the catalogs live (FBC and the packages published into them); kept across restarts. */
+  catalogDir: string;
+  /** The `acp-olm` binary (sandbox/olm), whose `registry` command serves the catalogs. */
+  acpOlm: string;
   /** A profile name or explicit durations. @default "fast" */
   timings?: TimingProfile | Timings;
   /** Overrides of single durations on top of the profile. */
@@ -95,22 +89,27 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
   const controllers: Controller[] = [];
   let proxy: PlatformProxy | undefined;
+  const catalogs = new Catalogs(opts.catalogDir, opts.acpOlm, names, catalog, log);
   const stop = async () => {
     await Promise.all(controllers.map((c) => c.stop().catch(() => undefined)));
     await proxy?.close();
+    await catalogs.stop();
     for (const h of handles) h.client.close();
   };
   try {
-    const types = [Subscription, InstallPlan, ClusterServiceVersion, CatalogSource, PackageManifest, Artifact, ArtifactVersion];
+    const types = [Subscription, OperatorGroup, CatalogSource, Artifact, ArtifactVersion];
     await Promise.all(handles.map((h) => requireTypes(h, h.name === globalName ? [...types, ModulePlugin, ModuleConfig, ModuleInfo, Cluster] : types)));
+    await catalogs.start();
     await Promise.all(
       handles.map(async (h) => {
-        const made = await seedCluster(h.client, catalog, h.name === globalName);
+        const made = await seedCluster(h.client, catalog, h.name === globalName, (source) => catalogs.address(h.name, source));
+        await applyAlaudaPolicy(h.client, catalogs.allPackages(h.name));
         if (made.length) log(`[${h.name}] seeded ${made.join(", ")}`);
       }),
     );
     for (const h of handles) {
-      controllers.push(new OlmController(h), new UploadController(h, h.name === globalName), new MirrorController(h));
+      const onPublish = () => applyAlaudaPackages(h.client, catalogs.allPackages(h.name));
+      controllers.push(new OperatorGroupController(h), new NodeAgent(h), new UploadController(h, h.name === globalName, catalogs, onPublish));
       if (h.name === globalName) controllers.push(new PluginController(h));
     }
     await Promise.all(controllers.map((c) => c.start()));

@@ -1,7 +1,7 @@
 /**
  * The platform simulator as a process, spawned by the sandbox starter:
  *
- *   node dist/sandbox/platform/main.js --kubeconfig <path> --catalog <catalog.yaml>
+ *   node dist/sandbox/platform/main.js --kubeconfig <path> --catalog <catalog.yaml> --catalog-dir <dir> --acp-olm <path>
  *     --timings fast|demo --listen 127.0.0.1:0 --tls-cert <crt> --tls-key <key> --token-file <path> [--login-file <path>]
  *     [--registry-listen <host>:11443 --registry-upstream http://127.0.0.1:<port>]
  *
@@ -19,6 +19,8 @@ async function main(): Promise<number> {
     options: {
       kubeconfig: { type: "string" },
       catalog: { type: "string" },
+      "catalog-dir": { type: "string" },
+      "acp-olm": { type: "string" },
       timings: { type: "string", default: "fast" },
       listen: { type: "string", default: "127.0.0.1:0" },
       "tls-cert": { type: "string" },
@@ -30,7 +32,7 @@ async function main(): Promise<number> {
     },
     strict: true,
   });
-  const missing = ["kubeconfig", "catalog", "tls-cert", "tls-key", "token-file"].filter((k) => !values[k as keyof typeof values]);
+  const missing = ["kubeconfig", "catalog", "catalog-dir", "acp-olm", "tls-cert", "tls-key", "token-file"].filter((k) => !values[k as keyof typeof values]);
   if (missing.length) {
     process.stderr.write(`platform: missing ${missing.map((m) => `--${m}`).join(", ")}\n`);
     return 2;
@@ -52,6 +54,8 @@ async function main(): Promise<number> {
   const platform = await startPlatform({
     kubeconfigPath: values.kubeconfig!,
     catalogPath: values.catalog!,
+    catalogDir: values["catalog-dir"]!,
+    acpOlm: values["acp-olm"]!,
     timings: values.timings as TimingProfile,
     listen: values.listen!,
     tlsCert: readFileSync(values["tls-cert"]!, "utf8"),

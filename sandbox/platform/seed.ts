@@ -1,9 +1,10 @@
 import type { KubeClient } from "../../sdk/kube/client";
 import { KubeApiError } from "../../sdk/kube/client";
 import type { KubeObject, ResourceType } from "../../sdk/kube/resources";
-import { CatalogSource, ModuleConfig, ModulePlugin, Namespace, PackageManifest, PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
+import { CatalogSource, ModuleConfig, ModulePlugin, Namespace, PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
+import { apply } from "../controlPlane";
 import type { Catalog } from "./catalog";
-import { catalogSourceFor, moduleConfigFor, modulePluginFor, packageManifestFor } from "./catalog";
+import { catalogSourceFor, moduleConfigFor, modulePluginFor } from "./catalog";
 
 /**
  * Creates `obj` unless an object of that name exists, then writes its status
@@ -22,18 +23,20 @@ export async function createWithStatus(client: KubeClient, type: ResourceType, o
   return true;
 }
 
-/** Publishes the catalog in one cluster: CatalogSources and PackageManifests everywhere, plugins in global only. */
-export async function seedCluster(client: KubeClient, catalog: Catalog, isGlobal: boolean): Promise<string[]> {
+/**
+ * Publishes the catalog in one cluster: the CatalogSources (applied on every
+ * start: the catalog server's ports change) and, in global only, the plugins.
+ * `address(source)` is where the catalog server serves that source for this cluster.
+ */
+export async function seedCluster(client: KubeClient, catalog: Catalog, isGlobal: boolean, address: (source: string) => string): Promise<string[]> {
   const made: string[] = [];
   if (!(await client.get(Namespace, PLATFORM_NAMESPACE))) {
     await client.create(Namespace, { metadata: { name: PLATFORM_NAMESPACE } }).catch((err) => {
       if (!(err instanceof KubeApiError && err.alreadyExists)) throw err;
     });
   }
-  const objects: Array<[ResourceType, KubeObject]> = [
-    ...catalog.catalogSources.map((s): [ResourceType, KubeObject] => [CatalogSource, catalogSourceFor(s)]),
-    ...catalog.packages.map((p): [ResourceType, KubeObject] => [PackageManifest, packageManifestFor(p)]),
-  ];
+  await Promise.all(catalog.catalogSources.map((s) => apply(client, CatalogSource, catalogSourceFor(s, address(s)))));
+  const objects: Array<[ResourceType, KubeObject]> = [];
   if (isGlobal) {
     for (const p of catalog.plugins) {
       objects.push([ModulePlugin, modulePluginFor(p)]);

@@ -1,11 +1,11 @@
 import type { KubeObject } from "../../sdk/kube/resources";
-import { Artifact, ArtifactVersion, ModuleConfig, ModulePlugin, PackageManifest, PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
-import { moduleConfigFor, modulePluginFor, packageManifestObject } from "./catalog";
+import { Artifact, ArtifactVersion, ModuleConfig, ModulePlugin, PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
+import { moduleConfigFor, modulePluginFor } from "./catalog";
+import type { Catalogs } from "./catalogs";
 import type { ClusterHandle } from "./cluster";
 import { PhaseClock, nowIso, sameJson } from "./cluster";
 import type { Informer } from "./informers";
 import { startInformer } from "./informers";
-import { readPackageManifest } from "./olm";
 import { WorkQueue } from "./queue";
 import { createWithStatus } from "./seed";
 import { type Upload, isPublished, publishBundle, readUpload } from "./uploads";
@@ -13,8 +13,9 @@ import { type Upload, isPublished, publishBundle, readUpload } from "./uploads";
 /**
  * The platform's side of `violet push` in one cluster: an ArtifactVersion
  * owned by its Artifact becomes Present; after the catalog-sync delay a
- * bundle's CSV shows in its PackageManifest and a plugin's ModulePlugin and
- * ModuleConfig appear (plugins: global cluster only).
+ * bundle joins the cluster's catalog (the catalog server reloads it, so OLM
+ * and the package server see it) and a plugin's ModulePlugin and ModuleConfig
+ * appear (plugins: global cluster only).
  */
 export class UploadController {
   private versions!: Informer;
@@ -25,7 +26,10 @@ export class UploadController {
   constructor(
     private readonly c: ClusterHandle,
     private readonly isGlobal: boolean,
-    /** The CatalogSource new packages are published under. */
+    private readonly catalogs: Catalogs,
+    /** Called after a bundle is published (the Alauda package list follows the catalog). */
+    private readonly onPublish: () => Promise<void>,
+    /** The CatalogSource uploads are published under. */
     private readonly catalogSource = "platform",
   ) {
     this.queue = new WorkQueue("artifactversion", (name) => this.reconcile(name), (m) => c.log(`[${c.name}] ${m}`));
@@ -87,18 +91,15 @@ export class UploadController {
     if (upload.type === "plugin" && !this.isGlobal) return;
 
     if (upload.type === "bundle") {
-      const current = await client.get<KubeObject>(PackageManifest, upload.package, PLATFORM_NAMESPACE);
-      const model = current ? readPackageManifest(current) : undefined;
+      const models = this.catalogs.packages(cluster, this.catalogSource);
+      const model = models.find((p) => p.name === upload.package);
       if (isPublished(model, upload)) return;
       const wait = this.clock.remaining(av.metadata.uid!, "sync", timings.catalogSyncMs);
       if (wait > 0) return this.queue.addAfter(name, wait);
-      const next = packageManifestObject(publishBundle(model, upload, this.catalogSource));
-      if (current) {
-        await client.updateStatus(PackageManifest, { ...current, status: next.status });
-      } else {
-        await createWithStatus(client, PackageManifest, next);
-      }
-      log(`[${cluster}] catalog sync: ${upload.csv} in package ${upload.package} (channels ${upload.channels.join(", ")})`);
+      const next = publishBundle(model, upload);
+      this.catalogs.update(cluster, this.catalogSource, model ? models.map((p) => (p === model ? next : p)) : [...models, next]);
+      await this.onPublish();
+      log(`[${cluster}] catalog sync: ${upload.csv} in package ${upload.package} (channels ${upload.channels.join(", ")}) of catalog ${this.catalogSource}`);
       return;
     }
 

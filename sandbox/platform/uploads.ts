@@ -78,20 +78,36 @@ function json<T>(a: Record<string, string>, key: string): T | undefined {
   }
 }
 
+/**
+ * The CSV `u.replaces` names, given as a CSV name or as a version (`1.0.0` or
+ * `v1.0.0`, as uploaders often write it); undefined when it names no bundle of
+ * the package, which then replaces the next older entry as without it.
+ */
+function explicitReplaces(u: BundleUpload, versionOf: Map<string, string>): string | undefined {
+  if (!u.replaces) return undefined;
+  if (versionOf.has(u.replaces)) return u.replaces;
+  const byVersion = csvName(u.package, u.replaces.replace(/^v/, ""));
+  return versionOf.has(byVersion) ? byVersion : undefined;
+}
+
 /** Whether every channel of `u` already lists its CSV. */
 export function isPublished(pkg: PackageModel | undefined, u: BundleUpload): boolean {
   return !!pkg && u.channels.every((ch) => pkg.channels.find((c) => c.name === ch)?.entries.some((e) => e.name === u.csv));
 }
 
 /**
- * `pkg` with the uploaded CSV in each of its channels (a new package when
- * `pkg` is undefined). Entries stay newest first by version, so the channel
- * order keeps describing the replaces chain.
+ * `pkg` with the uploaded bundle in each of its channels (a new package,
+ * without CRDs, when `pkg` is undefined). Entries stay newest first by
+ * version; the new entry replaces `u.replaces`, else the next older entry of
+ * the channel, and a newer entry that replaced that one now replaces the new
+ * entry, so the channel keeps one head (FBC requires it).
  */
-export function publishBundle(pkg: PackageModel | undefined, u: BundleUpload, catalogSource: string): PackageModel {
+export function publishBundle(pkg: PackageModel | undefined, u: BundleUpload): PackageModel {
   const base: PackageModel = pkg
     ? structuredClone(pkg)
-    : { name: u.package, displayName: u.displayName, sourceType: u.sourceType, catalogSource, defaultChannel: u.defaultChannel, channels: [] };
+    : { name: u.package, displayName: u.displayName, sourceType: u.sourceType, defaultChannel: u.defaultChannel, crds: [], bundles: [], channels: [] };
+  if (!base.bundles.some((b) => b.name === u.csv)) base.bundles.push({ name: u.csv, version: u.version });
+  const versionOf = new Map(base.bundles.map((b) => [b.name, b.version]));
   for (const ch of u.channels) {
     let channel = base.channels.find((c) => c.name === ch);
     if (!channel) {
@@ -99,10 +115,17 @@ export function publishBundle(pkg: PackageModel | undefined, u: BundleUpload, ca
       base.channels.push(channel);
     }
     if (channel.entries.some((e) => e.name === u.csv)) continue;
-    const entry: ChannelEntry = { name: u.csv, version: u.version, ...(u.replaces ? { replaces: u.replaces } : {}) };
-    const at = channel.entries.findIndex((e) => semver.valid(e.version) && semver.valid(u.version) && semver.gt(u.version, e.version));
-    if (at < 0) channel.entries.push(entry);
-    else channel.entries.splice(at, 0, entry);
+    const newer = (e: ChannelEntry) => {
+      const v = versionOf.get(e.name);
+      return !!v && semver.valid(v) && semver.valid(u.version) && semver.gt(v, u.version);
+    };
+    let at = channel.entries.findIndex((e) => !newer(e));
+    if (at < 0) at = channel.entries.length;
+    const replaces = explicitReplaces(u, versionOf) ?? channel.entries[at]?.name;
+    const entry: ChannelEntry = { name: u.csv, ...(replaces ? { replaces } : {}) };
+    const above = channel.entries[at - 1];
+    if (above && above.replaces === replaces) above.replaces = u.csv;
+    channel.entries.splice(at, 0, entry);
   }
   return base;
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_MODULE, GENERIC_DYNAMIC_TYPE, lazyProvider } from "../common/dynamic";
+import { childResource } from "../common/hosting";
 import { defined } from "../common/inputs";
 import type { ModuleInfoInputs, ModuleInfoOutputs, ModuleInfoTimeouts } from "./plan";
 
@@ -17,6 +18,10 @@ export interface ModuleInfoResourceArgs {
   deletionPolicy?: "Delete" | "Retain";
 }
 
+const OUTPUTS = { moduleInfoName: undefined, phase: undefined, installedVersion: undefined, latestVersion: undefined };
+// The kubeconfig is carried in state (delete and refresh need it), always as a secret.
+const SECRET_OUTPUTS = { additionalSecretOutputs: ["kubeconfig"] };
+
 /**
  * One plugin installed on one cluster: the ModuleInfo in the global cluster,
  * found by its labels. `id` is `<cluster>/<module>`.
@@ -32,14 +37,15 @@ export class ModuleInfoResource extends pulumi.dynamic.Resource {
     super(
       moduleInfoProvider,
       name,
-      { ...defined(args), moduleInfoName: undefined, phase: undefined, installedVersion: undefined, latestVersion: undefined },
-      pulumi.mergeOptions(opts, {
-        // The kubeconfig is carried in state (delete and refresh need it), always as a secret.
-        additionalSecretOutputs: ["kubeconfig"],
-        aliases: [{ type: GENERIC_DYNAMIC_TYPE }],
-      }),
+      { ...defined(args), ...OUTPUTS },
+      pulumi.mergeOptions(opts, { ...SECRET_OUTPUTS, aliases: [{ type: GENERIC_DYNAMIC_TYPE }] }),
       DYNAMIC_MODULE,
       "ModuleInfo",
     );
   }
+}
+
+/** The ModuleInfo child: a dynamic resource in a program, served by the plugin inside it (common/hosting). */
+export function newModuleInfoResource(name: string, args: ModuleInfoResourceArgs, opts?: pulumi.CustomResourceOptions): ModuleInfoResource {
+  return childResource("ModuleInfo", name, { ...defined(args), ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS), () => new ModuleInfoResource(name, args, opts));
 }

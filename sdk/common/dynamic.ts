@@ -14,6 +14,14 @@ export function dynamicType(type: string): string {
 }
 
 /**
+ * The token of a child served by the acp-extend provider plugin instead of the
+ * dynamic-provider host, in Pulumi YAML or Python programs (common/hosting.ts).
+ */
+export function pluginChildType(kind: string): string {
+  return `acp-extend:internal:${kind}`;
+}
+
+/**
  * The SDK's token for a dynamic resource that names no type. ModuleInfo and
  * PackageUpload had it until they named theirs; they alias it, so stacks
  * made before keep their resources instead of replacing them.

@@ -19,6 +19,13 @@ export interface ClusterAccess {
   insecureSkipTLSVerify?: boolean;
   /** Context name, for messages. */
   context?: string;
+  /**
+   * Called when the server answers 401 to `token`, e.g. to log in again with a
+   * username and password; the request is then retried once with the new token.
+   * Without it, a 401 fails the request with a message saying the credentials
+   * were refused.
+   */
+  refreshToken?: () => Promise<string>;
 }
 
 export interface RetryOptions {
@@ -123,12 +130,16 @@ export class KubeClient {
   private readonly url: URL;
   private readonly agent: http.Agent;
   private readonly retry: Required<RetryOptions>;
+  private bearer: string | undefined;
+  /** One refresh at a time: concurrent requests that all got 401 share it. */
+  private refreshing: Promise<string> | undefined;
 
   constructor(
     readonly access: ClusterAccess,
     retry: RetryOptions = {},
   ) {
     this.url = new URL(access.server);
+    this.bearer = access.token;
     this.retry = { attempts: 6, baseDelayMs: 200, maxDelayMs: 5000, ...retry };
     if (this.url.protocol === "https:") {
       this.agent = new https.Agent({
@@ -326,15 +337,23 @@ export class KubeClient {
   /** One REST call with retries on transient faults; parses JSON answers. */
   async request<T = unknown>(verb: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
     let attempt = 0;
+    let refreshed = false;
     for (;;) {
       attempt++;
       this.count(verb, path);
+      const sentWith = this.bearer;
       try {
         const res = await this.send(verb, path, body === undefined ? undefined : JSON.stringify(body), contentType);
         const text = await readBody(res);
         if ((res.statusCode ?? 0) >= 300) throw statusError(res.statusCode ?? 0, text, verb, path);
         return (text ? JSON.parse(text) : undefined) as T;
       } catch (err) {
+        if (err instanceof KubeApiError && err.statusCode === 401 && this.access.refreshToken && !refreshed) {
+          // An expired token: log in again (once per request), then retry at once.
+          refreshed = true;
+          await this.refreshBearer(sentWith);
+          continue;
+        }
         if (attempt >= this.retry.attempts || !isTransient(err, verb)) throw err;
         this.stats.retries++;
         const retryAfter = err instanceof KubeApiError && err.statusCode === 429 ? 1000 : 0;
@@ -342,6 +361,13 @@ export class KubeClient {
         await sleep(Math.max(retryAfter, backoff / 2 + Math.random() * (backoff / 2)));
       }
     }
+  }
+
+  private async refreshBearer(rejected: string | undefined): Promise<void> {
+    // Another request may already have replaced the rejected token.
+    if (this.bearer !== rejected) return;
+    this.refreshing ??= this.access.refreshToken!().finally(() => (this.refreshing = undefined));
+    this.bearer = await this.refreshing;
   }
 
   private count(verb: string, path: string): void {
@@ -361,7 +387,7 @@ export class KubeClient {
   ): Promise<http.IncomingMessage> {
     const prefix = this.url.pathname.replace(/\/$/, "");
     const headers: http.OutgoingHttpHeaders = { accept: "application/json", "user-agent": "acp-extend" };
-    if (this.access.token) headers.authorization = `Bearer ${this.access.token}`;
+    if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
     if (body !== undefined) {
       headers["content-type"] = contentType;
       headers["content-length"] = Buffer.byteLength(body);
@@ -422,5 +448,7 @@ function statusError(code: number, text: string, verb: string, path: string): Ku
   } catch {
     // not a Status object
   }
+  // A bare "401 Unauthorized" names nothing the user can act on.
+  if (code === 401) message += " (the API server refused the kubeconfig's credentials: its token or client certificate is wrong or has expired; get a fresh kubeconfig, or a fresh platform token)";
   return new KubeApiError(code, reason, message, verb, path.split("?")[0]);
 }

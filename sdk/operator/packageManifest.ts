@@ -10,6 +10,8 @@ export interface ChannelEntry {
   replaces?: string;
   /** CSVs this one may upgrade from directly (`spec.skips` of the bundle). */
   skips?: string[];
+  /** Versions this one may upgrade from directly (the bundle's `olm.skipRange`); the package server shows it for the channel head only. */
+  skipRange?: string;
 }
 
 export interface PackageChannel {
@@ -53,7 +55,12 @@ export function parsePackageManifest(obj: KubeObject): PackageInfo {
       if (Array.isArray(e.skips) && e.skips.length > 0) entry.skips = e.skips.map(String);
       return entry;
     });
-    return { name: String(c.name), currentCSV: String(c.currentCSV ?? entries[0]?.name ?? ""), entries };
+    const currentCSV = String(c.currentCSV ?? entries[0]?.name ?? "");
+    // The head's CSV annotations are in currentCSVDesc; its olm.skipRange is the one upgrade edge beyond replaces OLM shows.
+    const skipRange = c.currentCSVDesc?.annotations?.["olm.skipRange"];
+    const head = entries.find((e) => e.name === currentCSV);
+    if (head && typeof skipRange === "string" && skipRange) head.skipRange = skipRange;
+    return { name: String(c.name), currentCSV, entries };
   });
   return {
     packageName: st.packageName ?? name,

@@ -36,6 +36,7 @@ interface GraphNode {
   version?: string;
   replaces?: string;
   skips: string[];
+  skipRange?: string;
 }
 
 /**
@@ -46,7 +47,7 @@ interface GraphNode {
 export function replacesGraph(channel: PackageChannel): Map<string, GraphNode> {
   const graph = new Map<string, GraphNode>();
   channel.entries.forEach((e, i) => {
-    graph.set(e.name, { version: e.version || undefined, replaces: e.replaces ?? channel.entries[i + 1]?.name, skips: e.skips ?? [] });
+    graph.set(e.name, { version: e.version || undefined, replaces: e.replaces ?? channel.entries[i + 1]?.name, skips: e.skips ?? [], skipRange: e.skipRange });
   });
   return graph;
 }
@@ -68,6 +69,16 @@ export function planUpgrade(packageName: string, channel: PackageChannel, instal
   const vTo = versionOf(packageName, graph, target);
   if (vFrom && vTo && semver.gt(vFrom, vTo)) throw new DowngradeError(installed, target);
   if (vFrom && vTo && semver.eq(vFrom, vTo)) return { from: installed, to: target, steps: [], skipped: [] };
+  // OLM upgrades to the NEWEST entry that replaces, skips or skip-ranges the installed CSV: a head
+  // whose olm.skipRange covers it is where OLM goes next, whatever the target.
+  const inRange = (node: GraphNode | undefined) => !!(node?.skipRange && vFrom && semver.satisfies(vFrom, node.skipRange));
+  const head = graph.get(channel.currentCSV);
+  if (inRange(head) && channel.currentCSV !== target) {
+    throw new NoUpgradePathError(
+      `no upgrade path from ${installed} to ${target} in channel "${channel.name}": OLM upgrades ${installed} straight to ` +
+        `the channel head ${channel.currentCSV} (olm.skipRange "${head!.skipRange}"), past ${target}; set version to ${head!.version ?? channel.currentCSV}`,
+    );
+  }
 
   const steps: string[] = [];
   const seen = new Set<string>();
@@ -76,7 +87,7 @@ export function planUpgrade(packageName: string, channel: PackageChannel, instal
     steps.unshift(cur);
     seen.add(cur);
     const node = graph.get(cur);
-    if (node && (node.replaces === installed || node.skips.includes(installed))) break;
+    if (node && (node.replaces === installed || node.skips.includes(installed) || inRange(node))) break;
     const next = node?.replaces;
     if (!next || seen.has(next) || !graph.has(next)) {
       throw new NoUpgradePathError(

@@ -1,10 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DYNAMIC_MODULE, lazyProvider } from "../common/dynamic";
+import { childResource } from "../common/hosting";
 import { defined, type Inputs } from "../common/inputs";
 import type { InstallInputs, InstallOutputs } from "./reconcile";
 
 /** The Operator's install resource: approval and readiness, a thin shell over `operator/reconcile`. */
 export const operatorInstallProvider = lazyProvider<InstallInputs, InstallOutputs>("acp-extend/dist/sdk/operator/reconcile.js");
+
+const OUTPUTS = { installedCSV: undefined, installedVersion: undefined, phase: undefined, installPlans: undefined };
+// The kubeconfig stays in state for delete and refresh, encrypted like any secret.
+const SECRET_OUTPUTS = { additionalSecretOutputs: ["kubeconfig"] };
 
 /** Approves the Operator's InstallPlans and waits for its CSV; see `Operator`. */
 export class OperatorInstall extends pulumi.dynamic.Resource {
@@ -18,11 +23,15 @@ export class OperatorInstall extends pulumi.dynamic.Resource {
     super(
       operatorInstallProvider,
       name,
-      { ...defined(args), installedCSV: undefined, installedVersion: undefined, phase: undefined, installPlans: undefined },
-      // The kubeconfig stays in state for delete and refresh, encrypted like any secret.
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
+      { ...defined(args), ...OUTPUTS },
+      pulumi.mergeOptions(opts, SECRET_OUTPUTS),
       DYNAMIC_MODULE,
       "OperatorInstall",
     );
   }
+}
+
+/** The install child: a dynamic resource in a program, served by the plugin inside it (common/hosting). */
+export function newOperatorInstall(name: string, args: Inputs<InstallInputs>, opts?: pulumi.CustomResourceOptions): OperatorInstall {
+  return childResource("OperatorInstall", name, { ...defined(args), ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS), () => new OperatorInstall(name, args, opts));
 }

@@ -2,7 +2,7 @@ import * as semver from "semver";
 import { parseDuration } from "../common/durations";
 import { isUnknown } from "../common/inputs";
 import { bindReconciler, type CheckFailure, type ReconcileContext, type Reconciler, ResourceInitError } from "../common/provider";
-import { type KubeClient, WaitTimeoutError } from "../kube/client";
+import { KubeApiError, type KubeClient, WaitTimeoutError } from "../kube/client";
 import { ClusterServiceVersion, InstallPlan, Subscription, type KubeObject } from "../kube/resources";
 import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./args";
 import { PackageNotFoundError, readPackage } from "./catalog";
@@ -202,6 +202,33 @@ type SubOutcome = { kind: "installed"; csv: string } | { kind: "plan"; name: str
  * step at a time, until the Subscription's installedCSV is the target, then
  * waits for that CSV to succeed. Everything is a watch; nothing polls.
  */
+/**
+ * Approves an InstallPlan only if it is still unapproved: a JSON patch whose
+ * `test` fails when another writer (a second stack sharing the plan, a person)
+ * approved it first, so a shared plan is approved once and recorded by one
+ * Operator only. Returns whether this call approved it.
+ */
+async function approveOnce(client: KubeClient, name: string, ns: string): Promise<boolean> {
+  try {
+    await client.patch(
+      InstallPlan,
+      name,
+      [
+        { op: "test", path: "/spec/approved", value: false },
+        { op: "replace", path: "/spec/approved", value: true },
+      ],
+      { namespace: ns, patchType: "json" },
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof KubeApiError && (err.statusCode === 422 || err.statusCode === 409)) {
+      const plan = await client.get<KubeObject>(InstallPlan, name, ns);
+      if (plan?.spec?.approved === true) return false;
+    }
+    throw err;
+  }
+}
+
 export async function converge(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs, approved: string[] = [...(previous?.installPlans ?? [])]): Promise<InstallOutputs> {
   const ns = inputs.namespace;
   const timeouts = timeoutsOf(inputs);
@@ -214,33 +241,61 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
 
   const handled = new Set<string>();
   let note: string | undefined;
+  // A Subscription version whose ResolutionFailed was found transient: wait for OLM to resolve again.
+  let transientFailure: string | undefined;
   const classify = (sub: KubeObject | undefined): SubOutcome | undefined => {
     if (!sub) return undefined;
-    if (subscriptionFailure(sub)) return { kind: "failed" };
+    // What is installed speaks before a condition: OLM can leave a ResolutionFailed from a step it has since made.
     const installed: string | undefined = sub.status?.installedCSV;
     if (installed && reached(wanted, installed)) return { kind: "installed", csv: installed };
     const vInstalled = installed ? versionFromCsvName(inputs.packageName, installed) : undefined;
     if (manual && vInstalled && semver.valid(vInstalled) && semver.gt(vInstalled, target.version)) return { kind: "beyond", csv: installed! };
+    if (subscriptionFailure(sub)) return sub.metadata.resourceVersion === transientFailure ? undefined : { kind: "failed" };
     const ref: string | undefined = sub.status?.installPlanRef?.name;
     if (manual && ref && !handled.has(ref)) return { kind: "plan", name: ref };
     return undefined;
   };
 
   let installedCSV: string;
+  // When a transient-looking failure is looked at again, even if the Subscription does not change.
+  let recheckAt = Infinity;
   for (;;) {
     let outcome: SubOutcome;
+    const until = Math.min(deadline, recheckAt);
     try {
       outcome = await client.waitFor<KubeObject, SubOutcome>(
         Subscription,
-        { namespace: ns, fieldSelector: `metadata.name=${inputs.subscriptionName}`, timeoutMs: Math.max(1, deadline - Date.now()) },
+        { namespace: ns, fieldSelector: `metadata.name=${inputs.subscriptionName}`, timeoutMs: Math.max(1, until - Date.now()) },
         (objs) => classify(objs[0]),
         () => "",
       );
     } catch (err) {
+      if (err instanceof WaitTimeoutError && until === recheckAt && recheckAt < deadline) {
+        transientFailure = undefined;
+        recheckAt = Infinity;
+        continue;
+      }
       if (err instanceof WaitTimeoutError) throw await stateError(client, wanted, `timed out after ${timeouts[previous ? "upgrade" : "install"]} waiting for ${target.csv} to be installed${note ? ` (${note})` : ""}`);
       throw err;
     }
-    if (outcome.kind === "failed") throw await stateError(client, wanted, `OLM cannot install ${target.csv}`);
+    recheckAt = Infinity;
+    if (outcome.kind === "failed") {
+      // OLM resolves a namespace while an upgrade still retires the old CSV ("clusterserviceversion X
+      // exists and is not referenced by a subscription") and resolves again once it is gone, so a
+      // failure is final only when no CSV is in flight and it has stood for RESOLUTION_SETTLE_MS.
+      const sub = await client.get<KubeObject>(Subscription, inputs.subscriptionName, ns);
+      const failure = subscriptionFailure(sub);
+      const since = Date.parse((failure as { lastTransitionTime?: string } | undefined)?.lastTransitionTime ?? "") || 0;
+      const busy = (await csvInFlight(client, ns)) ?? (await staleResolution(client, ns, failure?.message));
+      const settleLeft = since + RESOLUTION_SETTLE_MS - Date.now();
+      if (sub && failure && (busy || settleLeft > 0)) {
+        transientFailure = sub.metadata.resourceVersion;
+        recheckAt = Date.now() + Math.max(settleLeft, 2000);
+        note = `OLM's resolution failed${busy ? ` while ${busy}` : ""}; waiting for it to resolve again`;
+        continue;
+      }
+      throw await stateError(client, wanted, `OLM cannot install ${target.csv}`);
+    }
     if (outcome.kind === "beyond") throw await stateError(client, wanted, `${outcome.csv} is installed, beyond the target ${target.csv}: ${new DowngradeError(outcome.csv, target.csv).message}`);
     if (outcome.kind === "installed") {
       installedCSV = outcome.csv;
@@ -268,10 +323,7 @@ export async function converge(client: KubeClient, inputs: InstallInputs, previo
     if (decision.action === "wait") note = decision.reason;
     // A superseding plan may arrive after an earlier one already created our CSVs: approving it would redo nothing.
     if (decision.action === "approve" && (await allExist(client, ns, csvNames.filter((c) => c.startsWith(`${inputs.packageName}.v`))))) continue;
-    if (decision.action === "approve") {
-      await client.patch(InstallPlan, outcome.name, { spec: { approved: true } }, { namespace: ns });
-      approved.push(outcome.name);
-    }
+    if (decision.action === "approve" && (await approveOnce(client, outcome.name, ns))) approved.push(outcome.name);
   }
 
   const csv = await waitForCsv(client, wanted, installedCSV, deadline, timeouts[previous ? "upgrade" : "install"]);
@@ -293,7 +345,9 @@ async function waitForCsv(client: KubeClient, inputs: InstallInputs, csvName: st
       ([csv]) => {
         const phase = csv?.status?.phase;
         if (phase === "Succeeded") return { csv, failed: false };
-        if (phase === "Failed") return { csv, failed: true };
+        // RequirementsNotMet is OLM's passing state while an upgrade hands the ServiceAccount and RBAC
+        // from the old CSV to the new one: OLM re-checks and moves the CSV on (the timeout reports it if not).
+        if (phase === "Failed" && csv.status?.reason !== "RequirementsNotMet") return { csv, failed: true };
         return undefined;
       },
       () => "",
@@ -304,6 +358,33 @@ async function waitForCsv(client: KubeClient, inputs: InstallInputs, csvName: st
   }
   if (result.failed) throw await stateError(client, inputs, `${csvName} failed`);
   return result.csv;
+}
+
+/** How long a ResolutionFailed must stand, with no CSV in flight, before it fails the install. */
+const RESOLUTION_SETTLE_MS = 5_000;
+
+/** OLM's CSV phases on the way in or out, during which a resolution failure can be transient. */
+const IN_FLIGHT_PHASES = new Set(["", "Pending", "InstallReady", "Installing", "Replacing", "Deleting"]);
+
+/** "CSV x is Replacing" for the first CSV of the namespace (not a copy) that OLM is still installing or retiring. */
+async function csvInFlight(client: KubeClient, namespace: string): Promise<string | undefined> {
+  const csvs = await client.list<KubeObject>(ClusterServiceVersion, { namespace });
+  const busy = csvs.items.find((c) => !c.metadata.labels?.["olm.copiedFrom"] && (c.metadata.deletionTimestamp || IN_FLIGHT_PHASES.has(c.status?.phase ?? "")));
+  return busy && `${busy.metadata.name} is ${busy.metadata.deletionTimestamp ? "being deleted" : busy.status?.phase || "new"}`;
+}
+
+/**
+ * OLM names the CSVs it found installed as `@existing/<namespace>//<csv>` in a
+ * resolution failure. When one of them is gone, the failure describes a
+ * namespace that no longer exists: OLM resolves again on its next pass (an
+ * event or its periodic resync), so it is not final.
+ */
+async function staleResolution(client: KubeClient, namespace: string, message: string | undefined): Promise<string | undefined> {
+  const existing = [...(message ?? "").matchAll(/@existing\/([^/\s,]+)\/\/([^\s,]+)/g)].filter((m) => m[1] === namespace).map((m) => m[2]!);
+  for (const csv of new Set(existing)) {
+    if (!(await client.get(ClusterServiceVersion, csv, namespace))) return `${csv}, which OLM's last resolution counted, is gone`;
+  }
+  return undefined;
 }
 
 async function allExist(client: KubeClient, namespace: string, csvs: string[]): Promise<boolean> {

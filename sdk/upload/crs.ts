@@ -1,4 +1,5 @@
-import type { KubeClient } from "../kube/client";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type KubeClient, WaitTimeoutError } from "../kube/client";
 import { Artifact, ArtifactVersion, type KubeObject, ModuleConfig, PackageManifest, PLATFORM_NAMESPACE, SelfSubjectAccessReview } from "../kube/resources";
 import { ANNOTATIONS, ARTIFACT_LABEL, ARTIFACT_TYPE_LABEL, LIBRARY_LABEL, MANAGED_BY, PRESENT_LABEL } from "../common/labels";
 import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from "../packages/format";
@@ -210,21 +211,26 @@ export async function waitPresent(client: KubeClient, cluster: string, name: str
   );
 }
 
-/** Waits (watch) until the cluster's PackageManifest lists the CSV in one of its channels. */
+/** How often the PackageManifest is read while waiting: OLM's package server serves get and list, not watch. */
+const PACKAGE_POLL_MS = 1000;
+
+/**
+ * Waits until the cluster's PackageManifest lists the CSV in one of its
+ * channels. PackageManifests come from OLM's package server, an aggregated
+ * API without watch, so this reads the one object every second.
+ */
 export async function waitInPackageManifest(client: KubeClient, cluster: string, pkg: string, csv: string, timeoutMs: number): Promise<void> {
-  await client.waitFor<KubeObject, true>(
-    PackageManifest,
-    { namespace: PLATFORM_NAMESPACE, fieldSelector: `metadata.name=${pkg}`, timeoutMs },
-    (objs) => {
-      const channels: Array<{ entries?: Array<{ name: string }> }> = objs[0]?.status?.channels ?? [];
-      return channels.some((c) => (c.entries ?? []).some((e) => e.name === csv)) ? true : undefined;
-    },
-    (objs) => {
-      const channels: Array<{ name: string; entries?: Array<{ name: string }> }> = objs[0]?.status?.channels ?? [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pm = await client.get<KubeObject>(PackageManifest, pkg, PLATFORM_NAMESPACE);
+    const channels: Array<{ name: string; entries?: Array<{ name: string }> }> = pm?.status?.channels ?? [];
+    if (channels.some((c) => (c.entries ?? []).some((e) => e.name === csv))) return;
+    if (Date.now() + PACKAGE_POLL_MS > deadline) {
       const seen = channels.map((c) => `${c.name}: ${(c.entries ?? []).map((e) => e.name).join(", ")}`).join("; ");
-      return `[${cluster}] ${csv} did not appear in PackageManifest ${PLATFORM_NAMESPACE}/${pkg} after ${timeoutMs} ms (${objs[0] ? `channels ${seen || "none"}` : "no such PackageManifest"})`;
-    },
-  );
+      throw new WaitTimeoutError(`[${cluster}] ${csv} did not appear in PackageManifest ${PLATFORM_NAMESPACE}/${pkg} after ${timeoutMs} ms (${pm ? `channels ${seen || "none"}` : "no such PackageManifest"})`);
+    }
+    await sleep(PACKAGE_POLL_MS);
+  }
 }
 
 /** Waits (watch) until the global cluster has the plugin's ModuleConfig of `version`: the plugin is then installable. */

@@ -20,6 +20,8 @@ export interface WatchedTypes {
 export interface SteadyStateOptions {
   stack: () => Stack;
   session: () => EngineSession;
+  /** Waits until the cluster is at rest (controllers done with the first `up`) before the second `up` is watched. */
+  settle?: () => Promise<unknown>;
   /** What to watch during the second `up`: every write there fails the step. */
   watch: () => WatchedTypes[];
   /** The kubeconfig the stack was given: none of its credentials may be stored in plaintext. */
@@ -42,6 +44,7 @@ export function itKeepsSteadyState(opts: SteadyStateOptions): void {
   if (stored.length === 0) throw new Error("itKeepsSteadyState: name at least one secret the stack holds (kubeconfig or secrets)");
 
   it("a second up with the same inputs changes nothing and writes nothing", async () => {
+    await opts.settle?.();
     const recorders = await Promise.all(opts.watch().map((w) => recordWrites(w.client, w.types, w.namespace)));
     const result = await opts.stack().up();
     const writes = (await Promise.all(recorders.map((r) => r.stop()))).flat();

@@ -3,6 +3,9 @@
 // delete that reaches etcd shows up as an event. Used to prove that a second
 // `pulumi up` with the same inputs writes nothing. (A write the API server
 // discards as a no-op does not change the object, so it has no event either.)
+// Upstream OLM keeps writing status while it works (conditions, lastUpdated),
+// so an update counts only when it changes `metadata.generation` (spec);
+// creates and deletes always count.
 import type { KubeClient, WatchEvent } from "../../sdk/kube/client";
 import type { KubeObject, ResourceType } from "../../sdk/kube/resources";
 
@@ -25,10 +28,14 @@ export async function recordWrites(client: KubeClient, types: ResourceType[], na
   for (const type of types) {
     const list = await client.list<KubeObject>(type, { namespace });
     const rv = list.metadata.resourceVersion;
+    const generation = new Map(list.items.map((o) => [o.metadata.uid, o.metadata.generation]));
     watches.push(
       (async () => {
         for await (const ev of client.watch<KubeObject>(type, { namespace, resourceVersion: rv, signal: ac.signal })) {
           if (ev.type === "BOOKMARK") continue;
+          const before = generation.get(ev.object.metadata.uid);
+          generation.set(ev.object.metadata.uid, ev.object.metadata.generation);
+          if (ev.type === "MODIFIED" && before === ev.object.metadata.generation) continue;
           changes.push({ type: ev.type, kind: type.kind, namespace: ev.object.metadata.namespace, name: ev.object.metadata.name });
         }
       })(),

@@ -3,8 +3,9 @@
 // itself when 0.18.3 is published, and the version bump then records it.
 import * as assert from "node:assert/strict";
 import { ClusterServiceVersion, InstallPlan, OperatorGroup, Subscription, type KubeObject } from "../../../sdk/kube/resources";
+import { publishVersion } from "../../helpers/catalog";
 import { useExampleStack } from "../../helpers/engine";
-import { itDestroysEverything, itPreviewsWithoutTouching, usePublishing } from "../../helpers/operatorSteps";
+import { itDestroysEverything, itPreviewsWithoutTouching } from "../../helpers/operatorSteps";
 import { itKeepsSteadyState } from "../../helpers/steadyState";
 import { useSandbox } from "../../helpers/sandbox";
 
@@ -18,8 +19,6 @@ describe("e2e: examples/operator-automatic", function () {
   const { stack, session } = useExampleStack("operator-automatic", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }));
 
   const client = () => sb().client("business");
-  // After useExampleStack: the catalog is put back after the stack is destroyed.
-  const publish = usePublishing(client, PKG);
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === PKG);
 
   itPreviewsWithoutTouching(stack, client, NS);
@@ -41,10 +40,11 @@ describe("e2e: examples/operator-automatic", function () {
   });
 
   it("once 0.18.3 is published OLM upgrades by itself; the version bump shows in preview and up records it", async () => {
-    await publish("0.18.3");
+    // Published by an upload into business's catalog; it stays for the rest of the run.
+    await publishVersion(client(), PKG, "0.18.3", { sourceType: "Community" });
     await client().waitFor<KubeObject, true>(
       Subscription,
-      { namespace: NS, timeoutMs: 30_000 },
+      { namespace: NS, timeoutMs: 60_000 },
       (all) => (all.some((s) => s.status?.installedCSV === `${PKG}.v0.18.3` && s.status?.state === "AtLatestKnown") ? true : undefined),
       (all) => `OLM did not upgrade to 0.18.3: ${JSON.stringify(all.map((s) => s.status))}`,
     );

@@ -5,8 +5,9 @@ import * as assert from "node:assert/strict";
 import type { KubeObject } from "../../../sdk/kube/resources";
 import { spawnSync } from "node:child_process";
 import { ClusterServiceVersion, InstallPlan, OperatorGroup, Subscription } from "../../../sdk/kube/resources";
+import { publishVersion } from "../../helpers/catalog";
 import { useExampleStack } from "../../helpers/engine";
-import { itDestroysEverything, itPreviewsWithoutTouching, usePublishing } from "../../helpers/operatorSteps";
+import { itDestroysEverything, itPreviewsWithoutTouching } from "../../helpers/operatorSteps";
 import { itKeepsSteadyState } from "../../helpers/steadyState";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
@@ -20,8 +21,6 @@ describe("e2e: examples/operator-manual", function () {
   const { stack, session } = useExampleStack("operator-manual", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }));
 
   const client = () => sb().client("business");
-  // After useExampleStack: the catalog is put back after the stack is destroyed.
-  const publish = usePublishing(client, "harbor-ce-operator");
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === "harbor-ce-operator");
 
   itPreviewsWithoutTouching(stack, client, NS);
@@ -42,6 +41,14 @@ describe("e2e: examples/operator-manual", function () {
   itKeepsSteadyState({
     stack,
     session,
+    // Let OLM finish first: right after the install it makes the (unapproved) InstallPlan for 2.12.11.
+    settle: () =>
+      client().waitFor(
+        Subscription,
+        { namespace: NS, timeoutMs: 30_000 },
+        (subs) => (subs.some((s) => s.status?.currentCSV === "harbor-ce-operator.v2.12.11" && s.status?.state === "UpgradePending") ? true : undefined),
+        () => "OLM never proposed 2.12.11",
+      ),
     watch: () => [{ client: client(), types: [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], namespace: NS }],
     kubeconfig: () => sb().kubeconfig("business"),
   });
@@ -57,14 +64,23 @@ describe("e2e: examples/operator-manual", function () {
   });
 
   it("an upgrade approved out of band with kubectl shows as drift in refresh; up then refuses to go back and writes nothing", async () => {
+    // Publish 2.12.12 into business's catalog the platform's way, an upload (violet push --clusters business);
+    // it stays published for the rest of this run: OLM's PackageManifests are read-only.
     const next = { name: "harbor-ce-operator.v2.12.12", version: "2.12.12" };
-    await publish(next.version);
-    const plan = await client().waitFor<KubeObject, KubeObject>(
-      InstallPlan,
-      { namespace: NS, timeoutMs: 30_000 },
-      (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(next.name)),
+    await publishVersion(client(), "harbor-ce-operator", next.version, { sourceType: "Alauda" });
+    // The InstallPlan the Subscription points at once OLM has read the new catalog.
+    const planName = await client().waitFor<KubeObject, string>(
+      Subscription,
+      { namespace: NS, timeoutMs: 60_000 },
+      ([s]) => (s?.status?.currentCSV === next.name && s.status.installPlanRef?.name ? s.status.installPlanRef.name : undefined),
       () => "no InstallPlan for 2.12.12",
     );
+    const plan = (await client().waitFor<KubeObject, KubeObject>(
+      InstallPlan,
+      { namespace: NS, fieldSelector: `metadata.name=${planName}`, timeoutMs: 30_000 },
+      ([p]) => (p?.status?.phase === "RequiresApproval" ? p : undefined),
+      () => `InstallPlan ${planName} never RequiresApproval`,
+    ))!;
     // The seed's own approval command.
     const kubectl = spawnSync(
       sb().kubectlPath,

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Artifact, ArtifactVersion, ModuleConfig, ModulePlugin, PackageManifest, type KubeObject } from "../../../sdk/kube/resources";
+import { Artifact, ArtifactVersion, ModuleConfig, ModulePlugin, type KubeObject } from "../../../sdk/kube/resources";
 import { useExampleStack } from "../../helpers/engine";
 import { makeTestPackage } from "../../../tools/oci-layout";
 import { useRegistry } from "../../helpers/registry";
@@ -51,7 +51,6 @@ describe("e2e: examples/upload", function () {
       };
     },
     async () => {
-      for (const c of ["global", "business"] as const) await sb().client(c).delete(PackageManifest, OPERATOR, NS).catch(() => undefined);
       // The sandbox is shared by every suite of this mocha process: unpublish the plugin the upload published.
       const g = sb().client("global");
       await g.delete(ModulePlugin, "e2e-upload-plugin").catch(() => undefined);

@@ -39,14 +39,13 @@ describe("cli push (registry + sandbox)", function () {
   // The sandbox is shared by every suite of this mocha process: leave it as found.
   after(async () => {
     await fs.rm(dir, { recursive: true, force: true });
-    const created = ["spawned-operator", "again-operator", "many-a-operator", "many-b-operator", "crs-only-operator", "login-operator"];
+    // The published bundles stay in the sandbox's catalogs (OLM's PackageManifests are read-only); the sandbox goes with the run.
     for (const cluster of ["global", "business"] as const) {
       const k = sb().client(cluster);
       const mine = await k.list(Artifact, { namespace: NS, labelSelector: "app.kubernetes.io/managed-by=acp-extend" });
       for (const a of mine.items) await k.delete(Artifact, a.metadata.name!, NS);
       const versions = await k.list(ArtifactVersion, { namespace: NS, labelSelector: "app.kubernetes.io/managed-by=acp-extend" });
       for (const v of versions.items) await k.delete(ArtifactVersion, v.metadata.name!, NS);
-      for (const p of created) await k.delete(PackageManifest, p, NS);
     }
     const g = sb().client("global");
     await g.delete(ModulePlugin, "demo-uploaded-plugin");

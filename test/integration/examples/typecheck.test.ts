@@ -8,14 +8,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { CHECKOUT_ROOT, exampleNames, EXAMPLES_DIR } from "../../helpers/examples";
+import { CHECKOUT_ROOT, typeScriptExamples, EXAMPLES_DIR } from "../../helpers/examples";
 
 const exec = promisify(execFile);
 const root = CHECKOUT_ROOT;
 const examplesDir = EXAMPLES_DIR;
-const examples = exampleNames();
+const examples = typeScriptExamples();
 
-describe("examples/* type-check as a user's copy, with their own tsconfig", function () {
+describe("examples/* (TypeScript) type-check as a user's copy, with their own tsconfig", function () {
   this.timeout(5 * 60_000);
   let dir: string;
 

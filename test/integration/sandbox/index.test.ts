@@ -23,7 +23,11 @@ describe("sandbox lifecycle", function () {
     assert.deepEqual(st.ready, { global: true, business: true, platform: true });
     assert.deepEqual(
       st.processes.map((p) => p.name).sort(),
-      ["etcd", "kube-apiserver-business", "kube-apiserver-global", "kube-controller-manager-business", "kube-controller-manager-global", "platform", "platform-registry", "reaper"],
+      [
+        "catalog-operator-business", "catalog-operator-global", "etcd", "kube-apiserver-business", "kube-apiserver-global",
+        "kube-controller-manager-business", "kube-controller-manager-global", "olm-operator-business", "olm-operator-global",
+        "packageserver-business", "packageserver-global", "platform", "platform-registry", "reaper",
+      ],
     );
     // A loopback address of its own, so that its registry can take port 11443 as ACP's does.
     const host = /^https:\/\/(127\.\d+\.\d+\.\d+):\d+$/.exec(sb.platformAddress)?.[1];
@@ -57,7 +61,7 @@ describe("sandbox lifecycle", function () {
       child.on("exit", (code) => reject(new Error(`sandbox owner exited early (${code})`)));
     });
     const state = readState(dir)!;
-    assert.equal(state.processes.length, 6);
+    assert.equal(state.processes.length, 12, state.processes.map((p) => p.name).join(", "));
     child.kill("SIGTERM");
     await new Promise((r) => child.on("exit", r));
     await assertGroupsGone(state.processes);

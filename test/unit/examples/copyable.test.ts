@@ -6,11 +6,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { CHECKOUT_ROOT, exampleNames, EXAMPLES_DIR } from "../../helpers/examples";
+import { CHECKOUT_ROOT, typeScriptExamples, EXAMPLES_DIR } from "../../helpers/examples";
 
 const root = CHECKOUT_ROOT;
 const examplesDir = EXAMPLES_DIR;
-const examples = exampleNames();
+const examples = typeScriptExamples();
 const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
   version: string;
   peerDependencies: Record<string, string>;
@@ -35,7 +35,7 @@ const PULUMI_TEMPLATE_TSCONFIG = {
   files: ["index.ts"],
 };
 
-describe("examples/* can be copied out of the repository", () => {
+describe("examples/* (TypeScript) can be copied out of the repository", () => {
   it("finds the examples", () => {
     assert.ok(examples.length >= 5, examples.join(", "));
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { KubeClient } from "../../../../sdk/kube/client";
-import type { KubeObject, ResourceType } from "../../../../sdk/kube/resources";
+import { PackageManifest, type KubeObject, type ResourceType } from "../../../../sdk/kube/resources";
 
 /** A suffix that keeps this run's objects apart from other suites sharing the sandbox. */
 export function uniq(prefix: string): string {
@@ -79,4 +79,19 @@ export async function historyUntil<T extends KubeObject = KubeObject>(
     ac.abort();
   }
   throw new Error(`timed out waiting for ${what}; statuses seen: ${JSON.stringify(seen.map((o) => o.status))}`);
+}
+
+/**
+ * Reads PackageManifest `name` of cpaas-system every 200 ms until `pred`
+ * holds: OLM's package server serves get and list, not watch.
+ */
+export async function pollPackageManifest(client: KubeClient, name: string, pred: (pm: KubeObject) => boolean, what: string, timeoutMs = 20_000): Promise<KubeObject> {
+  const deadline = Date.now() + timeoutMs;
+  let last: KubeObject | undefined;
+  for (;;) {
+    last = await client.get<KubeObject>(PackageManifest, name, "cpaas-system");
+    if (last && pred(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; PackageManifest ${name}: ${last ? JSON.stringify(last.status) : "absent"}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

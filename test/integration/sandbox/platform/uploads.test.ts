@@ -3,7 +3,7 @@ import type { KubeClient } from "../../../../sdk/kube/client";
 import type { KubeObject } from "../../../../sdk/kube/resources";
 import { Artifact, ArtifactVersion, ModuleConfig, ModulePlugin, PackageManifest } from "../../../../sdk/kube/resources";
 import { useSandbox } from "../../../helpers/sandbox";
-import { uniq, waitOne } from "./helpers";
+import { pollPackageManifest, uniq, waitOne } from "./helpers";
 
 const NS = "cpaas-system";
 
@@ -42,19 +42,20 @@ describe("sandbox/platform: uploads (through the real API server)", function () 
     const k = sb().client("business");
     const pkg = uniq("sim-upload");
     const a = await artifact(k, `operatorhub-${pkg}`, "bundle", { "cpaas.io/source-type": "Custom" });
-    cleanup.push(() => k.delete(PackageManifest, pkg, NS));
     await version(k, a, `operatorhub-${pkg}.v1.2.0`, "v1.2.0", { "acp-extend.io/channels": "stable,alpha", "acp-extend.io/display-name": "Sim Upload" });
     const av = await waitOne(k, ArtifactVersion, NS, `operatorhub-${pkg}.v1.2.0`, (v) => v.status?.phase === "Present", "Present");
     const presentAt = Date.now();
     assert.equal(av.status.version, `${pkg}.v1.2.0`);
     assert.equal(await k.get(PackageManifest, pkg, NS), undefined, "the catalog has not synced yet");
 
-    const pm = await waitOne(k, PackageManifest, NS, pkg, (p) => (p.status?.channels ?? []).length === 2, "the new package in the catalog");
+    const pm = await pollPackageManifest(k, pkg, (p) => (p.status?.channels ?? []).length === 2, "the new package in the catalog");
     // fast timings: the catalog syncs 1 s after the upload
     assert.ok(Date.now() - presentAt >= 500, `synced after ${Date.now() - presentAt} ms, before the catalog-sync delay`);
     assert.equal(pm.metadata.labels!["cpaas.io/source-type"], "Custom");
     assert.equal(pm.status.catalogSource, "platform");
     assert.equal(pm.status.defaultChannel, "stable");
+    // Only in the cluster it was uploaded to (violet push --clusters).
+    assert.equal(await sb().client("global").get(PackageManifest, pkg, NS), undefined);
     for (const ch of pm.status.channels) {
       assert.equal(ch.currentCSV, `${pkg}.v1.2.0`);
       assert.deepEqual(ch.entries.map((e: any) => [e.name, e.version]), [[`${pkg}.v1.2.0`, "1.2.0"]]);
@@ -62,7 +63,7 @@ describe("sandbox/platform: uploads (through the real API server)", function () 
 
     // A newer version lands at the head of its channel, newest first.
     await version(k, a, `operatorhub-${pkg}.v1.3.0`, "v1.3.0");
-    const pm2 = await waitOne(k, PackageManifest, NS, pkg, (p) => p.status?.channels?.find((c: any) => c.name === "stable")?.currentCSV === `${pkg}.v1.3.0`, "1.3.0 at the head of stable");
+    const pm2 = await pollPackageManifest(k, pkg, (p) => p.status?.channels?.find((c: any) => c.name === "stable")?.currentCSV === `${pkg}.v1.3.0`, "1.3.0 at the head of stable");
     const stable = pm2.status.channels.find((c: any) => c.name === "stable");
     assert.deepEqual(stable.entries.map((e: any) => e.name), [`${pkg}.v1.3.0`, `${pkg}.v1.2.0`]);
   });

@@ -1,11 +1,10 @@
 import * as assert from "node:assert/strict";
 import type { KubeClient } from "../../../../sdk/kube/client";
-import { ClusterServiceVersion, InstallPlan, Namespace, PackageManifest, PLATFORM_NAMESPACE, Subscription, type KubeObject } from "../../../../sdk/kube/resources";
+import { ClusterServiceVersion, InstallPlan, Namespace, Subscription, type KubeObject } from "../../../../sdk/kube/resources";
 import { subscriptionManifest } from "../../../../sdk/operator/manifests";
 import { clusterClient } from "../../../../sdk/common/provider";
 import type { InstallInputs } from "../../../../sdk/operator/reconcile";
 import { operatorInstallProvider as provider } from "../../../../sdk/operator/provider";
-import { packageManifestObject } from "../../../../sandbox/platform/catalog";
 import { useSandbox } from "../../../helpers/sandbox";
 
 const HARBOR = "harbor-ce-operator";
@@ -65,7 +64,11 @@ describe("Operator install provider on the sandbox", function () {
       source: i.source ?? "platform",
       sourceNamespace: i.sourceNamespace ?? "cpaas-system",
       sourceType: i.sourceType,
-      installMode: "AllNamespaces",
+      // OwnNamespace, not AllNamespaces: real OLM copies an AllNamespaces operator's CSV into every
+      // namespace and refuses two OperatorGroups that provide the same APIs to the same namespaces,
+      // so tests installing one package in several namespaces at once must not overlap.
+      installMode: "OwnNamespace",
+      targetNamespaces: [i.namespace],
     });
     const live = await admin.get<KubeObject>(Subscription, i.subscriptionName, i.namespace);
     if (live) await admin.patch(Subscription, i.subscriptionName, { spec: manifest.spec }, { namespace: i.namespace });
@@ -79,7 +82,29 @@ describe("Operator install provider on the sandbox", function () {
   }
 
   async function csvNames(ns: string): Promise<string[]> {
-    return (await admin.list(ClusterServiceVersion, { namespace: ns })).items.map((c) => c.metadata.name!).sort();
+    // Copies OLM makes of other namespaces' AllNamespaces operators are not installed here.
+    return (await admin.list(ClusterServiceVersion, { namespace: ns })).items.filter((c) => !c.metadata.labels?.["olm.copiedFrom"]).map((c) => c.metadata.name!).sort();
+  }
+
+  /** The InstallPlan the Subscription references, once it carries `csvName` and waits for approval. */
+  async function pendingPlanOf(ns: string, subscription: string, csvName: string): Promise<string> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ref = await admin.waitFor<KubeObject, string>(
+        Subscription,
+        { namespace: ns, fieldSelector: `metadata.name=${subscription}`, timeoutMs: Math.max(1, deadline - Date.now()) },
+        ([s]) => s?.status?.installPlanRef?.name,
+        () => `Subscription ${ns}/${subscription} references no InstallPlan`,
+      );
+      const found = await admin.waitFor<KubeObject, string | false>(
+        InstallPlan,
+        { namespace: ns, fieldSelector: `metadata.name=${ref}`, timeoutMs: Math.max(1, Math.min(5_000, deadline - Date.now())) },
+        ([p]) => (p?.status?.phase === "RequiresApproval" ? (p.spec?.clusterServiceVersionNames?.includes(csvName) ? ref : false) : undefined),
+        () => `InstallPlan ${ns}/${ref} never RequiresApproval`,
+      ).catch(() => false as const);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no InstallPlan for ${csvName} awaits approval in ${ns}`);
+    }
   }
 
   function assertNoCredentials(text: string): void {
@@ -163,15 +188,13 @@ describe("Operator install provider on the sandbox", function () {
     assert.equal(v10.sourceType, "Alauda", "the source type comes from the catalog's label");
     await applySubscription(v10);
     const { id, outs } = await provider.create(v10);
-    // Someone approves the 2.12.11 plan by hand, as in the console.
-    const plan = await admin.waitFor<KubeObject, KubeObject>(
-      InstallPlan,
-      { namespace: ns, timeoutMs: 10_000 },
-      (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(csv(HARBOR, "2.12.11"))),
-      () => "no InstallPlan for 2.12.11",
-    );
-    await admin.patch(InstallPlan, plan.metadata.name!, { spec: { approved: true } }, { namespace: ns });
-    await admin.waitFor(ClusterServiceVersion, { namespace: ns, fieldSelector: `metadata.name=${csv(HARBOR, "2.12.11")}`, timeoutMs: 10_000 }, ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined), () => "2.12.11 not Succeeded");
+    // Someone approves the 2.12.11 plan by hand, as in the console: the one the Subscription points at once
+    // it RequiresApproval (OLM may make and abandon a plan while it resolves; approving that one does nothing).
+    const plan = await pendingPlanOf(ns, `${HARBOR}-sub`, csv(HARBOR, "2.12.11"));
+    await admin.patch(InstallPlan, plan, { spec: { approved: true } }, { namespace: ns });
+    await admin.waitFor(ClusterServiceVersion, { namespace: ns, fieldSelector: `metadata.name=${csv(HARBOR, "2.12.11")}`, timeoutMs: 30_000 }, ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined), (cs) => `2.12.11 not Succeeded: ${JSON.stringify(cs[0]?.status?.conditions)}`);
+    // OLM records the new CSV on the Subscription a moment after the CSV succeeds; refresh reads the Subscription.
+    await admin.waitFor(Subscription, { namespace: ns, fieldSelector: `metadata.name=${HARBOR}-sub`, timeoutMs: 30_000 }, ([x]) => (x?.status?.installedCSV === csv(HARBOR, "2.12.11") ? true : undefined), () => "the Subscription never reported 2.12.11");
 
     const refreshed = (await provider.read!(id, outs!)).props!;
     assert.equal(refreshed.installedCSV, csv(HARBOR, "2.12.11"));
@@ -266,14 +289,14 @@ describe("Operator install provider on the sandbox", function () {
     const declared = await provider.check!({} as InstallInputs, inputs(ns, HARBOR, { approval: "Automatic", sourceType: "Alauda" }));
     assert.ok(declared.failures!.some((f) => f.property === "approval"));
 
+    // The platform's admission check rejects the Subscription itself (as ACP does), before OLM sees it.
     const i = { ...inputs(ns, HARBOR, { approval: "Automatic" as const, version: "2.12.10" }), targetCSV: csv(HARBOR, "2.12.10"), targetVersion: "2.12.10" };
-    await applySubscription(i);
-    await assert.rejects(provider.create(i), (err: Error) => {
-      assert.match(err.message, /OLM cannot install harbor-ce-operator\.v2\.12\.10/);
-      assert.match(err.message, /ResolutionFailed=True \(AlaudaRequiresManual/);
+    await assert.rejects(applySubscription(i), (err: Error) => {
+      assert.match(err.message, /422 Invalid/);
+      assert.match(err.message, /package harbor-ce-operator is provided by Alauda \(cpaas\.io\/source-type: Alauda\)\. Operators from Alauda only support Manual mode/);
       return true;
     });
-    await provider.delete!(`${ns}/${HARBOR}-sub`, { ...i, installedCSV: "", installedVersion: "", phase: "", installPlans: [] });
+    assert.equal(await admin.get(Subscription, `${HARBOR}-sub`, ns), undefined, "never stored");
   });
 
   it("preview needs only read access", async () => {
@@ -316,11 +339,11 @@ describe("Operator install provider on the sandbox", function () {
   it("a timeout names what it waited for and dumps the Subscription, InstallPlan and CSV", async () => {
     const ns = "op-it-timeout";
     // The Subscription asks for 2.12.11 while the Operator wants 2.12.10: the plan is never one to approve.
-    const wanted = await checked({}, inputs(ns, HARBOR, { version: "2.12.10", timeouts: { install: "2s", upgrade: undefined } }));
+    const wanted = await checked({}, inputs(ns, HARBOR, { version: "2.12.10", timeouts: { install: "6s", upgrade: undefined } }));
     await applySubscription({ ...wanted, version: "2.12.11" });
     const started = Date.now();
     await assert.rejects(provider.create(wanted), (err: Error) => {
-      assert.match(err.message, /Operator harbor-ce-operator \(Subscription op-it-timeout\/harbor-ce-operator-sub\): timed out after 2s waiting for harbor-ce-operator\.v2\.12\.10 to be installed/);
+      assert.match(err.message, /Operator harbor-ce-operator \(Subscription op-it-timeout\/harbor-ce-operator-sub\): timed out after 6s waiting for harbor-ce-operator\.v2\.12\.10 to be installed/);
       assert.match(err.message, /would install harbor-ce-operator\.v2\.12\.11, which is not on the expected path harbor-ce-operator\.v2\.12\.10/);
       assert.match(err.message, /state=UpgradePending, currentCSV=harbor-ce-operator\.v2\.12\.11, installedCSV=\(none\)/);
       assert.match(err.message, /InstallPlanPending=True \(RequiresApproval/);
@@ -335,79 +358,79 @@ describe("Operator install provider on the sandbox", function () {
       assert.deepEqual(failed.reasons, [err.message]);
       return true;
     });
-    assert.ok(Date.now() - started < 10_000, "the timeout is honoured");
+    assert.ok(Date.now() - started < 15_000, "the timeout is honoured");
     await provider.delete!(`${ns}/${HARBOR}-sub`, { ...wanted, installedCSV: "", installedVersion: "", phase: "", installPlans: [] });
     assert.equal(await admin.get(Subscription, `${HARBOR}-sub`, ns), undefined);
   });
 
   it("a multi-step upgrade walks the replaces chain one approved InstallPlan at a time, and stops at the target", async () => {
+    // Channel v1 of the catalog's acme-operator is a plain replaces chain 1.0.0 ← 1.1.0 ← 1.2.0 ← 1.3.0.
     const ACME = "acme-operator";
-    const versions = ["1.3.0", "1.2.0", "1.1.0", "1.0.0"];
-    const pm = packageManifestObject({
-      name: ACME,
-      displayName: "Acme",
-      sourceType: "Community",
-      catalogSource: "platform",
-      defaultChannel: "stable",
-      channels: [{ name: "stable", entries: versions.map((v) => ({ name: csv(ACME, v), version: v })) }],
-    });
-    const created = await admin.create<KubeObject>(PackageManifest, pm);
-    await admin.updateStatus(PackageManifest, { ...created, status: pm.status });
-    try {
-      const ns = "op-it-multistep";
-      const v100 = await checked({}, inputs(ns, ACME, { version: "1.0.0" }));
-      await applySubscription(v100);
-      const { id, outs } = await provider.create(v100);
-      assert.equal(outs!.installedCSV, csv(ACME, "1.0.0"));
+    const ns = "op-it-multistep";
+    const v100 = await checked({}, inputs(ns, ACME, { channel: "v1", version: "1.0.0" }));
+    await applySubscription(v100);
+    const { id, outs } = await provider.create(v100);
+    assert.equal(outs!.installedCSV, csv(ACME, "1.0.0"));
 
-      const v120 = await checked(v100, inputs(ns, ACME, { version: "1.2.0" }));
-      assert.deepEqual(v120.upgradePath, [csv(ACME, "1.1.0"), csv(ACME, "1.2.0")]);
-      assert.equal(v120.upgradeSummary, "1.0.0 → 1.1.0 → 1.2.0");
-      await applySubscription(v120);
-      const updated = (await provider.update!(id, outs!, v120)).outs!;
-      assert.equal(updated.installedCSV, csv(ACME, "1.2.0"));
-      assert.equal(updated.phase, "Succeeded");
-      assert.equal(updated.installPlans.length, 3);
-      const approved = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
-      assert.deepEqual(approved.map((p) => p!.spec.clusterServiceVersionNames), [[csv(ACME, "1.0.0")], [csv(ACME, "1.1.0")], [csv(ACME, "1.2.0")]]);
-      // OLM offers 1.3.0 next; it stays unapproved.
-      const beyond = await admin.waitFor<KubeObject, KubeObject>(
-        InstallPlan,
-        { namespace: ns, timeoutMs: 10_000 },
-        (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(csv(ACME, "1.3.0"))),
-        () => "no InstallPlan for 1.3.0",
-      );
-      assert.equal(beyond.spec.approved, false);
-      await provider.delete!(id, updated);
-      assert.deepEqual(await csvNames(ns), []);
-    } finally {
-      await admin.delete(PackageManifest, ACME, PLATFORM_NAMESPACE);
-    }
+    const v120 = await checked(v100, inputs(ns, ACME, { channel: "v1", version: "1.2.0" }));
+    assert.deepEqual(v120.upgradePath, [csv(ACME, "1.1.0"), csv(ACME, "1.2.0")]);
+    assert.equal(v120.upgradeSummary, "1.0.0 → 1.1.0 → 1.2.0");
+    await applySubscription(v120);
+    const updated = (await provider.update!(id, outs!, v120)).outs!;
+    assert.equal(updated.installedCSV, csv(ACME, "1.2.0"));
+    assert.equal(updated.phase, "Succeeded");
+    assert.equal(updated.installPlans.length, 3);
+    const approved = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
+    assert.deepEqual(approved.map((p) => p!.spec.clusterServiceVersionNames), [[csv(ACME, "1.0.0")], [csv(ACME, "1.1.0")], [csv(ACME, "1.2.0")]]);
+    // OLM offers 1.3.0 next; it stays unapproved.
+    const beyond = await admin.waitFor<KubeObject, KubeObject>(
+      InstallPlan,
+      { namespace: ns, timeoutMs: 10_000 },
+      (plans) => plans.find((p) => p.spec?.clusterServiceVersionNames?.includes(csv(ACME, "1.3.0"))),
+      () => "no InstallPlan for 1.3.0",
+    );
+    assert.equal(beyond.spec.approved, false);
+    await provider.delete!(id, updated);
+    assert.deepEqual(await csvNames(ns), []);
+  });
+
+  it("skipRange: the preview path is the single jump OLM makes, a target OLM would skip past is refused, and update approves exactly OLM's plans", async () => {
+    // acme-operator's stable head 2.1.0 carries olm.skipRange ">=1.0.0 <1.2.0".
+    const ACME = "acme-operator";
+    const ns = "op-it-skiprange";
+    const v100 = await checked({}, inputs(ns, ACME, { channel: "stable", version: "1.0.0" }));
+    await applySubscription(v100);
+    const { id, outs } = await provider.create(v100);
+    assert.equal(outs!.installedCSV, csv(ACME, "1.0.0"));
+
+    const past = await provider.check!(v100, inputs(ns, ACME, { channel: "stable", version: "2.0.0" }));
+    assert.equal(past.failures![0].property, "version");
+    assert.match(past.failures![0].reason, /OLM upgrades acme-operator\.v1\.0\.0 straight to the channel head acme-operator\.v2\.1\.0 \(olm\.skipRange ">=1\.0\.0 <1\.2\.0"\)/);
+
+    const v210 = await checked(v100, inputs(ns, ACME, { channel: "stable", version: "2.1.0" }));
+    assert.deepEqual(v210.upgradePath, [csv(ACME, "2.1.0")]);
+    await applySubscription(v210);
+    const updated = (await provider.update!(id, outs!, v210)).outs!;
+    assert.equal(updated.installedCSV, csv(ACME, "2.1.0"));
+    const plans = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
+    assert.deepEqual(plans.map((p) => p!.spec.clusterServiceVersionNames), [[csv(ACME, "1.0.0")], [csv(ACME, "2.1.0")]], "the InstallPlans OLM made: one jump");
+    await provider.delete!(id, updated);
+    assert.deepEqual(await csvNames(ns), []);
   });
 
   it("a failed CSV fails the install with its phase, reason and message", async () => {
+    // broken-operator's image cannot be pulled: its Deployment passes its 5 s progress deadline and OLM fails the CSV.
     const ns = "op-it-failed";
-    const i = await checked({}, inputs(ns, CLICKHOUSE, { approval: "Automatic", version: "0.18.2" }));
+    const BROKEN = "broken-operator";
+    const i = await checked({}, inputs(ns, BROKEN, { approval: "Automatic", version: "1.0.0" }));
     await applySubscription(i);
-    const install = provider.create(i);
-    install.catch(() => undefined);
-    // The operator's deployment never becomes ready: OLM marks the CSV Failed.
-    for (;;) {
-      const c = await admin.waitFor<KubeObject, KubeObject>(ClusterServiceVersion, { namespace: ns, fieldSelector: `metadata.name=${csv(CLICKHOUSE, "0.18.2")}`, timeoutMs: 10_000 }, ([o]) => o, () => "no CSV");
-      try {
-        await admin.updateStatus(ClusterServiceVersion, { ...c, status: { ...c.status, phase: "Failed", reason: "InstallCheckFailed", message: "install timeout: deployment clickhouse-operator not ready" } });
-        break;
-      } catch (err) {
-        if (!/409/.test(String(err))) throw err;
-      }
-    }
-    await assert.rejects(install, (err: Error) => {
-      assert.match(err.message, /clickhouse-operator\.v0\.18\.2 failed/);
-      assert.match(err.message, /ClusterServiceVersion op-it-failed\/clickhouse-operator\.v0\.18\.2: phase=Failed, reason=InstallCheckFailed, message=install timeout: deployment clickhouse-operator not ready/);
-      assert.match(err.message, /Subscription op-it-failed\/clickhouse-operator-sub: state=/);
+    await assert.rejects(provider.create(i), (err: Error) => {
+      assert.match(err.message, /broken-operator\.v1\.0\.0 failed/);
+      assert.match(err.message, /ClusterServiceVersion op-it-failed\/broken-operator\.v1\.0\.0: phase=Failed, reason=\w+, message=.*deployment "broken-operator" exceeded its progress deadline/);
+      assert.match(err.message, /Subscription op-it-failed\/broken-operator-sub: state=/);
       return true;
     });
-    await provider.delete!(`${ns}/${CLICKHOUSE}-sub`, { ...i, installedCSV: "", installedVersion: "", phase: "", installPlans: [] });
+    await provider.delete!(`${ns}/${BROKEN}-sub`, { ...i, installedCSV: "", installedVersion: "", phase: "", installPlans: [] });
     assert.deepEqual(await csvNames(ns), []);
   });
 

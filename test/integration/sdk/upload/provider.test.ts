@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Artifact, ArtifactVersion, type KubeObject, PackageManifest } from "../../../../sdk/kube/resources";
+import { Artifact, ArtifactVersion, type KubeObject } from "../../../../sdk/kube/resources";
 import { KubeClient } from "../../../../sdk/kube/client";
 import { RegistryClient } from "../../../../sdk/packages/oci/client";
 // The old-layout names (sdk/packages/reconcile.ts) bind sdk/upload/reconcile's reconciler with a log callback.
@@ -29,9 +29,7 @@ describe("PackageUpload provider (registry + sandbox)", function () {
   });
   after(async () => {
     await fs.rm(dir, { recursive: true, force: true });
-    for (const c of ["global", "business"] as const) {
-      for (const p of ["provider-operator", "drift-operator", "bump-operator", "progress-operator"]) await sb().client(c).delete(PackageManifest, p, NS);
-    }
+    // The published bundles stay in the sandbox's catalogs (OLM's PackageManifests are read-only); the sandbox goes with the run.
   });
 
   it("create pushes and writes the CRs; unchanged → no diff and a re-apply writes nothing; a cluster dropped loses its CRs; delete removes exactly its CRs and keeps the images", async () => {

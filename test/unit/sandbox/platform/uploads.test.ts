@@ -29,19 +29,33 @@ describe("sandbox/platform/uploads", () => {
     assert.throws(() => readUpload(plugin, av("v1", { "acp-extend.io/config": "{" })), /acp-extend.io\/config is not valid JSON/);
   });
 
-  it("publishes a bundle newest first in each channel, creating the package and channels it lacks", () => {
+  it("publishes a bundle newest first in each channel, creating the package and channels it lacks, keeping one channel head", () => {
     const u = readUpload(bundle, av("v1.1.0", { "acp-extend.io/channels": "stable,beta" }));
     assert.ok(u.type === "bundle");
-    const first = publishBundle(undefined, u, "platform");
-    assert.equal(first.catalogSource, "platform");
+    const first = publishBundle(undefined, u);
     assert.equal(first.defaultChannel, "stable");
+    assert.equal(first.sourceType, "Alauda");
     const older = readUpload(bundle, av("v1.0.0"));
     const newer = readUpload(bundle, av("v1.2.0"));
     assert.ok(older.type === "bundle" && newer.type === "bundle");
-    const m = publishBundle(publishBundle(first, older, "platform"), newer, "platform");
-    assert.deepEqual(m.channels.find((c) => c.name === "stable")!.entries.map((e) => e.version), ["1.2.0", "1.1.0", "1.0.0"]);
-    assert.deepEqual(m.channels.find((c) => c.name === "beta")!.entries.map((e) => e.version), ["1.1.0"]);
+    const m = publishBundle(publishBundle(first, older), newer);
+    const csv = (v: string) => `harbor-ce-operator.v${v}`;
+    // 1.0.0 arrived after 1.1.0: 1.1.0 now replaces it, so the channel is one chain.
+    assert.deepEqual(m.channels.find((c) => c.name === "stable")!.entries, [
+      { name: csv("1.2.0"), replaces: csv("1.1.0") },
+      { name: csv("1.1.0"), replaces: csv("1.0.0") },
+      { name: csv("1.0.0") },
+    ]);
+    assert.deepEqual(m.channels.find((c) => c.name === "beta")!.entries, [{ name: csv("1.1.0") }]);
+    assert.deepEqual(m.bundles.map((b) => b.version).sort(), ["1.0.0", "1.1.0", "1.2.0"]);
     assert.ok(isPublished(m, newer));
+    // replaces given as a version, as uploaders write it, names that version's CSV
+    const patch = readUpload(bundle, av("v1.2.1", { "acp-extend.io/replaces": "v1.2.0" }));
+    assert.ok(patch.type === "bundle");
+    assert.deepEqual(publishBundle(m, patch).channels.find((c) => c.name === "stable")!.entries.slice(0, 2), [
+      { name: csv("1.2.1"), replaces: csv("1.2.0") },
+      { name: csv("1.2.0"), replaces: csv("1.1.0") },
+    ]);
     assert.ok(!isPublished(first, newer));
   });
 });

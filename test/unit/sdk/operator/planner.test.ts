@@ -4,7 +4,7 @@ import { decideApproval, describePlan, DowngradeError, NoUpgradePathError, planU
 
 const P = "op";
 const csv = (v: string) => `op.v${v}`;
-function channel(versions: string[], extra: Record<string, { replaces?: string; skips?: string[] }> = {}): PackageChannel {
+function channel(versions: string[], extra: Record<string, { replaces?: string; skips?: string[]; skipRange?: string }> = {}): PackageChannel {
   const entries = versions.map((v) => ({ name: csv(v), version: v, ...extra[v] }));
   return { name: "stable", currentCSV: entries[0].name, entries };
 }
@@ -31,6 +31,19 @@ describe("operator/planner", () => {
       assert.deepEqual(plan.steps, [csv("1.1.0"), csv("1.2.0"), csv("1.3.0")]);
       assert.deepEqual(plan.skipped, []);
       assert.equal(describePlan(P, plan), "1.0.0 → 1.1.0 → 1.2.0 → 1.3.0");
+    });
+
+    it("follows the channel head's olm.skipRange as OLM does: one jump, and no target below the head from inside the range", () => {
+      const sr = channel(["2.1.0", "2.0.0", "1.2.0", "1.1.0", "1.0.0"], { "2.1.0": { skipRange: ">=1.0.0 <1.2.0" } });
+      const plan = planUpgrade(P, sr, csv("1.0.0"), csv("2.1.0"));
+      assert.deepEqual(plan.steps, [csv("2.1.0")]);
+      assert.equal(describePlan(P, plan), "1.0.0 → 2.1.0 (skips 1.1.0, 1.2.0, 2.0.0)");
+      assert.deepEqual(planUpgrade(P, sr, csv("1.2.0"), csv("2.1.0")).steps, [csv("2.0.0"), csv("2.1.0")], "outside the range: the replaces chain");
+      assert.throws(() => planUpgrade(P, sr, csv("1.1.0"), csv("2.0.0")), (err: Error) => {
+        assert.ok(err instanceof NoUpgradePathError);
+        assert.match(err.message, /OLM upgrades op\.v1\.1\.0 straight to the channel head op\.v2\.1\.0 \(olm\.skipRange ">=1\.0\.0 <1\.2\.0"\), past op\.v2\.0\.0/);
+        return true;
+      });
     });
 
     it("stops at the target, never beyond", () => {

@@ -1,0 +1,27 @@
+import type { KubeClient } from "../../sdk/kube/client";
+import { Artifact, ArtifactVersion, type KubeObject, PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
+
+/**
+ * Publishes `<pkg>.v<version>` into the cluster's `platform` catalog the way the
+ * platform does it: an upload (Artifact + ArtifactVersion, as `violet push
+ * --clusters <cluster>` writes them). The version stays published for the rest
+ * of the run: OLM's PackageManifests are read-only, and the sandbox goes with the run.
+ */
+export async function publishVersion(client: KubeClient, pkg: string, version: string, opts: { channels?: string[]; sourceType?: string } = {}): Promise<void> {
+  const name = `operatorhub-${pkg}`;
+  const artifact =
+    (await client.get<KubeObject>(Artifact, name, PLATFORM_NAMESPACE)) ??
+    (await client.create<KubeObject>(Artifact, {
+      metadata: { name, namespace: PLATFORM_NAMESPACE, labels: { "cpaas.io/source-type": opts.sourceType ?? "Custom" } },
+      spec: { type: "bundle", registry: "127.0.0.1:5000", repository: `acp/${pkg}`, present: true, displayName: pkg },
+    }));
+  await client.create(ArtifactVersion, {
+    metadata: {
+      name: `${name}.v${version}`,
+      namespace: PLATFORM_NAMESPACE,
+      annotations: { "acp-extend.io/package": pkg, "acp-extend.io/version": version, "acp-extend.io/channels": (opts.channels ?? ["stable"]).join(",") },
+      ownerReferences: [{ apiVersion: "app.alauda.io/v1alpha1", kind: "Artifact", name, uid: artifact.metadata.uid! }],
+    },
+    spec: { tag: `v${version}`, present: true },
+  });
+}
