@@ -19,6 +19,8 @@ const OPERATOR_COMPONENT = "acp-extend:index:Operator";
 const PLUGIN_COMPONENT = "acp-extend:index:ClusterPlugin";
 const UPLOAD_COMPONENT = "acp-extend:index:PackageUpload";
 const DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
+const MODULE_INFO_TYPE = "pulumi-nodejs:dynamic/acp-extend:ModuleInfo";
+const PACKAGE_UPLOAD_TYPE = "pulumi-nodejs:dynamic/acp-extend:PackageUpload";
 const SUBSCRIPTION_TYPE = "kubernetes:operators.coreos.com/v1alpha1:Subscription";
 /** How the engine marks a secret value in serialized state. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -404,11 +406,13 @@ function uploadChange(step: Step, preview: Preview): UploadChange {
 
 function isModuleInfo(step: Step): boolean {
   const i = step.newInputs ?? step.oldInputs ?? {};
+  // ModuleInfos have their own token since the layout change; stacks made before keep the generic one.
+  if (step.type === MODULE_INFO_TYPE) return true;
   return step.type === DYNAMIC_TYPE && (i.__acpKind === "ModuleInfo" || parseUrn(step.urn).parents.includes(PLUGIN_COMPONENT));
 }
 
 function isUpload(step: Step): boolean {
-  return step.type === DYNAMIC_TYPE && parseUrn(step.urn).parents.at(-1) === UPLOAD_COMPONENT;
+  return (step.type === PACKAGE_UPLOAD_TYPE || step.type === DYNAMIC_TYPE) && parseUrn(step.urn).parents.at(-1) === UPLOAD_COMPONENT;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

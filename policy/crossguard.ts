@@ -160,12 +160,14 @@ function kindList(rule: Rule): string {
   return rule.kinds.map((k) => k.kind).join(", ");
 }
 
+/** What CrossGuard shows and configures of a policy: the same for resource and stack rules. */
+function policyHeader(rule: Rule, variant: Variant): Pick<ResourceValidationPolicy, "name" | "description" | "enforcementLevel" | "configSchema"> {
+  return { name: variant.name, description: variant.description, enforcementLevel: variant.enforcementLevel, configSchema: rule.configSchema };
+}
+
 function resourcePolicy(rule: Extract<Rule, { scope: "resource" }>, variant: Variant): ResourceValidationPolicy {
   return {
-    name: variant.name,
-    description: variant.description,
-    enforcementLevel: variant.enforcementLevel,
-    configSchema: rule.configSchema,
+    ...policyHeader(rule, variant),
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
       let object = manifestFromResource(args.type, args.props, rule.kinds);
       if (rule.readsOperatorInstall) {
@@ -184,10 +186,7 @@ function resourcePolicy(rule: Extract<Rule, { scope: "resource" }>, variant: Var
 
 function stackPolicy(rule: Extract<Rule, { scope: "stack" }>, variant: Variant): StackValidationPolicy {
   return {
-    name: variant.name,
-    description: variant.description,
-    enforcementLevel: variant.enforcementLevel,
-    configSchema: rule.configSchema,
+    ...policyHeader(rule, variant),
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
       const config = resolveConfig(rule, args.getConfig());
       // A stack may reach several clusters; objects only collide within one, i.e. one provider.

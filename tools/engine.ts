@@ -256,8 +256,9 @@ export function engineSession(engine: Engine, opts: SessionOptions = {}): Engine
 
 export interface ProgramStackOptions {
   /**
-   * The project: an example's directory (its Pulumi.yaml is used, with `main`
-   * made absolute), or project settings with `main` an absolute path to the
+   * The project: a directory with a Pulumi.yaml (used with `main` made
+   * absolute; for a folder of examples/, whose Pulumi.yaml has no `main`, the
+   * compiled dist/examples/<name>/index.js), or project settings with `main` an absolute path to the
    * compiled program (a directory with index.js, or a .js file).
    */
   project: string | { name: string; main: string };
@@ -279,7 +280,16 @@ export async function programStack(session: EngineSession, opts: ProgramStackOpt
   if (typeof opts.project === "string") {
     const dir = path.resolve(opts.project);
     settings = YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
-    settings.main = path.resolve(dir, typeof settings.main === "string" ? settings.main : ".");
+    if (typeof settings.main === "string") {
+      settings.main = path.resolve(dir, settings.main);
+    } else if (path.dirname(dir) === path.join(PACKAGE_ROOT, "examples")) {
+      // An example's Pulumi.yaml is the one a user copies (index.ts, run by the
+      // language host's TypeScript support); here the build runs instead.
+      settings.main = path.join(PACKAGE_ROOT, "dist", "examples", path.basename(dir), "index.js");
+      settings.runtime = { name: "nodejs", options: { typescript: false } };
+    } else {
+      settings.main = dir;
+    }
   } else {
     settings = { name: opts.project.name, runtime: { name: "nodejs", options: { typescript: false } }, main: opts.project.main };
   }

@@ -8,7 +8,7 @@ const context = config.get("context");
 // Bump to upgrade: `pulumi config set gpuVersion v4.0.16 && pulumi up`.
 const gpuVersion = config.get("gpuVersion") ?? "v4.0.15";
 
-// The seed's plugin without a form: the web terminal, which only the global cluster accepts.
+// Cluster Plugin › Installing via YAML, a plugin without config: the web terminal, which only the global cluster accepts.
 const webCli = new ClusterPlugin("web-cli", {
   moduleName: "web-cli",
   cluster: "global",
@@ -16,7 +16,7 @@ const webCli = new ClusterPlugin("web-cli", {
   context,
 });
 
-// The seed's plugin with a form: GPU drivers on a workload cluster; mps_enable keeps its default (false).
+// Cluster Plugin › Installing via YAML, a plugin with config: GPU drivers on a workload cluster; mps_enable keeps its default (false).
 const gpu = new ClusterPlugin("gpu", {
   moduleName: "gpu-device-plugin",
   cluster: "business",

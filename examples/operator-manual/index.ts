@@ -9,8 +9,9 @@ const context = config.get("context");
 // the InstallPlans on the way to it, and nothing beyond.
 const version = config.get("version") ?? "2.12.10";
 
-// Seed steps 1-6: check the version exists, confirm the catalog source, create the
-// namespace and the Subscription, and approve the InstallPlan once it is the right one.
+// Operator › Installing via YAML › Manual, steps 1-6: check the version exists, confirm
+// the catalogSource, create the namespace and the Subscription, and approve the
+// InstallPlan once it is the right one.
 const harbor = new Operator("harbor", {
   packageName: "harbor-ce-operator",
   channel: "stable",

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { Namespace } from "../../sdk/kube/resources";
-import { assertNoPlaintextKubeconfig } from "../helpers/engine";
+import { assertNoPlaintext } from "../helpers/engine";
 import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../tools/engine";
 import { useSandbox } from "../helpers/sandbox";
 import { recordWrites } from "../helpers/writes";
@@ -86,7 +86,7 @@ describe("e2e: the Pulumi engine built from Go modules, on the sandbox", functio
   });
 
   it("pulumi stack export and the backend's files hold the kubeconfig only encrypted", async () => {
-    assertNoPlaintextKubeconfig(session, stack, kubeconfig);
+    assertNoPlaintext(session, stack, { kubeconfig });
   });
 
   it("destroy removes the ConfigMap and leaves an empty stack", async () => {

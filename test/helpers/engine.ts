@@ -4,18 +4,37 @@ import * as path from "node:path";
 import type { ConfigMap, Stack } from "@pulumi/pulumi/automation";
 import { backendFiles, type EngineSession, engineSession, ensureEngine, exportStackText, PACKAGE_ROOT, programStack } from "../../tools/engine";
 
+/** Secrets a stack was given, to look for in what the engine stored. */
+export interface StoredSecrets {
+  /** A kubeconfig: its credentials (keys, client certificates, tokens) and the document itself. */
+  kubeconfig?: string;
+  /** Other values by what they are, e.g. `{ "the registry password": "…" }`. */
+  secrets?: Record<string, string>;
+}
+
 /**
  * Asserts that neither the stack export nor anything the backend stored holds
- * `kubeconfig`'s credentials in plaintext; returns the export for more checks.
+ * one of `stored` in plaintext, and that the export does hold encrypted
+ * secrets; returns the export for more checks.
  */
-export function assertNoPlaintextKubeconfig(session: EngineSession, stack: Stack, kubeconfig: string): string {
+export function assertNoPlaintext(session: EngineSession, stack: Stack, stored: StoredSecrets): string {
+  const needles: [what: string, value: string][] = [];
+  if (stored.kubeconfig !== undefined) {
+    const credentials = [...stored.kubeconfig.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 48));
+    if (credentials.length === 0) throw new Error("the kubeconfig holds no credential to look for");
+    for (const c of credentials) needles.push(["the kubeconfig", c]);
+  }
+  for (const [what, value] of Object.entries(stored.secrets ?? {})) {
+    if (!value) throw new Error(`${what} is empty: there is nothing to look for`);
+    needles.push([what, value]);
+  }
+  if (needles.length === 0) throw new Error("assertNoPlaintext: no secret to look for");
   const exported = exportStackText(session, stack);
-  const secrets = [...kubeconfig.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 48));
-  if (secrets.length === 0) throw new Error("the kubeconfig holds no credential to look for");
-  for (const [what, text] of [["pulumi stack export", exported], ["the file backend", backendFiles(session)]] as const) {
-    if (/client-key-data|apiVersion: v1\s+kind: Config/.test(text) || secrets.some((s) => text.includes(s))) {
-      throw new Error(`${what} holds the kubeconfig in plaintext`);
+  for (const [where, text] of [["pulumi stack export", exported], ["the file backend", backendFiles(session)]] as const) {
+    if (stored.kubeconfig !== undefined && /client-key-data|apiVersion: v1\s+kind: Config/.test(text)) {
+      throw new Error(`${where} holds the kubeconfig in plaintext`);
     }
+    for (const [what, value] of needles) if (text.includes(value)) throw new Error(`${where} holds ${what} in plaintext`);
   }
   if (!exported.includes('"ciphertext"')) throw new Error("pulumi stack export holds no encrypted secret at all");
   return exported;

@@ -4,9 +4,9 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { ModuleConfig, ModuleInfo, type KubeObject } from "../../../sdk/kube/resources";
-import { assertNoPlaintextKubeconfig, useExampleStack } from "../../helpers/engine";
+import { useExampleStack } from "../../helpers/engine";
+import { itKeepsSteadyState } from "../../helpers/steadyState";
 import { useSandbox } from "../../helpers/sandbox";
-import { recordWrites } from "../../helpers/writes";
 
 const V16 = "gpu-device-plugin-v4.0.16";
 
@@ -43,20 +43,11 @@ describe("e2e: examples/cluster-plugin", function () {
     assert.equal((await moduleInfos("web-cli")).length, 1);
   });
 
-  it("a second up with the same inputs changes nothing and writes nothing", async () => {
-    const writes = await recordWrites(global(), [ModuleInfo]);
-    const result = await stack().up();
-    assert.deepEqual(await writes.stop(), []);
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-  });
-
-  it("refresh finds the state in sync with the cluster", async () => {
-    const result = await stack().refresh();
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-  });
-
-  it("pulumi stack export and the backend's files hold no kubeconfig in plaintext", async () => {
-    assertNoPlaintextKubeconfig(session(), stack(), sb().kubeconfig("global"));
+  itKeepsSteadyState({
+    stack,
+    session,
+    watch: () => [{ client: global(), types: [ModuleInfo] }],
+    kubeconfig: () => sb().kubeconfig("global"),
   });
 
   it("a config change made out of band with kubectl shows in refresh, and the next up puts it back", async () => {

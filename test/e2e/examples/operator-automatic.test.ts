@@ -2,11 +2,12 @@
 // (Community, Automatic approval) on the business cluster; OLM upgrades it by
 // itself when 0.18.3 is published, and the version bump then records it.
 import * as assert from "node:assert/strict";
-import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, Subscription, type KubeObject } from "../../../sdk/kube/resources";
+import { ClusterServiceVersion, InstallPlan, OperatorGroup, Subscription, type KubeObject } from "../../../sdk/kube/resources";
 import { publishVersion } from "../../helpers/catalog";
-import { assertNoPlaintextKubeconfig, useExampleStack } from "../../helpers/engine";
+import { useExampleStack } from "../../helpers/engine";
+import { itDestroysEverything, itPreviewsWithoutTouching } from "../../helpers/operatorSteps";
+import { itKeepsSteadyState } from "../../helpers/steadyState";
 import { useSandbox } from "../../helpers/sandbox";
-import { recordWrites } from "../../helpers/writes";
 
 const NS = "clickhouse-operator"; // the example's namespace: the package name
 const PKG = "clickhouse-operator";
@@ -20,11 +21,7 @@ describe("e2e: examples/operator-automatic", function () {
   const client = () => sb().client("business");
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === PKG);
 
-  it("preview plans the namespace, OperatorGroup and install without touching the cluster", async () => {
-    const result = await stack().preview();
-    assert.ok((result.changeSummary.create ?? 0) >= 4, JSON.stringify(result.changeSummary));
-    assert.equal(await client().get(Namespace, NS), undefined);
-  });
+  itPreviewsWithoutTouching(stack, client, NS);
 
   it("up installs 0.18.2 with Automatic approval", async () => {
     const result = await stack().up();
@@ -35,20 +32,11 @@ describe("e2e: examples/operator-automatic", function () {
     assert.equal(sub?.status?.installedCSV, "clickhouse-operator.v0.18.2");
   });
 
-  it("a second up with the same inputs changes nothing and writes nothing", async () => {
-    const writes = await recordWrites(client(), [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], NS);
-    const result = await stack().up();
-    assert.deepEqual(await writes.stop(), []);
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-  });
-
-  it("refresh finds the state in sync with the cluster", async () => {
-    const result = await stack().refresh();
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-  });
-
-  it("pulumi stack export and the backend's files hold no kubeconfig in plaintext", async () => {
-    assertNoPlaintextKubeconfig(session(), stack(), sb().kubeconfig("business"));
+  itKeepsSteadyState({
+    stack,
+    session,
+    watch: () => [{ client: client(), types: [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], namespace: NS }],
+    kubeconfig: () => sb().kubeconfig("business"),
   });
 
   it("once 0.18.3 is published OLM upgrades by itself; the version bump shows in preview and up records it", async () => {
@@ -68,12 +56,5 @@ describe("e2e: examples/operator-automatic", function () {
     assert.equal(result.outputs.phase.value, "Succeeded");
   });
 
-  it("destroy leaves no namespace, Subscription, InstallPlan or CSV behind", async () => {
-    const result = await stack().destroy();
-    assert.equal(result.summary.result, "succeeded");
-    await client().waitFor(Namespace, { timeoutMs: 60_000 }, (all) => (all.some((n) => n.metadata.name === NS) ? undefined : true), () => `namespace ${NS} still exists`);
-    for (const type of [Subscription, InstallPlan, ClusterServiceVersion]) {
-      assert.deepEqual((await client().list(type, { namespace: NS })).items, [], type.kind);
-    }
-  });
+  itDestroysEverything(stack, client, NS);
 });

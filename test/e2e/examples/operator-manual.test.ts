@@ -4,9 +4,11 @@
 import * as assert from "node:assert/strict";
 import type { KubeObject } from "../../../sdk/kube/resources";
 import { spawnSync } from "node:child_process";
-import { ClusterServiceVersion, InstallPlan, Namespace, OperatorGroup, Subscription } from "../../../sdk/kube/resources";
-import { assertNoPlaintextKubeconfig, useExampleStack } from "../../helpers/engine";
+import { ClusterServiceVersion, InstallPlan, OperatorGroup, Subscription } from "../../../sdk/kube/resources";
 import { publishVersion } from "../../helpers/catalog";
+import { useExampleStack } from "../../helpers/engine";
+import { itDestroysEverything, itPreviewsWithoutTouching } from "../../helpers/operatorSteps";
+import { itKeepsSteadyState } from "../../helpers/steadyState";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
 
@@ -21,11 +23,7 @@ describe("e2e: examples/operator-manual", function () {
   const client = () => sb().client("business");
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === "harbor-ce-operator");
 
-  it("preview plans the namespace, OperatorGroup and install without touching the cluster", async () => {
-    const result = await stack().preview();
-    assert.ok((result.changeSummary.create ?? 0) >= 4, JSON.stringify(result.changeSummary));
-    assert.equal(await client().get(Namespace, NS), undefined);
-  });
+  itPreviewsWithoutTouching(stack, client, NS);
 
   it("up installs 2.12.10, approving exactly its InstallPlan", async () => {
     const result = await stack().up();
@@ -40,29 +38,21 @@ describe("e2e: examples/operator-manual", function () {
     assert.ok(plans.every((p) => p.spec.approved === p.spec.clusterServiceVersionNames.includes("harbor-ce-operator.v2.12.10")), JSON.stringify(plans.map((p) => p.spec)));
   });
 
-  it("a second up with the same inputs changes nothing and writes nothing; the newer 2.12.11 is a warning on the Operator", async () => {
+  itKeepsSteadyState({
+    stack,
+    session,
     // Let OLM finish first: right after the install it makes the (unapproved) InstallPlan for 2.12.11.
-    await client().waitFor(
-      Subscription,
-      { namespace: NS, timeoutMs: 30_000 },
-      (subs) => (subs.some((s) => s.status?.currentCSV === "harbor-ce-operator.v2.12.11" && s.status?.state === "UpgradePending") ? true : undefined),
-      () => "OLM never proposed 2.12.11",
-    );
-    const writes = await recordWrites(client(), [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], NS);
-    let output = "";
-    const result = await stack().up({ onOutput: (o) => (output += o) });
-    assert.deepEqual(await writes.stop(), []);
-    assert.match(output, /harbor-ce-operator 2\.12\.11 is available in channel "stable"; 2\.12\.10 stays installed and nothing beyond it is approved/);
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-  });
-
-  it("refresh finds the state in sync with the cluster", async () => {
-    const result = await stack().refresh();
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-  });
-
-  it("pulumi stack export and the backend's files hold no kubeconfig in plaintext", async () => {
-    assertNoPlaintextKubeconfig(session(), stack(), sb().kubeconfig("business"));
+    settle: () =>
+      client().waitFor(
+        Subscription,
+        { namespace: NS, timeoutMs: 30_000 },
+        (subs) => (subs.some((s) => s.status?.currentCSV === "harbor-ce-operator.v2.12.11" && s.status?.state === "UpgradePending") ? true : undefined),
+        () => "OLM never proposed 2.12.11",
+      ),
+    watch: () => [{ client: client(), types: [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], namespace: NS }],
+    kubeconfig: () => sb().kubeconfig("business"),
+    // Manual pins: the newer 2.12.11 in the channel is a warning on the Operator, never a change.
+    output: /harbor-ce-operator 2\.12\.11 is available in channel "stable"; 2\.12\.10 stays installed and nothing beyond it is approved/,
   });
 
   it("version 2.12.11 shows as an update in preview, then up approves its InstallPlan", async () => {
@@ -114,12 +104,5 @@ describe("e2e: examples/operator-manual", function () {
     assert.equal((await subscription())?.status?.installedCSV, next.name);
   });
 
-  it("destroy leaves no namespace, Subscription, InstallPlan or CSV behind", async () => {
-    const result = await stack().destroy();
-    assert.equal(result.summary.result, "succeeded");
-    await client().waitFor(Namespace, { timeoutMs: 60_000 }, (all) => (all.some((n) => n.metadata.name === NS) ? undefined : true), () => `namespace ${NS} still exists`);
-    for (const type of [Subscription, InstallPlan, ClusterServiceVersion]) {
-      assert.deepEqual((await client().list(type, { namespace: NS })).items, [], type.kind);
-    }
-  });
+  itDestroysEverything(stack, client, NS);
 });

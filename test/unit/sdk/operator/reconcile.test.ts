@@ -45,7 +45,12 @@ describe("operator/reconcile diffInstall", () => {
   });
 
   it("replaces on a new namespace, package or Subscription name", () => {
-    assert.deepEqual(diffInstall(outs, { ...inputs, namespace: "other" }).replaces, ["namespace"]);
+    for (const key of ["namespace", "packageName", "subscriptionName"] as const) {
+      assert.deepEqual(diffInstall(outs, { ...inputs, [key]: "other" }), { changes: true, replaces: [key] }, key);
+    }
+    // All three at once: each is named, so the engine's plan says why it replaces.
+    const moved = diffInstall(outs, { ...inputs, namespace: "other", packageName: "other", subscriptionName: "other" });
+    assert.deepEqual([...moved.replaces].sort(), ["namespace", "packageName", "subscriptionName"]);
   });
 
   it("leaving version out while it is pinned to the installed CSV is no change", () => {

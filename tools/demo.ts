@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { main as cli } from "../cli/index";
 import { startSandbox } from "../sandbox";
-import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, pulumiFromPath } from "../tools/engine";
+import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, pulumiFromPath } from "./engine";
 
 const out = process.stdout;
 const heading = (text: string) => out.write(`\n\x1b[1m== ${text}\x1b[0m\n\n`);
