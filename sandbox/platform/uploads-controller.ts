@@ -8,20 +8,23 @@ import type { Informer } from "./informers";
 import { startInformer } from "./informers";
 import { WorkQueue } from "./queue";
 import { createWithStatus } from "./seed";
-import { type Upload, isPublished, publishBundle, readUpload } from "./uploads";
+import { type Upload, isPublished, publishBundle, readUpload, withdrawBundle } from "./uploads";
 
 /**
  * The platform's side of `violet push` in one cluster: an ArtifactVersion
  * owned by its Artifact becomes Present; after the catalog-sync delay a
  * bundle joins the cluster's catalog (the catalog server reloads it, so OLM
  * and the package server see it) and a plugin's ModulePlugin and ModuleConfig
- * appear (plugins: global cluster only).
+ * appear (plugins: global cluster only). Deleting the ArtifactVersion of a
+ * bundle it published takes that version out of the catalog again.
  */
 export class UploadController {
   private versions!: Informer;
   private artifacts!: Informer;
   private readonly clock = new PhaseClock();
   private readonly queue: WorkQueue;
+  /** The CSVs this controller added to the catalog: only those are withdrawn (never the seed's). */
+  private readonly published = new Set<string>();
 
   constructor(
     private readonly c: ClusterHandle,
@@ -53,7 +56,12 @@ export class UploadController {
       c.kc,
       c.client,
       ArtifactVersion,
-      (t, v) => (t === "delete" ? this.clock.forget(v.metadata.uid ?? "") : this.queue.add(v.metadata.name!)),
+      (t, v) => {
+        if (t !== "delete") return this.queue.add(v.metadata.name!);
+        this.clock.forget(v.metadata.uid ?? "");
+        const csv = v.status?.version;
+        if (typeof csv === "string" && this.published.has(csv)) void this.withdraw(csv).catch((err: Error) => log(`withdrawing ${csv}: ${err.message}`));
+      },
       log,
       PLATFORM_NAMESPACE,
     );
@@ -97,6 +105,7 @@ export class UploadController {
       const wait = this.clock.remaining(av.metadata.uid!, "sync", timings.catalogSyncMs);
       if (wait > 0) return this.queue.addAfter(name, wait);
       const next = publishBundle(model, upload);
+      this.published.add(upload.csv);
       this.catalogs.update(cluster, this.catalogSource, model ? models.map((p) => (p === model ? next : p)) : [...models, next]);
       await this.onPublish();
       log(`[${cluster}] catalog sync: ${upload.csv} in package ${upload.package} (channels ${upload.channels.join(", ")}) of catalog ${this.catalogSource}`);
@@ -110,6 +119,18 @@ export class UploadController {
     await createWithStatus(client, ModulePlugin, modulePluginFor({ name: upload.module, displayName: upload.displayName }));
     await createWithStatus(client, ModuleConfig, moduleConfigFor(upload.module, upload));
     log(`[${cluster}] plugin sync: ModuleConfig ${configName}`);
+  }
+
+  private async withdraw(csv: string): Promise<void> {
+    const { name: cluster, log } = this.c;
+    const models = this.catalogs.packages(cluster, this.catalogSource);
+    const model = models.find((p) => p.bundles.some((b) => b.name === csv));
+    this.published.delete(csv);
+    if (!model) return;
+    const next = withdrawBundle(model, csv);
+    this.catalogs.update(cluster, this.catalogSource, next ? models.map((p) => (p === model ? next : p)) : models.filter((p) => p !== model));
+    await this.onPublish();
+    log(`[${cluster}] catalog sync: ${csv} withdrawn from package ${model.name} of catalog ${this.catalogSource}`);
   }
 
   private async writeStatus(av: KubeObject, status: Record<string, unknown>): Promise<void> {

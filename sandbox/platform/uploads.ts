@@ -129,3 +129,27 @@ export function publishBundle(pkg: PackageModel | undefined, u: BundleUpload): P
   }
   return base;
 }
+
+/**
+ * `pkg` without the bundle `csv` (an ArtifactVersion deleted on the platform takes its
+ * version out of OperatorHub): entries that replaced it now replace what it replaced,
+ * channels left empty go, and undefined when no bundle is left (the package goes).
+ */
+export function withdrawBundle(pkg: PackageModel, csv: string): PackageModel | undefined {
+  const base = structuredClone(pkg);
+  base.bundles = base.bundles.filter((b) => b.name !== csv);
+  if (base.bundles.length === 0) return undefined;
+  for (const channel of base.channels) {
+    const gone = channel.entries.find((e) => e.name === csv);
+    if (!gone) continue;
+    channel.entries = channel.entries.filter((e) => e !== gone);
+    for (const e of channel.entries) {
+      if (e.replaces !== csv) continue;
+      if (gone.replaces) e.replaces = gone.replaces;
+      else delete e.replaces;
+    }
+  }
+  base.channels = base.channels.filter((c) => c.entries.length > 0);
+  if (!base.channels.some((c) => c.name === base.defaultChannel)) base.defaultChannel = base.channels[0].name;
+  return base;
+}

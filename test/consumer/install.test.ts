@@ -11,7 +11,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import type { ConfigMap, Stack } from "@pulumi/pulumi/automation";
-import { PackageManifest } from "../../sdk/kube/resources";
 import { engineSession, ensureEngine, exportStackText, PACKAGE_ROOT, programStack, type EngineSession } from "../../tools/engine";
 import { makeTestPackage } from "../../tools/oci-layout";
 import { useRegistry } from "../helpers/registry";
@@ -129,7 +128,6 @@ describe("consumer: the packed package installed in a fresh project", function (
     this.timeout(5 * 60_000);
     await stack?.destroy().catch(() => undefined);
     session?.dispose();
-    await sb().client("global").delete(PackageManifest, OPERATOR_PACKAGE, "cpaas-system").catch(() => undefined);
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 

@@ -4,8 +4,9 @@ import { Artifact, ArtifactVersion, type KubeObject, PLATFORM_NAMESPACE } from "
 /**
  * Publishes `<pkg>.v<version>` into the cluster's `platform` catalog the way the
  * platform does it: an upload (Artifact + ArtifactVersion, as `violet push
- * --clusters <cluster>` writes them). The version stays published for the rest
- * of the run: OLM's PackageManifests are read-only, and the sandbox goes with the run.
+ * --clusters <cluster>` writes them). `withdrawVersion` takes it out again (the
+ * platform drops a deleted ArtifactVersion's version from the catalog): suites share
+ * one sandbox, and the ones after expect the seed catalog.
  */
 export async function publishVersion(client: KubeClient, pkg: string, version: string, opts: { channels?: string[]; sourceType?: string } = {}): Promise<void> {
   const name = `operatorhub-${pkg}`;
@@ -24,4 +25,14 @@ export async function publishVersion(client: KubeClient, pkg: string, version: s
     },
     spec: { tag: `v${version}`, present: true },
   });
+}
+
+/** Deletes what `publishVersion` wrote: the ArtifactVersion (its version leaves the catalog), and the Artifact once it has none. */
+export async function withdrawVersion(client: KubeClient, pkg: string, version: string): Promise<void> {
+  const name = `operatorhub-${pkg}`;
+  await client.delete(ArtifactVersion, `${name}.v${version}`, PLATFORM_NAMESPACE).catch(() => undefined);
+  const left = (await client.list<KubeObject>(ArtifactVersion, { namespace: PLATFORM_NAMESPACE })).items.filter((v) =>
+    v.metadata.ownerReferences?.some((o) => o.kind === "Artifact" && o.name === name),
+  );
+  if (left.length === 0) await client.delete(Artifact, name, PLATFORM_NAMESPACE).catch(() => undefined);
 }

@@ -3,7 +3,7 @@
 // itself when 0.18.3 is published, and the version bump then records it.
 import * as assert from "node:assert/strict";
 import { ClusterServiceVersion, InstallPlan, OperatorGroup, Subscription, type KubeObject } from "../../../sdk/kube/resources";
-import { publishVersion } from "../../helpers/catalog";
+import { publishVersion, withdrawVersion } from "../../helpers/catalog";
 import { useExampleStack } from "../../helpers/engine";
 import { itDestroysEverything, itPreviewsWithoutTouching } from "../../helpers/operatorSteps";
 import { itKeepsSteadyState } from "../../helpers/steadyState";
@@ -16,7 +16,10 @@ describe("e2e: examples/operator-automatic", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
 
-  const { stack, session } = useExampleStack("operator-automatic", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }));
+  const { stack, session } = useExampleStack("operator-automatic", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }), () =>
+    // The suites after this one expect the seed catalog: withdraw the version this one publishes.
+    withdrawVersion(sb().client("business"), PKG, "0.18.3"),
+  );
 
   const client = () => sb().client("business");
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === PKG);

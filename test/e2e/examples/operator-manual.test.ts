@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import type { KubeObject } from "../../../sdk/kube/resources";
 import { spawnSync } from "node:child_process";
 import { ClusterServiceVersion, InstallPlan, OperatorGroup, Subscription } from "../../../sdk/kube/resources";
-import { publishVersion } from "../../helpers/catalog";
+import { publishVersion, withdrawVersion } from "../../helpers/catalog";
 import { useExampleStack } from "../../helpers/engine";
 import { itDestroysEverything, itPreviewsWithoutTouching } from "../../helpers/operatorSteps";
 import { itKeepsSteadyState } from "../../helpers/steadyState";
@@ -18,7 +18,10 @@ describe("e2e: examples/operator-manual", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
 
-  const { stack, session } = useExampleStack("operator-manual", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }));
+  const { stack, session } = useExampleStack("operator-manual", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }), () =>
+    // The suites after this one expect the seed catalog: withdraw the version this one publishes.
+    withdrawVersion(sb().client("business"), "harbor-ce-operator", "2.12.12"),
+  );
 
   const client = () => sb().client("business");
   const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === "harbor-ce-operator");

@@ -9,7 +9,7 @@ import { promises as fs, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { Artifact, ArtifactVersion, type KubeObject, ModuleConfig, ModulePlugin, PackageManifest } from "../../../sdk/kube/resources";
+import { Artifact, ArtifactVersion, type KubeObject, ModuleConfig, ModulePlugin } from "../../../sdk/kube/resources";
 import { RegistryClient } from "../../../sdk/packages/oci/client";
 import { makeTestPackage, type TestPackageOptions } from "../../../tools/oci-layout";
 import { useRegistry } from "../../helpers/registry";
@@ -66,7 +66,6 @@ describe("cli push: the documentation's violet push examples, verbatim, on the s
 
   // The sandbox is shared by every suite of this mocha process: leave it as found.
   after(async () => {
-    const names = ["opensearch-operator", "topolvm-operator", "documented-dir-operator"];
     for (const cluster of ["global", "business"] as const) {
       const k = sb().client(cluster);
       for (const v of (await k.list(ArtifactVersion, { namespace: NS, labelSelector: "app.kubernetes.io/managed-by=acp-extend" })).items) {
@@ -75,7 +74,6 @@ describe("cli push: the documentation's violet push examples, verbatim, on the s
       for (const a of (await k.list(Artifact, { namespace: NS, labelSelector: "app.kubernetes.io/managed-by=acp-extend" })).items) {
         if (/opensearch|topolvm|cloudedge|documented/.test(a.metadata.name!)) await k.delete(Artifact, a.metadata.name!, NS);
       }
-      for (const p of names) await k.delete(PackageManifest, p, NS);
     }
     const g = sb().client("global");
     for (const m of ["cloudedge", "documented-dir-plugin"]) {

@@ -196,7 +196,8 @@ describe("Operator install provider on the sandbox", function () {
         metadata: { name, namespace: PLATFORM_NAMESPACE, labels: { "cpaas.io/library": "platform", "cpaas.io/type": "bundle", "cpaas.io/present": "true", "cpaas.io/source-type": "Custom" } },
         spec: { type: "bundle", registry: "127.0.0.1:5000", repository: `acp/${name}`, present: true, displayName: name, artifactVersionSelector: { matchLabels: { "cpaas.io/artifact-version": name } } },
       });
-      cleanup.push(() => admin.delete(Artifact, name, PLATFORM_NAMESPACE), () => admin.delete(PackageManifest, pkg, PLATFORM_NAMESPACE));
+      // Deleting the Artifact deletes its ArtifactVersions, and the platform withdraws their versions from the catalog.
+      cleanup.push(() => admin.delete(Artifact, name, PLATFORM_NAMESPACE));
     }
     await admin.create(ArtifactVersion, {
       metadata: {
@@ -479,7 +480,7 @@ describe("Operator install provider on the sandbox", function () {
     const ns = "op-it-unknown";
     const pkg = await provider.check!({} as InstallInputs, inputs(ns, "no-such-operator"));
     assert.equal(pkg.failures![0].property, "packageName");
-    assert.match(pkg.failures![0].reason, /package "no-such-operator" is not in the catalog of namespace cpaas-system \(packages: .*clickhouse-operator, harbor-ce-operator/);
+    assert.match(pkg.failures![0].reason, /package "no-such-operator" is not in the catalog of namespace cpaas-system \(packages: .*clickhouse-operator, .*harbor-ce-operator/);
     const channel = await provider.check!({} as InstallInputs, inputs(ns, HARBOR, { channel: "beta" }));
     assert.equal(channel.failures![0].property, "channel");
     assert.match(channel.failures![0].reason, /no channel "beta" \(channels: harbor-2, stable\)[\s\S]*CHANNEL\s+NAME\s+VERSION[\s\S]*harbor-2\s+harbor-ce-operator\.v2\.12\.11\s+2\.12\.11/);

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { KubeObject } from "../../../../sdk/kube/resources";
-import { isPublished, publishBundle, readUpload } from "../../../../sandbox/platform/uploads";
+import { isPublished, publishBundle, readUpload, withdrawBundle } from "../../../../sandbox/platform/uploads";
 
 const bundle: KubeObject = { metadata: { name: "operatorhub-harbor-ce-operator", labels: { "cpaas.io/source-type": "Alauda" } }, spec: { type: "bundle" } };
 const av = (tag: string, annotations: Record<string, string> = {}): KubeObject => ({ metadata: { name: `x.${tag}`, annotations }, spec: { tag } });
@@ -57,5 +57,21 @@ describe("sandbox/platform/uploads", () => {
       { name: csv("1.2.0"), replaces: csv("1.1.0") },
     ]);
     assert.ok(!isPublished(first, newer));
+  });
+
+  it("withdraws a published bundle: the entry that replaced it replaces what it replaced, and a package left empty goes", () => {
+    const at = (v: string) => {
+      const u = readUpload(bundle, av(`v${v}`));
+      assert.ok(u.type === "bundle");
+      return u;
+    };
+    const three = publishBundle(publishBundle(publishBundle(undefined, at("1.0.0")), at("1.1.0")), at("1.2.0"));
+    const two = withdrawBundle(three, "harbor-ce-operator.v1.1.0")!;
+    assert.deepEqual(two.bundles.map((b) => b.version), ["1.0.0", "1.2.0"]);
+    assert.deepEqual(two.channels, [{ name: "stable", entries: [{ name: "harbor-ce-operator.v1.2.0", replaces: "harbor-ce-operator.v1.0.0" }, { name: "harbor-ce-operator.v1.0.0" }] }]);
+    const head = withdrawBundle(two, "harbor-ce-operator.v1.2.0")!;
+    assert.deepEqual(head.channels, [{ name: "stable", entries: [{ name: "harbor-ce-operator.v1.0.0" }] }]);
+    assert.equal(withdrawBundle(head, "harbor-ce-operator.v1.0.0"), undefined);
+    assert.ok(isPublished(three, at("1.1.0")) && !isPublished(two, at("1.1.0")));
   });
 });
