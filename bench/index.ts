@@ -54,7 +54,8 @@ async function runSection(section: Section, log: (l: string) => void): Promise<{
   switch (section) {
     case "scale": {
       const sizes = (process.env.BENCH_SIZES ?? "10,100,500").split(",").map((s) => Number(s.trim()));
-      if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_SIZES must list positive integers, not "${process.env.BENCH_SIZES}"`);
+      if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+        throw new Error(`BENCH_SIZES must list positive integers, not "${process.env.BENCH_SIZES}"`);
       const r = await runScale({ sizes, reps: envInt("BENCH_REPS", 3), log });
       return { result: r, goals: scaleGoals(r), table: scaleTables(r) };
     }
@@ -64,13 +65,20 @@ async function runSection(section: Section, log: (l: string) => void): Promise<{
     }
     case "estate": {
       const sizes = (process.env.BENCH_ESTATE_SIZES ?? "10,40,100").split(",").map((s) => Number(s.trim()));
-      if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_ESTATE_SIZES must list positive integers, not "${process.env.BENCH_ESTATE_SIZES}"`);
+      if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+        throw new Error(`BENCH_ESTATE_SIZES must list positive integers, not "${process.env.BENCH_ESTATE_SIZES}"`);
       const r = await runEstate({ sizes, uploads: envInt("BENCH_ESTATE_UPLOADS", 5), log });
       return { result: r, goals: estateGoals(r), table: estateTables(r) };
     }
     case "push": {
       const bigMb = process.env.BENCH_PUSH_BIG_MB ? envInt("BENCH_PUSH_BIG_MB", 2048) : undefined;
-      const r = await runPush({ totalMb: envInt("BENCH_PUSH_MB", 1024), bigMb, rounds: envInt("BENCH_PUSH_ROUNDS", 3), parallelPuts: envInt("BENCH_PUSH_PARALLEL", 4), log });
+      const r = await runPush({
+        totalMb: envInt("BENCH_PUSH_MB", 1024),
+        bigMb,
+        rounds: envInt("BENCH_PUSH_ROUNDS", 3),
+        parallelPuts: envInt("BENCH_PUSH_PARALLEL", 4),
+        log,
+      });
       return { result: r, goals: pushGoals(r), table: pushTables(r) };
     }
   }

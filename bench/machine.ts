@@ -14,7 +14,9 @@ export interface MachineInfo {
 
 function version(cmd: string, args: string[]): string | undefined {
   try {
-    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 }).trim().split("\n")[0];
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 })
+      .trim()
+      .split("\n")[0];
   } catch {
     return undefined;
   }

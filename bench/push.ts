@@ -75,7 +75,14 @@ const CLI = path.join(ROOT, "bin", "acp-extend.js");
  * 1 MiB, scaled to `totalMb` (at least 64 KiB a layer) and summing exactly to it.
  */
 export function layerPlan(totalMb: number): number[][] {
-  const pattern = [[200, 1], [180, 20], [150, 50, 5], [120, 60, 10], [100, 40, 8, 2], [50, 25, 3]];
+  const pattern = [
+    [200, 1],
+    [180, 20],
+    [150, 50, 5],
+    [120, 60, 10],
+    [100, 40, 8, 2],
+    [50, 25, 3],
+  ];
   const total = Math.round(totalMb * MB);
   const base = pattern.flat().reduce((a, b) => a + b, 0);
   const plan = pattern.map((img) => img.map((mb) => Math.max(64 * 1024, Math.floor((mb / base) * total))));
@@ -160,7 +167,16 @@ async function generate(dir: string, totalMb: number, log: (l: string) => void, 
   };
   const packageFile = await packAt(0, "out");
   const compressedFile = compressed ? await packAt(1, "out-gz") : undefined;
-  return { layout, packageFile, compressedFile, pack, metadata: metadata as PackageMetadata, refs, totalBytes: plan.flat().reduce((a, b) => a + b, 0), layers: plan.flat().length };
+  return {
+    layout,
+    packageFile,
+    compressedFile,
+    pack,
+    metadata: metadata as PackageMetadata,
+    refs,
+    totalBytes: plan.flat().reduce((a, b) => a + b, 0),
+    layers: plan.flat().length,
+  };
 }
 
 /** Random blobs for the raw ceiling: one of the package's total size, and the same bytes split in `n`. */
@@ -178,7 +194,10 @@ async function rawBlobs(dir: string, g: Generated, n: number): Promise<RawSet> {
     p.on("close", (c) => (c === 0 ? resolve() : reject(new Error(`split exited ${c}`))));
   });
   const digestOf = (file: string) => `sha256:${execFileSync("sha256sum", [file], { encoding: "utf8" }).split(" ")[0]}`;
-  const parts = (await fs.readdir(dir)).filter((f) => f.startsWith("raw-part-")).sort().map((f) => path.join(dir, f));
+  const parts = (await fs.readdir(dir))
+    .filter((f) => f.startsWith("raw-part-"))
+    .sort()
+    .map((f) => path.join(dir, f));
   const blobs = layers.map((f) => ({ file: f, digest: `sha256:${path.basename(f)}` }));
   return { whole: { file: whole, digest: digestOf(whole) }, parts: parts.map((f) => ({ file: f, digest: digestOf(f) })), blobs };
 }
@@ -205,7 +224,18 @@ async function rawPerBlob(reg: TestRegistry, blobs: RawBlob[], parallel: number,
     return ["-o", "/dev/null", "-T", b.file, url.toString()];
   };
   const urls = parallel > 1 ? await Promise.all(blobs.map(post)) : await mapSeq(blobs, post);
-  return timed("curl", ["-sS", "-f", "-H", "content-type: application/octet-stream", ...(parallel > 1 ? ["--parallel", "--parallel-max", String(parallel)] : []), ...urls.flat()], scratch);
+  return timed(
+    "curl",
+    [
+      "-sS",
+      "-f",
+      "-H",
+      "content-type: application/octet-stream",
+      ...(parallel > 1 ? ["--parallel", "--parallel-max", String(parallel)] : []),
+      ...urls.flat(),
+    ],
+    scratch,
+  );
 }
 
 async function mapSeq<T, R>(items: T[], fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
@@ -226,7 +256,11 @@ async function rawPut(reg: TestRegistry, blob: RawBlob, repo: string, scratch: s
   if (res.status !== 202 || !loc) throw new Error(`raw PUT: POST answered ${res.status}`);
   const url = new URL(loc, `http://${reg.address}`);
   url.searchParams.set("digest", blob.digest);
-  const r = await timed("curl", ["-sS", "-f", "-o", "/dev/null", "-X", "PUT", "-H", "content-type: application/octet-stream", "-T", blob.file, url.toString()], scratch);
+  const r = await timed(
+    "curl",
+    ["-sS", "-f", "-o", "/dev/null", "-X", "PUT", "-H", "content-type: application/octet-stream", "-T", blob.file, url.toString()],
+    scratch,
+  );
   return r;
 }
 
@@ -234,9 +268,30 @@ interface PushJson {
   packages: Array<{ push?: { blobsUploaded: number; blobsSkipped: number; blobsMounted: number; bytesUploaded: number } }>;
 }
 
-async function acpPush(packageFile: string, reg: TestRegistry, scratch: string, extra: string[] = []): Promise<{ seconds: number; peakRssBytes?: number; blobsUploaded: number; blobsSkipped: number }> {
+async function acpPush(
+  packageFile: string,
+  reg: TestRegistry,
+  scratch: string,
+  extra: string[] = [],
+): Promise<{ seconds: number; peakRssBytes?: number; blobsUploaded: number; blobsSkipped: number }> {
   const t0 = performance.now();
-  const r = await timed(process.execPath, [...(process.env.BENCH_PUSH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PUSH_PROFILE}`] : []), CLI, "push", packageFile, "--dest-repo", reg.address, "--no-auth", "--plain", "--skip-crs", "--json", ...extra], scratch);
+  const r = await timed(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PUSH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PUSH_PROFILE}`] : []),
+      CLI,
+      "push",
+      packageFile,
+      "--dest-repo",
+      reg.address,
+      "--no-auth",
+      "--plain",
+      "--skip-crs",
+      "--json",
+      ...extra,
+    ],
+    scratch,
+  );
   const seconds = (performance.now() - t0) / 1000;
   const out = JSON.parse(r.stdout) as PushJson;
   const push = out.packages[0]?.push;
@@ -275,18 +330,33 @@ export async function runPush(opts: PushOptions): Promise<PushResult> {
     const samples = new Map<string, Array<{ seconds: number; rss?: number; blobsUploaded?: number; blobsSkipped?: number }>>();
     const record = (name: string, seconds: number, rss?: number, extra: { blobsUploaded?: number; blobsSkipped?: number } = {}) => {
       samples.set(name, [...(samples.get(name) ?? []), { seconds, rss, ...extra }]);
-      opts.log(`push: ${name}: ${seconds.toFixed(2)} s, ${mbps(seconds)} MiB/s, peak RSS ${rss ? formatBytes(rss) : "n/a"}${extra.blobsUploaded !== undefined ? `, ${extra.blobsUploaded} blobs uploaded` : ""}`);
+      opts.log(
+        `push: ${name}: ${seconds.toFixed(2)} s, ${mbps(seconds)} MiB/s, peak RSS ${rss ? formatBytes(rss) : "n/a"}${extra.blobsUploaded !== undefined ? `, ${extra.blobsUploaded} blobs uploaded` : ""}`,
+      );
     };
     const load: number[] = [];
     for (let round = 1; round <= opts.rounds; round++) {
       load.push(os.loadavg()[0]!);
-      opts.log(`push: round ${round}/${opts.rounds} (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})`);
+      opts.log(
+        `push: round ${round}/${opts.rounds} (load ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")})`,
+      );
       await runRound(g, raw, dir, opts.parallelPuts, record);
     }
     const runs: PushRun[] = [...samples.entries()].map(([name, xs]) => {
       const seconds = round(median(xs.map((x) => x.seconds)), 2);
       const rss = Math.max(0, ...xs.map((x) => x.rss ?? 0));
-      return { case: name, seconds, rounds: xs.map((x) => round(x.seconds, 2)), mbPerSecond: mbps(seconds), peakRssBytes: rss || undefined, blobsUploaded: xs.at(-1)!.blobsUploaded, blobsSkipped: xs.at(-1)!.blobsSkipped };
+      return {
+        case: name,
+        seconds,
+        rounds: xs.map((x) => round(x.seconds, 2)),
+        mbPerSecond: mbps(seconds),
+        peakRssBytes: rss || undefined,
+        blobsUploaded: xs.at(-1)!.blobsUploaded,
+        blobsSkipped: xs.at(-1)!.blobsSkipped,
+      };
     });
     const sec = (name: string) => runs.find((r) => r.case === name)?.seconds ?? NaN;
     const first = sec(CASES.acp);
@@ -307,14 +377,22 @@ export async function runPush(opts: PushOptions): Promise<PushResult> {
       load: load.map((l) => round(l, 1)),
     };
     await fs.rm(path.join(dir, "layout"), { recursive: true, force: true });
-    for (const f of [g.packageFile, g.compressedFile, raw.whole.file, ...raw.parts.map((p) => p.file)]) if (f) await fs.rm(f, { force: true });
+    for (const f of [g.packageFile, g.compressedFile, raw.whole.file, ...raw.parts.map((p) => p.file)])
+      if (f) await fs.rm(f, { force: true });
 
     if (opts.bigMb) {
       const big = await generate(path.join(dir, "big"), opts.bigMb, opts.log, false);
       await fs.rm(big.layout, { recursive: true, force: true });
       await withRegistry(async (reg) => {
         const r = await acpPush(big.packageFile, reg, dir);
-        result.big = { case: `acp-extend push, ${opts.bigMb} MiB package`, seconds: round(r.seconds, 2), mbPerSecond: round(big.totalBytes / MB / r.seconds, 1), peakRssBytes: r.peakRssBytes, blobsUploaded: r.blobsUploaded, totalBytes: big.totalBytes };
+        result.big = {
+          case: `acp-extend push, ${opts.bigMb} MiB package`,
+          seconds: round(r.seconds, 2),
+          mbPerSecond: round(big.totalBytes / MB / r.seconds, 1),
+          peakRssBytes: r.peakRssBytes,
+          blobsUploaded: r.blobsUploaded,
+          totalBytes: big.totalBytes,
+        };
         opts.log(`push: ${result.big.case}: ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssBytes ? formatBytes(r.peakRssBytes) : "n/a"}`);
       });
     }
@@ -327,7 +405,8 @@ export async function runPush(opts: PushOptions): Promise<PushResult> {
 const CASES = {
   raw: "raw ceiling: one monolithic PUT of the same bytes (curl)",
   rawPar: (n: number) => `raw ceiling: ${n} PUTs in parallel (curl)`,
-  rawBlobs: (blobs: number, k: number) => `raw: the layout's ${blobs} blobs, one upload each, ${k === 1 ? "one at a time" : `${k} at once`} (curl)`,
+  rawBlobs: (blobs: number, k: number) =>
+    `raw: the layout's ${blobs} blobs, one upload each, ${k === 1 ? "one at a time" : `${k} at once`} (curl)`,
   skopeoSeq: "skopeo, one image at a time",
   skopeoPar: (n: number) => `skopeo, ${n} images in parallel`,
   acp1: "acp-extend push --concurrency 1",
@@ -348,7 +427,11 @@ async function runRound(g: Generated, raw: RawSet, dir: string, n: number, recor
   await withRegistry(async (reg) => {
     const t0 = performance.now();
     const all = await Promise.all(raw.parts.map((b, i) => rawPut(reg, b, `raw/part-${i}`, dir)));
-    record(CASES.rawPar(n), since(t0), all.reduce((x, r) => x + (r.peakRssBytes ?? 0), 0));
+    record(
+      CASES.rawPar(n),
+      since(t0),
+      all.reduce((x, r) => x + (r.peakRssBytes ?? 0), 0),
+    );
   });
   for (const k of [1, n]) {
     await withRegistry(async (reg) => {
@@ -396,7 +479,14 @@ export function pushTables(r: PushResult): string {
   ]);
   const runs = formatTable(["case", "time: median (rounds)", "MiB/s", "peak RSS", "blob uploads"], rows);
   const packs = r.pack?.length
-    ? `\n\n${formatTable(["pack", "time", "package size"], r.pack.map((p) => [`pack --gzip-level ${p.gzipLevel}${p.gzipLevel === 0 ? " (default: stored)" : ""}`, `${p.seconds.toFixed(2)} s`, formatBytes(p.packageBytes)]))}`
+    ? `\n\n${formatTable(
+        ["pack", "time", "package size"],
+        r.pack.map((p) => [
+          `pack --gzip-level ${p.gzipLevel}${p.gzipLevel === 0 ? " (default: stored)" : ""}`,
+          `${p.seconds.toFixed(2)} s`,
+          formatBytes(p.packageBytes),
+        ]),
+      )}`
     : "";
   const ratios = formatTable(
     ["figure", "ratio"],
@@ -423,7 +513,10 @@ export function pushGoals(r: PushResult): Goal[] {
     {
       section: "push",
       goal: "first push ≤ 1.1× one raw monolithic PUT of the same bytes",
-      measured: r.vsRawPut === undefined ? "not measured" : `${formatRatio(r.vsRawPut)} (${formatRatio(r.vsRawParallel)} of the raw parallel PUTs, ${formatRatio(r.vsRawPerBlob)} of raw per-blob uploads)`,
+      measured:
+        r.vsRawPut === undefined
+          ? "not measured"
+          : `${formatRatio(r.vsRawPut)} (${formatRatio(r.vsRawParallel)} of the raw parallel PUTs, ${formatRatio(r.vsRawPerBlob)} of raw per-blob uploads)`,
       met: r.vsRawPut === undefined ? undefined : r.vsRawPut <= 1.1,
     },
     {
@@ -436,7 +529,8 @@ export function pushGoals(r: PushResult): Goal[] {
       section: "push",
       goal: "peak RSS ≤ skopeo's parallel peak (sum of its processes)",
       measured: `${ours?.peakRssBytes ? formatBytes(ours.peakRssBytes) : "n/a"} vs ${skopeoPar?.peakRssBytes ? formatBytes(skopeoPar.peakRssBytes) : "n/a"}`,
-      met: ours?.peakRssBytes === undefined || skopeoPar?.peakRssBytes === undefined ? undefined : ours.peakRssBytes <= skopeoPar.peakRssBytes,
+      met:
+        ours?.peakRssBytes === undefined || skopeoPar?.peakRssBytes === undefined ? undefined : ours.peakRssBytes <= skopeoPar.peakRssBytes,
     },
     {
       section: "push",
@@ -444,7 +538,12 @@ export function pushGoals(r: PushResult): Goal[] {
       measured: `${again?.blobsUploaded ?? "?"} blobs uploaded, ${again?.blobsSkipped ?? "?"} found present`,
       met: again?.blobsUploaded === undefined ? undefined : again.blobsUploaded === 0,
     },
-    { section: "push", goal: "re-push ≤ 5% of the first push time", measured: formatRatio(r.repushShare), met: r.repushShare === undefined ? undefined : r.repushShare <= 0.05 },
+    {
+      section: "push",
+      goal: "re-push ≤ 5% of the first push time",
+      measured: formatRatio(r.repushShare),
+      met: r.repushShare === undefined ? undefined : r.repushShare <= 0.05,
+    },
     {
       section: "push",
       goal: `peak RSS < 200 MB (${formatBytes(r.totalBytes)} package)`,

@@ -106,7 +106,11 @@ class Observer {
 
   private async follow(type: typeof InstallPlan, rv: string | undefined): Promise<void> {
     try {
-      for await (const ev of this.client.watch<KubeObject>(type, { namespace: this.namespace, resourceVersion: rv, signal: this.ac.signal })) {
+      for await (const ev of this.client.watch<KubeObject>(type, {
+        namespace: this.namespace,
+        resourceVersion: rv,
+        signal: this.ac.signal,
+      })) {
         if (ev.type === "ADDED" || ev.type === "MODIFIED") this.see(type.kind, ev.object);
       }
     } catch (err) {
@@ -185,7 +189,18 @@ export async function runReconcile(opts: ReconcileOptions): Promise<ReconcileRes
       // AllNamespaces groups providing the same APIs, which several installs of one package here would be.
       await admin.create(
         Subscription,
-        subscriptionManifest({ subscriptionName, namespace, packageName: pkg.packageName, channel: pkg.channel, version: pkg.version, approval: "Manual", source: "platform", sourceNamespace: "cpaas-system", installMode: "OwnNamespace", targetNamespaces: [namespace] }),
+        subscriptionManifest({
+          subscriptionName,
+          namespace,
+          packageName: pkg.packageName,
+          channel: pkg.channel,
+          version: pkg.version,
+          approval: "Manual",
+          source: "platform",
+          sourceNamespace: "cpaas-system",
+          installMode: "OwnNamespace",
+          targetNamespaces: [namespace],
+        }),
       );
       const tSub = performance.now();
       const s0 = snapshot(providerClient.stats);
@@ -209,7 +224,9 @@ export async function runReconcile(opts: ReconcileOptions): Promise<ReconcileRes
 
       const plans = [...observer.planAdded.keys()];
       if (plans.length !== 1 || observer.csvSucceeded === undefined) {
-        throw new Error(`${namespace}: expected one InstallPlan and a Succeeded CSV, saw plans [${plans.join(", ")}], CSV Succeeded: ${observer.csvSucceeded !== undefined}`);
+        throw new Error(
+          `${namespace}: expected one InstallPlan and a Succeeded CSV, saw plans [${plans.join(", ")}], CSV Succeeded: ${observer.csvSucceeded !== undefined}`,
+        );
       }
       const added = observer.planAdded.get(plans[0])!;
       const approved = observer.planApproved.get(plans[0]);
@@ -253,8 +270,26 @@ const counts = (c: RequestCount) => `${c.reads} / ${c.writes} / ${c.watches}`;
 
 export function reconcileTables(r: ReconcileResult): string {
   const runs = formatTable(
-    ["package", "approval", "approval→ready", "platform part", "Succeeded→ready", "install r/w/watch", "unchanged up r/w/watch", "refresh r/w/watch"],
-    r.runs.map((x) => [x.packageName, formatMs(x.approvalMs), formatMs(x.approvalToReadyMs), formatMs(x.platformMs), formatMs(x.readyNoticeMs), counts(x.install), counts(x.unchangedUp), counts(x.refresh)]),
+    [
+      "package",
+      "approval",
+      "approval→ready",
+      "platform part",
+      "Succeeded→ready",
+      "install r/w/watch",
+      "unchanged up r/w/watch",
+      "refresh r/w/watch",
+    ],
+    r.runs.map((x) => [
+      x.packageName,
+      formatMs(x.approvalMs),
+      formatMs(x.approvalToReadyMs),
+      formatMs(x.platformMs),
+      formatMs(x.readyNoticeMs),
+      counts(x.install),
+      counts(x.unchangedUp),
+      counts(x.refresh),
+    ]),
   );
   const sum = (s: Summary) => `${formatMs(s.median)} (${formatMs(s.min)}–${formatMs(s.max)})`;
   const totals = formatTable(
@@ -274,7 +309,12 @@ export function reconcileGoals(r: ReconcileResult): Goal[] {
   const maxWritesUnchanged = Math.max(...r.runs.map((x) => x.unchangedUp.writes + x.refresh.writes));
   const anyChange = r.runs.some((x) => x.unchangedChanges);
   return [
-    { section: "reconcile", goal: "approval < 1 s (every run)", measured: `max ${formatMs(r.approvalMs.max)}, median ${formatMs(r.approvalMs.median)}`, met: r.approvalMs.max < 1000 },
+    {
+      section: "reconcile",
+      goal: "approval < 1 s (every run)",
+      measured: `max ${formatMs(r.approvalMs.max)}, median ${formatMs(r.approvalMs.median)}`,
+      met: r.approvalMs.max < 1000,
+    },
     {
       section: "reconcile",
       goal: "0 writes on an unchanged up (and refresh), diff reports no change",

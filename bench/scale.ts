@@ -89,7 +89,9 @@ export async function runScale(opts: ScaleOptions): Promise<ScaleResult> {
     for (const n of opts.sizes) {
       for (const kind of SCALE_KINDS) {
         const s = await runScaleChild(kind, n);
-        opts.log(`scale: rep ${rep + 1}/${opts.reps} ${kind} n=${n}: cpu ${formatMs(s.cpuMs)}, wall ${formatMs(s.wallMs)}, heap +${formatBytes(s.heapAfter - s.heapBefore)}`);
+        opts.log(
+          `scale: rep ${rep + 1}/${opts.reps} ${kind} n=${n}: cpu ${formatMs(s.cpuMs)}, wall ${formatMs(s.wallMs)}, heap +${formatBytes(s.heapAfter - s.heapBefore)}`,
+        );
         samples.push(s);
       }
     }
@@ -168,7 +170,15 @@ export function summarizeScale(samples: readonly ScaleSample[], sizes: number[],
 export function scaleTables(r: ScaleResult): string {
   const cases = formatTable(
     ["kind", "N", "resources", "cpu (median)", "wall (median)", "heap Δ (median)", "heap after GC"],
-    r.cases.map((c) => [c.kind, String(c.n), String(c.registrations), formatMs(c.cpuMs.median), formatMs(c.wallMs.median), formatBytes(c.heapDelta.median), formatBytes(c.heapAfter.median)]),
+    r.cases.map((c) => [
+      c.kind,
+      String(c.n),
+      String(c.registrations),
+      formatMs(c.cpuMs.median),
+      formatMs(c.wallMs.median),
+      formatBytes(c.heapDelta.median),
+      formatBytes(c.heapAfter.median),
+    ]),
   );
   const ratios = formatTable(
     ["component", "baseline (same N)", "N", "cpu ratio", "wall ratio", "heap ratio"],

@@ -24,7 +24,14 @@ function build(kind: ScaleKind, i: number): pulumi.Output<unknown>[] {
         apiVersion: "operators.coreos.com/v1alpha1",
         kind: "Subscription",
         metadata: { name: "harbor-ce-operator-sub", namespace: `ns-${i}` },
-        spec: { name: "harbor-ce-operator", channel: "stable", startingCSV: "harbor-ce-operator.v2.12.11", installPlanApproval: "Manual", source: "platform", sourceNamespace: "cpaas-system" },
+        spec: {
+          name: "harbor-ce-operator",
+          channel: "stable",
+          startingCSV: "harbor-ce-operator.v2.12.11",
+          installPlanApproval: "Manual",
+          source: "platform",
+          sourceNamespace: "cpaas-system",
+        },
       });
       return [cr.urn, cr.id, cr.metadata];
     }
@@ -36,7 +43,14 @@ function build(kind: ScaleKind, i: number): pulumi.Output<unknown>[] {
         apiVersion: "operators.coreos.com/v1alpha1",
         kind: "Subscription",
         metadata: { name: "harbor-ce-operator-sub", namespace: ns.metadata.name },
-        spec: { name: "harbor-ce-operator", channel: "stable", startingCSV: "harbor-ce-operator.v2.12.11", installPlanApproval: "Manual", source: "platform", sourceNamespace: "cpaas-system" },
+        spec: {
+          name: "harbor-ce-operator",
+          channel: "stable",
+          startingCSV: "harbor-ce-operator.v2.12.11",
+          installPlanApproval: "Manual",
+          source: "platform",
+          sourceNamespace: "cpaas-system",
+        },
       });
       return [ns.urn, ns.id, ns.metadata, sub.urn, sub.id, sub.metadata];
     }
@@ -83,13 +97,25 @@ async function main(): Promise<void> {
         if (args.type.startsWith("pulumi-nodejs:dynamic/") && args.type.endsWith("OperatorInstall")) {
           return {
             id: `${args.inputs.namespace}/${args.inputs.subscriptionName}`,
-            state: { ...args.inputs, installedCSV: "harbor-ce-operator.v2.12.11", installedVersion: "2.12.11", phase: "Succeeded", installPlans: ["install-abcde"] },
+            state: {
+              ...args.inputs,
+              installedCSV: "harbor-ce-operator.v2.12.11",
+              installedVersion: "2.12.11",
+              phase: "Succeeded",
+              installPlans: ["install-abcde"],
+            },
           };
         }
         if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
           return {
             id: `${args.inputs.labels["cpaas.io/cluster-name"]}/gpu-device-plugin`,
-            state: { ...args.inputs, moduleInfoName: `${args.inputs.labels["cpaas.io/cluster-name"]}-0123abcd`, phase: "Running", installedVersion: "v4.0.15", latestVersion: "v4.0.15" },
+            state: {
+              ...args.inputs,
+              moduleInfoName: `${args.inputs.labels["cpaas.io/cluster-name"]}-0123abcd`,
+              phase: "Running",
+              installedVersion: "v4.0.15",
+              latestVersion: "v4.0.15",
+            },
           };
         }
         return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };

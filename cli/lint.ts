@@ -106,7 +106,10 @@ function packageVersion(): string {
 async function readKubeconfig(file: string | undefined): Promise<string | undefined> {
   if (file === undefined) return undefined;
   return readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
-    throw new CliError(`cannot read kubeconfig ${file}: ${err.code === "ENOENT" ? "no such file" : err.code ?? "unreadable"}`, EXIT_USAGE);
+    throw new CliError(
+      `cannot read kubeconfig ${file}: ${err.code === "ENOENT" ? "no such file" : (err.code ?? "unreadable")}`,
+      EXIT_USAGE,
+    );
   });
 }
 
@@ -129,13 +132,32 @@ export function registerLint(program: Command, ctx: CliContext): void {
   program
     .command("lint")
     .description("Check Kubernetes YAML against the acp-extend policy rules: the same rules the CrossGuard pack applies in pulumi preview")
-    .argument("<paths...>", "YAML files, directories (searched recursively for *.yaml and *.yml), or - for standard input (helm template, kustomize build)")
-    .option("--format <format>", `output: ${FORMATS.join(", ")} (SARIF 2.1.0 for code scanning; github: workflow commands that annotate the pull request)`, "text")
+    .argument(
+      "<paths...>",
+      "YAML files, directories (searched recursively for *.yaml and *.yml), or - for standard input (helm template, kustomize build)",
+    )
+    .option(
+      "--format <format>",
+      `output: ${FORMATS.join(", ")} (SARIF 2.1.0 for code scanning; github: workflow commands that annotate the pull request)`,
+      "text",
+    )
     .option("--json", "the same as --format json")
-    .option("-c, --config <file>", "policy config in the format of pulumi preview --policy-pack-config (JSON or YAML): enforcement levels and rule settings")
-    .option("--kubeconfig <path>", "check against a live cluster: Subscriptions against its catalog, ModuleInfos against the plugins it publishes (global cluster)")
-    .option("--context <name>", "kubeconfig context of that cluster (default: its current context; KUBECONFIG or ~/.kube/config when --kubeconfig is not given)")
-    .option("--catalog <file>", "a catalog snapshot (acp-extend versions --export, or kubectl get packagemanifests -n cpaas-system -o yaml): package source types, channels and versions")
+    .option(
+      "-c, --config <file>",
+      "policy config in the format of pulumi preview --policy-pack-config (JSON or YAML): enforcement levels and rule settings",
+    )
+    .option(
+      "--kubeconfig <path>",
+      "check against a live cluster: Subscriptions against its catalog, ModuleInfos against the plugins it publishes (global cluster)",
+    )
+    .option(
+      "--context <name>",
+      "kubeconfig context of that cluster (default: its current context; KUBECONFIG or ~/.kube/config when --kubeconfig is not given)",
+    )
+    .option(
+      "--catalog <file>",
+      "a catalog snapshot (acp-extend versions --export, or kubectl get packagemanifests -n cpaas-system -o yaml): package source types, channels and versions",
+    )
     .addHelpText(
       "after",
       "\nExit codes: 0 no mandatory violation (advisory findings are printed), 1 at least one mandatory violation, 2 usage error or unreadable input.\n" +
@@ -144,10 +166,12 @@ export function registerLint(program: Command, ctx: CliContext): void {
     )
     .action(async (paths: string[], opts: LintOptions) => {
       const { io } = ctx;
-      const format = (opts.json ? "json" : opts.format ?? "text") as Format;
-      if (!FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(", ")}, got ${JSON.stringify(opts.format)}`, EXIT_USAGE);
+      const format = (opts.json ? "json" : (opts.format ?? "text")) as Format;
+      if (!FORMATS.includes(format))
+        throw new CliError(`--format must be one of ${FORMATS.join(", ")}, got ${JSON.stringify(opts.format)}`, EXIT_USAGE);
       const live = opts.kubeconfig !== undefined || opts.context !== undefined;
-      if (live && opts.catalog) throw new CliError("give either a live cluster (--kubeconfig/--context) or --catalog, not both", EXIT_USAGE);
+      if (live && opts.catalog)
+        throw new CliError("give either a live cluster (--kubeconfig/--context) or --catalog, not both", EXIT_USAGE);
       let documents: LintDocument[] = [];
       let skipped = 0;
       let client: KubeClient | undefined;
@@ -207,7 +231,10 @@ export function registerLint(program: Command, ctx: CliContext): void {
             const from = f.template ? `, ${f.template}` : "";
             io.stdout.write(`${f.file}:${f.line} (document ${f.document}${from}) ${f.object}: ${f.level} ${f.rule}: ${f.message}\n`);
           }
-          const found = findings.length === 0 ? "no violations" : `${plural(mandatory, "mandatory violation")}, ${plural(advisory, "advisory finding")}`;
+          const found =
+            findings.length === 0
+              ? "no violations"
+              : `${plural(mandatory, "mandatory violation")}, ${plural(advisory, "advisory finding")}`;
           const skip = skipped > 0 ? `; ${plural(skipped, "document")} skipped (not Kubernetes objects)` : "";
           io.stdout.write(`${found} in ${plural(documents.length, "object")} from ${plural(files.length, "file")}${skip}\n`);
         }

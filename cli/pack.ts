@@ -14,10 +14,15 @@ export function registerPack(program: Command, ctx: CliContext): void {
     .option("--chart <file>", "chart packages: the chart .tgz (it becomes a Helm OCI artifact in the layout)")
     .option("-o, --out-dir <dir>", "where to write the package", ".")
     .option("--no-checksum", "do not write SHA256SUMS")
-    .option("--gzip-level <0-9>", "compress the archive (layers are compressed already: the default 0 stores them, and push reads them fastest)", "0")
+    .option(
+      "--gzip-level <0-9>",
+      "compress the archive (layers are compressed already: the default 0 stores them, and push reads them fastest)",
+      "0",
+    )
     .action(async (opts: { metadata: string; layout?: string; chart?: string; outDir: string; checksum: boolean; gzipLevel: string }) => {
       const gzipLevel = Number(opts.gzipLevel);
-      if (!/^[0-9]$/.test(opts.gzipLevel)) throw new CliError(`--gzip-level must be an integer from 0 to 9, not "${opts.gzipLevel}"`, EXIT_USAGE);
+      if (!/^[0-9]$/.test(opts.gzipLevel))
+        throw new CliError(`--gzip-level must be an integer from 0 to 9, not "${opts.gzipLevel}"`, EXIT_USAGE);
       let doc: unknown;
       try {
         doc = parseYaml(await fs.readFile(opts.metadata, "utf8"));
@@ -26,7 +31,14 @@ export function registerPack(program: Command, ctx: CliContext): void {
       }
       if (!opts.layout && !opts.chart) throw new CliError("pack needs --layout (and --chart for a chart package)", EXIT_USAGE);
       try {
-        const file = await packPackage({ layoutDir: opts.layout, metadata: doc, outDir: opts.outDir, chart: opts.chart, checksum: opts.checksum, gzipLevel });
+        const file = await packPackage({
+          layoutDir: opts.layout,
+          metadata: doc,
+          outDir: opts.outDir,
+          chart: opts.chart,
+          checksum: opts.checksum,
+          gzipLevel,
+        });
         ctx.io.stdout.write(`${file}\n`);
       } catch (err) {
         throw new CliError((err as Error).message);

@@ -99,7 +99,13 @@ function fromDigest(source: string, digest: Record<string, any>): Omit<Preview, 
     severity: String(d.severity ?? "info"),
     message: String(d.message ?? ""),
   }));
-  return { source, steps, diagnostics, policies: policiesFromDiagnostics(diagnostics), failed: diagnostics.some((d) => d.severity === "error") };
+  return {
+    source,
+    steps,
+    diagnostics,
+    policies: policiesFromDiagnostics(diagnostics),
+    failed: diagnostics.some((d) => d.severity === "error"),
+  };
 }
 
 /**
@@ -136,10 +142,25 @@ function fromEvents(source: string, events: any[]): Omit<Preview, "stack" | "pro
       });
     }
     const d = e.diagnosticEvent;
-    if (d && !d.ephemeral && d.severity !== "debug") diagnostics.push({ urn: d.urn || undefined, severity: String(d.severity), message: String(d.message ?? "").replace(/\u001b\[[0-9;]*m|<\{%[^%]*%\}>/g, "") });
+    if (d && !d.ephemeral && d.severity !== "debug")
+      diagnostics.push({
+        urn: d.urn || undefined,
+        severity: String(d.severity),
+        message: String(d.message ?? "").replace(/\u001b\[[0-9;]*m|<\{%[^%]*%\}>/g, ""),
+      });
     const p = e.policyEvent;
     // The engine sends the policy's description, a newline, then the violation's own message.
-    if (p) policies.push({ policy: p.policyName, pack: p.policyPackName, level: p.enforcementLevel, urn: p.resourceUrn || undefined, message: String(p.message ?? "").trim().split("\n").slice(-1)[0] });
+    if (p)
+      policies.push({
+        policy: p.policyName,
+        pack: p.policyPackName,
+        level: p.enforcementLevel,
+        urn: p.resourceUrn || undefined,
+        message: String(p.message ?? "")
+          .trim()
+          .split("\n")
+          .slice(-1)[0],
+      });
   }
   return { source, steps: [...steps.values()], diagnostics, policies, failed: diagnostics.some((d) => d.severity === "error") };
 }
@@ -154,9 +175,14 @@ export function parsePreview(source: string, text: string): Preview {
   } catch {
     // An event log: one JSON object per line.
     try {
-      parsed = trimmed.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+      parsed = trimmed
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l));
     } catch (err) {
-      throw new ReportInputError(`${source}: not JSON (${(err as Error).message}): give the output of pulumi preview --json (streamed or not)`);
+      throw new ReportInputError(
+        `${source}: not JSON (${(err as Error).message}): give the output of pulumi preview --json (streamed or not)`,
+      );
     }
   }
   let base: Omit<Preview, "stack" | "project">;
@@ -268,7 +294,13 @@ export function configDiff(before: unknown, after: unknown, prefix = ""): KeyCha
   if (isSecret(before) || isSecret(after)) {
     // A secret's value cannot be compared in a preview; its presence can.
     if (isSecret(before) && isSecret(after)) return [];
-    return [{ key: prefix || "(config)", from: before === undefined ? undefined : showValue(before), to: after === undefined ? undefined : showValue(after) }];
+    return [
+      {
+        key: prefix || "(config)",
+        from: before === undefined ? undefined : showValue(before),
+        to: after === undefined ? undefined : showValue(after),
+      },
+    ];
   }
   if (isObject(before) && isObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
@@ -277,14 +309,29 @@ export function configDiff(before: unknown, after: unknown, prefix = ""): KeyCha
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
   if (isObject(after) && before === undefined) return configDiff({}, after, prefix);
   if (isObject(before) && after === undefined) return configDiff(before, {}, prefix);
-  return [{ key: prefix || "(config)", ...(before !== undefined ? { from: showValue(before) } : {}), ...(after !== undefined ? { to: showValue(after) } : {}) }];
+  return [
+    {
+      key: prefix || "(config)",
+      ...(before !== undefined ? { from: showValue(before) } : {}),
+      ...(after !== undefined ? { to: showValue(after) } : {}),
+    },
+  ];
 }
 
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" && !isSecret(v) && v !== "04da6b54-80e4-46f7-96ec-b56ff0331ba9" ? v : undefined;
 }
 
-const CHANGE_OPS = new Set(["create", "update", "delete", "replace", "create-replacement", "delete-replaced", "import", "import-replacement"]);
+const CHANGE_OPS = new Set([
+  "create",
+  "update",
+  "delete",
+  "replace",
+  "create-replacement",
+  "delete-replaced",
+  "import",
+  "import-replacement",
+]);
 
 function kindOfOp(op: string): "create" | "update" | "delete" | "replace" | "same" | "other" {
   if (op === "create" || op === "import") return "create";
@@ -311,7 +358,8 @@ function operatorChange(step: Step, preview: Preview, subs: Step[]): OperatorCha
   const from = str(o.installedVersion) ?? str(o.targetVersion);
   const to = str(n.targetVersion) ?? str(n.version);
   const pkg = str(n.packageName) ?? str(o.packageName) ?? "?";
-  let action: OperatorChange["action"] = kind === "create" ? "install" : kind === "delete" ? "removal" : kind === "replace" ? "replace" : "update";
+  let action: OperatorChange["action"] =
+    kind === "create" ? "install" : kind === "delete" ? "removal" : kind === "replace" ? "replace" : "update";
   if (action === "update" && from && to && from !== to) action = "upgrade";
   const approval = str(n.approval) ?? str(o.approval);
   const path = Array.isArray(n.upgradePath) ? n.upgradePath.filter((x: unknown) => typeof x === "string") : [];
@@ -321,12 +369,20 @@ function operatorChange(step: Step, preview: Preview, subs: Step[]): OperatorCha
   const ns = str(n.namespace) ?? str(o.namespace);
   const sub = subs.find((s) => parseUrn(s.urn).name === `${parseUrn(step.urn).name.replace(/-install$/, "")}-subscription`);
   const targets = sub?.newInputs?.metadata?.annotations?.["cpaas.io/target-namespaces"];
-  if (typeof targets === "string" && targets !== "") warnings.push(`install mode is not AllNamespaces (target namespaces: ${targets}); OLM v1 supports only AllNamespaces`);
-  const shared = subs.filter((s) => s !== sub && kindOfOp(s.op) !== "delete" && (s.newInputs?.metadata?.namespace ?? s.oldInputs?.metadata?.namespace) === ns);
-  if (ns && shared.length) warnings.push(`namespace ${ns} is shared with ${shared.map((s) => `Subscription ${s.newInputs?.metadata?.name ?? parseUrn(s.urn).name}`).join(", ")}: OLM may resolve them into one InstallPlan`);
+  if (typeof targets === "string" && targets !== "")
+    warnings.push(`install mode is not AllNamespaces (target namespaces: ${targets}); OLM v1 supports only AllNamespaces`);
+  const shared = subs.filter(
+    (s) => s !== sub && kindOfOp(s.op) !== "delete" && (s.newInputs?.metadata?.namespace ?? s.oldInputs?.metadata?.namespace) === ns,
+  );
+  if (ns && shared.length)
+    warnings.push(
+      `namespace ${ns} is shared with ${shared.map((s) => `Subscription ${s.newInputs?.metadata?.name ?? parseUrn(s.urn).name}`).join(", ")}: OLM may resolve them into one InstallPlan`,
+    );
   return {
     stack: preview.stack,
-    name: parseUrn(step.urn).parents.includes(OPERATOR_COMPONENT) ? parseUrn(step.urn).name.replace(/-install$/, "") : parseUrn(step.urn).name,
+    name: parseUrn(step.urn).parents.includes(OPERATOR_COMPONENT)
+      ? parseUrn(step.urn).name.replace(/-install$/, "")
+      : parseUrn(step.urn).name,
     packageName: pkg,
     action,
     ...(from && action !== "install" ? { from } : {}),
@@ -334,8 +390,8 @@ function operatorChange(step: Step, preview: Preview, subs: Step[]): OperatorCha
     ...(str(n.upgradeSummary) ? { path: str(n.upgradeSummary) } : {}),
     installPlans: approval === "Automatic" || action === "removal" ? [] : path,
     ...(approval ? { approval } : {}),
-    ...(str(n.sourceType) ?? str(o.sourceType) ? { sourceType: str(n.sourceType) ?? str(o.sourceType) } : {}),
-    ...(str(n.resolvedChannel) ?? str(n.channel) ? { channel: str(n.resolvedChannel) ?? str(n.channel) } : {}),
+    ...((str(n.sourceType) ?? str(o.sourceType)) ? { sourceType: str(n.sourceType) ?? str(o.sourceType) } : {}),
+    ...((str(n.resolvedChannel) ?? str(n.channel)) ? { channel: str(n.resolvedChannel) ?? str(n.channel) } : {}),
     warnings,
   };
 }
@@ -347,7 +403,8 @@ function pluginChange(step: Step, preview: Preview): PluginChange {
   const from = str(o.spec?.version) ?? str(o.installedVersion);
   const to = str(n.spec?.version);
   const config = kind === "delete" ? [] : configDiff(kind === "create" ? undefined : o.spec?.config, n.spec?.config);
-  let action: PluginChange["action"] = kind === "create" ? "install" : kind === "delete" ? "removal" : kind === "replace" ? "replace" : "update";
+  let action: PluginChange["action"] =
+    kind === "create" ? "install" : kind === "delete" ? "removal" : kind === "replace" ? "replace" : "update";
   if (action === "update" && from && to && from !== to) action = "upgrade";
   else if (action === "update" && config.length) action = "config change";
   const errors = preview.diagnostics.filter((d) => d.urn === step.urn && d.severity === "error").map((d) => d.message);
@@ -378,7 +435,11 @@ function packagesOf(inputs: Record<string, any> | undefined, outputs: Record<str
       ...(Array.isArray(p.images) ? { images: p.images.length } : {}),
     }));
   }
-  const files: string[] = Array.isArray(inputs?.files) ? inputs!.files.map((f: any) => String(f.file)) : str(inputs?.path) ? [inputs!.path] : [];
+  const files: string[] = Array.isArray(inputs?.files)
+    ? inputs!.files.map((f: any) => String(f.file))
+    : str(inputs?.path)
+      ? [inputs!.path]
+      : [];
   return files.map((f) => {
     const base = path.basename(f);
     const m = /^(.+?)\.(?:amd64|arm64|ALL)\.v?(.+)\.tgz$/.exec(base) ?? /^(.+?)[.-]v(\d[^-]*?)(?:-[^.]*)?\.tgz$/.exec(base);
@@ -398,7 +459,14 @@ function uploadChange(step: Step, preview: Preview): UploadChange {
   return {
     stack: preview.stack,
     name: parseUrn(step.urn).name.replace(/-upload$/, ""),
-    action: kind === "create" ? "new upload" : kind === "delete" ? "removal" : packages.some((p) => p.previous) || kind === "replace" ? "new version" : "update",
+    action:
+      kind === "create"
+        ? "new upload"
+        : kind === "delete"
+          ? "removal"
+          : packages.some((p) => p.previous) || kind === "replace"
+            ? "new version"
+            : "update",
     packages,
     clusters,
   };
@@ -454,7 +522,9 @@ const GENERIC_FAILURE = /^(error: )?(preview|update) failed\s*$/;
  * program error); a run that failed only because of mandatory violations is reported as those.
  */
 function failureOf(p: Preview): string[] | undefined {
-  const errors = p.diagnostics.filter((d) => d.severity === "error" && !GENERIC_FAILURE.test(d.message.trim()) && !/mandatory policy violation|\[mandatory\]/.test(d.message));
+  const errors = p.diagnostics.filter(
+    (d) => d.severity === "error" && !GENERIC_FAILURE.test(d.message.trim()) && !/mandatory policy violation|\[mandatory\]/.test(d.message),
+  );
   if (errors.length) return errors.map((d) => d.message.trim());
   if (p.failed && !p.policies.some((v) => v.level === "mandatory")) {
     return [
@@ -503,7 +573,9 @@ export function buildReport(given: readonly Preview[]): Report {
       c.violations.push({ ...v, stack: p.stack, resource: v.urn ? parseUrn(v.urn).name : "(stack)" });
     }
   }
-  const all = [...clusters.values()].filter((c) => c.operators.length || c.plugins.length || c.uploads.length || c.violations.length || Object.keys(c.other).length);
+  const all = [...clusters.values()].filter(
+    (c) => c.operators.length || c.plugins.length || c.uploads.length || c.violations.length || Object.keys(c.other).length,
+  );
   all.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
   const failed = previews.filter((p) => failureOf(p) !== undefined);
   const mandatory = all.flatMap((c) => c.violations).filter((v) => v.level === "mandatory").length;
@@ -542,7 +614,10 @@ function verdictOf(clusters: ClusterReport[], failed: number): string {
   count(violations.filter((v) => v.level === "mandatory").length, "mandatory policy violation");
   count(violations.filter((v) => v.level !== "mandatory").length, "advisory policy finding");
   if (failed) parts.push(`${plural(failed, "failed preview")}`);
-  const other = clusters.reduce((n, c) => n + (c.other.create ?? 0) + (c.other.update ?? 0) + (c.other.delete ?? 0) + (c.other.replace ?? 0), 0);
+  const other = clusters.reduce(
+    (n, c) => n + (c.other.create ?? 0) + (c.other.update ?? 0) + (c.other.delete ?? 0) + (c.other.replace ?? 0),
+    0,
+  );
   if (other) parts.push(plural(other, "other resource change"));
   if (!parts.length) return "No changes to the estate's extensions.";
   const sentence = parts.join(", ");
@@ -568,20 +643,34 @@ export function renderMarkdown(report: Report): string {
   for (const c of report.clusters) {
     out.push(`### Cluster \`${c.cluster}\``, "");
     if (c.operators.length) {
-      out.push("**Operators**", "", "| Operator | Change | From → to | Upgrade path | InstallPlans to approve | Approval | Source type | Notes |", "|---|---|---|---|---|---|---|---|");
+      out.push(
+        "**Operators**",
+        "",
+        "| Operator | Change | From → to | Upgrade path | InstallPlans to approve | Approval | Source type | Notes |",
+        "|---|---|---|---|---|---|---|---|",
+      );
       for (const o of c.operators) {
         const versions = o.from || o.to ? `${o.from ?? "—"} → ${o.to ?? "—"}` : "";
         const plans = o.approval === "Automatic" ? "none (OLM approves)" : o.installPlans.join(", ") || "none";
-        out.push(`| ${cell(`${o.packageName} (${o.name})`)} | ${o.action} | ${cell(versions)} | ${cell(o.path)} | ${cell(plans)} | ${cell(o.approval)} | ${cell(o.sourceType)} | ${cell(o.warnings.join("; "))} |`);
+        out.push(
+          `| ${cell(`${o.packageName} (${o.name})`)} | ${o.action} | ${cell(versions)} | ${cell(o.path)} | ${cell(plans)} | ${cell(o.approval)} | ${cell(o.sourceType)} | ${cell(o.warnings.join("; "))} |`,
+        );
       }
       out.push("");
     }
     if (c.plugins.length) {
-      out.push("**Cluster plugins**", "", "| Plugin | Change | From → to | Changed config keys | Affinity | Notes |", "|---|---|---|---|---|---|");
+      out.push(
+        "**Cluster plugins**",
+        "",
+        "| Plugin | Change | From → to | Changed config keys | Affinity | Notes |",
+        "|---|---|---|---|---|---|",
+      );
       for (const p of c.plugins) {
         const versions = p.from || p.to ? `${p.from ?? "—"} → ${p.to ?? "—"}` : "";
         const keys = p.config.map((k) => `\`${k.key}\`: ${k.from ?? "(unset)"} → ${k.to ?? "(unset)"}`).join("<br>");
-        out.push(`| ${cell(`${p.module} (${p.name})`)} | ${p.action} | ${cell(versions)} | ${cell(keys)} | ${cell(p.affinity)} | ${cell(p.warnings.join("; "))} |`);
+        out.push(
+          `| ${cell(`${p.module} (${p.name})`)} | ${p.action} | ${cell(versions)} | ${cell(keys)} | ${cell(p.affinity)} | ${cell(p.warnings.join("; "))} |`,
+        );
       }
       out.push("");
     }
@@ -590,7 +679,9 @@ export function renderMarkdown(report: Report): string {
       for (const u of c.uploads) {
         for (const p of u.packages) {
           const version = p.previous ? `${p.previous} → ${p.version}` : p.version;
-          out.push(`| ${cell(p.name)} | ${cell(p.type)} | ${cell(version)} | ${p.images ?? ""} | ${cell(u.clusters.join(", "))} | ${u.action} |`);
+          out.push(
+            `| ${cell(p.name)} | ${cell(p.type)} | ${cell(version)} | ${p.images ?? ""} | ${cell(u.clusters.join(", "))} | ${u.action} |`,
+          );
         }
       }
       out.push("");
@@ -600,7 +691,9 @@ export function renderMarkdown(report: Report): string {
       for (const v of c.violations) out.push(`| ${v.level} | \`${cell(v.policy)}\` | ${cell(v.resource)} | ${cell(v.message)} |`);
       out.push("");
     }
-    const other = ["create", "update", "replace", "delete", "same"].filter((k) => c.other[k]).map((k) => `${c.other[k]} ${k === "same" ? "unchanged" : `to ${k}`}`);
+    const other = ["create", "update", "replace", "delete", "same"]
+      .filter((k) => c.other[k])
+      .map((k) => `${c.other[k]} ${k === "same" ? "unchanged" : `to ${k}`}`);
     if (other.length) out.push(`Other resources: ${other.join(", ")}.`, "");
   }
   return out.join("\n").trimEnd() + "\n";

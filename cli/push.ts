@@ -65,7 +65,9 @@ export function parseSize(s: string): number {
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }
 
 export function registerPush(program: Command, ctx: CliContext): void {
@@ -73,7 +75,10 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .command("push")
     .description("Push packages' images to the registry and create their Artifact/ArtifactVersion CRs on the platform")
     .argument("<packages...>", "package files or directories of packages")
-    .option("--platform-address <url>", "the platform's access URL, e.g. https://acp.example.com (CRs go through <url>/kubernetes/<cluster>)")
+    .option(
+      "--platform-address <url>",
+      "the platform's access URL, e.g. https://acp.example.com (CRs go through <url>/kubernetes/<cluster>)",
+    )
     .option("--platform-username <user>", "platform user; with --platform-password, also the registry login when --dest-repo is absent")
     .option("--platform-password <password>", "platform password (prefer ACP_PLATFORM_PASSWORD)")
     .option("--platform-token <token>", "platform API token for the CRs (prefer ACP_PLATFORM_TOKEN or --platform-token-stdin)")
@@ -88,27 +93,39 @@ export function registerPush(program: Command, ctx: CliContext): void {
     .option("--skip-crs", "only push images; create no Artifact/ArtifactVersion")
     .option("--skip-push", "only create the Artifact/ArtifactVersion; push no image")
     .option("--concurrency <n>", "registry requests in flight (blobs uploaded at once)", "4")
-    .option("--chunk-size <size>", "largest request body, e.g. 64MiB, for a proxy that limits bodies: larger blobs go in PATCHes of this size (0: each blob in one PUT)", "0")
+    .option(
+      "--chunk-size <size>",
+      "largest request body, e.g. 64MiB, for a proxy that limits bodies: larger blobs go in PATCHes of this size (0: each blob in one PUT)",
+      "0",
+    )
     .option("--dry-run", "read and verify the packages, check the registry, write nothing")
     .option("--json", "print the result as JSON on stdout (progress goes to stderr)")
     .option("--ca-file <path>", "PEM CA bundle trusted for the registry and the platform address")
     .option("--kubeconfig <path>", "without --platform-address: a kubeconfig whose contexts are named after the clusters")
-    .option("--timeout <duration>", 'how long to wait for the platform to take the packages, e.g. "15m" or "1h30m"; ACP takes 10–15 minutes to show a new operator version', UPLOAD_DEFAULTS.timeout)
+    .option(
+      "--timeout <duration>",
+      'how long to wait for the platform to take the packages, e.g. "15m" or "1h30m"; ACP takes 10–15 minutes to show a new operator version',
+      UPLOAD_DEFAULTS.timeout,
+    )
     .action(async (paths: string[], flags: PushFlags) => {
       const { io } = ctx;
       const env = io.env;
       const warn = (s: string) => warnOn(ctx, s);
       if (flags.password !== undefined || flags.platformPassword !== undefined || flags.platformToken !== undefined) {
-        warn("a secret was passed on the command line, where other users can read it; prefer ACP_REGISTRY_PASSWORD, ACP_PLATFORM_PASSWORD, ACP_PLATFORM_TOKEN or --password-stdin");
+        warn(
+          "a secret was passed on the command line, where other users can read it; prefer ACP_REGISTRY_PASSWORD, ACP_PLATFORM_PASSWORD, ACP_PLATFORM_TOKEN or --password-stdin",
+        );
       }
-      if (flags.passwordStdin && flags.platformTokenStdin) throw new CliError("only one of --password-stdin and --platform-token-stdin can read stdin", EXIT_USAGE);
+      if (flags.passwordStdin && flags.platformTokenStdin)
+        throw new CliError("only one of --password-stdin and --platform-token-stdin can read stdin", EXIT_USAGE);
       const stdinSecret = flags.passwordStdin || flags.platformTokenStdin ? await readStdin(io.stdin) : undefined;
       const registryPassword = flags.passwordStdin ? stdinSecret : (flags.password ?? env.ACP_REGISTRY_PASSWORD);
       const platformToken = flags.platformTokenStdin ? stdinSecret : (flags.platformToken ?? env.ACP_PLATFORM_TOKEN);
       const platformPassword = flags.platformPassword ?? env.ACP_PLATFORM_PASSWORD;
       if (flags.skipCrs && flags.skipPush) throw new CliError("--skip-crs and --skip-push together leave nothing to do", EXIT_USAGE);
       const concurrency = Number(flags.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError("--concurrency must be an integer from 1 to 64", EXIT_USAGE);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+        throw new CliError("--concurrency must be an integer from 1 to 64", EXIT_USAGE);
       const timeoutMs = parseTimeoutFlag(flags.timeout);
       const chunkBytes = parseSize(flags.chunkSize);
 
@@ -129,22 +146,29 @@ export function registerPush(program: Command, ctx: CliContext): void {
         address = flags.destRepo.replace(/^[a-z]+:\/\//, "").replace(/\/$/, "");
         if (flags.auth) {
           if (flags.username === undefined || registryPassword === undefined) {
-            if (!flags.skipPush) throw new CliError("with --dest-repo, give --username and a password (--password, ACP_REGISTRY_PASSWORD or --password-stdin), or --no-auth", EXIT_USAGE);
+            if (!flags.skipPush)
+              throw new CliError(
+                "with --dest-repo, give --username and a password (--password, ACP_REGISTRY_PASSWORD or --password-stdin), or --no-auth",
+                EXIT_USAGE,
+              );
           }
           username = flags.username;
           password = registryPassword;
         }
       } else {
-        if (!platformUrl) throw new CliError("give --dest-repo <host:port> or --platform-address (its registry is <platform host>:11443)", EXIT_USAGE);
+        if (!platformUrl)
+          throw new CliError("give --dest-repo <host:port> or --platform-address (its registry is <platform host>:11443)", EXIT_USAGE);
         address = `${platformUrl.hostname}:${PLATFORM_REGISTRY_PORT}`;
         if (flags.auth) {
           username = flags.username ?? flags.platformUsername;
           password = registryPassword ?? platformPassword;
         }
       }
-      const ca = flags.caFile ? await fs.readFile(flags.caFile, "utf8").catch(() => {
-        throw new CliError(`--ca-file ${flags.caFile}: cannot read it`, EXIT_USAGE);
-      }) : undefined;
+      const ca = flags.caFile
+        ? await fs.readFile(flags.caFile, "utf8").catch(() => {
+            throw new CliError(`--ca-file ${flags.caFile}: cannot read it`, EXIT_USAGE);
+          })
+        : undefined;
 
       const clients: Array<KubeClient> = [];
       let clusterClient: ((c: string) => Promise<KubeClient>) | undefined;
@@ -170,10 +194,19 @@ export function registerPush(program: Command, ctx: CliContext): void {
           const user = flags.platformUsername;
           const relogin =
             !platformToken && user && platformPassword
-              ? () => platformLogin(platformUrl.toString(), user, platformPassword, ca).catch((err: Error) => Promise.reject(new Error(redact(err.message, [platformPassword]))))
+              ? () =>
+                  platformLogin(platformUrl.toString(), user, platformPassword, ca).catch((err: Error) =>
+                    Promise.reject(new Error(redact(err.message, [platformPassword]))),
+                  )
               : undefined;
           clusterClient = async (cluster) => {
-            const c = new KubeClient({ server: `${base}/kubernetes/${encodeURIComponent(cluster)}`, token: bearer, ca, context: cluster, refreshToken: relogin });
+            const c = new KubeClient({
+              server: `${base}/kubernetes/${encodeURIComponent(cluster)}`,
+              token: bearer,
+              ca,
+              context: cluster,
+              refreshToken: relogin,
+            });
             clients.push(c);
             return c;
           };
@@ -186,7 +219,10 @@ export function registerPush(program: Command, ctx: CliContext): void {
           };
         }
       }
-      const clusters = flags.clusters?.split(",").map((s) => s.trim()).filter(Boolean);
+      const clusters = flags.clusters
+        ?.split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
 
       const logStream = flags.json ? io.stderr : io.stdout;
       const progress = createProgress(logStream);
@@ -207,7 +243,25 @@ export function registerPush(program: Command, ctx: CliContext): void {
         });
         progress.stop();
         if (flags.json) {
-          io.stdout.write(JSON.stringify({ packages: result.map(({ file, sha256, name, type, version, artifact, images, push, crs }) => ({ file, sha256, name, type, version, artifact, images, push, crs })) }, null, 2) + "\n");
+          io.stdout.write(
+            JSON.stringify(
+              {
+                packages: result.map(({ file, sha256, name, type, version, artifact, images, push, crs }) => ({
+                  file,
+                  sha256,
+                  name,
+                  type,
+                  version,
+                  artifact,
+                  images,
+                  push,
+                  crs,
+                })),
+              },
+              null,
+              2,
+            ) + "\n",
+          );
         }
       } catch (err) {
         progress.stop();

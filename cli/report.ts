@@ -20,8 +20,13 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
 export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command("report")
-    .description("Summarize Pulumi previews for review: operators, cluster plugins, package uploads and policy violations per cluster, first line a verdict")
-    .argument("[previews...]", "files of pulumi preview --json (or up --json; streamed with PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true to keep policy violations), or Automation API events; - or none for standard input; several are summed per cluster")
+    .description(
+      "Summarize Pulumi previews for review: operators, cluster plugins, package uploads and policy violations per cluster, first line a verdict",
+    )
+    .argument(
+      "[previews...]",
+      "files of pulumi preview --json (or up --json; streamed with PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true to keep policy violations), or Automation API events; - or none for standard input; several are summed per cluster",
+    )
     .option("--format <format>", "markdown (a pull request comment) or json", "markdown")
     .addHelpText(
       "after",
@@ -29,7 +34,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
         "Example: PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi preview --json --policy-pack node_modules/acp-extend/dist/policy > preview.json; acp-extend report preview.json",
     )
     .action(async (files: string[], opts: ReportOptions) => {
-      if (!["markdown", "json"].includes(opts.format)) throw new CliError(`report: --format must be markdown or json, got ${JSON.stringify(opts.format)}`, EXIT_USAGE);
+      if (!["markdown", "json"].includes(opts.format))
+        throw new CliError(`report: --format must be markdown or json, got ${JSON.stringify(opts.format)}`, EXIT_USAGE);
       const sources = files.length ? files : ["-"];
       if (sources.filter((f) => f === "-").length > 1) throw new CliError("report: - (standard input) can be given only once", EXIT_USAGE);
       const previews: Preview[] = [];

@@ -23,15 +23,31 @@ export function registerSandbox(program: Command, ctx: CliContext): void {
     .action(async (opts: { dir: string; timings: "fast" | "demo"; platform: boolean }) => {
       const { startSandbox } = await import("../sandbox/index.js");
       const started = Date.now();
-      const sb = await startSandbox({ dir: opts.dir, timings: opts.timings, platform: opts.platform, detach: true, log: (l) => err(`  ${l}`) });
+      const sb = await startSandbox({
+        dir: opts.dir,
+        timings: opts.timings,
+        platform: opts.platform,
+        detach: true,
+        log: (l) => err(`  ${l}`),
+      });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       out(`sandbox up in ${seconds}s: Kubernetes ${sb.state.kubernetesVersion} (${sb.state.binarySource}), ${sb.dir}`);
-      printProcesses(out, sb.state.processes.map((p) => ({ ...p, running: true })), sb.state.servers, sb.state.etcd, sb.state.platformAddress);
+      printProcesses(
+        out,
+        sb.state.processes.map((p) => ({ ...p, running: true })),
+        sb.state.servers,
+        sb.state.etcd,
+        sb.state.platformAddress,
+      );
       out();
       out(`kubeconfig  ${sb.kubeconfigPath} (contexts global, business; current global)`);
       out(`read-only   ${sb.state.restrictedKubeconfig}`);
-      if (sb.state.platformAddress) out(`platform    ${sb.state.platformAddress} (bearer token in ${path.join(sb.dir, "platform-token")}, CA ${sb.caPath})`);
-      if (sb.state.platformRegistry) out(`registry    ${sb.state.platformRegistry} (the platform registry: log in with the platform user in ${path.join(sb.dir, "platform-login")})`);
+      if (sb.state.platformAddress)
+        out(`platform    ${sb.state.platformAddress} (bearer token in ${path.join(sb.dir, "platform-token")}, CA ${sb.caPath})`);
+      if (sb.state.platformRegistry)
+        out(
+          `registry    ${sb.state.platformRegistry} (the platform registry: log in with the platform user in ${path.join(sb.dir, "platform-login")})`,
+        );
       out(`logs        ${path.join(sb.dir, "logs")}/`);
       out();
       out(`  export KUBECONFIG=${sb.kubeconfigPath}`);
@@ -106,9 +122,9 @@ function printProcesses(
     else if (p.name === "platform") where = platform ?? "";
     else if (p.name.startsWith("kube-apiserver") && cluster) where = servers[cluster] ?? "";
     let health = p.running ? "running" : "NOT RUNNING";
-    if (p.running && p.name.startsWith("kube-apiserver") && cluster && cluster in ready) health = ready[cluster as keyof typeof ready] ? "ready" : "NOT READY";
+    if (p.running && p.name.startsWith("kube-apiserver") && cluster && cluster in ready)
+      health = ready[cluster as keyof typeof ready] ? "ready" : "NOT READY";
     if (p.running && p.name === "platform" && "platform" in ready) health = ready.platform ? "ready" : "NOT READY";
     out(`  ${p.name.padEnd(32)} pid ${String(p.pid).padEnd(8)} ${health.padEnd(12)} ${where}`);
   }
 }
-

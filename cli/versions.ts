@@ -49,7 +49,10 @@ export function registerVersions(program: Command, ctx: CliContext): void {
     .option("--context <name>", "kubeconfig context (default: its current context)")
     .option("-n, --namespace <namespace>", "namespace of the catalog", "cpaas-system")
     .option("--json", "print the package as JSON")
-    .option("--export <file>", "write every package of the catalog to <file> (YAML, the shape of kubectl get packagemanifests -o yaml): a snapshot for acp-extend lint --catalog")
+    .option(
+      "--export <file>",
+      "write every package of the catalog to <file> (YAML, the shape of kubectl get packagemanifests -o yaml): a snapshot for acp-extend lint --catalog",
+    )
     .action(async (packageName: string | undefined, opts: VersionsOptions) => {
       if ((packageName === undefined) === (opts.export === undefined)) {
         throw new CliError("give a package name, or --export <file> for the whole catalog", EXIT_USAGE);
@@ -65,7 +68,10 @@ export function registerVersions(program: Command, ctx: CliContext): void {
         );
       }
       const kubeconfig = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
-        throw new CliError(`cannot read kubeconfig ${file}: ${err.code === "ENOENT" ? "no such file" : err.code ?? "unreadable"}`, EXIT_USAGE);
+        throw new CliError(
+          `cannot read kubeconfig ${file}: ${err.code === "ENOENT" ? "no such file" : (err.code ?? "unreadable")}`,
+          EXIT_USAGE,
+        );
       });
       if (opts.export !== undefined) {
         let items: KubeObject[];

@@ -24,7 +24,7 @@ export const SUBSCRIPTION_IN_CATALOG: ClusterCheck = {
   name: "subscription-in-catalog",
   description:
     "A Subscription's package (spec.name), channel and startingCSV exist in its catalog, as `kubectl get packagemanifests` lists them " +
-    "(ACP documentation: Operator › Installing via YAML, \"check available versions\" and \"confirm catalogSource\"). Needs --kubeconfig/--context or --catalog.",
+    '(ACP documentation: Operator › Installing via YAML, "check available versions" and "confirm catalogSource"). Needs --kubeconfig/--context or --catalog.',
 };
 
 export const MODULE_INFO_ON_CLUSTER: ClusterCheck = {
@@ -69,7 +69,13 @@ export function checkSubscriptionsInCatalog(documents: readonly LintDocument[], 
     const pkg = findPackage(catalog, spec.name, typeof spec.sourceNamespace === "string" ? spec.sourceNamespace : undefined);
     if (!pkg) {
       const names = packageNames(catalog);
-      out.push(finding(doc, SUBSCRIPTION_IN_CATALOG, `package ${spec.name} is not in the catalog (${catalog.origin}); packages: ${names.join(", ") || "none"}`));
+      out.push(
+        finding(
+          doc,
+          SUBSCRIPTION_IN_CATALOG,
+          `package ${spec.name} is not in the catalog (${catalog.origin}); packages: ${names.join(", ") || "none"}`,
+        ),
+      );
       continue;
     }
     let channel;
@@ -116,12 +122,22 @@ export async function checkModuleInfosOnCluster(documents: readonly LintDocument
     const first = seen.get(key);
     if (first) {
       out.push(
-        finding(doc, MODULE_INFO_ON_CLUSTER, `a second ModuleInfo for plugin ${labels[MODULE_LABEL]} on cluster ${labels[CLUSTER_LABEL]}: ${first.file}:${first.line} has one already; the platform keeps one per cluster and plugin`),
+        finding(
+          doc,
+          MODULE_INFO_ON_CLUSTER,
+          `a second ModuleInfo for plugin ${labels[MODULE_LABEL]} on cluster ${labels[CLUSTER_LABEL]}: ${first.file}:${first.line} has one already; the platform keeps one per cluster and plugin`,
+        ),
       );
       continue;
     }
     seen.set(key, doc);
-    const inputs: ModuleInfoInputs = { __acpKind: "ModuleInfo", labels, spec: { version: spec.version, config: spec.config }, kubeconfig: access.kubeconfig, context: access.context };
+    const inputs: ModuleInfoInputs = {
+      __acpKind: "ModuleInfo",
+      labels,
+      spec: { version: spec.version, config: spec.config },
+      kubeconfig: access.kubeconfig,
+      context: access.context,
+    };
     let failures: { property: string; reason: string }[];
     try {
       failures = (await moduleInfoProvider.check!(undefined as unknown as ModuleInfoInputs, inputs)).failures ?? [];
@@ -133,7 +149,10 @@ export async function checkModuleInfosOnCluster(documents: readonly LintDocument
     for (const f of failures.filter((x) => x.property !== "labels")) {
       const message =
         f.property === "adopt"
-          ? f.reason.replace(/ Set adopt: true.*$/, " The platform keeps one ModuleInfo per cluster and plugin: edit the installed one (kubectl edit moduleinfo) or remove it before applying this one.")
+          ? f.reason.replace(
+              / Set adopt: true.*$/,
+              " The platform keeps one ModuleInfo per cluster and plugin: edit the installed one (kubectl edit moduleinfo) or remove it before applying this one.",
+            )
           : `${f.property}: ${f.reason}`;
       out.push(finding(doc, MODULE_INFO_ON_CLUSTER, message));
     }

@@ -161,8 +161,16 @@ function kindList(rule: Rule): string {
 }
 
 /** What CrossGuard shows and configures of a policy: the same for resource and stack rules. */
-function policyHeader(rule: Rule, variant: Variant): Pick<ResourceValidationPolicy, "name" | "description" | "enforcementLevel" | "configSchema"> {
-  return { name: variant.name, description: variant.description, enforcementLevel: variant.enforcementLevel, configSchema: rule.configSchema };
+function policyHeader(
+  rule: Rule,
+  variant: Variant,
+): Pick<ResourceValidationPolicy, "name" | "description" | "enforcementLevel" | "configSchema"> {
+  return {
+    name: variant.name,
+    description: variant.description,
+    enforcementLevel: variant.enforcementLevel,
+    configSchema: rule.configSchema,
+  };
 }
 
 function resourcePolicy(rule: Extract<Rule, { scope: "resource" }>, variant: Variant): ResourceValidationPolicy {

@@ -94,7 +94,12 @@ function escapeProperty(s: string): string {
 export function toGithubCommands(findings: readonly LintFinding[], notes: readonly string[] = [], cwd = process.cwd()): string {
   const lines = findings.map((f) => {
     const command = f.level === "mandatory" ? "error" : "warning";
-    const props = [`file=${escapeProperty(artifactUri(f.file, cwd))}`, `line=${f.line}`, ...(f.column ? [`col=${f.column}`] : []), `title=${escapeProperty(`${f.rule} (${f.level})`)}`];
+    const props = [
+      `file=${escapeProperty(artifactUri(f.file, cwd))}`,
+      `line=${f.line}`,
+      ...(f.column ? [`col=${f.column}`] : []),
+      `title=${escapeProperty(`${f.rule} (${f.level})`)}`,
+    ];
     return `::${command} ${props.join(",")}::${escapeData(`${f.object}: ${f.message}`)}`;
   });
   for (const n of notes) lines.push(`::notice title=acp-extend lint::${escapeData(n)}`);

@@ -5,7 +5,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./crossguard";
 
 new PolicyPack("acp-extend", {
-  description: "Alauda Container Platform extension rules: Operators (OLM) and Cluster Plugins (ModuleInfo), from the platform's Extend documentation.",
+  description:
+    "Alauda Container Platform extension rules: Operators (OLM) and Cluster Plugins (ModuleInfo), from the platform's Extend documentation.",
   provider: "kubernetes",
   tags: ["kubernetes", "alauda", "olm"],
   policies,

@@ -6,7 +6,12 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import { Subscription } from "../sdk/kube/resources";
 import { allRules } from "./rules";
-import { alaudaOperatorManualApproval, DOCUMENTED_ALAUDA_PACKAGES, sourceTypeOf, type AlaudaOperatorManualApprovalConfig } from "./rules/alauda-operator-manual-approval";
+import {
+  alaudaOperatorManualApproval,
+  DOCUMENTED_ALAUDA_PACKAGES,
+  sourceTypeOf,
+  type AlaudaOperatorManualApprovalConfig,
+} from "./rules/alauda-operator-manual-approval";
 import { describeObject, isKind, resolveConfig, type ManifestObject, type Rule, type RuleContext, type RuleLevel } from "./rules/rule";
 
 /** Input lint cannot read: the CLI maps it to the usage exit code. */
@@ -110,7 +115,9 @@ function checkProperty(rule: Rule, key: string, value: unknown, where: string): 
   const schema = rule.configSchema.properties[key];
   if (!schema) {
     const known = Object.keys(rule.configSchema.properties);
-    throw new LintInputError(`${where}: ${rule.name} has no setting ${key}${known.length ? ` (it has ${known.join(", ")})` : " (it takes none)"}`);
+    throw new LintInputError(
+      `${where}: ${rule.name} has no setting ${key}${known.length ? ` (it has ${known.join(", ")})` : " (it takes none)"}`,
+    );
   }
   const ok =
     schema.type === "array"
@@ -183,7 +190,11 @@ export interface LintFinding {
  * Runs every enabled rule over the documents: resource rules one object at a time, stack
  * rules over all of them together (lint input is one deployment to one cluster).
  */
-export function lint(documents: readonly LintDocument[], settings: LintSettings = lintSettings(undefined), context: RuleContext = {}): LintFinding[] {
+export function lint(
+  documents: readonly LintDocument[],
+  settings: LintSettings = lintSettings(undefined),
+  context: RuleContext = {},
+): LintFinding[] {
   const origin = new Map(documents.map((d) => [d.object, d]));
   const position = new Map(documents.map((d, i) => [`${d.file}\0${d.document}`, i]));
   const findings: LintFinding[] = [];
@@ -193,7 +204,8 @@ export function lint(documents: readonly LintDocument[], settings: LintSettings 
     if (base.level === "disabled" && (!escalation || escalation.level === "disabled")) continue;
     const config = resolveConfig(rule, base.config);
     const objects = documents.map((d) => d.object);
-    const violations = rule.scope === "resource" ? objects.flatMap((o) => rule.check(o, config, context)) : rule.check(objects, config, context);
+    const violations =
+      rule.scope === "resource" ? objects.flatMap((o) => rule.check(o, config, context)) : rule.check(objects, config, context);
     for (const v of violations) {
       const [name, level] = v.escalated && rule.escalation ? [rule.escalation.name, escalation!.level] : [rule.name, base.level];
       if (level === "disabled") continue;

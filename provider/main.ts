@@ -59,7 +59,8 @@ export function revealProps(props: Record<string, unknown> | undefined): { plain
 export function concealProps<T extends Record<string, unknown> | undefined>(props: T, secretKeys: ReadonlySet<string>): T {
   if (!props) return props;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) out[k] = secretKeys.has(k) && v !== undefined && !isSecret(v) ? { [SECRET_SIG]: SECRET_VALUE, value: v } : v;
+  for (const [k, v] of Object.entries(props))
+    out[k] = secretKeys.has(k) && v !== undefined && !isSecret(v) ? { [SECRET_SIG]: SECRET_VALUE, value: v } : v;
   return out as T;
 }
 
@@ -79,7 +80,8 @@ const CHILDREN: Record<string, pulumi.dynamic.ResourceProvider> = {
 function child(urn: string): pulumi.dynamic.ResourceProvider {
   const type = urn.split("::")[2]?.split("$").pop() ?? "";
   const p = CHILDREN[type];
-  if (!p) throw new Error(`acp-extend has no resource type ${type} (${urn}); it provides ${Object.keys(CHILDREN).join(", ")} and the components`);
+  if (!p)
+    throw new Error(`acp-extend has no resource type ${type} (${urn}); it provides ${Object.keys(CHILDREN).join(", ")} and the components`);
   return p;
 }
 
@@ -105,10 +107,16 @@ export class AcpExtendProvider implements provider.Provider {
     return this.schemaText;
   }
 
-  async construct(name: string, type: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
+  async construct(
+    name: string,
+    type: string,
+    inputs: pulumi.Inputs,
+    options: pulumi.ComponentResourceOptions,
+  ): Promise<provider.ConstructResult> {
     const Component = COMPONENT_CLASSES[type];
     const spec = this.packageSchema.resources[type];
-    if (!Component || !spec) throw new Error(`acp-extend has no component ${type}; it provides ${Object.keys(COMPONENT_CLASSES).join(", ")}`);
+    if (!Component || !spec)
+      throw new Error(`acp-extend has no component ${type}; it provides ${Object.keys(COMPONENT_CLASSES).join(", ")}`);
     // The SDK's provider server always passes a `providers` map, empty when the
     // program gave none; the components read any map as "the caller chose the
     // Kubernetes provider" and would not build one from `kubeconfig`.

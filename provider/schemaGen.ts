@@ -68,7 +68,9 @@ class Generator {
     if (ts.isArrayTypeNode(node)) return { type: "array", items: this.spec(node.elementType, name) };
     if (ts.isLiteralTypeNode(node) && ts.isStringLiteral(node.literal)) return { type: "string" };
     if (ts.isUnionTypeNode(node)) {
-      const members = node.types.filter((t) => t.kind !== ts.SyntaxKind.UndefinedKeyword && !(ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword));
+      const members = node.types.filter(
+        (t) => t.kind !== ts.SyntaxKind.UndefinedKeyword && !(ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword),
+      );
       if (members.length === 1) return this.spec(members[0], name);
       if (members.every((t) => ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal))) {
         const values = members.map((t) => ((t as ts.LiteralTypeNode).literal as ts.StringLiteral).text);
@@ -92,7 +94,10 @@ class Generator {
         if (!this.types[token(typeName)]) {
           this.types[token(typeName)] = {}; // reserve: recursive types
           const described = this.doc(decl);
-          this.types[token(typeName)] = { ...this.objectSpec(decl.members, typeName), ...(described.description ? { description: described.description } : {}) };
+          this.types[token(typeName)] = {
+            ...this.objectSpec(decl.members, typeName),
+            ...(described.description ? { description: described.description } : {}),
+          };
         }
         return { $ref: `#/types/${token(typeName)}` };
       }
@@ -113,7 +118,11 @@ class Generator {
       if (!(ts.isPropertySignature(m) || ts.isPropertyDeclaration(m)) || !m.type || !ts.isIdentifier(m.name)) continue;
       const prop = m.name.text;
       const { description, secret } = this.doc(m);
-      properties[prop] = { ...this.spec(m.type, owner + capitalize(prop)), ...(description ? { description } : {}), ...(secret ? { secret: true } : {}) };
+      properties[prop] = {
+        ...this.spec(m.type, owner + capitalize(prop)),
+        ...(description ? { description } : {}),
+        ...(secret ? { secret: true } : {}),
+      };
       if (!m.questionToken) required.push(prop);
     }
     return { properties, required };
@@ -154,8 +163,18 @@ class Generator {
 }
 
 /** The schema of the components exported by `entry` (sdk/index.ts). */
-export function generateSchema(entry: string, manifest: { version: string; description?: string; license?: string; homepage?: string }): PackageSchema {
-  const program = ts.createProgram([entry], { target: ts.ScriptTarget.ES2023, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, skipLibCheck: true, noEmit: true });
+export function generateSchema(
+  entry: string,
+  manifest: { version: string; description?: string; license?: string; homepage?: string },
+): PackageSchema {
+  const program = ts.createProgram([entry], {
+    target: ts.ScriptTarget.ES2023,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+  });
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(entry);
   if (!source) throw new Error(`cannot read ${entry}`);

@@ -56,7 +56,10 @@ export function sourceHash(moduleDir = CLUSTER_MODULE): string {
     .sort();
   const h = createHash("sha256");
   for (const f of files) {
-    h.update(f).update("\0").update(fs.readFileSync(path.join(moduleDir, f))).update("\0");
+    h.update(f)
+      .update("\0")
+      .update(fs.readFileSync(path.join(moduleDir, f)))
+      .update("\0");
   }
   return h.digest("hex").slice(0, 12);
 }
@@ -102,7 +105,13 @@ export async function ensureBinaries(opts: EnsureOptions = {}): Promise<Binaries
   return bins;
 }
 
-async function buildLocked(dir: string, moduleDir: string, version: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
+async function buildLocked(
+  dir: string,
+  moduleDir: string,
+  version: string,
+  env: NodeJS.ProcessEnv,
+  log: (l: string) => void,
+): Promise<void> {
   await buildOnce(dir, path.join(dir, "acp-sandbox"), "acp-sandbox", log, async () => {
     // The kubectl link first: whoever sees acp-sandbox may rely on it.
     const link = path.join(dir, "kubectl");
@@ -116,12 +125,16 @@ async function goBuild(dir: string, moduleDir: string, version: string, env: Nod
   const wanted = /^go\s+(\d+\.\d+)/m.exec(fs.readFileSync(path.join(moduleDir, "go.mod"), "utf8"))?.[1] ?? "1.26";
   const go = spawnSync("go", ["version"], { env, encoding: "utf8" });
   if (go.error || go.status !== 0) {
-    throw new Error(`building the sandbox's control plane needs Go ${wanted} or newer on PATH (\`go\` was not found); install it from https://go.dev/dl/`);
+    throw new Error(
+      `building the sandbox's control plane needs Go ${wanted} or newer on PATH (\`go\` was not found); install it from https://go.dev/dl/`,
+    );
   }
   const found = /go(\d+)\.(\d+)/.exec(go.stdout);
   const [wMajor, wMinor] = wanted.split(".").map(Number);
   if (found && (Number(found[1]) < wMajor || (Number(found[1]) === wMajor && Number(found[2]) < wMinor))) {
-    throw new Error(`building the sandbox's control plane needs Go ${wanted} or newer; PATH has ${go.stdout.trim()} (install from https://go.dev/dl/)`);
+    throw new Error(
+      `building the sandbox's control plane needs Go ${wanted} or newer; PATH has ${go.stdout.trim()} (install from https://go.dev/dl/)`,
+    );
   }
   const [major, minor] = version.slice(1).split(".");
   const ldflags = [

@@ -96,7 +96,11 @@ export async function startApiServers(
 ): Promise<ControlPlaneEndpoints> {
   fs.mkdirSync(l.logs, { recursive: true, mode: 0o700 });
   const host = platformHost(l);
-  const pki = spawnSync(bins.acpSandbox, ["pki", "--dir", l.pki, "--hosts", ["127.0.0.1", "localhost", ...(host === "127.0.0.1" ? [] : [host])].join(",")], { encoding: "utf8" });
+  const pki = spawnSync(
+    bins.acpSandbox,
+    ["pki", "--dir", l.pki, "--hosts", ["127.0.0.1", "localhost", ...(host === "127.0.0.1" ? [] : [host])].join(",")],
+    { encoding: "utf8" },
+  );
   if (pki.status !== 0) throw new Error(`acp-sandbox pki failed: ${pki.stderr || pki.error}`);
 
   const [etcdPort, peerPort, ...apiPorts] = await freePorts(2 + CLUSTERS.length);
@@ -104,15 +108,23 @@ export async function startApiServers(
   const peerURL = `http://127.0.0.1:${peerPort}`;
   // Upstream etcd's flag names, which our embedded etcd accepts too.
   const etcdArgs = [
-    "--name", "sandbox",
-    "--data-dir", l.etcdData,
-    "--listen-client-urls", etcdURL,
-    "--advertise-client-urls", etcdURL,
-    "--listen-peer-urls", peerURL,
-    "--initial-advertise-peer-urls", peerURL,
-    "--initial-cluster", `sandbox=${peerURL}`,
+    "--name",
+    "sandbox",
+    "--data-dir",
+    l.etcdData,
+    "--listen-client-urls",
+    etcdURL,
+    "--advertise-client-urls",
+    etcdURL,
+    "--listen-peer-urls",
+    peerURL,
+    "--initial-advertise-peer-urls",
+    peerURL,
+    "--initial-cluster",
+    `sandbox=${peerURL}`,
     "--unsafe-no-fsync",
-    "--log-level", "warn",
+    "--log-level",
+    "warn",
   ];
   const etcd = spawnLogged("etcd", [...bins.etcd, ...etcdArgs], l.log("etcd"));
   onProcess(etcd);
@@ -120,7 +132,11 @@ export async function startApiServers(
   await waitReady(etcd, `${etcdURL}/health`, undefined, (body) => /"health":\s*"true"/.test(body));
 
   const pkiFiles = (f: string) => path.join(l.pki, f);
-  const tlsOpts = { ca: fs.readFileSync(pkiFiles("ca.crt")), cert: fs.readFileSync(pkiFiles("admin.crt")), key: fs.readFileSync(pkiFiles("admin.key")) };
+  const tlsOpts = {
+    ca: fs.readFileSync(pkiFiles("ca.crt")),
+    cert: fs.readFileSync(pkiFiles("admin.crt")),
+    key: fs.readFileSync(pkiFiles("admin.key")),
+  };
   const servers = {} as Record<ClusterName, string>;
   const apiservers = CLUSTERS.map((cluster, i) => {
     const port = apiPorts[i];
@@ -176,7 +192,10 @@ export async function startControllerManagers(
         users: [
           {
             name: "kube-controller-manager",
-            user: { "client-certificate": path.join(l.pki, "controller-manager.crt"), "client-key": path.join(l.pki, "controller-manager.key") },
+            user: {
+              "client-certificate": path.join(l.pki, "controller-manager.crt"),
+              "client-key": path.join(l.pki, "controller-manager.key"),
+            },
           },
         ],
         contexts: [{ name: cluster, context: { cluster, user: "kube-controller-manager" } }],
@@ -195,7 +214,11 @@ export async function startControllerManagers(
       "--secure-port=0",
       "--profiling=false",
     ];
-    const p = spawnLogged(`kube-controller-manager-${cluster}`, [bins.acpSandbox, "kube-controller-manager", ...args], l.log(`kube-controller-manager-${cluster}`));
+    const p = spawnLogged(
+      `kube-controller-manager-${cluster}`,
+      [bins.acpSandbox, "kube-controller-manager", ...args],
+      l.log(`kube-controller-manager-${cluster}`),
+    );
     onProcess(p);
     started.push(p);
     log(`kube-controller-manager ${cluster} (pid ${p.pid})`);
@@ -246,7 +269,12 @@ export async function apply(client: KubeClient, type: ResourceType, obj: KubeObj
   return client.request("PATCH", p, { ...obj, apiVersion: type.apiVersion, kind: type.kind }, "application/apply-patch+yaml");
 }
 
-const rt = (apiVersion: string, kind: string, plural: string, namespaced: boolean): ResourceType => ({ apiVersion, kind, plural, namespaced });
+const rt = (apiVersion: string, kind: string, plural: string, namespaced: boolean): ResourceType => ({
+  apiVersion,
+  kind,
+  plural,
+  namespaced,
+});
 const ClusterRole = rt("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", false);
 const ClusterRoleBinding = rt("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", false);
 const ServiceAccountType = rt("v1", "ServiceAccount", "serviceaccounts", true);
@@ -269,11 +297,11 @@ export async function restrictedToken(client: KubeClient): Promise<string> {
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
     subjects: [{ kind: "ServiceAccount", name, namespace }],
   });
-  const res = await client.request<{ status: { token: string } }>(
-    "POST",
-    resourcePath(ServiceAccountType, namespace, name) + "/token",
-    { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 30 * 24 * 3600 } },
-  );
+  const res = await client.request<{ status: { token: string } }>("POST", resourcePath(ServiceAccountType, namespace, name) + "/token", {
+    apiVersion: "authentication.k8s.io/v1",
+    kind: "TokenRequest",
+    spec: { expirationSeconds: 30 * 24 * 3600 },
+  });
   return res.status.token;
 }
 
@@ -290,12 +318,7 @@ function b64(s: string): string {
  * Probes `url` every 100 ms until `ok(body)` with HTTP 200. There is nothing to
  * watch before the server listens. Fails fast with the log tail if the process dies.
  */
-async function waitReady(
-  p: ProcessRecord,
-  url: string,
-  tls: https.AgentOptions | undefined,
-  ok: (body: string) => boolean,
-): Promise<void> {
+async function waitReady(p: ProcessRecord, url: string, tls: https.AgentOptions | undefined, ok: (body: string) => boolean): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (!isRunning(p)) throw new Error(`${p.name} exited during startup; last lines of ${p.log}:\n${tail(p.log)}`);

@@ -18,7 +18,13 @@ export function isExecutable(p: string): boolean {
  * so parallel callers (mocha processes, CI steps) build a cache entry once.
  * A lock whose process died is taken over.
  */
-export async function buildOnce(dir: string, target: string, label: string, log: (l: string) => void, build: () => Promise<void>): Promise<void> {
+export async function buildOnce(
+  dir: string,
+  target: string,
+  label: string,
+  log: (l: string) => void,
+  build: () => Promise<void>,
+): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const lock = path.join(dir, "build.lock");
   let waiting = false;
@@ -54,7 +60,13 @@ export async function buildOnce(dir: string, target: string, label: string, log:
  * compiles them, and calls `tick(packages)` every `tickMs` for progress. A
  * failure throws with Go's own messages.
  */
-export async function runGo(cwd: string, args: string[], env: NodeJS.ProcessEnv, tickMs: number, tick: (packages: number) => void): Promise<number> {
+export async function runGo(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  tickMs: number,
+  tick: (packages: number) => void,
+): Promise<number> {
   const child = spawn("go", args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
   let packages = 0;
   let errors = "";

@@ -120,7 +120,8 @@ export class Sandbox {
   }
   /** `https://<platform host>:<port>` (the sandbox's own loopback address on Linux): ACP-style `/kubernetes/<cluster>/…` proxy of the simulator. */
   get platformAddress(): string {
-    if (!this.state.platformAddress) throw new Error("the sandbox runs without the platform simulator (platform: false); call startPlatform()");
+    if (!this.state.platformAddress)
+      throw new Error("the sandbox runs without the platform simulator (platform: false); call startPlatform()");
     return this.state.platformAddress;
   }
   /**
@@ -168,9 +169,15 @@ export class Sandbox {
     await startPlatformProcess(this.state, this.paths, (p) => recordProcess(this.state, this.paths, p));
     saveState(this.paths, this.state);
     // Ready means the seed packages are PackageManifests: OLM has read the catalogs.
-    const clients = Object.fromEntries(CLUSTERS.map((c) => [c, adminClient(this.servers[c], this.pki, c)])) as Record<ClusterName, KubeClient>;
+    const clients = Object.fromEntries(CLUSTERS.map((c) => [c, adminClient(this.servers[c], this.pki, c)])) as Record<
+      ClusterName,
+      KubeClient
+    >;
     try {
-      await waitForPackages(clients, loadCatalog(CATALOG).packages.map((p) => p.name));
+      await waitForPackages(
+        clients,
+        loadCatalog(CATALOG).packages.map((p) => p.name),
+      );
     } finally {
       for (const c of Object.values(clients)) c.close();
     }
@@ -251,7 +258,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     saveState(l, state);
     const pki = readPki(l);
     writePrivate(l.kubeconfig, adminKubeconfig(endpoints.servers, pki));
-    const clients = Object.fromEntries(CLUSTERS.map((c) => [c, adminClient(endpoints.servers[c], pki, c)])) as Record<ClusterName, KubeClient>;
+    const clients = Object.fromEntries(CLUSTERS.map((c) => [c, adminClient(endpoints.servers[c], pki, c)])) as Record<
+      ClusterName,
+      KubeClient
+    >;
     const tokens = {} as Record<ClusterName, string>;
     const crds = [...loadCrds(), ...olmCrds(olmBins)];
     let sandbox: Sandbox;
@@ -302,21 +312,35 @@ async function startPlatformProcess(state: SandboxState, l: Layout, record: (p: 
   const registry = await startPlatformRegistry(l, record);
   const logFile = l.log("platform");
   const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
-  const p = spawnLogged("platform", [
-    process.execPath,
-    PLATFORM_MAIN,
-    "--kubeconfig", l.kubeconfig,
-    "--catalog", CATALOG,
-    "--catalog-dir", path.join(l.dir, "catalogs"),
-    "--acp-olm", state.acpOlm ?? "",
-    "--timings", state.timings,
-    "--listen", `${host}:0`,
-    "--tls-cert", path.join(l.pki, "serving.crt"),
-    "--tls-key", path.join(l.pki, "serving.key"),
-    "--token-file", l.platformToken,
-    "--login-file", l.platformLogin,
-    ...(registry ? ["--registry-listen", `${host}:${PLATFORM_REGISTRY_PORT}`, "--registry-upstream", registry] : []),
-  ], logFile);
+  const p = spawnLogged(
+    "platform",
+    [
+      process.execPath,
+      PLATFORM_MAIN,
+      "--kubeconfig",
+      l.kubeconfig,
+      "--catalog",
+      CATALOG,
+      "--catalog-dir",
+      path.join(l.dir, "catalogs"),
+      "--acp-olm",
+      state.acpOlm ?? "",
+      "--timings",
+      state.timings,
+      "--listen",
+      `${host}:0`,
+      "--tls-cert",
+      path.join(l.pki, "serving.crt"),
+      "--tls-key",
+      path.join(l.pki, "serving.key"),
+      "--token-file",
+      l.platformToken,
+      "--login-file",
+      l.platformLogin,
+      ...(registry ? ["--registry-listen", `${host}:${PLATFORM_REGISTRY_PORT}`, "--registry-upstream", registry] : []),
+    ],
+    logFile,
+  );
   record(p);
   // stdout goes to the log (a pipe would break once a detached parent exits): read the ready line from there.
   const deadline = Date.now() + PLATFORM_READY_TIMEOUT_MS;
@@ -329,7 +353,9 @@ async function startPlatformProcess(state: SandboxState, l: Layout, record: (p: 
     }
     if (!isRunning(p)) throw new Error(`the platform simulator exited during startup; last lines of ${logFile}:\n${tail(logFile)}`);
     if (Date.now() > deadline) {
-      throw new Error(`the platform simulator printed no ready line within ${PLATFORM_READY_TIMEOUT_MS / 1000}s; last lines of ${logFile}:\n${tail(logFile)}`);
+      throw new Error(
+        `the platform simulator printed no ready line within ${PLATFORM_READY_TIMEOUT_MS / 1000}s; last lines of ${logFile}:\n${tail(logFile)}`,
+      );
     }
     await sleep(100);
   }
@@ -373,10 +399,17 @@ async function startPlatformRegistry(l: Layout, record: (p: ProcessRecord) => vo
   record(p);
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const ok = await fetch(`http://${address}/v2/`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://${address}/v2/`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return `http://${address}`;
-    if (!isRunning(p)) throw new Error(`the platform registry (docker-registry) exited during startup; last lines of ${l.log("platform-registry")}:\n${tail(l.log("platform-registry"))}`);
-    if (Date.now() > deadline) throw new Error(`the platform registry (docker-registry) did not answer on ${address} within 15s; see ${l.log("platform-registry")}`);
+    if (!isRunning(p))
+      throw new Error(
+        `the platform registry (docker-registry) exited during startup; last lines of ${l.log("platform-registry")}:\n${tail(l.log("platform-registry"))}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(`the platform registry (docker-registry) did not answer on ${address} within 15s; see ${l.log("platform-registry")}`);
     await sleep(100);
   }
 }
@@ -421,7 +454,16 @@ function readyLine(file: string, offset: number): { platformAddress: string; pla
   return undefined;
 }
 
-const STOP_ORDER = ["reaper", "platform", "olm-operator", "catalog-operator", "packageserver", "kube-controller-manager", "kube-apiserver", "etcd"];
+const STOP_ORDER = [
+  "reaper",
+  "platform",
+  "olm-operator",
+  "catalog-operator",
+  "packageserver",
+  "kube-controller-manager",
+  "kube-apiserver",
+  "etcd",
+];
 
 /** Stops in dependency order, so no component logs errors about a peer that went first. */
 async function stopAll(state: SandboxState): Promise<void> {

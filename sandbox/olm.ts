@@ -9,7 +9,12 @@ import { CLUSTERS, adminKubeconfig, apply, writePrivate, type ClusterName, type 
 import type { OlmBinaries } from "./olmBinaries";
 import { freePorts, isRunning, spawnLogged, tail, type ProcessRecord } from "./processes";
 
-export const APIService: ResourceType = { apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", plural: "apiservices", namespaced: false };
+export const APIService: ResourceType = {
+  apiVersion: "apiregistration.k8s.io/v1",
+  kind: "APIService",
+  plural: "apiservices",
+  namespaced: false,
+};
 const Service: ResourceType = { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true };
 
 /** The Service the PackageManifest APIService points at; the package server's certificate names it. */
@@ -71,16 +76,34 @@ export async function startOlm(
       // --interval: the catalog operator's periodic resync (upstream default 15 min) also re-resolves a
       // namespace whose last resolution failed on a state that has since changed, e.g. an old CSV still
       // being retired when the next upgrade step was resolved; 1 min keeps tests and demos from waiting 15.
-      run("catalog-operator", [...hold, bins.catalog, "--kubeconfig", kubeconfig, "--namespace", PLATFORM_NAMESPACE, "--writeStatusName", "", "--interval", "1m"]);
+      run("catalog-operator", [
+        ...hold,
+        bins.catalog,
+        "--kubeconfig",
+        kubeconfig,
+        "--namespace",
+        PLATFORM_NAMESPACE,
+        "--writeStatusName",
+        "",
+        "--interval",
+        "1m",
+      ]);
       const port = ports[i]!;
       run("packageserver", [
-        bins.acpOlm, "packageserver",
-        "--kubeconfig", kubeconfig,
-        "--global-namespace", PLATFORM_NAMESPACE,
-        "--bind-address", "127.0.0.1",
-        "--secure-port", String(port),
-        "--tls-cert-file", path.join(certDir, "tls.crt"),
-        "--tls-private-key-file", path.join(certDir, "tls.key"),
+        bins.acpOlm,
+        "packageserver",
+        "--kubeconfig",
+        kubeconfig,
+        "--global-namespace",
+        PLATFORM_NAMESPACE,
+        "--bind-address",
+        "127.0.0.1",
+        "--secure-port",
+        String(port),
+        "--tls-cert-file",
+        path.join(certDir, "tls.crt"),
+        "--tls-private-key-file",
+        path.join(certDir, "tls.key"),
       ]);
       await registerPackageServer(clients[cluster], port, pki.ca);
     }),
@@ -130,20 +153,29 @@ async function waitAvailable(client: KubeClient, procs: ProcessRecord[]): Promis
  * cluster lists `packages` in cpaas-system, i.e. OLM has connected to the
  * catalogs and the package server has read them.
  */
-export async function waitForPackages(clients: Record<ClusterName, KubeClient>, packages: string[], timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+export async function waitForPackages(
+  clients: Record<ClusterName, KubeClient>,
+  packages: string[],
+  timeoutMs = READY_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const c of CLUSTERS) {
     for (;;) {
       let names: string[] = [];
       try {
-        const list = await clients[c].request<{ items: KubeObject[] }>("GET", `/apis/packages.operators.coreos.com/v1/namespaces/${PLATFORM_NAMESPACE}/packagemanifests`);
+        const list = await clients[c].request<{ items: KubeObject[] }>(
+          "GET",
+          `/apis/packages.operators.coreos.com/v1/namespaces/${PLATFORM_NAMESPACE}/packagemanifests`,
+        );
         names = list.items.map((p) => p.metadata.name!);
       } catch {
         // the APIService may answer 503 for a moment while the package server starts
       }
       if (packages.every((p) => names.includes(p))) break;
       if (Date.now() > deadline) {
-        throw new Error(`cluster ${c}: the package server lists ${names.join(", ") || "no packages"} after ${timeoutMs / 1000}s; expected ${packages.join(", ")}`);
+        throw new Error(
+          `cluster ${c}: the package server lists ${names.join(", ") || "no packages"} after ${timeoutMs / 1000}s; expected ${packages.join(", ")}`,
+        );
       }
       await sleep(200);
     }

@@ -41,13 +41,20 @@ export function olmBinaryDir(cacheDir = defaultCacheDir(), moduleDir = OLM_MODUL
  * control plane's binary; `acp-olm` is renamed into place last, so its
  * presence means the whole set is there.
  */
-export async function ensureOlmBinaries(opts: { log?: (line: string) => void; cacheDir?: string; env?: NodeJS.ProcessEnv; moduleDir?: string } = {}): Promise<OlmBinaries> {
+export async function ensureOlmBinaries(
+  opts: { log?: (line: string) => void; cacheDir?: string; env?: NodeJS.ProcessEnv; moduleDir?: string } = {},
+): Promise<OlmBinaries> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const moduleDir = opts.moduleDir ?? OLM_MODULE;
   const version = olmVersion(moduleDir);
   const dir = olmBinaryDir(opts.cacheDir ?? defaultCacheDir(env), moduleDir);
-  const bins: OlmBinaries = { olm: path.join(dir, "olm"), catalog: path.join(dir, "catalog"), acpOlm: path.join(dir, "acp-olm"), olmVersion: version };
+  const bins: OlmBinaries = {
+    olm: path.join(dir, "olm"),
+    catalog: path.join(dir, "catalog"),
+    acpOlm: path.join(dir, "acp-olm"),
+    olmVersion: version,
+  };
   if (!isExecutable(bins.acpOlm)) {
     await buildOnce(dir, bins.acpOlm, "acp-olm", log, () => goBuild(dir, moduleDir, version, env, log));
   }
@@ -65,7 +72,20 @@ async function goBuild(dir: string, moduleDir: string, version: string, env: Nod
   try {
     packages = await runGo(
       moduleDir,
-      ["build", "-v", "-trimpath", "-tags", "json1", "-ldflags", ldflags, "-o", tmp + path.sep, `${OLM_PACKAGE}/cmd/olm`, `${OLM_PACKAGE}/cmd/catalog`, "."],
+      [
+        "build",
+        "-v",
+        "-trimpath",
+        "-tags",
+        "json1",
+        "-ldflags",
+        ldflags,
+        "-o",
+        tmp + path.sep,
+        `${OLM_PACKAGE}/cmd/olm`,
+        `${OLM_PACKAGE}/cmd/catalog`,
+        ".",
+      ],
       { ...env, CGO_ENABLED: "0" },
       30_000,
       (n) => log(`acp-olm: building… ${Math.round((Date.now() - started) / 1000)}s, ${n} packages compiled`),

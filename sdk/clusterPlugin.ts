@@ -88,7 +88,12 @@ export interface ClusterPluginOutputs {
  * Builds the component's one child: the ModuleInfo, owned by its dynamic provider.
  * @internal Not part of the public API (sdk/index.ts): `ClusterPlugin` calls it.
  */
-export function createClusterPlugin(parent: pulumi.ComponentResource, name: string, args: ClusterPluginArgs, opts?: pulumi.ComponentResourceOptions): ClusterPluginOutputs {
+export function createClusterPlugin(
+  parent: pulumi.ComponentResource,
+  name: string,
+  args: ClusterPluginArgs,
+  opts?: pulumi.ComponentResourceOptions,
+): ClusterPluginOutputs {
   const moduleInfo = newModuleInfoResource(
     `${name}-moduleinfo`,
     {

@@ -6,4 +6,10 @@ export { ClusterPlugin, type ClusterPluginArgs, type ClusterPluginTimeouts } fro
 export { Operator, type OperatorArgs, type OperatorInstallMode, type OperatorSourceType } from "./operator";
 export { getPackageVersions, type PackageVersionsOptions } from "./operator/catalog";
 export { formatVersionTable, type PackageInfo, type PackageChannel, type ChannelEntry } from "./operator/packageManifest";
-export { PackageUpload, type PackageUploadArgs, type PackageUploadPackage, type PackageUploadPlatform, type PackageUploadRegistry } from "./upload";
+export {
+  PackageUpload,
+  type PackageUploadArgs,
+  type PackageUploadPackage,
+  type PackageUploadPlatform,
+  type PackageUploadRegistry,
+} from "./upload";

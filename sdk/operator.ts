@@ -193,16 +193,22 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
   // resource reaches the cluster that provider reaches.
   const explicitProvider = !!(opts?.provider || opts?.providers);
   const provider =
-    kubeconfig && !explicitProvider ? sharedKubernetesProvider(name, { kubeconfig: args.kubeconfig!, context: args.context }, parent) : undefined;
+    kubeconfig && !explicitProvider
+      ? sharedKubernetesProvider(name, { kubeconfig: args.kubeconfig!, context: args.context }, parent)
+      : undefined;
   const fromProvider = kubeconfig ? undefined : providerClusterAccess(parent);
-  const access = kubeconfig || !fromProvider ? { kubeconfig, context: args.context } : { kubeconfig: fromProvider.kubeconfig, context: args.context ?? fromProvider.context };
+  const access =
+    kubeconfig || !fromProvider
+      ? { kubeconfig, context: args.context }
+      : { kubeconfig: fromProvider.kubeconfig, context: args.context ?? fromProvider.context };
   const k8sOpts: pulumi.CustomResourceOptions = { parent, provider, retainOnDelete: retain };
   // What the component waits for (a PackageUpload publishing the version), its children wait for too.
   const upstream = upstreamOf(opts);
 
-  const ns = args.createNamespace === false
-    ? undefined
-    : new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: pulumi.output(args.namespace ?? args.packageName) } }, k8sOpts);
+  const ns =
+    args.createNamespace === false
+      ? undefined
+      : new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: pulumi.output(args.namespace ?? args.packageName) } }, k8sOpts);
   const namespace = ns ? ns.metadata.name : pulumi.output(args.namespace ?? args.packageName);
 
   const groupManifest = pulumi
@@ -239,7 +245,12 @@ function createOperator(name: string, args: OperatorArgs, parent: Operator, opts
     .apply((s) => subscriptionManifest({ ...s, installMode } as SubscriptionSettings));
   const subscription = new k8s.apiextensions.CustomResource(
     `${name}-subscription`,
-    { apiVersion: "operators.coreos.com/v1alpha1", kind: "Subscription", metadata: manifest.metadata as pulumi.Output<k8s.types.input.meta.v1.ObjectMeta>, spec: manifest.spec },
+    {
+      apiVersion: "operators.coreos.com/v1alpha1",
+      kind: "Subscription",
+      metadata: manifest.metadata as pulumi.Output<k8s.types.input.meta.v1.ObjectMeta>,
+      spec: manifest.spec,
+    },
     { ...k8sOpts, dependsOn: [...(group ? [group] : []), ...upstream] },
   );
 

@@ -104,7 +104,8 @@ export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResour
         ca: args.registry.ca,
       }),
     ),
-    platform: args.platform && pulumi.secret(pulumi.output({ address: args.platform.address, token: args.platform.token, ca: args.platform.ca })),
+    platform:
+      args.platform && pulumi.secret(pulumi.output({ address: args.platform.address, token: args.platform.token, ca: args.platform.ca })),
     kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
     context: args.context,
     clusters: args.clusters,
@@ -122,7 +123,9 @@ export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResour
 export function createPackageUpload(parent: pulumi.ComponentResource, name: string, args: PackageUploadArgs): PackageUploadOutputs {
   const upload = newPackageUploadResource(`${name}-upload`, uploadResourceArgs(args), { parent });
   return {
-    packages: upload.packages.apply((ps) => (ps ?? []).map((p) => ({ name: p.name, type: p.type, version: p.version, artifact: p.artifact, images: p.images }))),
+    packages: upload.packages.apply((ps) =>
+      (ps ?? []).map((p) => ({ name: p.name, type: p.type, version: p.version, artifact: p.artifact, images: p.images })),
+    ),
   };
 }
 

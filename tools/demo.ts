@@ -53,7 +53,9 @@ async function demo(): Promise<void> {
       config: { kubeconfig: { value: sb.kubeconfig("global"), secret: true } },
     });
     const installed = await plugins.up(stream);
-    out.write(`\n  ModuleInfo ${installed.outputs.gpuModuleInfo.value}: ${installed.outputs.gpuPhase.value} at ${installed.outputs.gpuVersionInstalled.value}\n`);
+    out.write(
+      `\n  ModuleInfo ${installed.outputs.gpuModuleInfo.value}: ${installed.outputs.gpuPhase.value} at ${installed.outputs.gpuVersionInstalled.value}\n`,
+    );
 
     heading("Cleaning up: pulumi destroy");
     await plugins.destroy(stream);

@@ -116,7 +116,14 @@ export function pulumiFromPath(env: NodeJS.ProcessEnv = process.env): Engine | u
     const r = spawnSync(pulumi, ["version"], { env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, encoding: "utf8", timeout: 30_000 });
     const m = /^v?(3\.\d+\.\d+\S*)\s*$/.exec(r.stdout ?? "");
     if (r.status !== 0 || !m) return undefined; // the first pulumi on PATH is the one a user's shell runs
-    return { root: path.dirname(dir), binDir: dir, pulumi, version: m[1], kubernetesProviderVersion: kubernetesSdkVersion(), ambient: true };
+    return {
+      root: path.dirname(dir),
+      binDir: dir,
+      pulumi,
+      version: m[1],
+      kubernetesProviderVersion: kubernetesSdkVersion(),
+      ambient: true,
+    };
   }
   return undefined;
 }
@@ -150,16 +157,60 @@ async function build(engine: Engine, env: NodeJS.ProcessEnv, log: (l: string) =>
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   const started = Date.now();
-  log(`engine: building Pulumi ${engine.version} and its Node.js and Kubernetes plugins with ${go.stdout.trim()} into ${engine.root} (cold: ~10 min on an idle 2-core machine, much longer on a busy one)`);
+  log(
+    `engine: building Pulumi ${engine.version} and its Node.js and Kubernetes plugins with ${go.stdout.trim()} into ${engine.root} (cold: ~10 min on an idle 2-core machine, much longer on a busy one)`,
+  );
   try {
     // Upstream's provider main embeds schema files its own build generates;
     // generate them the same way from the schema the provider module ships.
     const pulumiLdflags = `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${engine.version}`;
-    await goRun(ENGINE_MODULE, ["build", "-v", "-trimpath", "-ldflags", pulumiLdflags, "-o", path.join(tmp, "pulumi"), `${PULUMI_MODULE}/cmd/pulumi`], env, log, started);
-    await goRun(ENGINE_MODULE, ["build", "-v", "-trimpath", "-ldflags", pulumiLdflags, "-o", path.join(tmp, "pulumi-language-nodejs"), "./cmd/pulumi-language-nodejs"], env, log, started);
-    await goRun(KUBERNETES_MODULE, ["run", "./gen-kubernetes-schema", "-version", engine.kubernetesProviderVersion, "-out", "pulumi-resource-kubernetes"], env, log, started);
+    await goRun(
+      ENGINE_MODULE,
+      ["build", "-v", "-trimpath", "-ldflags", pulumiLdflags, "-o", path.join(tmp, "pulumi"), `${PULUMI_MODULE}/cmd/pulumi`],
+      env,
+      log,
+      started,
+    );
+    await goRun(
+      ENGINE_MODULE,
+      [
+        "build",
+        "-v",
+        "-trimpath",
+        "-ldflags",
+        pulumiLdflags,
+        "-o",
+        path.join(tmp, "pulumi-language-nodejs"),
+        "./cmd/pulumi-language-nodejs",
+      ],
+      env,
+      log,
+      started,
+    );
+    await goRun(
+      KUBERNETES_MODULE,
+      ["run", "./gen-kubernetes-schema", "-version", engine.kubernetesProviderVersion, "-out", "pulumi-resource-kubernetes"],
+      env,
+      log,
+      started,
+    );
     const providerLdflags = `-s -w -X ${K8S_PROVIDER_MODULE}/pkg/version.Version=${engine.kubernetesProviderVersion}`;
-    await goRun(KUBERNETES_MODULE, ["build", "-v", "-trimpath", "-ldflags", providerLdflags, "-o", path.join(tmp, "pulumi-resource-kubernetes"), "./pulumi-resource-kubernetes"], env, log, started);
+    await goRun(
+      KUBERNETES_MODULE,
+      [
+        "build",
+        "-v",
+        "-trimpath",
+        "-ldflags",
+        providerLdflags,
+        "-o",
+        path.join(tmp, "pulumi-resource-kubernetes"),
+        "./pulumi-resource-kubernetes",
+      ],
+      env,
+      log,
+      started,
+    );
     writeLaunchers(tmp);
     fs.rmSync(engine.binDir, { recursive: true, force: true });
     fs.renameSync(tmp, engine.binDir);
@@ -178,12 +229,9 @@ async function build(engine: Engine, env: NodeJS.ProcessEnv, log: (l: string) =>
  */
 function writeLaunchers(dir: string): void {
   const launcher = (module: string) =>
-    [
-      "#!/bin/sh",
-      `script=$(node -e "process.stdout.write(require.resolve('${module}'))") || exit 1`,
-      'exec node "$script" "$@"',
-      "",
-    ].join("\n");
+    ["#!/bin/sh", `script=$(node -e "process.stdout.write(require.resolve('${module}'))") || exit 1`, 'exec node "$script" "$@"', ""].join(
+      "\n",
+    );
   // The engine starts the dynamic-provider host for programs' dynamic resources.
   fs.writeFileSync(path.join(dir, "pulumi-resource-pulumi-nodejs"), launcher("@pulumi/pulumi/cmd/dynamic-provider"), { mode: 0o755 });
   // The engine's fallback for Node.js policy packs when no language host is found.
@@ -192,7 +240,9 @@ function writeLaunchers(dir: string): void {
 
 async function goRun(cwd: string, args: string[], env: NodeJS.ProcessEnv, log: (l: string) => void, started: number): Promise<void> {
   const what = args[0] === "build" ? args[args.length - 1] : args[1];
-  await runGo(cwd, args, env, 60_000, (n) => log(`engine: building ${what}… ${Math.round((Date.now() - started) / 1000)}s, ${n} packages compiled`));
+  await runGo(cwd, args, env, 60_000, (n) =>
+    log(`engine: building ${what}… ${Math.round((Date.now() - started) / 1000)}s, ${n} packages compiled`),
+  );
 }
 
 /** One engine session: its own PULUMI_HOME and state backend. */

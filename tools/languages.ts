@@ -61,8 +61,14 @@ const PYTHON_HOST: HostModule = {
 /** Short hash of the module's go.mod, go.sum, Go sources and embedded files: any edit is a new cache entry. */
 function moduleHash(dir: string): string {
   const h = createHash("sha256");
-  const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /\.(go|py|txt)$/.test(f) || /go\.(mod|sum)$/.test(f)).sort();
-  for (const f of files) h.update(f).update("\0").update(fs.readFileSync(path.join(dir, f))).update("\0");
+  const files = (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => /\.(go|py|txt)$/.test(f) || /go\.(mod|sum)$/.test(f))
+    .sort();
+  for (const f of files)
+    h.update(f)
+      .update("\0")
+      .update(fs.readFileSync(path.join(dir, f)))
+      .update("\0");
   return h.digest("hex").slice(0, 12);
 }
 
@@ -74,15 +80,29 @@ async function ensureHost(m: HostModule, log: (l: string) => void, env: NodeJS.P
   if (isExecutable(binary)) return host;
   await buildOnce(root, binary, m.language, log, async () => {
     const go = spawnSync("go", ["version"], { env, encoding: "utf8" });
-    if (go.error || go.status !== 0) throw new Error(`building the Pulumi ${m.language} language host needs Go 1.26 on PATH (\`go\` was not found)`);
+    if (go.error || go.status !== 0)
+      throw new Error(`building the Pulumi ${m.language} language host needs Go 1.26 on PATH (\`go\` was not found)`);
     const tmp = path.join(root, `.bin.${process.pid}.tmp`);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
     const started = Date.now();
-    log(`${m.language}: building pulumi-language-${m.language} ${version} with ${go.stdout.trim()} into ${root} (cold: ~3 min on an idle 2-core machine)`);
+    log(
+      `${m.language}: building pulumi-language-${m.language} ${version} with ${go.stdout.trim()} into ${root} (cold: ~3 min on an idle 2-core machine)`,
+    );
     try {
-      const args = ["build", "-v", "-trimpath", "-ldflags", `-s -w -X ${m.versionVar}=${version}`, "-o", path.join(tmp, path.basename(binary)), m.main];
-      await runGo(m.moduleDir, args, env, 60_000, (n) => log(`${m.language}: building pulumi-language-${m.language}… ${Math.round((Date.now() - started) / 1000)}s, ${n} packages compiled`));
+      const args = [
+        "build",
+        "-v",
+        "-trimpath",
+        "-ldflags",
+        `-s -w -X ${m.versionVar}=${version}`,
+        "-o",
+        path.join(tmp, path.basename(binary)),
+        m.main,
+      ];
+      await runGo(m.moduleDir, args, env, 60_000, (n) =>
+        log(`${m.language}: building pulumi-language-${m.language}… ${Math.round((Date.now() - started) / 1000)}s, ${n} packages compiled`),
+      );
       fs.rmSync(path.join(root, "bin"), { recursive: true, force: true });
       fs.renameSync(tmp, path.join(root, "bin"));
     } catch (err) {
@@ -186,12 +206,22 @@ export interface ProjectStackOptions {
 export async function projectStack(session: EngineSession, exampleDir: string, opts: ProjectStackOptions = {}): Promise<Stack> {
   const settings = YAML.parse(fs.readFileSync(path.join(exampleDir, "Pulumi.yaml"), "utf8")) as Record<string, any>;
   const workDir = session.scratch(String(settings.name));
-  fs.cpSync(exampleDir, workDir, { recursive: true, filter: (src) => !/(^|\/)(venv|__pycache__|Pulumi\.[^/]*\.yaml)$/.test(src) || src.endsWith("Pulumi.yaml") });
+  fs.cpSync(exampleDir, workDir, {
+    recursive: true,
+    filter: (src) => !/(^|\/)(venv|__pycache__|Pulumi\.[^/]*\.yaml)$/.test(src) || src.endsWith("Pulumi.yaml"),
+  });
   settings.packages = { ...(settings.packages ?? {}), "acp-extend": PROVIDER_DIR };
-  if (opts.virtualenv) settings.runtime = { name: settings.runtime?.name ?? settings.runtime, options: { ...(settings.runtime?.options ?? {}), virtualenv: opts.virtualenv } };
+  if (opts.virtualenv)
+    settings.runtime = {
+      name: settings.runtime?.name ?? settings.runtime,
+      options: { ...(settings.runtime?.options ?? {}), virtualenv: opts.virtualenv },
+    };
   fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), YAML.stringify(settings));
   const pulumiCommand = await PulumiCommand.get({ root: session.engine.root });
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stack ?? "e2e", workDir }, { pulumiCommand, envVars: session.env });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: opts.stack ?? "e2e", workDir },
+    { pulumiCommand, envVars: session.env },
+  );
   if (opts.config) await stack.setAllConfig(opts.config);
   return stack;
 }
@@ -209,19 +239,35 @@ export function pythonProjectEnv(session: EngineSession, base: PythonEnv): strin
   // From the schema file the plugin serves (dist/provider/schema.json): given the
   // plugin directory, the CLI would first ask the Node.js host to install the
   // plugin's npm dependencies, which the engine's own host does not implement.
-  run(session.engine.pulumi, ["package", "gen-sdk", SCHEMA_FILE, "--language", "python", "--out", sdk], { env: { ...process.env, ...session.env } });
+  run(session.engine.pulumi, ["package", "gen-sdk", SCHEMA_FILE, "--language", "python", "--out", sdk], {
+    env: { ...process.env, ...session.env },
+  });
   const venv = path.join(session.scratch("python-venv"), "venv");
   run("python3", ["-m", "venv", "--without-pip", venv]);
   const site = path.join(venv, path.relative(base.venv, base.sitePackages));
   fs.writeFileSync(path.join(site, "acp-extend-base.pth"), base.sitePackages + "\n");
-  run(base.python, ["-m", "pip", "--python", path.join(venv, "bin", "python"), "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-build-isolation", path.join(sdk, "python")]);
+  run(base.python, [
+    "-m",
+    "pip",
+    "--python",
+    path.join(venv, "bin", "python"),
+    "install",
+    "--quiet",
+    "--disable-pip-version-check",
+    "--no-deps",
+    "--no-build-isolation",
+    path.join(sdk, "python"),
+  ]);
   return venv;
 }
 
 // `node dist/tools/languages.js` (scripts/setup.sh) builds or finds the language hosts and the Python SDK.
 if (require.main === module) {
   Promise.all([ensureYamlHost(), ensurePythonHost(), ensurePythonEnv()]).then(
-    ([y, p, env]) => process.stdout.write(`languages: pulumi-language-yaml ${y.version} in ${path.dirname(y.binary)}, pulumi-language-python (ours, SDK ${p.version}) in ${path.dirname(p.binary)}, Python SDK in ${env.venv}\n`),
+    ([y, p, env]) =>
+      process.stdout.write(
+        `languages: pulumi-language-yaml ${y.version} in ${path.dirname(y.binary)}, pulumi-language-python (ours, SDK ${p.version}) in ${path.dirname(p.binary)}, Python SDK in ${env.venv}\n`,
+      ),
     (err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 1;

@@ -87,7 +87,10 @@ export async function writeLayout(dir: string, images: ImageSpec[]): Promise<str
     } else {
       const children: Descriptor[] = [];
       for (const p of platforms) children.push(await writeManifest(dir, p, layers));
-      const idx = await writeBlob(dir, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: children })));
+      const idx = await writeBlob(
+        dir,
+        Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: children })),
+      );
       top = { mediaType: MEDIA_TYPES.ociIndex, digest: idx.digest, size: idx.size };
     }
     manifests.push({ ...top, annotations: { [REF_ANNOTATION]: img.ref } });
@@ -102,9 +105,15 @@ export async function writeChart(dir: string, name: string, version: string): Pr
   const file = path.join(dir, `${name}-${version}.tgz`);
   const pack = tar.pack();
   const writing = pipeline(pack, createGzip(), createWriteStream(file));
-  pack.entry({ name: `${name}/Chart.yaml` }, stringifyYaml({ apiVersion: "v2", name, version, description: `${name} chart`, type: "application" }));
+  pack.entry(
+    { name: `${name}/Chart.yaml` },
+    stringifyYaml({ apiVersion: "v2", name, version, description: `${name} chart`, type: "application" }),
+  );
   pack.entry({ name: `${name}/values.yaml` }, "replicaCount: 1\n");
-  pack.entry({ name: `${name}/templates/cm.yaml` }, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  nonce: "${randomBytes(4).toString("hex")}"\n`);
+  pack.entry(
+    { name: `${name}/templates/cm.yaml` },
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  nonce: "${randomBytes(4).toString("hex")}"\n`,
+  );
   pack.finalize();
   await writing;
   return file;
@@ -138,7 +147,10 @@ export async function makeTestPackage(outDir: string, o: TestPackageOptions = {}
   const reg = o.sourceRegistry ?? "registry.example.com";
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "acp-layout-"));
   try {
-    const artifact = type === "chart" ? `${reg}/charts/${name}:${version.replace(/^v/, "")}` : `${reg}/acp/${name}${type === "operator" ? "-bundle" : ""}:${version}`;
+    const artifact =
+      type === "chart"
+        ? `${reg}/charts/${name}:${version.replace(/^v/, "")}`
+        : `${reg}/acp/${name}${type === "operator" ? "-bundle" : ""}:${version}`;
     const related = (o.related ?? [{ name: `acp/${name}-runtime:${version}` }]).map((r) => ({ ...r, ref: `${reg}/${r.name}` }));
     const specs: ImageSpec[] = [
       ...(type === "chart" ? [] : [{ ref: artifact, layers: o.artifactLayers ?? [2048] }]),
@@ -157,7 +169,11 @@ export async function makeTestPackage(outDir: string, o: TestPackageOptions = {}
       relatedImages: related.map((r) => r.ref),
     };
     if (type === "operator") {
-      metadata.operator = { csv: `${name}.${version}`, channels: o.channels ?? ["stable"], ...(o.replaces ? { replaces: o.replaces } : {}) };
+      metadata.operator = {
+        csv: `${name}.${version}`,
+        channels: o.channels ?? ["stable"],
+        ...(o.replaces ? { replaces: o.replaces } : {}),
+      };
     } else if (type === "plugin") {
       metadata.plugin = {
         modulePlugin: {
@@ -204,9 +220,13 @@ export async function writeRawTgz(file: string, entries: RawEntry[], opts: { tru
       const header = ustarHeader(e.name, e.size ?? body.length, e.type ?? "file", e.linkname);
       blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
     }
-    await pipeline(async function* () {
-      yield Buffer.concat(blocks);
-    }, createGzip(), createWriteStream(file));
+    await pipeline(
+      async function* () {
+        yield Buffer.concat(blocks);
+      },
+      createGzip(),
+      createWriteStream(file),
+    );
     return file;
   }
   const pack = tar.pack();
@@ -250,7 +270,12 @@ export async function readRawTgz(file: string): Promise<RawEntry[]> {
     for await (const e of extract) {
       const chunks: Buffer[] = [];
       for await (const c of e) chunks.push(c as Buffer);
-      out.push({ name: e.header.name, type: e.header.type as RawEntry["type"], body: Buffer.concat(chunks), linkname: e.header.linkname ?? undefined });
+      out.push({
+        name: e.header.name,
+        type: e.header.type as RawEntry["type"],
+        body: Buffer.concat(chunks),
+        linkname: e.header.linkname ?? undefined,
+      });
     }
   })();
   await Promise.all([pipeline(createReadStream(file), createGunzip(), extract), consume]);

@@ -85,10 +85,40 @@ async function freePort(): Promise<number> {
 
 function makeCert(dir: string): void {
   const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=acp-extend test CA"]);
+  run([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=acp-extend test CA",
+  ]);
   run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
   writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  run(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"]);
+  run([
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "san.ext",
+  ]);
 }
 
 export async function startRegistry(opts: RegistryOptions = {}): Promise<TestRegistry> {
@@ -116,13 +146,13 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     `http:`,
     `  addr: ${address}`,
     ...(opts.secret === null ? [] : [`  secret: ${JSON.stringify(opts.secret ?? "acp-extend-test")}`]),
-    ...(tls ? [`  tls: { certificate: ${JSON.stringify(path.join(dir, "server.pem"))}, key: ${JSON.stringify(path.join(dir, "server.key"))} }`] : []),
+    ...(tls
+      ? [`  tls: { certificate: ${JSON.stringify(path.join(dir, "server.pem"))}, key: ${JSON.stringify(path.join(dir, "server.key"))} }`]
+      : []),
   ];
   if (opts.users && Object.keys(opts.users).length) {
     const htpasswd = path.join(dir, "htpasswd");
-    const entries = Object.entries(opts.users).map(([u, p]) =>
-      execFileSync("htpasswd", ["-nbB", u, p], { encoding: "utf8" }).trim(),
-    );
+    const entries = Object.entries(opts.users).map(([u, p]) => execFileSync("htpasswd", ["-nbB", u, p], { encoding: "utf8" }).trim());
     await fs.writeFile(htpasswd, entries.join("\n") + "\n");
     lines.push(`auth: { htpasswd: { realm: acp-extend-test, path: ${JSON.stringify(htpasswd)} } }`);
   }
@@ -211,7 +241,25 @@ const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
  * x5c = its self-signed certificate, which the registry trusts as rootcertbundle).
  */
 async function startTokenService(dir: string, users: Record<string, string>): Promise<TokenService> {
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "token.key", "-out", "token.crt", "-days", "2", "-subj", "/CN=acp-extend test token issuer"], { cwd: dir, stdio: "pipe" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "token.key",
+      "-out",
+      "token.crt",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=acp-extend test token issuer",
+    ],
+    { cwd: dir, stdio: "pipe" },
+  );
   const key = await fs.readFile(path.join(dir, "token.key"), "utf8");
   const certPem = await fs.readFile(path.join(dir, "token.crt"), "utf8");
   const der = new X509Certificate(certPem).raw;
@@ -231,7 +279,16 @@ async function startTokenService(dir: string, users: Record<string, string>): Pr
       return m ? [{ type: "repository", name: m[1], actions: m[2]!.split(",") }] : [];
     });
     const header = { typ: "JWT", alg: "RS256", x5c: [der.toString("base64")] };
-    const claims = { iss: "acp-extend-test-issuer", sub: user, aud: url.searchParams.get("service"), exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString("hex"), access };
+    const claims = {
+      iss: "acp-extend-test-issuer",
+      sub: user,
+      aud: url.searchParams.get("service"),
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString("hex"),
+      access,
+    };
     const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const signature = createSign("RSA-SHA256").update(signingInput).sign(key);
     counts.issued++;

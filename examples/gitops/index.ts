@@ -52,7 +52,11 @@ if (packages) {
 const extra = config.getObject<Record<string, any>[]>("extraSubscriptions") ?? [];
 const provider = kubeconfig ? new k8s.Provider("workload", { kubeconfig }) : undefined;
 for (const sub of extra) {
-  new k8s.apiextensions.CustomResource(`sub-${sub.metadata?.name}`, { apiVersion: "operators.coreos.com/v1alpha1", kind: "Subscription", ...sub }, { provider });
+  new k8s.apiextensions.CustomResource(
+    `sub-${sub.metadata?.name}`,
+    { apiVersion: "operators.coreos.com/v1alpha1", kind: "Subscription", ...sub },
+    { provider },
+  );
 }
 
 export const harborVersion = harbor.installedVersion;

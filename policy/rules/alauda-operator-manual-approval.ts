@@ -17,7 +17,10 @@ export interface AlaudaOperatorManualApprovalConfig {
 export const DOCUMENTED_ALAUDA_PACKAGES: readonly string[] = ["harbor-ce-operator"];
 
 function matches(pattern: string, name: string): boolean {
-  const source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+  const source = pattern
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
   return new RegExp(`^${source}$`).test(name);
 }
 
@@ -34,16 +37,27 @@ export interface SourceTypeFinding {
  * annotation, the catalog of the run (live cluster or snapshot), the documentation's
  * list, and the `alaudaPackages` setting.
  */
-export function sourceTypeOf(object: ManifestObject, config: AlaudaOperatorManualApprovalConfig, context: RuleContext = {}): SourceTypeFinding {
+export function sourceTypeOf(
+  object: ManifestObject,
+  config: AlaudaOperatorManualApprovalConfig,
+  context: RuleContext = {},
+): SourceTypeFinding {
   const annotated = metaValue(object, "annotations", SOURCE_TYPE_ANNOTATION);
   if (annotated !== undefined) return { sourceType: annotated, why: `annotation ${SOURCE_TYPE_ANNOTATION} is "${annotated}"` };
   const pkg = object.spec?.name;
   if (typeof pkg !== "string") return {};
   const listed = config.alaudaPackages.find((p) => matches(p, pkg));
   if (context.catalog) {
-    const info = findPackage(context.catalog, pkg, typeof object.spec?.sourceNamespace === "string" ? object.spec.sourceNamespace : undefined);
+    const info = findPackage(
+      context.catalog,
+      pkg,
+      typeof object.spec?.sourceNamespace === "string" ? object.spec.sourceNamespace : undefined,
+    );
     if (info?.sourceType) {
-      return { sourceType: info.sourceType, why: `the catalog (${context.catalog.origin}) labels package ${pkg} cpaas.io/source-type: ${info.sourceType}` };
+      return {
+        sourceType: info.sourceType,
+        why: `the catalog (${context.catalog.origin}) labels package ${pkg} cpaas.io/source-type: ${info.sourceType}`,
+      };
     }
   }
   if (listed !== undefined) return { sourceType: "Alauda", why: `package ${pkg} matches "${listed}" in alaudaPackages` };
@@ -54,13 +68,21 @@ export function sourceTypeOf(object: ManifestObject, config: AlaudaOperatorManua
 }
 
 /** Why a Subscription counts as Alauda-provided, or undefined when it does not. */
-export function alaudaProvenance(object: ManifestObject, config: AlaudaOperatorManualApprovalConfig, context?: RuleContext): string | undefined {
+export function alaudaProvenance(
+  object: ManifestObject,
+  config: AlaudaOperatorManualApprovalConfig,
+  context?: RuleContext,
+): string | undefined {
   const found = sourceTypeOf(object, config, context);
   return found.sourceType === "Alauda" ? found.why : undefined;
 }
 
 /** Alauda-provided operators accept only Manual approval; OLM's default (unset) is Automatic. */
-export function checkAlaudaOperatorManualApproval(object: ManifestObject, config: AlaudaOperatorManualApprovalConfig, context?: RuleContext): Violation[] {
+export function checkAlaudaOperatorManualApproval(
+  object: ManifestObject,
+  config: AlaudaOperatorManualApprovalConfig,
+  context?: RuleContext,
+): Violation[] {
   if (!isKind(object, Subscription)) return [];
   const approval = object.spec?.installPlanApproval;
   if (approval === "Manual") return [];
@@ -82,7 +104,7 @@ export const alaudaOperatorManualApproval: ResourceRule<AlaudaOperatorManualAppr
     `Subscriptions of Alauda-provided operators use installPlanApproval: Manual. Alauda-provided means: the catalog labels the package cpaas.io/source-type: Alauda ` +
     `(the Operator component records it as the annotation ${SOURCE_TYPE_ANNOTATION}; lint reads a live cluster or a catalog snapshot), ` +
     `the ACP documentation names it (${DOCUMENTED_ALAUDA_PACKAGES.join(", ")}), or alaudaPackages lists it. ` +
-    "ACP documentation: Operator › Approval Strategy (\"Operators from Alauda only support Manual mode; otherwise, installation will fail\").",
+    'ACP documentation: Operator › Approval Strategy ("Operators from Alauda only support Manual mode; otherwise, installation will fail").',
   enforcementLevel: "mandatory",
   kinds: [Subscription],
   readsOperatorInstall: true,

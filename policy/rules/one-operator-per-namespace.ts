@@ -20,7 +20,10 @@ export function checkOneOperatorPerNamespace(objects: readonly ManifestObject[])
     const manual = subs.filter((s) => s.spec?.installPlanApproval === "Manual");
     const where = ns === "" ? "the same (unspecified) namespace" : `namespace ${ns}`;
     for (const sub of subs) {
-      const others = subs.filter((s) => s !== sub).map(describeObject).join(", ");
+      const others = subs
+        .filter((s) => s !== sub)
+        .map(describeObject)
+        .join(", ");
       const risk =
         manual.length > 0
           ? `; ${manual.map(describeObject).join(", ")} ${manual.length === 1 ? "uses" : "use"} Manual approval, and a pending Manual InstallPlan blocks upgrades of every Subscription resolved into it`
@@ -40,7 +43,7 @@ export const oneOperatorPerNamespace: StackRule = {
   name: "one-operator-per-namespace",
   description:
     "Each operator gets its own namespace: Subscriptions sharing one may be resolved into a single InstallPlan. " +
-    "Seed: Operator › Installation Location (\"It is recommended to create a separate namespace for each Operator\").",
+    'Seed: Operator › Installation Location ("It is recommended to create a separate namespace for each Operator").',
   enforcementLevel: "advisory",
   escalation: {
     name: "one-operator-per-namespace-manual",

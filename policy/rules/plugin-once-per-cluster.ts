@@ -19,7 +19,10 @@ export function checkPluginOncePerCluster(objects: readonly ManifestObject[]): V
     const cluster = metaValue(infos[0], "labels", CLUSTER_NAME_LABEL);
     const module = metaValue(infos[0], "labels", MODULE_NAME_LABEL);
     for (const info of infos) {
-      const others = infos.filter((i) => i !== info).map(describeObject).join(", ");
+      const others = infos
+        .filter((i) => i !== info)
+        .map(describeObject)
+        .join(", ");
       violations.push({
         message: `plugin ${module} is installed on cluster ${cluster} more than once (also by ${others}): a plugin can be installed only once per cluster; keep one ModuleInfo`,
         object: info,
@@ -34,7 +37,7 @@ export const pluginOncePerCluster: StackRule = {
   name: "plugin-once-per-cluster",
   description:
     `At most one ModuleInfo per cluster and plugin (labels ${CLUSTER_NAME_LABEL} and ${MODULE_NAME_LABEL}). ` +
-    "Seed: Cluster Plugin › Overview (\"In the same cluster, a plugin can only be installed once\").",
+    'Seed: Cluster Plugin › Overview ("In the same cluster, a plugin can only be installed once").',
   enforcementLevel: "mandatory",
   kinds: [ModuleInfo],
   configSchema: { properties: {} },

@@ -3,8 +3,18 @@ import type { KubeObject, ResourceType } from "../../sdk/kube/resources";
 import { PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
 import { apply } from "../controlPlane";
 
-const ValidatingAdmissionPolicy: ResourceType = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", plural: "validatingadmissionpolicies", namespaced: false };
-const ValidatingAdmissionPolicyBinding: ResourceType = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", plural: "validatingadmissionpolicybindings", namespaced: false };
+const ValidatingAdmissionPolicy: ResourceType = {
+  apiVersion: "admissionregistration.k8s.io/v1",
+  kind: "ValidatingAdmissionPolicy",
+  plural: "validatingadmissionpolicies",
+  namespaced: false,
+};
+const ValidatingAdmissionPolicyBinding: ResourceType = {
+  apiVersion: "admissionregistration.k8s.io/v1",
+  kind: "ValidatingAdmissionPolicyBinding",
+  plural: "validatingadmissionpolicybindings",
+  namespaced: false,
+};
 const ConfigMap: ResourceType = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 
 export const ALAUDA_MANUAL_POLICY = "acp-alauda-operators-manual-approval";
@@ -12,7 +22,8 @@ export const ALAUDA_MANUAL_POLICY = "acp-alauda-operators-manual-approval";
 export const ALAUDA_PACKAGES_CONFIGMAP = "acp-alauda-operator-packages";
 
 /** The message ACP's console shows, from the seed's *Approval Strategy*. */
-export const ALAUDA_MANUAL_MESSAGE = "Operators from Alauda only support Manual mode: set spec.installPlanApproval to Manual (ACP documentation: Operator › Approval Strategy)";
+export const ALAUDA_MANUAL_MESSAGE =
+  "Operators from Alauda only support Manual mode: set spec.installPlanApproval to Manual (ACP documentation: Operator › Approval Strategy)";
 
 /**
  * "Operators from Alauda only support Manual" as ACP enforces it: an
@@ -30,11 +41,19 @@ export function alaudaManualPolicy(): KubeObject[] {
         failurePolicy: "Fail",
         paramKind: { apiVersion: "v1", kind: "ConfigMap" },
         matchConstraints: {
-          resourceRules: [{ apiGroups: ["operators.coreos.com"], apiVersions: ["v1alpha1"], operations: ["CREATE", "UPDATE"], resources: ["subscriptions"] }],
+          resourceRules: [
+            {
+              apiGroups: ["operators.coreos.com"],
+              apiVersions: ["v1alpha1"],
+              operations: ["CREATE", "UPDATE"],
+              resources: ["subscriptions"],
+            },
+          ],
         },
         validations: [
           {
-            expression: "!has(params.data) || !has(object.spec.name) || !(object.spec.name in params.data) || (has(object.spec.installPlanApproval) && object.spec.installPlanApproval == 'Manual')",
+            expression:
+              "!has(params.data) || !has(object.spec.name) || !(object.spec.name in params.data) || (has(object.spec.installPlanApproval) && object.spec.installPlanApproval == 'Manual')",
             messageExpression: `'package ' + object.spec.name + ' is provided by Alauda (cpaas.io/source-type: Alauda). ${ALAUDA_MANUAL_MESSAGE}'`,
             reason: "Invalid",
           },

@@ -43,7 +43,10 @@ const packageSchema = z
           version: z.string().refine((v) => semver.valid(v) !== null, "not a semver version"),
           replaces: z.string().nullable().optional(),
           skips: z.array(z.string()).optional(),
-          skipRange: z.string().refine((r) => semver.validRange(r) !== null, "not a semver range").optional(),
+          skipRange: z
+            .string()
+            .refine((r) => semver.validRange(r) !== null, "not a semver range")
+            .optional(),
         }),
       )
       .min(1),
@@ -92,7 +95,11 @@ export const catalogSchema = z
   .superRefine((c, ctx) => {
     c.packages.forEach((p, i) => {
       if (!c.catalogSources.includes(p.catalogSource)) {
-        ctx.addIssue({ code: "custom", path: ["packages", i, "catalogSource"], message: `not one of catalogSources (${c.catalogSources.join(", ")})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["packages", i, "catalogSource"],
+          message: `not one of catalogSources (${c.catalogSources.join(", ")})`,
+        });
       }
     });
   });
@@ -210,7 +217,14 @@ export function crdObject(c: OwnedCrd): KubeObject {
       group: c.group,
       names: { kind: c.kind, listKind: `${c.kind}List`, plural: c.plural, singular: singular(c.kind) },
       scope: "Namespaced",
-      versions: [{ name: c.version, served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+      versions: [
+        {
+          name: c.version,
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        },
+      ],
     },
   };
 }
@@ -270,9 +284,19 @@ export function csvObject(p: PackageModel, b: BundleModel): KubeObject {
               },
             },
           ],
-          permissions: [{ serviceAccountName: app, rules: [{ apiGroups: [""], resources: ["configmaps", "events"], verbs: ["get", "list", "watch", "create", "update"] }] }],
+          permissions: [
+            {
+              serviceAccountName: app,
+              rules: [{ apiGroups: [""], resources: ["configmaps", "events"], verbs: ["get", "list", "watch", "create", "update"] }],
+            },
+          ],
           clusterPermissions: p.crds.length
-            ? [{ serviceAccountName: app, rules: [{ apiGroups: [...new Set(p.crds.map((c) => c.group))], resources: p.crds.map((c) => c.plural), verbs: ["*"] }] }]
+            ? [
+                {
+                  serviceAccountName: app,
+                  rules: [{ apiGroups: [...new Set(p.crds.map((c) => c.group))], resources: p.crds.map((c) => c.plural), verbs: ["*"] }],
+                },
+              ]
             : [],
         },
       },
@@ -339,7 +363,10 @@ export function moduleConfigName(module: string, version: string): string {
   return `${module}-${version}`;
 }
 
-export function moduleConfigFor(module: string, v: { version: string; affinity?: LabelSelector; config?: Record<string, unknown> }): KubeObject {
+export function moduleConfigFor(
+  module: string,
+  v: { version: string; affinity?: LabelSelector; config?: Record<string, unknown> },
+): KubeObject {
   return {
     apiVersion: "cluster.alauda.io/v1alpha1",
     kind: "ModuleConfig",

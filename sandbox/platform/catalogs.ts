@@ -58,7 +58,8 @@ export class Catalogs {
     createInterface({ input: child.stderr! }).on("line", (l) => this.log(`catalog server: ${l}`));
     const lines = createInterface({ input: child.stdout! });
     this.addresses = await new Promise<Record<string, string>>((resolve, reject) => {
-      const fail = (why: string) => reject(new Error(`the catalog server (${this.acpOlm} registry) ${why}; see the platform log for its output`));
+      const fail = (why: string) =>
+        reject(new Error(`the catalog server (${this.acpOlm} registry) ${why}; see the platform log for its output`));
       child.once("error", (err) => fail(`could not start: ${err.message}`));
       child.once("exit", (code, signal) => fail(`exited during startup (${signal ?? `exit ${code}`})`));
       lines.once("line", (l) => {

@@ -3,7 +3,17 @@ import * as k8s from "@kubernetes/client-node";
 import { KubeClient } from "../../sdk/kube/client";
 import { loadClusterAccess } from "../../sdk/kube/kubeconfig";
 import type { ResourceType } from "../../sdk/kube/resources";
-import { Artifact, ArtifactVersion, CatalogSource, Cluster, ModuleConfig, ModuleInfo, ModulePlugin, OperatorGroup, Subscription } from "../../sdk/kube/resources";
+import {
+  Artifact,
+  ArtifactVersion,
+  CatalogSource,
+  Cluster,
+  ModuleConfig,
+  ModuleInfo,
+  ModulePlugin,
+  OperatorGroup,
+  Subscription,
+} from "../../sdk/kube/resources";
 import { applyAlaudaPackages, applyAlaudaPolicy } from "./admission";
 import { loadCatalog } from "./catalog";
 import { Catalogs } from "./catalogs";
@@ -98,7 +108,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   };
   try {
     const types = [Subscription, OperatorGroup, CatalogSource, Artifact, ArtifactVersion];
-    await Promise.all(handles.map((h) => requireTypes(h, h.name === globalName ? [...types, ModulePlugin, ModuleConfig, ModuleInfo, Cluster] : types)));
+    await Promise.all(
+      handles.map((h) => requireTypes(h, h.name === globalName ? [...types, ModulePlugin, ModuleConfig, ModuleInfo, Cluster] : types)),
+    );
     await catalogs.start();
     await Promise.all(
       handles.map(async (h) => {
@@ -109,11 +121,24 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     );
     for (const h of handles) {
       const onPublish = () => applyAlaudaPackages(h.client, catalogs.allPackages(h.name));
-      controllers.push(new OperatorGroupController(h), new NodeAgent(h), new UploadController(h, h.name === globalName, catalogs, onPublish));
+      controllers.push(
+        new OperatorGroupController(h),
+        new NodeAgent(h),
+        new UploadController(h, h.name === globalName, catalogs, onPublish),
+      );
       if (h.name === globalName) controllers.push(new PluginController(h));
     }
     await Promise.all(controllers.map((c) => c.start()));
-    proxy = await startProxy({ listen: opts.listen ?? "127.0.0.1:0", tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, token: opts.token, login: opts.login, clusters: accesses, registry: opts.registry, log });
+    proxy = await startProxy({
+      listen: opts.listen ?? "127.0.0.1:0",
+      tlsCert: opts.tlsCert,
+      tlsKey: opts.tlsKey,
+      token: opts.token,
+      login: opts.login,
+      clusters: accesses,
+      registry: opts.registry,
+      log,
+    });
   } catch (err) {
     await stop();
     throw err;

@@ -70,7 +70,9 @@ export async function startInformer<T extends KubeObject>(
   if (!listed) {
     stopped = true;
     await inf.stop();
-    throw new Error(`cannot list ${type.plural}${namespace ? ` in ${namespace}` : ""} on ${client.describe()}: ${(startError as Error)?.message ?? String(startError)}`);
+    throw new Error(
+      `cannot list ${type.plural}${namespace ? ` in ${namespace}` : ""} on ${client.describe()}: ${(startError as Error)?.message ?? String(startError)}`,
+    );
   }
   return {
     list: (ns?: string) => inf.list(ns) as ReadonlyArray<T>,

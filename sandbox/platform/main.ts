@@ -32,7 +32,9 @@ async function main(): Promise<number> {
     },
     strict: true,
   });
-  const missing = ["kubeconfig", "catalog", "catalog-dir", "acp-olm", "tls-cert", "tls-key", "token-file"].filter((k) => !values[k as keyof typeof values]);
+  const missing = ["kubeconfig", "catalog", "catalog-dir", "acp-olm", "tls-cert", "tls-key", "token-file"].filter(
+    (k) => !values[k as keyof typeof values],
+  );
   if (missing.length) {
     process.stderr.write(`platform: missing ${missing.map((m) => `--${m}`).join(", ")}\n`);
     return 2;
@@ -62,10 +64,16 @@ async function main(): Promise<number> {
     tlsKey: readFileSync(values["tls-key"]!, "utf8"),
     token: readFileSync(values["token-file"]!, "utf8").trim(),
     login: values["login-file"] ? parseLogin(readFileSync(values["login-file"], "utf8")) : undefined,
-    registry: values["registry-listen"] && values["registry-upstream"] ? { listen: values["registry-listen"], upstream: values["registry-upstream"] } : undefined,
+    registry:
+      values["registry-listen"] && values["registry-upstream"]
+        ? { listen: values["registry-listen"], upstream: values["registry-upstream"] }
+        : undefined,
   });
   // Stopped while starting: never announce a platform that is going away.
-  if (!stopping) process.stdout.write(JSON.stringify({ ready: true, platformAddress: platform.platformAddress, platformRegistry: platform.platformRegistry }) + "\n");
+  if (!stopping)
+    process.stdout.write(
+      JSON.stringify({ ready: true, platformAddress: platform.platformAddress, platformRegistry: platform.platformRegistry }) + "\n",
+    );
   await stopRequested;
   process.stderr.write("platform: stopping\n");
   await platform.stop();

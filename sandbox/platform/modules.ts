@@ -9,7 +9,6 @@ import type { KubeObject } from "../../sdk/kube/resources";
 import { CLUSTER_NAME_LABEL, MODULE_NAME_LABEL, MODULE_TYPE_LABEL } from "../../sdk/common/labels";
 import { type LabelSelector, selectorMismatches } from "./selector";
 
-
 /**
  * `<cluster>-<md5 hex of "<cluster>/<module>">`. ACP documents the suffix as
  * a hash of the content without saying which; hashing what makes a ModuleInfo
@@ -52,21 +51,34 @@ export function checkModuleInfo(mi: KubeObject, world: PluginWorld, displayNames
     };
   }
   const module = labels[MODULE_NAME_LABEL];
-  if (!module) return { ok: false, reason: "MissingModuleName", message: `label ${MODULE_NAME_LABEL} is required: the name of a ModulePlugin` };
+  if (!module)
+    return { ok: false, reason: "MissingModuleName", message: `label ${MODULE_NAME_LABEL} is required: the name of a ModulePlugin` };
   if (!world.plugins.has(module)) {
-    return { ok: false, reason: "ModuleNotFound", message: `ModulePlugin ${module} does not exist (published: ${[...world.plugins].sort().join(", ") || "none"})` };
+    return {
+      ok: false,
+      reason: "ModuleNotFound",
+      message: `ModulePlugin ${module} does not exist (published: ${[...world.plugins].sort().join(", ") || "none"})`,
+    };
   }
   const cluster = labels[CLUSTER_NAME_LABEL];
   if (!cluster) return { ok: false, reason: "MissingClusterName", message: `label ${CLUSTER_NAME_LABEL} is required: the target cluster` };
   const clusterLabels = world.clusters.get(cluster);
   if (!clusterLabels) {
-    return { ok: false, reason: "ClusterNotFound", message: `cluster ${cluster} does not exist (clusters: ${[...world.clusters.keys()].sort().join(", ")})` };
+    return {
+      ok: false,
+      reason: "ClusterNotFound",
+      message: `cluster ${cluster} does not exist (clusters: ${[...world.clusters.keys()].sort().join(", ")})`,
+    };
   }
   const version = mi.spec?.version;
   const versions = moduleVersions(world.configs, module);
   const config = world.configs.find((c) => c.metadata.labels?.[MODULE_NAME_LABEL] === module && c.spec?.version === version);
   if (!config) {
-    return { ok: false, reason: "VersionNotFound", message: `version ${version ?? "(none)"} of ${module} is not published as a ModuleConfig (versions: ${versions.join(", ") || "none"})` };
+    return {
+      ok: false,
+      reason: "VersionNotFound",
+      message: `version ${version ?? "(none)"} of ${module} is not published as a ModuleConfig (versions: ${versions.join(", ") || "none"})`,
+    };
   }
   const affinity: LabelSelector | undefined = config.spec?.affinity?.clusterAffinity;
   const unmet = selectorMismatches(affinity, clusterLabels);

@@ -30,13 +30,23 @@ export class NodeAgent {
   private readonly queue: WorkQueue;
 
   constructor(private readonly c: ClusterHandle) {
-    this.queue = new WorkQueue("pod", (k) => this.reconcile(k), (m) => c.log(`[${c.name}] ${m}`));
+    this.queue = new WorkQueue(
+      "pod",
+      (k) => this.reconcile(k),
+      (m) => c.log(`[${c.name}] ${m}`),
+    );
   }
 
   async start(): Promise<void> {
     const { c } = this;
     await this.ensureNode();
-    this.pods = await startInformer(c.kc, c.client, Pod, (t, p) => t !== "delete" && this.queue.add(key(p.metadata.namespace, p.metadata.name)), (m) => c.log(`[${c.name}] ${m}`));
+    this.pods = await startInformer(
+      c.kc,
+      c.client,
+      Pod,
+      (t, p) => t !== "delete" && this.queue.add(key(p.metadata.namespace, p.metadata.name)),
+      (m) => c.log(`[${c.name}] ${m}`),
+    );
   }
 
   async stop(): Promise<void> {
@@ -47,16 +57,39 @@ export class NodeAgent {
   private async ensureNode(): Promise<void> {
     const { client } = this.c;
     const ready = {
-      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "sandbox node agent is posting ready status", lastHeartbeatTime: nowIso(), lastTransitionTime: nowIso() }],
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          reason: "KubeletReady",
+          message: "sandbox node agent is posting ready status",
+          lastHeartbeatTime: nowIso(),
+          lastTransitionTime: nowIso(),
+        },
+      ],
       capacity: { cpu: "64", memory: "256Gi", pods: "1000" },
       allocatable: { cpu: "64", memory: "256Gi", pods: "1000" },
-      nodeInfo: { kubeletVersion: "sandbox", operatingSystem: "linux", architecture: "amd64", containerRuntimeVersion: "none://", kernelVersion: "", osImage: "", kubeProxyVersion: "", machineID: "", systemUUID: "", bootID: "" },
+      nodeInfo: {
+        kubeletVersion: "sandbox",
+        operatingSystem: "linux",
+        architecture: "amd64",
+        containerRuntimeVersion: "none://",
+        kernelVersion: "",
+        osImage: "",
+        kubeProxyVersion: "",
+        machineID: "",
+        systemUUID: "",
+        bootID: "",
+      },
     };
     let node = await client.get<KubeObject>(Node, NODE_NAME);
     if (!node) {
       try {
         node = await client.create<KubeObject>(Node, {
-          metadata: { name: NODE_NAME, labels: { "kubernetes.io/hostname": NODE_NAME, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" } },
+          metadata: {
+            name: NODE_NAME,
+            labels: { "kubernetes.io/hostname": NODE_NAME, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" },
+          },
           spec: {},
         });
       } catch (err) {
@@ -74,14 +107,26 @@ export class NodeAgent {
     if (!pod) return;
     if (pod.metadata.deletionTimestamp) {
       // The containers are "stopped" at once: confirm the deletion as a kubelet does.
-      await client.request("DELETE", resourcePath(Pod, ns, name), { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }).catch((err) => {
-        if (!(err instanceof KubeApiError && (err.notFound || err.statusCode === 409))) throw err;
-      });
+      await client
+        .request("DELETE", resourcePath(Pod, ns, name), {
+          kind: "DeleteOptions",
+          apiVersion: "v1",
+          gracePeriodSeconds: 0,
+          preconditions: { uid: pod.metadata.uid },
+        })
+        .catch((err) => {
+          if (!(err instanceof KubeApiError && (err.notFound || err.statusCode === 409))) throw err;
+        });
       return;
     }
     if (!pod.spec.nodeName) {
       await client
-        .request("POST", resourcePath(Pod, ns, name) + "/binding", { apiVersion: "v1", kind: "Binding", metadata: { name, namespace: ns }, target: { apiVersion: "v1", kind: "Node", name: NODE_NAME } })
+        .request("POST", resourcePath(Pod, ns, name) + "/binding", {
+          apiVersion: "v1",
+          kind: "Binding",
+          metadata: { name, namespace: ns },
+          target: { apiVersion: "v1", kind: "Node", name: NODE_NAME },
+        })
         .catch((err) => {
           // Bound meanwhile (409) or gone: the next event brings the truth.
           if (!(err instanceof KubeApiError && (err.notFound || err.statusCode === 409))) throw err;
@@ -101,7 +146,13 @@ export class NodeAgent {
           startTime: now,
           conditions: [
             { type: "PodScheduled", status: "True", lastTransitionTime: now },
-            { type: "Ready", status: "False", reason: "ContainersNotReady", message: `containers with unready status: [${unpullable.map((c) => c.name).join(" ")}]`, lastTransitionTime: now },
+            {
+              type: "Ready",
+              status: "False",
+              reason: "ContainersNotReady",
+              message: `containers with unready status: [${unpullable.map((c) => c.name).join(" ")}]`,
+              lastTransitionTime: now,
+            },
           ],
           containerStatuses: containers.map((ct) => ({
             name: ct.name,
@@ -110,14 +161,17 @@ export class NodeAgent {
             ready: false,
             started: false,
             restartCount: 0,
-            state: { waiting: { reason: "ErrImagePull", message: `failed to pull image "${ct.image}": ${UNPULLABLE_REGISTRY} is not a registry` } },
+            state: {
+              waiting: { reason: "ErrImagePull", message: `failed to pull image "${ct.image}": ${UNPULLABLE_REGISTRY} is not a registry` },
+            },
           })),
         },
       });
       log(`[${cluster}] pod ${ns}/${name}: ErrImagePull (${unpullable.map((c) => c.image).join(", ")})`);
       return;
     }
-    if (pod.status?.phase === "Running" && (pod.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True")) return;
+    if (pod.status?.phase === "Running" && (pod.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"))
+      return;
     await client.updateStatus(Pod, {
       ...pod,
       status: {
@@ -126,7 +180,11 @@ export class NodeAgent {
         podIP: "127.0.0.1",
         podIPs: [{ ip: "127.0.0.1" }],
         startTime: now,
-        conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({ type, status: "True", lastTransitionTime: now })),
+        conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({
+          type,
+          status: "True",
+          lastTransitionTime: now,
+        })),
         containerStatuses: containers.map((ct) => ({
           name: ct.name,
           image: ct.image,

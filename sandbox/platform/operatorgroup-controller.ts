@@ -21,12 +21,22 @@ export class OperatorGroupController {
   private readonly queue: WorkQueue;
 
   constructor(private readonly c: ClusterHandle) {
-    this.queue = new WorkQueue("operatorgroup", (ns) => this.reconcile(ns), (m) => c.log(`[${c.name}] ${m}`));
+    this.queue = new WorkQueue(
+      "operatorgroup",
+      (ns) => this.reconcile(ns),
+      (m) => c.log(`[${c.name}] ${m}`),
+    );
   }
 
   async start(): Promise<void> {
     const { c } = this;
-    this.subs = await startInformer(c.kc, c.client, Subscription, (t, o) => t !== "delete" && this.queue.add(o.metadata.namespace!), (m) => c.log(`[${c.name}] ${m}`));
+    this.subs = await startInformer(
+      c.kc,
+      c.client,
+      Subscription,
+      (t, o) => t !== "delete" && this.queue.add(o.metadata.namespace!),
+      (m) => c.log(`[${c.name}] ${m}`),
+    );
   }
 
   async stop(): Promise<void> {
@@ -37,16 +47,23 @@ export class OperatorGroupController {
   private async reconcile(ns: string): Promise<void> {
     const { client, log, name: cluster } = this.c;
     const subs = (await client.list<KubeObject>(Subscription, { namespace: ns })).items;
-    const annotated = subs.find((s) => s.metadata.annotations?.[TARGET_NAMESPACES_ANNOTATION] !== undefined && !s.metadata.deletionTimestamp);
+    const annotated = subs.find(
+      (s) => s.metadata.annotations?.[TARGET_NAMESPACES_ANNOTATION] !== undefined && !s.metadata.deletionTimestamp,
+    );
     if (!annotated) return;
     if ((await client.list(OperatorGroup, { namespace: ns })).items.length > 0) return;
-    const targets = annotated.metadata.annotations![TARGET_NAMESPACES_ANNOTATION]!.split(",").map((t) => t.trim()).filter(Boolean);
+    const targets = annotated.metadata
+      .annotations![TARGET_NAMESPACES_ANNOTATION]!.split(",")
+      .map((t) => t.trim())
+      .filter(Boolean);
     try {
       await client.create(OperatorGroup, {
         metadata: { name: `${ns}-operatorgroup`, namespace: ns, annotations: { [OPERATOR_GROUP_SOURCE]: annotated.metadata.name! } },
         spec: targets.length ? { targetNamespaces: targets } : {},
       });
-      log(`[${cluster}] ${ns}: OperatorGroup ${ns}-operatorgroup (${targets.length ? targets.join(",") : "AllNamespaces"}) from subscription ${annotated.metadata.name}`);
+      log(
+        `[${cluster}] ${ns}: OperatorGroup ${ns}-operatorgroup (${targets.length ? targets.join(",") : "AllNamespaces"}) from subscription ${annotated.metadata.name}`,
+      );
     } catch (err) {
       if (!(err instanceof KubeApiError && err.alreadyExists)) throw err;
     }

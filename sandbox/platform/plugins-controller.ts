@@ -25,7 +25,11 @@ export class PluginController {
   private readonly renamed = new Set<string>();
 
   constructor(private readonly c: ClusterHandle) {
-    this.queue = new WorkQueue("moduleinfo", (name) => this.reconcile(name), (m) => c.log(`[${c.name}] ${m}`));
+    this.queue = new WorkQueue(
+      "moduleinfo",
+      (name) => this.reconcile(name),
+      (m) => c.log(`[${c.name}] ${m}`),
+    );
   }
 
   async start(): Promise<void> {
@@ -55,7 +59,9 @@ export class PluginController {
     this.clock.forget(mi.metadata.uid ?? "");
     if (this.renamed.delete(name)) return;
     if (mi.status?.phase && mi.status.phase !== "Failed") {
-      this.c.log(`[${this.c.name}] moduleinfo ${name}: deleted: uninstalling ${mi.metadata.labels?.[MODULE_NAME_LABEL]} from cluster ${mi.metadata.labels?.[CLUSTER_NAME_LABEL]}`);
+      this.c.log(
+        `[${this.c.name}] moduleinfo ${name}: deleted: uninstalling ${mi.metadata.labels?.[MODULE_NAME_LABEL]} from cluster ${mi.metadata.labels?.[CLUSTER_NAME_LABEL]}`,
+      );
     }
   }
 
@@ -80,7 +86,11 @@ export class PluginController {
     const prev = mi.status ?? {};
     const labels = mi.metadata.labels ?? {};
     const module = labels[MODULE_NAME_LABEL] ?? "";
-    if (prev.phase === "Running" && prev.observedGeneration === generation && name === moduleInfoName(labels[CLUSTER_NAME_LABEL] ?? "", module)) {
+    if (
+      prev.phase === "Running" &&
+      prev.observedGeneration === generation &&
+      name === moduleInfoName(labels[CLUSTER_NAME_LABEL] ?? "", module)
+    ) {
       // Installed: a version withdrawn or a cluster relabelled later does not uninstall it; only the offer moves.
       const latestVersion = moduleVersions(world.configs, module)[0] ?? prev.latestVersion;
       const { lastTransitionTime: _t, ...rest } = prev;
@@ -113,7 +123,13 @@ export class PluginController {
       return;
     }
 
-    const base = { displayName: check.displayName, latestVersion: check.latestVersion, targetVersion: mi.spec.version, reason: undefined, message: undefined };
+    const base = {
+      displayName: check.displayName,
+      latestVersion: check.latestVersion,
+      targetVersion: mi.spec.version,
+      reason: undefined,
+      message: undefined,
+    };
     if (prev.phase !== "Processing" || prev.observedGeneration !== generation) {
       log(`[${cluster}] moduleinfo ${name}: Processing ${check.module} ${mi.spec.version} on ${check.cluster}`);
       return this.writeStatus(mi, { ...base, phase: "Processing", currentVersion: prev.currentVersion, observedGeneration: generation });
@@ -129,7 +145,8 @@ export class PluginController {
     const { lastTransitionTime: _t, ...prevRest } = mi.status ?? {};
     if (sameJson(prevRest, next)) return;
     next.lastTransitionTime = mi.status?.phase === next.phase && mi.status?.lastTransitionTime ? mi.status.lastTransitionTime : nowIso();
-    if (next.phase === "Failed" && mi.status?.phase !== "Failed") this.c.log(`[${this.c.name}] moduleinfo ${mi.metadata.name}: Failed: ${next.reason}: ${next.message}`);
+    if (next.phase === "Failed" && mi.status?.phase !== "Failed")
+      this.c.log(`[${this.c.name}] moduleinfo ${mi.metadata.name}: Failed: ${next.reason}: ${next.message}`);
     await this.c.client.updateStatus(ModuleInfo, { ...mi, status: next });
   }
 }

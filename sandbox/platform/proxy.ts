@@ -42,7 +42,10 @@ const PREFIX = /^\/kubernetes\/([^/?]+)(\/[^?]*)?(\?.*)?$/;
 export async function startProxy(opts: ProxyOptions): Promise<PlatformProxy> {
   const agents = new Map<string, https.Agent>();
   for (const [name, a] of opts.clusters) {
-    agents.set(name, new https.Agent({ keepAlive: true, ca: a.ca, cert: a.cert, key: a.key, rejectUnauthorized: !a.insecureSkipTLSVerify }));
+    agents.set(
+      name,
+      new https.Agent({ keepAlive: true, ca: a.ca, cert: a.cert, key: a.key, rejectUnauthorized: !a.insecureSkipTLSVerify }),
+    );
   }
   const expected = Buffer.from(`Bearer ${opts.token}`);
   const authorized = (h: string | undefined) => {
@@ -53,7 +56,8 @@ export async function startProxy(opts: ProxyOptions): Promise<PlatformProxy> {
   const server = https.createServer({ cert: opts.tlsCert, key: opts.tlsKey }, (req, res) => {
     if (req.method === "POST" && req.url?.split("?")[0] === "/dex/token") return void passwordGrant(req, res, opts);
     const m = PREFIX.exec(req.url ?? "");
-    if (!authorized(req.headers.authorization)) return status(res, 401, "Unauthorized", "a valid platform token is required (Authorization: Bearer <token>)");
+    if (!authorized(req.headers.authorization))
+      return status(res, 401, "Unauthorized", "a valid platform token is required (Authorization: Bearer <token>)");
     if (!m) return status(res, 404, "NotFound", `no route for ${req.url?.split("?")[0]}: use /kubernetes/<cluster>/...`);
     const cluster = decodeURIComponent(m[1]!);
     const access = opts.clusters.get(cluster);
@@ -113,7 +117,10 @@ export async function startProxy(opts: ProxyOptions): Promise<PlatformProxy> {
  * without --dest-repo sends), then every request streamed to the real registry.
  * A port that is taken only leaves the registry out, with a log line.
  */
-async function startRegistryProxy(opts: ProxyOptions, reg: { listen: string; upstream: string }): Promise<{ address: string; close(): Promise<void> } | undefined> {
+async function startRegistryProxy(
+  opts: ProxyOptions,
+  reg: { listen: string; upstream: string },
+): Promise<{ address: string; close(): Promise<void> } | undefined> {
   const upstream = new URL(reg.upstream);
   const agent = new http.Agent({ keepAlive: true });
   const login = opts.login;
@@ -129,21 +136,30 @@ async function startRegistryProxy(opts: ProxyOptions, reg: { listen: string; ups
         "docker-distribution-api-version": "registry/2.0",
         "www-authenticate": 'Basic realm="ACP platform registry"',
       });
-      res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "log in with the platform user (--platform-username and --platform-password)" }] }));
+      res.end(
+        JSON.stringify({
+          errors: [{ code: "UNAUTHORIZED", message: "log in with the platform user (--platform-username and --platform-password)" }],
+        }),
+      );
       return;
     }
     const headers: http.OutgoingHttpHeaders = { ...req.headers, host: upstream.host };
     delete headers.authorization;
     delete headers.connection;
-    const out = http.request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-      res.on("close", () => up.destroy());
-    });
+    const out = http.request(
+      { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+        res.on("close", () => up.destroy());
+      },
+    );
     out.on("error", (err) => {
       if (res.headersSent) return void res.destroy();
       res.writeHead(502, { "content-type": "application/json" });
-      res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: `the registry behind the platform is unreachable: ${err.message}` }] }));
+      res.end(
+        JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: `the registry behind the platform is unreachable: ${err.message}` }] }),
+      );
     });
     req.on("aborted", () => out.destroy());
     req.pipe(out);

@@ -28,7 +28,12 @@ export async function createWithStatus(client: KubeClient, type: ResourceType, o
  * start: the catalog server's ports change) and, in global only, the plugins.
  * `address(source)` is where the catalog server serves that source for this cluster.
  */
-export async function seedCluster(client: KubeClient, catalog: Catalog, isGlobal: boolean, address: (source: string) => string): Promise<string[]> {
+export async function seedCluster(
+  client: KubeClient,
+  catalog: Catalog,
+  isGlobal: boolean,
+  address: (source: string) => string,
+): Promise<string[]> {
   const made: string[] = [];
   if (!(await client.get(Namespace, PLATFORM_NAMESPACE))) {
     await client.create(Namespace, { metadata: { name: PLATFORM_NAMESPACE } }).catch((err) => {

@@ -35,7 +35,11 @@ export class UploadController {
     /** The CatalogSource uploads are published under. */
     private readonly catalogSource = "platform",
   ) {
-    this.queue = new WorkQueue("artifactversion", (name) => this.reconcile(name), (m) => c.log(`[${c.name}] ${m}`));
+    this.queue = new WorkQueue(
+      "artifactversion",
+      (name) => this.reconcile(name),
+      (m) => c.log(`[${c.name}] ${m}`),
+    );
   }
 
   async start(): Promise<void> {
@@ -47,7 +51,8 @@ export class UploadController {
       Artifact,
       (_t, a) =>
         this.versions?.list(PLATFORM_NAMESPACE).forEach((v) => {
-          if (v.metadata.ownerReferences?.some((o) => o.kind === "Artifact" && o.name === a.metadata.name)) this.queue.add(v.metadata.name!);
+          if (v.metadata.ownerReferences?.some((o) => o.kind === "Artifact" && o.name === a.metadata.name))
+            this.queue.add(v.metadata.name!);
         }),
       log,
       PLATFORM_NAMESPACE,
@@ -60,7 +65,8 @@ export class UploadController {
         if (t !== "delete") return this.queue.add(v.metadata.name!);
         this.clock.forget(v.metadata.uid ?? "");
         const csv = v.status?.version;
-        if (typeof csv === "string" && this.published.has(csv)) void this.withdraw(csv).catch((err: Error) => log(`withdrawing ${csv}: ${err.message}`));
+        if (typeof csv === "string" && this.published.has(csv))
+          void this.withdraw(csv).catch((err: Error) => log(`withdrawing ${csv}: ${err.message}`));
       },
       log,
       PLATFORM_NAMESPACE,
@@ -78,11 +84,17 @@ export class UploadController {
     if (!av || av.metadata.deletionTimestamp) return;
     const owner = av.metadata.ownerReferences?.find((o) => o.kind === "Artifact");
     if (!owner) {
-      return this.writeStatus(av, { phase: "Pending", message: "waiting for an ownerReference to its Artifact (kind Artifact, apiVersion app.alauda.io/v1alpha1)" });
+      return this.writeStatus(av, {
+        phase: "Pending",
+        message: "waiting for an ownerReference to its Artifact (kind Artifact, apiVersion app.alauda.io/v1alpha1)",
+      });
     }
     const artifact = await client.get<KubeObject>(Artifact, owner.name, PLATFORM_NAMESPACE);
     if (!artifact || artifact.metadata.uid !== owner.uid) {
-      return this.writeStatus(av, { phase: "Pending", message: `owner Artifact ${owner.name} (uid ${owner.uid}) does not exist in ${PLATFORM_NAMESPACE}` });
+      return this.writeStatus(av, {
+        phase: "Pending",
+        message: `owner Artifact ${owner.name} (uid ${owner.uid}) does not exist in ${PLATFORM_NAMESPACE}`,
+      });
     }
     let upload: Upload;
     try {
@@ -108,7 +120,9 @@ export class UploadController {
       this.published.add(upload.csv);
       this.catalogs.update(cluster, this.catalogSource, model ? models.map((p) => (p === model ? next : p)) : [...models, next]);
       await this.onPublish();
-      log(`[${cluster}] catalog sync: ${upload.csv} in package ${upload.package} (channels ${upload.channels.join(", ")}) of catalog ${this.catalogSource}`);
+      log(
+        `[${cluster}] catalog sync: ${upload.csv} in package ${upload.package} (channels ${upload.channels.join(", ")}) of catalog ${this.catalogSource}`,
+      );
       return;
     }
 
@@ -128,7 +142,11 @@ export class UploadController {
     this.published.delete(csv);
     if (!model) return;
     const next = withdrawBundle(model, csv);
-    this.catalogs.update(cluster, this.catalogSource, next ? models.map((p) => (p === model ? next : p)) : models.filter((p) => p !== model));
+    this.catalogs.update(
+      cluster,
+      this.catalogSource,
+      next ? models.map((p) => (p === model ? next : p)) : models.filter((p) => p !== model),
+    );
     await this.onPublish();
     log(`[${cluster}] catalog sync: ${csv} withdrawn from package ${model.name} of catalog ${this.catalogSource}`);
   }

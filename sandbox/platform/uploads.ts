@@ -42,7 +42,10 @@ export function readUpload(artifact: KubeObject, av: KubeObject): Upload {
   if (type === "bundle") {
     const pkg = a[ANNOTATIONS.package] ?? artifact.metadata.name!.replace(/^operatorhub-/, "");
     const version = a[ANNOTATIONS.version] ?? tag.replace(/^v/, "");
-    const channels = (a[ANNOTATIONS.channels] ?? "stable").split(",").map((s) => s.trim()).filter(Boolean);
+    const channels = (a[ANNOTATIONS.channels] ?? "stable")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     return {
       type,
       package: pkg,
@@ -105,7 +108,15 @@ export function isPublished(pkg: PackageModel | undefined, u: BundleUpload): boo
 export function publishBundle(pkg: PackageModel | undefined, u: BundleUpload): PackageModel {
   const base: PackageModel = pkg
     ? structuredClone(pkg)
-    : { name: u.package, displayName: u.displayName, sourceType: u.sourceType, defaultChannel: u.defaultChannel, crds: [], bundles: [], channels: [] };
+    : {
+        name: u.package,
+        displayName: u.displayName,
+        sourceType: u.sourceType,
+        defaultChannel: u.defaultChannel,
+        crds: [],
+        bundles: [],
+        channels: [],
+      };
   if (!base.bundles.some((b) => b.name === u.csv)) base.bundles.push({ name: u.csv, version: u.version });
   const versionOf = new Map(base.bundles.map((b) => [b.name, b.version]));
   for (const ch of u.channels) {

@@ -23,7 +23,9 @@ const argsSchema = z.strictObject({
     .string({ error: "must be a string" })
     .refine(isPluginVersion, "must be v<semver> as the platform publishes it, e.g. v4.0.15")
     .optional(),
-  config: z.record(z.string(), z.unknown(), { error: "must be an object of the form's keys, e.g. { custom: { pgpu_enable: true } }" }).optional(),
+  config: z
+    .record(z.string(), z.unknown(), { error: "must be an object of the form's keys, e.g. { custom: { pgpu_enable: true } }" })
+    .optional(),
   adopt: z.boolean({ error: "must be true or false" }).optional(),
   kubeconfig: z.string().min(1, "must not be empty: leave it out to use the ambient kubeconfig").optional(),
   context: z.string().min(1).optional(),
@@ -78,7 +80,10 @@ export function validateClusterPluginArgs(name: string, args: ClusterPluginArgs)
       const prefix = issue.path.map(String).join(".");
       if (issue.code === "unrecognized_keys") {
         const allowed = prefix === "timeouts" ? "install, upgrade, delete" : Object.keys(argsSchema.shape).join(", ");
-        return { propertyPath: issue.keys.map((k) => (prefix ? `${prefix}.${k}` : k)).join(", "), reason: `unknown argument; expected one of ${allowed}` };
+        return {
+          propertyPath: issue.keys.map((k) => (prefix ? `${prefix}.${k}` : k)).join(", "),
+          reason: `unknown argument; expected one of ${allowed}`,
+        };
       }
       const missing = issue.code === "invalid_type" && issue.path.length === 1 && known[prefix] === undefined;
       return { propertyPath: prefix || "args", reason: missing ? "is required" : issue.message };

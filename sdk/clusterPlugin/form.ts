@@ -78,7 +78,12 @@ export function validateConfig(form: unknown, config: unknown): FormResult {
   return { config: merged, issues };
 }
 
-function mergeObject(form: Record<string, unknown>, given: Record<string, unknown>, prefix: string, issues: FormIssue[]): Record<string, unknown> {
+function mergeObject(
+  form: Record<string, unknown>,
+  given: Record<string, unknown>,
+  prefix: string,
+  issues: FormIssue[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = structuredClone(form);
   const known = Object.keys(form);
   for (const [key, value] of Object.entries(given)) {
@@ -95,7 +100,8 @@ function mergeObject(form: Record<string, unknown>, given: Record<string, unknow
       out[key] = structuredClone(value);
     } else if (want === "object" && got === "object") {
       const defObj = def as Record<string, unknown>;
-      out[key] = Object.keys(defObj).length === 0 ? structuredClone(value) : mergeObject(defObj, value as Record<string, unknown>, path, issues);
+      out[key] =
+        Object.keys(defObj).length === 0 ? structuredClone(value) : mergeObject(defObj, value as Record<string, unknown>, path, issues);
     } else if (want === got) {
       out[key] = structuredClone(value);
     } else {

@@ -125,14 +125,25 @@ function notDnsLabel(v: string): string | undefined {
 }
 
 /** The preview warning for a published version newer than the one kept; undefined when there is none. */
-export function newerPluginNotice(module: string, cluster: string, version: string | undefined, latest: string | undefined, pinned: boolean): string | undefined {
-  if (!version || !latest || !isPluginVersion(version) || !isPluginVersion(latest) || compareVersions(latest, version) <= 0) return undefined;
+export function newerPluginNotice(
+  module: string,
+  cluster: string,
+  version: string | undefined,
+  latest: string | undefined,
+  pinned: boolean,
+): string | undefined {
+  if (!version || !latest || !isPluginVersion(version) || !isPluginVersion(latest) || compareVersions(latest, version) <= 0)
+    return undefined;
   const why = pinned ? "version is not set, so the version first installed stays" : `version is ${version}`;
   return `plugin ${module} ${latest} is published; cluster ${cluster} keeps ${version} (${why}). Set version: "${latest}" to upgrade`;
 }
 
 function sameTarget(a: ModuleInfoInputs | undefined, b: ModuleInfoInputs): boolean {
-  return !!a?.labels && a.labels[CLUSTER_NAME_LABEL] === b.labels[CLUSTER_NAME_LABEL] && a.labels[MODULE_NAME_LABEL] === b.labels[MODULE_NAME_LABEL];
+  return (
+    !!a?.labels &&
+    a.labels[CLUSTER_NAME_LABEL] === b.labels[CLUSTER_NAME_LABEL] &&
+    a.labels[MODULE_NAME_LABEL] === b.labels[MODULE_NAME_LABEL]
+  );
 }
 
 function listOrNone(items: string[]): string {
@@ -153,13 +164,20 @@ export function checkShape(news: ModuleInfoInputs): CheckFailure[] {
   const failures: CheckFailure[] = [];
   const cluster = news.labels?.[CLUSTER_NAME_LABEL];
   const module = news.labels?.[MODULE_NAME_LABEL];
-  if (typeof cluster !== "string" || !cluster) failures.push({ property: "labels", reason: `label ${CLUSTER_NAME_LABEL} (the target cluster) is required` });
+  if (typeof cluster !== "string" || !cluster)
+    failures.push({ property: "labels", reason: `label ${CLUSTER_NAME_LABEL} (the target cluster) is required` });
   // The component checks names it knows at construction; one that arrives as an Output is checked here, once resolved.
-  else if (cluster !== UNKNOWN && notDnsLabel(cluster)) failures.push({ property: "cluster", reason: `"${cluster}" ${notDnsLabel(cluster)}` });
-  if (typeof module !== "string" || !module) failures.push({ property: "labels", reason: `label ${MODULE_NAME_LABEL} (the plugin) is required` });
-  else if (module !== UNKNOWN && notDnsLabel(module)) failures.push({ property: "moduleName", reason: `"${module}" ${notDnsLabel(module)}` });
+  else if (cluster !== UNKNOWN && notDnsLabel(cluster))
+    failures.push({ property: "cluster", reason: `"${cluster}" ${notDnsLabel(cluster)}` });
+  if (typeof module !== "string" || !module)
+    failures.push({ property: "labels", reason: `label ${MODULE_NAME_LABEL} (the plugin) is required` });
+  else if (module !== UNKNOWN && notDnsLabel(module))
+    failures.push({ property: "moduleName", reason: `"${module}" ${notDnsLabel(module)}` });
   if (news.labels?.[MODULE_TYPE_LABEL] !== "plugin") {
-    failures.push({ property: "labels", reason: `label ${MODULE_TYPE_LABEL} must be "plugin": the platform fails the installation otherwise` });
+    failures.push({
+      property: "labels",
+      reason: `label ${MODULE_TYPE_LABEL} must be "plugin": the platform fails the installation otherwise`,
+    });
   }
   const version = news.spec?.version;
   if (typeof version === "string" && version !== UNKNOWN && !isPluginVersion(version)) {
@@ -186,13 +204,23 @@ export function planWithUnknowns(olds: ModuleInfoInputs | undefined, news: Modul
  * (ours, or the one adopted): a newer release is an upgrade the program asks
  * for by setting `version`, and shows in latestVersion meanwhile.
  */
-function chooseVersion(olds: ModuleInfoInputs | undefined, news: ModuleInfoInputs, published: Published, installed: KubeObject[]): { version?: string; latest?: string } {
+function chooseVersion(
+  olds: ModuleInfoInputs | undefined,
+  news: ModuleInfoInputs,
+  published: Published,
+  installed: KubeObject[],
+): { version?: string; latest?: string } {
   const latest = newestVersion(published.versions);
   const kept = sameTarget(olds, news) ? olds?.spec?.version : news.adopt ? installed[0]?.spec?.version : undefined;
   return { version: news.spec?.version ?? kept ?? latest, latest };
 }
 
-function checkPublished(t: PluginTarget, published: Published, version: string | undefined, moduleConfig: KubeObject | undefined): CheckFailure[] {
+function checkPublished(
+  t: PluginTarget,
+  published: Published,
+  version: string | undefined,
+  moduleConfig: KubeObject | undefined,
+): CheckFailure[] {
   if (!published.plugins.includes(t.module)) {
     return [
       {
@@ -210,7 +238,12 @@ function checkPublished(t: PluginTarget, published: Published, version: string |
     ];
   }
   if (version && !moduleConfig) {
-    return [{ property: "spec.version", reason: `version ${version} of plugin ${t.module} is not published; published versions: ${listOrNone(published.versions)}` }];
+    return [
+      {
+        property: "spec.version",
+        reason: `version ${version} of plugin ${t.module} is not published; published versions: ${listOrNone(published.versions)}`,
+      },
+    ];
   }
   return [];
 }
@@ -244,7 +277,12 @@ function checkAffinity(t: PluginTarget, version: string | undefined, moduleConfi
  * `adopt`). Returns the inputs to use: the version resolved, the config with
  * the form's defaults, and `latestVersion`.
  */
-export function planCheck(olds: ModuleInfoInputs | undefined, news: ModuleInfoInputs, published: Published, installed: KubeObject[]): CheckPlan {
+export function planCheck(
+  olds: ModuleInfoInputs | undefined,
+  news: ModuleInfoInputs,
+  published: Published,
+  installed: KubeObject[],
+): CheckPlan {
   const t = targetOf(news);
   const inputs: ModuleInfoInputs = { ...news, spec: { ...news.spec } };
   delete inputs.latestVersion;
@@ -252,10 +290,16 @@ export function planCheck(olds: ModuleInfoInputs | undefined, news: ModuleInfoIn
   const managed = sameTarget(olds, news);
   const wanted = news.spec?.version;
   // A version an upload of this program publishes: nothing to check it against until it is published.
-  if (news.awaitPublication && wanted && (!published.plugins.includes(t.module) || !published.configs.some((c) => c.spec?.version === wanted))) {
+  if (
+    news.awaitPublication &&
+    wanted &&
+    (!published.plugins.includes(t.module) || !published.configs.some((c) => c.spec?.version === wanted))
+  ) {
     const latestNow = newestVersion(published.versions);
     if (latestNow) inputs.latestVersion = latestNow;
-    const what = published.plugins.includes(t.module) ? `no ModuleConfig of ${wanted} yet (published: ${listOrNone(published.versions)})` : `no ModulePlugin ${t.module} yet`;
+    const what = published.plugins.includes(t.module)
+      ? `no ModuleConfig of ${wanted} yet (published: ${listOrNone(published.versions)})`
+      : `no ModulePlugin ${t.module} yet`;
     const timeout = news.timeouts?.[managed ? "upgrade" : "install"] ?? DEFAULT_TIMEOUTS[managed ? "upgrade" : "install"];
     notices.push(
       `plugin ${t.module} ${wanted} is pending publication: ${what}. It is expected from an upload in this program; ` +
@@ -367,7 +411,12 @@ export type ApplyStep =
   | { action: "patch"; found: KubeObject }
   | { action: "wait"; found: KubeObject };
 
-export function planApply(t: PluginTarget, found: KubeObject | undefined, want: DesiredSpec, opts: { creating: boolean; adopt?: boolean }): ApplyStep {
+export function planApply(
+  t: PluginTarget,
+  found: KubeObject | undefined,
+  want: DesiredSpec,
+  opts: { creating: boolean; adopt?: boolean },
+): ApplyStep {
   if (!found) return { action: "create" };
   if (opts.creating && !opts.adopt) return { action: "refuse", reason: alreadyInstalled(t, [found]) };
   if (!specMatches(found, want)) return { action: "patch", found };

@@ -60,5 +60,11 @@ export class ModuleInfoResource extends pulumi.dynamic.Resource {
 
 /** The ModuleInfo child: a dynamic resource in a program, served by the plugin inside it (common/hosting). */
 export function newModuleInfoResource(name: string, args: ModuleInfoResourceArgs, opts?: pulumi.CustomResourceOptions): ModuleInfoResource {
-  return childResource("ModuleInfo", name, { ...defined(args), ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS), () => new ModuleInfoResource(name, args, opts));
+  return childResource(
+    "ModuleInfo",
+    name,
+    { ...defined(args), ...OUTPUTS },
+    pulumi.mergeOptions(opts, SECRET_OUTPUTS),
+    () => new ModuleInfoResource(name, args, opts),
+  );
 }

@@ -86,7 +86,11 @@ async function findInstalled(client: KubeClient, t: PluginTarget): Promise<KubeO
  * values not known yet wait for the update. Notices (a newer version, a
  * version pending publication) are for the person previewing.
  */
-export async function checkModuleInfo(ctx: ReconcileContext, olds: ModuleInfoInputs | undefined, news: ModuleInfoInputs): Promise<CheckPlan> {
+export async function checkModuleInfo(
+  ctx: ReconcileContext,
+  olds: ModuleInfoInputs | undefined,
+  news: ModuleInfoInputs,
+): Promise<CheckPlan> {
   const failures = checkShape(news);
   if (failures.length) return { inputs: news, failures, notices: [] };
   const waiting = planWithUnknowns(olds, news);
@@ -111,7 +115,13 @@ class PluginFailedError extends Error {
 }
 
 /** Watches the target's ModuleInfos until one runs `version`; fails on phase Failed or after the timeout, with the status. */
-async function waitRunning(ctx: ReconcileContext, client: KubeClient, t: PluginTarget, version: string, timeout: { ms: number; text: string }): Promise<KubeObject> {
+async function waitRunning(
+  ctx: ReconcileContext,
+  client: KubeClient,
+  t: PluginTarget,
+  version: string,
+  timeout: { ms: number; text: string },
+): Promise<KubeObject> {
   let seen: KubeObject[] = [];
   const result = await withProgress(
     client.waitFor<KubeObject, { ok?: KubeObject; failed?: KubeObject }>(
@@ -146,7 +156,13 @@ function columns(o: KubeObject): string {
  * checks preview could not make (affinity, config form) and returns the
  * inputs they resolve (the config with the form's defaults).
  */
-async function awaitPublished(ctx: ReconcileContext, client: KubeClient, inputs: ModuleInfoInputs, t: PluginTarget, timeout: { ms: number; text: string }): Promise<ModuleInfoInputs> {
+async function awaitPublished(
+  ctx: ReconcileContext,
+  client: KubeClient,
+  inputs: ModuleInfoInputs,
+  t: PluginTarget,
+  timeout: { ms: number; text: string },
+): Promise<ModuleInfoInputs> {
   const version = inputs.spec?.version;
   if (!inputs.awaitPublication || !version) return inputs;
   let versions: string[] = [];
@@ -158,12 +174,19 @@ async function awaitPublished(ctx: ReconcileContext, client: KubeClient, inputs:
         versions = sortVersions(configs.map((c) => c.spec?.version));
         return configs.some((c) => c.spec?.version === version) ? true : undefined;
       },
-      () => `timed out after ${timeout.text} waiting for plugin ${t.module} ${version} to be published (a ModuleConfig labelled ${MODULE_NAME_LABEL}=${t.module} with spec.version ${version}); published: ${versions.join(", ") || "none"}`,
+      () =>
+        `timed out after ${timeout.text} waiting for plugin ${t.module} ${version} to be published (a ModuleConfig labelled ${MODULE_NAME_LABEL}=${t.module} with spec.version ${version}); published: ${versions.join(", ") || "none"}`,
     ),
-    (elapsed) => ctx.log(`still waiting for plugin ${t.module} ${version} to be published (${formatDuration(elapsed)} of ${timeout.text}); published versions: ${versions.join(", ") || "none"}`),
+    (elapsed) =>
+      ctx.log(
+        `still waiting for plugin ${t.module} ${version} to be published (${formatDuration(elapsed)} of ${timeout.text}); published versions: ${versions.join(", ") || "none"}`,
+      ),
   );
   const checked = await checkModuleInfo(ctx, inputs, { ...inputs, awaitPublication: false });
-  if (checked.failures.length) throw new Error(`${describeTarget(t)}: ${version} is published now, but ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  if (checked.failures.length)
+    throw new Error(
+      `${describeTarget(t)}: ${version} is published now, but ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`,
+    );
   return { ...checked.inputs, awaitPublication: inputs.awaitPublication };
 }
 
@@ -212,7 +235,12 @@ async function latestOf(client: KubeClient, inputs: ModuleInfoInputs, t: PluginT
  * for Running at the target version. A failure or timeout keeps the resource
  * (a `ResourceInitError` with what is there now), so the next `up` resumes.
  */
-async function apply(ctx: ReconcileContext, given: ModuleInfoInputs, timeoutKind: "install" | "upgrade", creating: boolean): Promise<ModuleInfoOutputs> {
+async function apply(
+  ctx: ReconcileContext,
+  given: ModuleInfoInputs,
+  timeoutKind: "install" | "upgrade",
+  creating: boolean,
+): Promise<ModuleInfoOutputs> {
   const client = await ctx.client();
   const t = targetOf(given);
   const started = Date.now();
@@ -234,7 +262,16 @@ async function apply(ctx: ReconcileContext, given: ModuleInfoInputs, timeoutKind
     const [now] = await findInstalled(client, t).catch(() => []);
     const partial: ModuleInfoOutputs = now
       ? outputsOf(inputs, now, inputs.latestVersion ?? "")
-      : { ...inputs, moduleInfoName: "", phase: "", installedVersion: "", latestVersion: inputs.latestVersion ?? "", displayName: "", targetVersion: "", currentVersion: "" };
+      : {
+          ...inputs,
+          moduleInfoName: "",
+          phase: "",
+          installedVersion: "",
+          latestVersion: inputs.latestVersion ?? "",
+          displayName: "",
+          targetVersion: "",
+          currentVersion: "",
+        };
     throw new ResourceInitError(err.message, idOf(t), partial);
   }
 }
@@ -244,11 +281,19 @@ async function apply(ctx: ReconcileContext, given: ModuleInfoInputs, timeoutKind
  * outside Pulumi (version, config, a failed phase) as drift; an empty id when
  * the plugin was uninstalled.
  */
-async function readModuleInfo(client: KubeClient, id: string, props: ModuleInfoOutputs | undefined): Promise<{ id: string; props?: ModuleInfoOutputs }> {
+async function readModuleInfo(
+  client: KubeClient,
+  id: string,
+  props: ModuleInfoOutputs | undefined,
+): Promise<{ id: string; props?: ModuleInfoOutputs }> {
   const t = targetOf(props, id);
   const base: ModuleInfoInputs = props?.labels
     ? props
-    : { __acpKind: "ModuleInfo", labels: { [CLUSTER_NAME_LABEL]: t.cluster, [MODULE_NAME_LABEL]: t.module, [MODULE_TYPE_LABEL]: "plugin" }, spec: {} };
+    : {
+        __acpKind: "ModuleInfo",
+        labels: { [CLUSTER_NAME_LABEL]: t.cluster, [MODULE_NAME_LABEL]: t.module, [MODULE_TYPE_LABEL]: "plugin" },
+        spec: {},
+      };
   const [found] = await findInstalled(client, t);
   if (!found) return { id: "" };
   const latest = newestVersion((await moduleConfigs(client, t.module)).map((c) => c.spec?.version)) ?? "";
@@ -274,7 +319,8 @@ async function deleteModuleInfo(client: KubeClient, id: string, props: ModuleInf
         if (!objects.length) return "gone";
         return objects.some((o) => !deleted.has(o.metadata.uid) && !o.metadata.deletionTimestamp) ? "again" : undefined;
       },
-      (objects) => `timed out after ${timeout.text} waiting for ${describeTarget(t)} to be uninstalled; left: ${objects.map(summarize).join("; ")}`,
+      (objects) =>
+        `timed out after ${timeout.text} waiting for ${describeTarget(t)} to be uninstalled; left: ${objects.map(summarize).join("; ")}`,
     );
     if (outcome === "gone") return;
   }

@@ -18,7 +18,9 @@ export const DURATION_HINT = 'a duration such as "90s", "15m" or "1h30m": number
 
 export class DurationError extends Error {
   constructor(readonly text: string) {
-    super(`"${text}" is not ${DURATION_HINT}${/^\d+(\.\d+)?$/.test(text.trim()) ? ` (add a unit, e.g. "${text.trim()}s" or "${text.trim()}m")` : ""}`);
+    super(
+      `"${text}" is not ${DURATION_HINT}${/^\d+(\.\d+)?$/.test(text.trim()) ? ` (add a unit, e.g. "${text.trim()}s" or "${text.trim()}m")` : ""}`,
+    );
     this.name = "DurationError";
   }
 }

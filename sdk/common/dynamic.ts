@@ -58,7 +58,9 @@ export function lazyProvider<I, O>(domainModule: string): pulumi.dynamic.Resourc
       return (await load()).update!(id, olds, news);
     },
     async delete(id, props) {
-      await (await load()).delete!(id, props);
+      await (
+        await load()
+      ).delete!(id, props);
     },
   };
 }

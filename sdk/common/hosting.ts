@@ -21,7 +21,6 @@ export function hostChildrenInPlugin(hosted = true): void {
   pluginHosted = hosted;
 }
 
-
 /** A child registered with the acp-extend plugin as its provider (see above). */
 class PluginChild extends pulumi.CustomResource {
   constructor(kind: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {

@@ -84,7 +84,11 @@ export function engineNotifier(urn: string | undefined, fallback?: Notify): Noti
  * Calls `report` every `intervalMs` (about 30 s) while `work` runs, with the
  * time spent so far, so a long wait says what it is still waiting for.
  */
-export async function withProgress<T>(work: Promise<T>, report: (elapsedMs: number) => void | Promise<void>, intervalMs = progressInterval()): Promise<T> {
+export async function withProgress<T>(
+  work: Promise<T>,
+  report: (elapsedMs: number) => void | Promise<void>,
+  intervalMs = progressInterval(),
+): Promise<T> {
   const started = Date.now();
   const timer = setInterval(() => void report(Date.now() - started), intervalMs);
   try {

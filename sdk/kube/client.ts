@@ -378,13 +378,7 @@ export class KubeClient {
     this.stats.byRequest[template] = (this.stats.byRequest[template] ?? 0) + 1;
   }
 
-  private send(
-    verb: string,
-    path: string,
-    body?: string,
-    contentType?: string,
-    signal?: AbortSignal,
-  ): Promise<http.IncomingMessage> {
+  private send(verb: string, path: string, body?: string, contentType?: string, signal?: AbortSignal): Promise<http.IncomingMessage> {
     const prefix = this.url.pathname.replace(/\/$/, "");
     const headers: http.OutgoingHttpHeaders = { accept: "application/json", "user-agent": "acp-extend" };
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
@@ -449,6 +443,8 @@ function statusError(code: number, text: string, verb: string, path: string): Ku
     // not a Status object
   }
   // A bare "401 Unauthorized" names nothing the user can act on.
-  if (code === 401) message += " (the API server refused the kubeconfig's credentials: its token or client certificate is wrong or has expired; get a fresh kubeconfig, or a fresh platform token)";
+  if (code === 401)
+    message +=
+      " (the API server refused the kubeconfig's credentials: its token or client certificate is wrong or has expired; get a fresh kubeconfig, or a fresh platform token)";
   return new KubeApiError(code, reason, message, verb, path.split("?")[0]);
 }

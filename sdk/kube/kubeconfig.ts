@@ -58,7 +58,14 @@ export async function loadClusterAccess(kubeconfig?: string, context?: string): 
   }
   if (context) {
     if (!kc.getContextObject(context)) {
-      throw new Error(`kubeconfig has no context "${context}" (contexts: ${kc.getContexts().map((c) => c.name).join(", ") || "none"})`);
+      throw new Error(
+        `kubeconfig has no context "${context}" (contexts: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(", ") || "none"
+        })`,
+      );
     }
     kc.setCurrentContext(context);
   }
@@ -87,4 +94,3 @@ export async function loadClusterAccess(kubeconfig?: string, context?: string): 
 export async function clientFor(kubeconfig?: string, context?: string): Promise<KubeClient> {
   return new KubeClient(await loadClusterAccess(kubeconfig, context));
 }
-

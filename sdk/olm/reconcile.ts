@@ -8,7 +8,16 @@
 import { clusterClient as clientOf } from "../common/provider";
 import { type InstallInputs, provider } from "../operator/reconcile";
 
-export { applyInstall, converge, diffInstall, type InstallInputs, type InstallOutputs, installId, readInstall, removeInstall } from "../operator/reconcile";
+export {
+  applyInstall,
+  converge,
+  diffInstall,
+  type InstallInputs,
+  type InstallOutputs,
+  installId,
+  readInstall,
+  removeInstall,
+} from "../operator/reconcile";
 
 export const clusterClient = (kubeconfig?: string, context?: string) => clientOf({ kubeconfig, context });
 export const checkInstall = (olds: InstallInputs, news: InstallInputs) => provider.check!(olds, news);

@@ -33,13 +33,17 @@ const subdomain = z
   .string({ error: "must be a string" })
   .min(1, { error: "must not be empty" })
   .max(253, { error: "must be at most 253 characters (a DNS-1123 subdomain)" })
-  .regex(DNS1123_SUBDOMAIN, { error: "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit" });
+  .regex(DNS1123_SUBDOMAIN, {
+    error: "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+  });
 
 const label = z
   .string({ error: "must be a string" })
   .min(1, { error: "must not be empty" })
   .max(63, { error: "must be at most 63 characters (a DNS-1123 label)" })
-  .regex(DNS1123_LABEL, { error: "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit" });
+  .regex(DNS1123_LABEL, {
+    error: "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit",
+  });
 
 const duration = durationSchema;
 
@@ -104,7 +108,8 @@ export function validateOperatorArgs(args: Record<string, unknown>, unknownKeys:
     for (const issue of res.error.issues) {
       const top = String(issue.path[0] ?? "");
       if (unknownKeys.has(top)) continue;
-      const missing = issue.code === "invalid_type" && issue.path.reduce<any>((o, k) => (o == null ? undefined : o[k as string]), known) === undefined;
+      const missing =
+        issue.code === "invalid_type" && issue.path.reduce<any>((o, k) => (o == null ? undefined : o[k as string]), known) === undefined;
       const reason = missing ? "is required" : issue.message;
       errors.push({ propertyPath: issue.path.map(String).join(".") || "args", reason });
     }
@@ -116,7 +121,10 @@ export function validateOperatorArgs(args: Record<string, unknown>, unknownKeys:
   }
   if (!("namespace" in args) && typeof known.packageName === "string" && DNS1123_SUBDOMAIN.test(known.packageName)) {
     if (known.packageName.length > 63 || !DNS1123_LABEL.test(known.packageName)) {
-      errors.push({ propertyPath: "namespace", reason: `defaults to packageName "${known.packageName}", which is not a valid namespace name; set namespace` });
+      errors.push({
+        propertyPath: "namespace",
+        reason: `defaults to packageName "${known.packageName}", which is not a valid namespace name; set namespace`,
+      });
     }
   }
 
@@ -129,16 +137,29 @@ export function validateOperatorArgs(args: Record<string, unknown>, unknownKeys:
     const targets = known.targetNamespaces;
     if (!unknownKeys.has("targetNamespaces")) {
       if (!Array.isArray(targets) || targets.length === 0) {
-        errors.push({ propertyPath: "targetNamespaces", reason: `is required for installMode ${String(mode)}: list the namespaces the operator watches` });
+        errors.push({
+          propertyPath: "targetNamespaces",
+          reason: `is required for installMode ${String(mode)}: list the namespaces the operator watches`,
+        });
       } else if ((mode === "SingleNamespace" || mode === "OwnNamespace") && targets.length !== 1) {
         errors.push({ propertyPath: "targetNamespaces", reason: `must name exactly one namespace for installMode ${String(mode)}` });
       } else if (mode === "OwnNamespace" && typeof known.namespace === "string" && targets[0] !== known.namespace) {
-        errors.push({ propertyPath: "targetNamespaces", reason: `must be [namespace] ("${known.namespace}") for installMode OwnNamespace` });
+        errors.push({
+          propertyPath: "targetNamespaces",
+          reason: `must be [namespace] ("${known.namespace}") for installMode OwnNamespace`,
+        });
       }
     }
-  } else if (mode === "AllNamespaces" && !unknownKeys.has("targetNamespaces") && Array.isArray(known.targetNamespaces) && known.targetNamespaces.length > 0) {
-    errors.push({ propertyPath: "targetNamespaces", reason: "must be empty for installMode AllNamespaces (the operator watches every namespace)" });
+  } else if (
+    mode === "AllNamespaces" &&
+    !unknownKeys.has("targetNamespaces") &&
+    Array.isArray(known.targetNamespaces) &&
+    known.targetNamespaces.length > 0
+  ) {
+    errors.push({
+      propertyPath: "targetNamespaces",
+      reason: "must be empty for installMode AllNamespaces (the operator watches every namespace)",
+    });
   }
   return { errors, warnings };
 }
-

@@ -53,7 +53,14 @@ export function describeCsv(csv: KubeObject | undefined, ref?: string): string {
 }
 
 /** Everything a failed or timed-out install should show: one line per object. */
-export function describeInstallState(state: { subscription?: KubeObject; subscriptionRef?: string; installPlan?: KubeObject; installPlanRef?: string; csv?: KubeObject; csvRef?: string }): string {
+export function describeInstallState(state: {
+  subscription?: KubeObject;
+  subscriptionRef?: string;
+  installPlan?: KubeObject;
+  installPlanRef?: string;
+  csv?: KubeObject;
+  csvRef?: string;
+}): string {
   return [
     describeSubscription(state.subscription, state.subscriptionRef),
     describeInstallPlan(state.installPlan, state.installPlanRef),
@@ -67,6 +74,7 @@ export function describeInstallState(state: { subscription?: KubeObject; subscri
 export const FAILURE_CONDITIONS = ["ResolutionFailed", "InstallPlanFailed"];
 
 export function subscriptionFailure(sub: KubeObject | undefined): Condition | undefined {
-  if (sub?.status?.state === "UpgradeFailed") return { type: "UpgradeFailed", status: "True", reason: sub.status.reason, message: sub.status.message };
+  if (sub?.status?.state === "UpgradeFailed")
+    return { type: "UpgradeFailed", status: "True", reason: sub.status.reason, message: sub.status.message };
   return conditions(sub).find((c) => c.status === "True" && FAILURE_CONDITIONS.includes(c.type ?? ""));
 }

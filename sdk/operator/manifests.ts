@@ -2,7 +2,6 @@ import type { KubeObject } from "../kube/resources";
 import { SOURCE_TYPE_ANNOTATION, TARGET_NAMESPACES_ANNOTATION } from "../common/labels";
 import { csvName } from "./versions";
 
-
 /** The resolved, plain settings the Subscription and OperatorGroup are built from. */
 export interface SubscriptionSettings {
   subscriptionName: string;
@@ -47,7 +46,12 @@ export function subscriptionManifest(s: SubscriptionSettings): KubeObject {
 }
 
 /** An OperatorGroup for `operatorGroup: "create"`; no targetNamespaces means AllNamespaces. */
-export function operatorGroupManifest(s: { name: string; namespace: string; installMode: string; targetNamespaces?: string[] }): KubeObject {
+export function operatorGroupManifest(s: {
+  name: string;
+  namespace: string;
+  installMode: string;
+  targetNamespaces?: string[];
+}): KubeObject {
   return {
     apiVersion: "operators.coreos.com/v1",
     kind: "OperatorGroup",

@@ -76,7 +76,14 @@ export function parsePackageManifest(obj: KubeObject): PackageInfo {
 export function formatColumns(rows: string[][]): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join("").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3)))
+        .join("")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /**

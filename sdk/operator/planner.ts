@@ -47,7 +47,12 @@ interface GraphNode {
 export function replacesGraph(channel: PackageChannel): Map<string, GraphNode> {
   const graph = new Map<string, GraphNode>();
   channel.entries.forEach((e, i) => {
-    graph.set(e.name, { version: e.version || undefined, replaces: e.replaces ?? channel.entries[i + 1]?.name, skips: e.skips ?? [], skipRange: e.skipRange });
+    graph.set(e.name, {
+      version: e.version || undefined,
+      replaces: e.replaces ?? channel.entries[i + 1]?.name,
+      skips: e.skips ?? [],
+      skipRange: e.skipRange,
+    });
   });
   return graph;
 }

@@ -44,5 +44,11 @@ export class OperatorInstall extends pulumi.dynamic.Resource {
 
 /** The install child: a dynamic resource in a program, served by the plugin inside it (common/hosting). */
 export function newOperatorInstall(name: string, args: Inputs<InstallInputs>, opts?: pulumi.CustomResourceOptions): OperatorInstall {
-  return childResource("OperatorInstall", name, { ...defined(args), ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS), () => new OperatorInstall(name, args, opts));
+  return childResource(
+    "OperatorInstall",
+    name,
+    { ...defined(args), ...OUTPUTS },
+    pulumi.mergeOptions(opts, SECRET_OUTPUTS),
+    () => new OperatorInstall(name, args, opts),
+  );
 }

@@ -87,7 +87,12 @@ export function installId(i: InstallInputs): string {
  * `ResourceInitError` carrying the live state and the InstallPlans approved
  * before it, so the engine keeps the resource and the next `up` resumes it.
  */
-export async function applyInstall(client: KubeClient, inputs: InstallInputs, previous?: InstallOutputs, notify?: Notify): Promise<InstallOutputs> {
+export async function applyInstall(
+  client: KubeClient,
+  inputs: InstallInputs,
+  previous?: InstallOutputs,
+  notify?: Notify,
+): Promise<InstallOutputs> {
   const approved: string[] = [...(previous?.installPlans ?? [])];
   try {
     return await converge(client, inputs, previous, approved, notify);
@@ -120,8 +125,20 @@ function label(i: InstallInputs): string {
 }
 
 const VALIDATED_KEYS = [
-  "packageName", "channel", "version", "approval", "sourceType", "source", "sourceNamespace", "namespace",
-  "subscriptionName", "approveSharedInstallPlans", "deletionPolicy", "kubeconfig", "context", "timeouts",
+  "packageName",
+  "channel",
+  "version",
+  "approval",
+  "sourceType",
+  "source",
+  "sourceNamespace",
+  "namespace",
+  "subscriptionName",
+  "approveSharedInstallPlans",
+  "deletionPolicy",
+  "kubeconfig",
+  "context",
+  "timeouts",
 ] as const;
 
 /**
@@ -145,7 +162,9 @@ function headVersion(channel: ResolvedTarget["channel"]): string | undefined {
  * The preview warning for a newer version than the target, for Manual
  * approval (Automatic upgrades by itself); undefined when there is none.
  */
-export function newerVersionNotice(i: Pick<InstallInputs, "packageName" | "approval" | "targetVersion" | "latestVersion" | "resolvedChannel" | "version">): string | undefined {
+export function newerVersionNotice(
+  i: Pick<InstallInputs, "packageName" | "approval" | "targetVersion" | "latestVersion" | "resolvedChannel" | "version">,
+): string | undefined {
   if ((i.approval ?? OPERATOR_DEFAULTS.approval) !== "Manual") return undefined;
   const { latestVersion: latest, targetVersion: target } = i;
   if (!latest || !target || !semver.valid(latest) || !semver.valid(target) || !semver.gt(latest, target)) return undefined;
@@ -200,7 +219,12 @@ export async function checkInstall(ctx: ReconcileContext, olds: Partial<InstallI
     if (!(news.awaitPublication && news.version)) return { inputs, failures: [{ property: "packageName", reason: err.message }], notices };
     // A first upload of the package in the same program: nothing to check against yet.
     const csv = csvName(news.packageName, news.version);
-    Object.assign(inputs, { targetCSV: csv, targetVersion: news.version, upgradePath: [csv], upgradeSummary: `(not installed) → ${news.version} (pending publication)` });
+    Object.assign(inputs, {
+      targetCSV: csv,
+      targetVersion: news.version,
+      upgradePath: [csv],
+      upgradeSummary: `(not installed) → ${news.version} (pending publication)`,
+    });
     notices.push(pendingNotice(news, `package ${news.packageName} is not in the catalog yet`, "install"));
     return { inputs, failures, notices };
   }
@@ -217,11 +241,15 @@ export async function checkInstall(ctx: ReconcileContext, olds: Partial<InstallI
       });
       return { inputs, failures, notices };
     }
-    if (!(err.property === "version" && news.awaitPublication)) return { inputs, failures: [{ property: err.property, reason: err.message }], notices };
+    if (!(err.property === "version" && news.awaitPublication))
+      return { inputs, failures: [{ property: err.property, reason: err.message }], notices };
   }
   const source = news.source ?? OPERATOR_DEFAULTS.source;
   if (pkg.catalogSource && pkg.catalogSource !== source) {
-    failures.push({ property: "source", reason: `package ${pkg.packageName} comes from catalog source "${pkg.catalogSource}", not "${source}"` });
+    failures.push({
+      property: "source",
+      reason: `package ${pkg.packageName} comes from catalog source "${pkg.catalogSource}", not "${source}"`,
+    });
   }
   const approval = news.approval ?? OPERATOR_DEFAULTS.approval;
   if (approval === "Automatic" && (pkg.sourceType === "Alauda" || news.sourceType === "Alauda")) {
@@ -231,7 +259,10 @@ export async function checkInstall(ctx: ReconcileContext, olds: Partial<InstallI
     });
   }
   if (news.sourceType && pkg.sourceType && news.sourceType !== pkg.sourceType) {
-    failures.push({ property: "sourceType", reason: `is "${news.sourceType}" but the catalog labels ${pkg.packageName} "${pkg.sourceType}"` });
+    failures.push({
+      property: "sourceType",
+      reason: `is "${news.sourceType}" but the catalog labels ${pkg.packageName} "${pkg.sourceType}"`,
+    });
   }
   if (!inputs.sourceType && pkg.sourceType) inputs.sourceType = pkg.sourceType;
 
@@ -282,8 +313,17 @@ const REPLACE_KEYS = ["namespace", "subscriptionName", "packageName"] as const;
 // Not `version`: `targetCSV` is what it resolves to, so leaving version out
 // while it is pinned to the same CSV is no change.
 const UPDATE_KEYS = [
-  "channel", "approval", "source", "sourceNamespace", "sourceType", "approveSharedInstallPlans",
-  "deletionPolicy", "timeouts", "kubeconfig", "context", "targetCSV",
+  "channel",
+  "approval",
+  "source",
+  "sourceNamespace",
+  "sourceType",
+  "approveSharedInstallPlans",
+  "deletionPolicy",
+  "timeouts",
+  "kubeconfig",
+  "context",
+  "targetCSV",
 ] as const;
 
 /**
@@ -309,7 +349,8 @@ function reached(i: InstallInputs, installedCSV: string | undefined, installedVe
   return !!v && !!i.targetVersion && semver.valid(v) !== null && semver.gte(v, i.targetVersion);
 }
 
-type SubOutcome = { kind: "installed"; csv: string } | { kind: "plan"; name: string } | { kind: "failed" } | { kind: "beyond"; csv: string };
+type SubOutcome =
+  { kind: "installed"; csv: string } | { kind: "plan"; name: string } | { kind: "failed" } | { kind: "beyond"; csv: string };
 
 /**
  * Create and update: approves exactly the expected InstallPlans, one replaces
@@ -378,7 +419,8 @@ export async function converge(
     const installed: string | undefined = sub.status?.installedCSV;
     if (installed && reached(wanted, installed)) return { kind: "installed", csv: installed };
     const vInstalled = installed ? versionFromCsvName(inputs.packageName, installed) : undefined;
-    if (manual && vInstalled && semver.valid(vInstalled) && semver.gt(vInstalled, target.version)) return { kind: "beyond", csv: installed! };
+    if (manual && vInstalled && semver.valid(vInstalled) && semver.gt(vInstalled, target.version))
+      return { kind: "beyond", csv: installed! };
     const failure = subscriptionFailure(sub);
     if (failure) {
       // Right after an upload the Subscription may still carry the resolution
@@ -421,7 +463,12 @@ export async function converge(
         recheckAt = Infinity;
         continue;
       }
-      if (err instanceof WaitTimeoutError) throw await stateError(client, wanted, `timed out after ${timeoutText} waiting for ${target.csv} to be installed${note ? ` (${note})` : ""}`);
+      if (err instanceof WaitTimeoutError)
+        throw await stateError(
+          client,
+          wanted,
+          `timed out after ${timeoutText} waiting for ${target.csv} to be installed${note ? ` (${note})` : ""}`,
+        );
       throw err;
     }
     recheckAt = Infinity;
@@ -442,7 +489,12 @@ export async function converge(
       }
       throw await stateError(client, wanted, `OLM cannot install ${target.csv}`);
     }
-    if (outcome.kind === "beyond") throw await stateError(client, wanted, `${outcome.csv} is installed, beyond the target ${target.csv}: ${new DowngradeError(outcome.csv, target.csv).message}`);
+    if (outcome.kind === "beyond")
+      throw await stateError(
+        client,
+        wanted,
+        `${outcome.csv} is installed, beyond the target ${target.csv}: ${new DowngradeError(outcome.csv, target.csv).message}`,
+      );
     if (outcome.kind === "installed") {
       installedCSV = outcome.csv;
       break;
@@ -468,16 +520,33 @@ export async function converge(
     if (decision.action === "refuse") throw await stateError(client, wanted, decision.reason);
     if (decision.action === "wait") note = decision.reason;
     // A superseding plan may arrive after an earlier one already created our CSVs: approving it would redo nothing.
-    if (decision.action === "approve" && (await allExist(client, ns, csvNames.filter((c) => c.startsWith(`${inputs.packageName}.v`))))) continue;
+    if (
+      decision.action === "approve" &&
+      (await allExist(
+        client,
+        ns,
+        csvNames.filter((c) => c.startsWith(`${inputs.packageName}.v`)),
+      ))
+    )
+      continue;
     if (decision.action === "approve" && (await approveOnce(client, outcome.name, ns))) approved.push(outcome.name);
   }
 
   const csv = await waitForCsv(client, wanted, installedCSV, deadline, timeoutText, notify);
-  return { ...wanted, ...csvOutputs(inputs.packageName, installedCSV, csv), installPlans: approved, latestVersion: wanted.latestVersion ?? "" };
+  return {
+    ...wanted,
+    ...csvOutputs(inputs.packageName, installedCSV, csv),
+    installPlans: approved,
+    latestVersion: wanted.latestVersion ?? "",
+  };
 }
 
 /** What the outputs say about the installed CSV. */
-function csvOutputs(packageName: string, installedCSV: string, csv: KubeObject | undefined): Pick<InstallOutputs, "installedCSV" | "installedVersion" | "phase" | "displayName" | "replaces"> {
+function csvOutputs(
+  packageName: string,
+  installedCSV: string,
+  csv: KubeObject | undefined,
+): Pick<InstallOutputs, "installedCSV" | "installedVersion" | "phase" | "displayName" | "replaces"> {
   return {
     installedCSV,
     installedVersion: csv?.spec?.version ?? (installedCSV ? (versionFromCsvName(packageName, installedCSV) ?? "") : ""),
@@ -532,7 +601,11 @@ async function catalogTarget(
       const found = attempt(await client.get<KubeObject>(PackageManifest, inputs.packageName, namespace));
       if (found) return found;
       if (Date.now() + PACKAGE_POLL_MS > deadline) {
-        throw await stateError(client, inputs, `timed out after ${timeoutText} waiting for ${inputs.packageName} ${version} to be published to the catalog: ${last}`);
+        throw await stateError(
+          client,
+          inputs,
+          `timed out after ${timeoutText} waiting for ${inputs.packageName} ${version} to be published to the catalog: ${last}`,
+        );
       }
       await new Promise((r) => setTimeout(r, PACKAGE_POLL_MS));
     }
@@ -549,7 +622,14 @@ async function catalogTarget(
 /** How often the PackageManifest is read while a version is awaited (the package server has no watch). */
 const PACKAGE_POLL_MS = 1000;
 
-async function waitForCsv(client: KubeClient, inputs: InstallInputs, csvName: string, deadline: number, timeoutText: string, notify: Notify): Promise<KubeObject> {
+async function waitForCsv(
+  client: KubeClient,
+  inputs: InstallInputs,
+  csvName: string,
+  deadline: number,
+  timeoutText: string,
+  notify: Notify,
+): Promise<KubeObject> {
   let result: { csv: KubeObject; failed: boolean };
   let phase: string | undefined;
   try {
@@ -567,10 +647,15 @@ async function waitForCsv(client: KubeClient, inputs: InstallInputs, csvName: st
         },
         () => "",
       ),
-      (elapsed) => notify("info", `${label(inputs)}: still waiting for ${csvName} to reach phase Succeeded (${formatDuration(elapsed)} of ${timeoutText}); its phase is ${phase ?? "(none yet)"}`),
+      (elapsed) =>
+        notify(
+          "info",
+          `${label(inputs)}: still waiting for ${csvName} to reach phase Succeeded (${formatDuration(elapsed)} of ${timeoutText}); its phase is ${phase ?? "(none yet)"}`,
+        ),
     );
   } catch (err) {
-    if (err instanceof WaitTimeoutError) throw await stateError(client, inputs, `timed out after ${timeoutText} waiting for ${csvName} to reach phase Succeeded`);
+    if (err instanceof WaitTimeoutError)
+      throw await stateError(client, inputs, `timed out after ${timeoutText} waiting for ${csvName} to reach phase Succeeded`);
     throw err;
   }
   if (result.failed) throw await stateError(client, inputs, `${csvName} failed`);
@@ -586,7 +671,9 @@ const IN_FLIGHT_PHASES = new Set(["", "Pending", "InstallReady", "Installing", "
 /** "CSV x is Replacing" for the first CSV of the namespace (not a copy) that OLM is still installing or retiring. */
 async function csvInFlight(client: KubeClient, namespace: string): Promise<string | undefined> {
   const csvs = await client.list<KubeObject>(ClusterServiceVersion, { namespace });
-  const busy = csvs.items.find((c) => !c.metadata.labels?.["olm.copiedFrom"] && (c.metadata.deletionTimestamp || IN_FLIGHT_PHASES.has(c.status?.phase ?? "")));
+  const busy = csvs.items.find(
+    (c) => !c.metadata.labels?.["olm.copiedFrom"] && (c.metadata.deletionTimestamp || IN_FLIGHT_PHASES.has(c.status?.phase ?? "")),
+  );
   return busy && `${busy.metadata.name} is ${busy.metadata.deletionTimestamp ? "being deleted" : busy.status?.phase || "new"}`;
 }
 
@@ -613,9 +700,7 @@ async function subscriptionsByCsv(client: KubeClient, namespace: string, csvs: s
   const subs = await client.list<KubeObject>(Subscription, { namespace });
   const out: Record<string, string> = {};
   for (const c of csvs) {
-    const owner = subs.items.find(
-      (s) => c.startsWith(`${s.spec?.name}.v`) || s.status?.currentCSV === c || s.status?.installedCSV === c,
-    );
+    const owner = subs.items.find((s) => c.startsWith(`${s.spec?.name}.v`) || s.status?.currentCSV === c || s.status?.installedCSV === c);
     if (owner?.metadata.name) out[c] = owner.metadata.name;
   }
   return out;
@@ -630,7 +715,14 @@ async function stateError(client: KubeClient, i: InstallInputs, what: string): P
   const csv = csvRef ? await client.get<KubeObject>(ClusterServiceVersion, csvRef, i.namespace).catch(() => undefined) : undefined;
   return new InstallFailure(
     `${label(i)}: ${what}\n` +
-      describeInstallState({ subscription: sub, subscriptionRef: `${i.namespace}/${i.subscriptionName}`, installPlan: plan, installPlanRef: planRef, csv, csvRef }),
+      describeInstallState({
+        subscription: sub,
+        subscriptionRef: `${i.namespace}/${i.subscriptionName}`,
+        installPlan: plan,
+        installPlanRef: planRef,
+        csv,
+        csvRef,
+      }),
   );
 }
 
@@ -644,7 +736,11 @@ export async function readInstall(client: KubeClient, outs: InstallOutputs): Pro
   if (!sub) return undefined;
   const installedCSV: string = sub.status?.installedCSV ?? "";
   const csv = installedCSV ? await client.get<KubeObject>(ClusterServiceVersion, installedCSV, outs.namespace) : undefined;
-  return { ...outs, ...csvOutputs(outs.packageName, installedCSV, csv), latestVersion: await channelHead(client, outs).catch(() => outs.latestVersion ?? "") };
+  return {
+    ...outs,
+    ...csvOutputs(outs.packageName, installedCSV, csv),
+    latestVersion: await channelHead(client, outs).catch(() => outs.latestVersion ?? ""),
+  };
 }
 
 /** The version at the head of the install's channel now, for refresh's `latestVersion`. */
@@ -698,7 +794,8 @@ async function waitGone(
       () => "",
     );
   } catch (err) {
-    if (err instanceof WaitTimeoutError) throw await stateError(client, i, `timed out after ${timeoutText} waiting for ${type.kind} ${names.join(", ")} to be deleted`);
+    if (err instanceof WaitTimeoutError)
+      throw await stateError(client, i, `timed out after ${timeoutText} waiting for ${type.kind} ${names.join(", ")} to be deleted`);
     throw err;
   }
 }

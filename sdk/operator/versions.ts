@@ -37,16 +37,24 @@ export function resolveTarget(pkg: PackageInfo, want: { channel?: string; versio
   const channel = pkg.channels.find((c) => c.name === channelName);
   if (!channel) {
     const names = pkg.channels.map((c) => c.name).join(", ") || "none";
-    const why = want.channel ? `package ${pkg.packageName} has no channel "${channelName}"` : `package ${pkg.packageName} declares no usable default channel`;
+    const why = want.channel
+      ? `package ${pkg.packageName} has no channel "${channelName}"`
+      : `package ${pkg.packageName} declares no usable default channel`;
     throw new VersionResolutionError("channel", `${why} (channels: ${names})`, formatVersionTable(pkg));
   }
   if (want.version === undefined) {
     const head = channel.entries.find((e) => e.name === channel.currentCSV) ?? channel.entries[0];
-    if (!head) throw new VersionResolutionError("channel", `channel "${channel.name}" of ${pkg.packageName} lists no versions`, formatVersionTable(pkg));
+    if (!head)
+      throw new VersionResolutionError(
+        "channel",
+        `channel "${channel.name}" of ${pkg.packageName} lists no versions`,
+        formatVersionTable(pkg),
+      );
     return { channel, csv: head.name, version: head.version };
   }
   const wanted = want.version;
-  const entry = channel.entries.find((e) => e.version === wanted) ?? channel.entries.find((e) => e.name === csvName(pkg.packageName, wanted));
+  const entry =
+    channel.entries.find((e) => e.version === wanted) ?? channel.entries.find((e) => e.name === csvName(pkg.packageName, wanted));
   if (!entry) {
     const elsewhere = pkg.channels.filter((c) => c !== channel && c.entries.some((e) => e.version === wanted)).map((c) => c.name);
     const hint = elsewhere.length ? `; it is in channel ${elsewhere.join(", ")}` : "";

@@ -47,7 +47,8 @@ export function platformsOf(arch: Arch): string[] {
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // [registry/]repository:tag — a tag is required so the pushed image has a name users can pull.
-const IMAGE_REF = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*:[\w][\w.-]{0,127}$/;
+const IMAGE_REF =
+  /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*:[\w][\w.-]{0,127}$/;
 
 const imageRef = z.string().regex(IMAGE_REF, "must be an image reference [registry/]repository:tag");
 const kubeObject = z.looseObject({
@@ -99,7 +100,8 @@ export const PackageMetadataSchema = z
   .superRefine((m, ctx) => {
     for (const t of PACKAGE_TYPES) {
       if (t === m.type && !m[t]) ctx.addIssue({ code: "custom", path: [t], message: `a ${t} package needs its "${t}" section` });
-      if (t !== m.type && m[t]) ctx.addIssue({ code: "custom", path: [t], message: `only a ${t} package has a "${t}" section (type is ${m.type})` });
+      if (t !== m.type && m[t])
+        ctx.addIssue({ code: "custom", path: [t], message: `only a ${t} package has a "${t}" section (type is ${m.type})` });
     }
     if (m.operator?.defaultChannel && !m.operator.channels.includes(m.operator.defaultChannel)) {
       ctx.addIssue({ code: "custom", path: ["operator", "defaultChannel"], message: "must be one of channels" });
@@ -107,7 +109,8 @@ export const PackageMetadataSchema = z
     const seen = new Set<string>();
     for (const [i, r] of [m.artifact, ...m.relatedImages].entries()) {
       const key = imageTarget(r, m).repository + ":" + splitRef(r).tag;
-      if (seen.has(key)) ctx.addIssue({ code: "custom", path: i === 0 ? ["artifact"] : ["relatedImages", i - 1], message: `duplicate image ${key}` });
+      if (seen.has(key))
+        ctx.addIssue({ code: "custom", path: i === 0 ? ["artifact"] : ["relatedImages", i - 1], message: `duplicate image ${key}` });
       seen.add(key);
     }
   });

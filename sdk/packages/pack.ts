@@ -97,7 +97,8 @@ export async function packPackage(opts: PackOptions): Promise<string> {
   if (opts.layoutDir) {
     const dir = opts.layoutDir;
     const layout = JSON.parse(await fs.readFile(path.join(dir, "oci-layout"), "utf8").catch(() => "{}")) as { imageLayoutVersion?: string };
-    if (layout.imageLayoutVersion !== "1.0.0") throw new Error(`${dir}: not an OCI image layout (no oci-layout with imageLayoutVersion 1.0.0)`);
+    if (layout.imageLayoutVersion !== "1.0.0")
+      throw new Error(`${dir}: not an OCI image layout (no oci-layout with imageLayoutVersion 1.0.0)`);
     const idx = JSON.parse(await fs.readFile(path.join(dir, "index.json"), "utf8")) as ImageIndex;
     index.manifests.push(...idx.manifests);
     const blobDir = path.join(dir, "blobs", "sha256");
@@ -113,7 +114,9 @@ export async function packPackage(opts: PackOptions): Promise<string> {
     if (!opts.chart) throw new Error(`a chart package needs its chart .tgz (--chart)`);
     const chart = await readChart(opts.chart);
     if (chart.name !== metadata.chart!.name || chart.version !== metadata.chart!.version) {
-      throw new Error(`${opts.chart} is chart ${chart.name} ${chart.version}, but the metadata says ${metadata.chart!.name} ${metadata.chart!.version}`);
+      throw new Error(
+        `${opts.chart} is chart ${chart.name} ${chart.version}, but the metadata says ${metadata.chart!.name} ${metadata.chart!.version}`,
+      );
     }
     const content = await fs.readFile(opts.chart);
     const layer = blobOf(content);
@@ -128,7 +131,12 @@ export async function packPackage(opts: PackOptions): Promise<string> {
     const man = blobOf(Buffer.from(JSON.stringify(manifest)));
     for (const b of [layer, config, man]) blobs.set(b.digest, b);
     index.manifests = index.manifests.filter((d) => d.annotations?.[REF_ANNOTATION] !== metadata.artifact);
-    index.manifests.push({ mediaType: MEDIA_TYPES.ociManifest, digest: man.digest, size: man.size, annotations: { [REF_ANNOTATION]: metadata.artifact } });
+    index.manifests.push({
+      mediaType: MEDIA_TYPES.ociManifest,
+      digest: man.digest,
+      size: man.size,
+      annotations: { [REF_ANNOTATION]: metadata.artifact },
+    });
   }
 
   const refs = new Set(index.manifests.map((d: Descriptor) => d.annotations?.[REF_ANNOTATION]));

@@ -12,12 +12,26 @@ const CLIENT_ID = "alauda-auth";
  */
 export async function platformLogin(address: string, username: string, password: string, ca?: string): Promise<string> {
   const url = new URL(`${address.replace(/\/$/, "")}/dex/token`);
-  const body = new URLSearchParams({ grant_type: "password", username, password, scope: "openid profile email groups", client_id: CLIENT_ID }).toString();
+  const body = new URLSearchParams({
+    grant_type: "password",
+    username,
+    password,
+    scope: "openid profile email groups",
+    client_id: CLIENT_ID,
+  }).toString();
   const mod = url.protocol === "https:" ? https : http;
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = mod.request(
       url,
-      { method: "POST", ca, headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body), accept: "application/json" } },
+      {
+        method: "POST",
+        ca,
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "content-length": Buffer.byteLength(body),
+          accept: "application/json",
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

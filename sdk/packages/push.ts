@@ -134,7 +134,16 @@ export async function pushPackage(pkg: ScannedPackage, client: RegistryClient, o
   const before = { ...client.stats };
   const images: ImageState[] = pkg.images.map((img) => {
     const t = imageTarget(img.ref, pkg.metadata);
-    return { source: img.ref, ...t, descriptor: img.descriptor, manifests: img.manifests, blobs: img.blobs, complete: false, total: 0, done: 0 };
+    return {
+      source: img.ref,
+      ...t,
+      descriptor: img.descriptor,
+      manifests: img.manifests,
+      blobs: img.blobs,
+      complete: false,
+      total: 0,
+      done: 0,
+    };
   });
   const p: Push = {
     pkg,
@@ -237,7 +246,10 @@ async function mountBlobs(p: Push, missing: Array<{ s: ImageState; b: Descriptor
 async function uploadBlobs(p: Push, uploads: Upload[]): Promise<void> {
   const small = uploads.filter((u) => p.pkg.small.has(u.digest));
   const large = uploads.filter((u) => !p.pkg.small.has(u.digest));
-  const fromMemory = (u: Upload): BlobSource => (from, end, write) => write(p.pkg.small.get(u.digest)!.subarray(from, end));
+  const fromMemory =
+    (u: Upload): BlobSource =>
+    (from, end, write) =>
+      write(p.pkg.small.get(u.digest)!.subarray(from, end));
   const archive = large.length ? await openStoredArchive(p.pkg.file) : undefined;
   try {
     const entries = archive ? await locateBlobs(p, archive, large) : undefined;
@@ -273,7 +285,7 @@ async function locateBlobs(p: Push, archive: StoredArchive, large: Upload[]): Pr
 async function uploadInArchiveOrder(p: Push, large: Upload[]): Promise<void> {
   const byDigest = new Map(large.map((u) => [u.digest, u]));
   let left = new Set(byDigest.keys());
-  for (let stalled = 0; left.size > 0; ) {
+  for (let stalled = 0; left.size > 0;) {
     const lost = new Set<string>();
     await streamBlobs(p.pkg.file, left, async (digest, _size, stream) => {
       const cursor = new StreamCursor(stream);
@@ -289,7 +301,10 @@ async function uploadInArchiveOrder(p: Push, large: Upload[]): Promise<void> {
       }
     });
     stalled = lost.size === left.size ? stalled + 1 : 0;
-    if (stalled >= 3) throw new Error(`registry ${p.client.address} lost the upload of ${[...lost].join(", ")} on three reads of the package in a row; is it restarting or behind a load balancer that does not share upload sessions?`);
+    if (stalled >= 3)
+      throw new Error(
+        `registry ${p.client.address} lost the upload of ${[...lost].join(", ")} on three reads of the package in a row; is it restarting or behind a load balancer that does not share upload sessions?`,
+      );
     left = lost;
   }
 }
@@ -349,7 +364,11 @@ async function uploadBlob(p: Push, s: ImageState, digest: string, size: number, 
       if (err instanceof BlobLost || isBodySourceError(err)) throw err;
       if (isDigestRefusal(err)) {
         // After a fault the registry may have kept bytes we did not count: send the whole blob once more before blaming the package.
-        if (!faulted) throw new PackageError(p.pkg.file, `blob ${digest} is corrupt: registry ${client.address} refused it because its content does not hash to that digest`);
+        if (!faulted)
+          throw new PackageError(
+            p.pkg.file,
+            `blob ${digest} is corrupt: registry ${client.address} refused it because its content does not hash to that digest`,
+          );
         faulted = false;
       } else {
         faulted = true;
@@ -370,7 +389,8 @@ function isDigestRefusal(err: unknown): boolean {
 }
 
 function isRetryable(err: unknown): boolean {
-  if (err instanceof RegistryError) return err.status === 429 || (err.status >= 500 && err.status !== 507) || err.status === 404 || err.status === 416;
+  if (err instanceof RegistryError)
+    return err.status === 429 || (err.status >= 500 && err.status !== 507) || err.status === 404 || err.status === 416;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === "string" && ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED"].includes(code);
 }
@@ -405,7 +425,11 @@ async function putManifests(p: Push): Promise<void> {
         if (!isTop && (await client.manifestDigest(s.repository, m.digest, ACCEPT)) === m.digest) continue;
         const got = await client.putManifest(s.repository, isTop ? s.tag : m.digest, m.mediaType, body);
         if (got && got !== m.digest) {
-          throw new RegistryError(0, [], `registry ${client.address} stored ${s.repository}@${m.digest} as ${got}: it rewrote the manifest`);
+          throw new RegistryError(
+            0,
+            [],
+            `registry ${client.address} stored ${s.repository}@${m.digest} as ${got}: it rewrote the manifest`,
+          );
         }
       }
       p.progress(s, "done");

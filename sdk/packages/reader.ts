@@ -118,7 +118,8 @@ export function entryPath(file: string, name: string): string {
   if (name.includes("\\") || name.includes("\0")) throw new PackageError(file, `entry "${name}" has a backslash or NUL in its name`);
   if (name.startsWith("/")) throw new PackageError(file, `entry "${name}" is an absolute path: packages hold relative paths only`);
   const parts = name.split("/").filter((p) => p !== "" && p !== ".");
-  if (parts.includes("..")) throw new PackageError(file, `entry "${name}" escapes the package with "..": refusing a path-traversal archive`);
+  if (parts.includes(".."))
+    throw new PackageError(file, `entry "${name}" escapes the package with "..": refusing a path-traversal archive`);
   return parts.join("/");
 }
 
@@ -133,7 +134,10 @@ function classify(file: string, p: string, type: string | null | undefined): "di
   }
   if (KNOWN_FILES.has(p)) return "file";
   if (p.startsWith(BLOB_PREFIX) && /^[0-9a-f]{64}$/.test(p.slice(BLOB_PREFIX.length))) return "blob";
-  throw new PackageError(file, `entry "${p}" is outside the package layout (metadata.yaml, SHA256SUMS, images/oci-layout, images/index.json, images/blobs/sha256/<hex>)`);
+  throw new PackageError(
+    file,
+    `entry "${p}" is outside the package layout (metadata.yaml, SHA256SUMS, images/oci-layout, images/index.json, images/blobs/sha256/<hex>)`,
+  );
 }
 
 /** Hashes what passes through and fails the stream on a digest or size mismatch, before its end is signalled. */
@@ -191,7 +195,8 @@ export class EntryChecker {
     const max = kind === "blob" ? limits.maxBlobBytes : limits.maxFileBytes;
     if (size > max) throw new PackageError(file, `entry "${p}" declares ${size} bytes, over the limit of ${max}: refusing an absurd size`);
     this.total += size;
-    if (this.total > limits.maxTotalBytes) throw new PackageError(file, `archive unpacks to more than ${limits.maxTotalBytes} bytes: refusing it`);
+    if (this.total > limits.maxTotalBytes)
+      throw new PackageError(file, `archive unpacks to more than ${limits.maxTotalBytes} bytes: refusing it`);
     return { path: p, kind, digest: kind === "blob" ? `sha256:${p.slice(BLOB_PREFIX.length)}` : "" };
   }
 }
@@ -202,7 +207,12 @@ export class EntryChecker {
  * thrown by the callback (a registry fault while a blob streams, say) comes
  * out as it is: only faults of the archive itself are reported as such.
  */
-async function walk(file: string, limits: Required<ReadLimits>, onEntry: (e: Entry) => Promise<void>, fileHash?: (chunk: Buffer) => void): Promise<void> {
+async function walk(
+  file: string,
+  limits: Required<ReadLimits>,
+  onEntry: (e: Entry) => Promise<void>,
+  fileHash?: (chunk: Buffer) => void,
+): Promise<void> {
   const extract = tar.extract();
   const checker = new EntryChecker(file, limits);
   let fromCallback: { err: unknown } | undefined;
@@ -229,16 +239,23 @@ async function walk(file: string, limits: Required<ReadLimits>, onEntry: (e: Ent
     extract.destroy();
   };
   // Both sides settle before deciding whose fault it was: a file cut short also breaks the blob being uploaded.
-  const [piped, consumed] = await Promise.allSettled([pipeline(source, createGunzip(), extract).catch((e) => (stop(), Promise.reject(e))), consume.catch((e) => (stop(), Promise.reject(e)))]);
+  const [piped, consumed] = await Promise.allSettled([
+    pipeline(source, createGunzip(), extract).catch((e) => (stop(), Promise.reject(e))),
+    consume.catch((e) => (stop(), Promise.reject(e))),
+  ]);
   if (piped.status === "fulfilled" && consumed.status === "fulfilled") return;
-  const archiveErr = piped.status === "rejected" && !CONSEQUENCES.has((piped.reason as NodeJS.ErrnoException).code ?? "") ? (piped.reason as NodeJS.ErrnoException) : undefined;
+  const archiveErr =
+    piped.status === "rejected" && !CONSEQUENCES.has((piped.reason as NodeJS.ErrnoException).code ?? "")
+      ? (piped.reason as NodeJS.ErrnoException)
+      : undefined;
   const err = consumed.status === "rejected" ? consumed.reason : undefined;
   if (err instanceof Found) throw err;
   if (fromCallback && (!archiveErr || fromCallback.err instanceof PackageError)) throw fromCallback.err;
   if (err instanceof PackageError) throw err;
   const e = archiveErr ?? (err as NodeJS.ErrnoException);
   if (e.code === "ENOENT") throw new PackageError(file, "no such file");
-  if (e.code === "Z_BUF_ERROR") throw new PackageError(file, "the file ends in the middle of its gzip stream: it is truncated (or was rewritten while being read)");
+  if (e.code === "Z_BUF_ERROR")
+    throw new PackageError(file, "the file ends in the middle of its gzip stream: it is truncated (or was rewritten while being read)");
   if (e.code?.startsWith("Z_")) throw new PackageError(file, `not a valid gzip stream (${e.message})`);
   throw new PackageError(file, `cannot read the archive: ${e.message}`);
 }
@@ -403,7 +420,11 @@ function readLayoutIndex(file: string, files: Map<string, Buffer>, metadata: Pac
   }
   const wanted = packageImages(metadata);
   for (const ref of byRef.keys()) {
-    if (!wanted.includes(ref)) throw new PackageError(file, `${LAYOUT_DIR}/index.json holds ${ref}, which ${METADATA_FILE} does not list (artifact or relatedImages)`);
+    if (!wanted.includes(ref))
+      throw new PackageError(
+        file,
+        `${LAYOUT_DIR}/index.json holds ${ref}, which ${METADATA_FILE} does not list (artifact or relatedImages)`,
+      );
   }
   return byRef;
 }
@@ -415,11 +436,13 @@ function resolveImage(file: string, c: Collected, smallBlobBytes: number, ref: s
   const blobs = new Map<string, Descriptor>();
   const need = (d: Descriptor, what: string) => {
     if (!DIGEST_RE.test(d.digest)) throw new PackageError(file, `${ref}: ${what} has an invalid digest "${d.digest}" (sha256 only)`);
-    if (d.urls?.length) throw new PackageError(file, `${ref}: ${what} ${d.digest} is a foreign layer (urls): packages must carry every blob`);
+    if (d.urls?.length)
+      throw new PackageError(file, `${ref}: ${what} ${d.digest} is a foreign layer (urls): packages must carry every blob`);
     const size = c.blobSizes.get(d.digest);
     // A head scan has not met every blob yet: the push checks the rest.
     if (size === undefined && c.complete) throw new PackageError(file, `${ref}: ${what} ${d.digest} is missing from ${BLOB_PREFIX}`);
-    if (size !== undefined && size !== d.size) throw new PackageError(file, `${ref}: ${what} ${d.digest} is ${size} bytes, its descriptor says ${d.size}`);
+    if (size !== undefined && size !== d.size)
+      throw new PackageError(file, `${ref}: ${what} ${d.digest} is ${size} bytes, its descriptor says ${d.size}`);
   };
   const visit = (d: Descriptor, depth: number) => {
     need(d, "manifest");
@@ -563,9 +586,9 @@ export async function streamBlobs(
     await onBlob(digest, e.size, verified);
   });
   const missing = [...wanted].filter((d) => !seen.has(d));
-  if (missing.length) throw new PackageError(file, `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing from ${BLOB_PREFIX}`);
+  if (missing.length)
+    throw new PackageError(file, `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing from ${BLOB_PREFIX}`);
 }
-
 
 /** Reads only `metadata.yaml` (packers write it first), for `show`: no blob is read or verified. */
 export async function readPackageMetadata(file: string): Promise<PackageMetadata> {

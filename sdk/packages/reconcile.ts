@@ -15,6 +15,8 @@ type Log = (message: string) => void;
 export const checkUpload = (news: PackageUploadInputs) => reconciler.check(contextFor(news), undefined, news);
 export const diffUpload = (olds: PackageUploadOutputs, news: PackageUploadInputs) => reconciler.diff(olds, news);
 export const createUpload = (inputs: PackageUploadInputs, log: Log) => reconciler.create({ ...contextFor(inputs), log }, inputs);
-export const updateUpload = (olds: PackageUploadOutputs, news: PackageUploadInputs, log: Log) => reconciler.update({ ...contextFor(news), log }, "", olds, news);
+export const updateUpload = (olds: PackageUploadOutputs, news: PackageUploadInputs, log: Log) =>
+  reconciler.update({ ...contextFor(news), log }, "", olds, news);
 export const deleteUpload = (props: PackageUploadOutputs, log: Log) => reconciler.delete({ ...contextFor(props), log }, "", props);
-export const readUpload = async (id: string, props: PackageUploadOutputs) => (await reconciler.read!(contextFor(props), id, props)) as { id: string; props: PackageUploadOutputs };
+export const readUpload = async (id: string, props: PackageUploadOutputs) =>
+  (await reconciler.read!(contextFor(props), id, props)) as { id: string; props: PackageUploadOutputs };

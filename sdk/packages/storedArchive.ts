@@ -180,7 +180,10 @@ class MappedArchive implements StoredArchive {
   }
 
   private truncated(at: number): PackageError {
-    return new PackageError(this.file, `the file ended at byte ${at} while reading it: it was truncated or rewritten during the push (it was ${this.fileSize} bytes when the push started)`);
+    return new PackageError(
+      this.file,
+      `the file ended at byte ${at} while reading it: it was truncated or rewritten during the push (it was ${this.fileSize} bytes when the push started)`,
+    );
   }
 
   /**
@@ -197,7 +200,7 @@ class MappedArchive implements StoredArchive {
     const raw = map.fstart[last]! + (offset + length - map.ustart[last]!) - fFirst;
     // Packers with smaller stored blocks than pack's need more room for headers.
     if (raw > buf.length) buf = Buffer.allocUnsafe(raw);
-    for (let got = 0; got < raw; ) {
+    for (let got = 0; got < raw;) {
       const { bytesRead } = await this.fh.read(buf, got, raw - got, fFirst + got);
       if (bytesRead === 0) throw this.truncated(fFirst + got);
       got += bytesRead;
@@ -227,11 +230,24 @@ function octal(b: Buffer, start: number, len: number): number {
     for (let i = 1; i < len; i++) n = n * 256 + b[start + i]!;
     return n;
   }
-  const s = b.toString("latin1", start, start + len).replace(/\0.*$/s, "").trim();
+  const s = b
+    .toString("latin1", start, start + len)
+    .replace(/\0.*$/s, "")
+    .trim();
   return s === "" ? 0 : parseInt(s, 8);
 }
 
-const TYPES: Record<string, string> = { "0": "file", "\0": "file", "7": "contiguous-file", "5": "directory", "1": "link", "2": "symlink", "3": "character-device", "4": "block-device", "6": "fifo" };
+const TYPES: Record<string, string> = {
+  "0": "file",
+  "\0": "file",
+  "7": "contiguous-file",
+  "5": "directory",
+  "1": "link",
+  "2": "symlink",
+  "3": "character-device",
+  "4": "block-device",
+  "6": "fifo",
+};
 
 /**
  * Lists the blobs of a stored archive by reading only the tar headers (one
@@ -248,13 +264,15 @@ export async function indexBlobs(archive: StoredArchive, checker: EntryChecker):
     if (h.every((x) => x === 0)) return blobs;
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
-    if (sum !== octal(h, 148, 8)) throw new PackageError(archive.file, `the tar header at byte ${at} has a wrong checksum: the archive is corrupt`);
+    if (sum !== octal(h, 148, 8))
+      throw new PackageError(archive.file, `the tar header at byte ${at} has a wrong checksum: the archive is corrupt`);
     const flag = String.fromCharCode(h[156]!);
     const size = paxSize ?? octal(h, 124, 12);
     const data = at + 512;
     at = data + Math.ceil(size / 512) * 512;
     if (flag === "x" || flag === "L") {
-      if (size > 2 ** 20) throw new PackageError(archive.file, `an extended tar header at byte ${data - 512} declares ${size} bytes: refusing it`);
+      if (size > 2 ** 20)
+        throw new PackageError(archive.file, `an extended tar header at byte ${data - 512} declares ${size} bytes: refusing it`);
       const body = await archive.read(data, size);
       if (flag === "L") longName = body.toString("utf8").replace(/\0+$/, "");
       else {

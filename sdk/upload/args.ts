@@ -16,7 +16,10 @@ function isUnknownInput(v: unknown): boolean {
 export function validatePackageUploadArgs(name: string, args: PackageUploadArgs): PackageUploadArgs {
   const errors = uploadArgIssues(args, isUnknownInput);
   if (errors.length) {
-    throw new pulumi.InputPropertiesError({ message: `PackageUpload ${name} has invalid arguments: ${errors.map((e) => `${e.propertyPath}: ${e.reason}`).join("; ")}`, errors });
+    throw new pulumi.InputPropertiesError({
+      message: `PackageUpload ${name} has invalid arguments: ${errors.map((e) => `${e.propertyPath}: ${e.reason}`).join("; ")}`,
+      errors,
+    });
   }
   return {
     ...args,

@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type KubeClient, WaitTimeoutError } from "../kube/client";
-import { Artifact, ArtifactVersion, type KubeObject, ModuleConfig, PackageManifest, PLATFORM_NAMESPACE, SelfSubjectAccessReview } from "../kube/resources";
+import {
+  Artifact,
+  ArtifactVersion,
+  type KubeObject,
+  ModuleConfig,
+  PackageManifest,
+  PLATFORM_NAMESPACE,
+  SelfSubjectAccessReview,
+} from "../kube/resources";
 import { ANNOTATIONS, ARTIFACT_LABEL, ARTIFACT_TYPE_LABEL, LIBRARY_LABEL, MANAGED_BY, PRESENT_LABEL } from "../common/labels";
 import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from "../packages/format";
 
@@ -123,7 +131,12 @@ function subsetEqual(want: unknown, have: unknown): boolean {
 }
 
 /** Creates or updates one object so it holds `want`'s labels, annotations and spec; no write when it already does. */
-async function ensure(client: KubeClient, type: typeof Artifact, want: KubeObject, onCreate: Record<string, string> = {}): Promise<{ obj: KubeObject; created: boolean; wrote: boolean }> {
+async function ensure(
+  client: KubeClient,
+  type: typeof Artifact,
+  want: KubeObject,
+  onCreate: Record<string, string> = {},
+): Promise<{ obj: KubeObject; created: boolean; wrote: boolean }> {
   const have = await client.get<KubeObject>(type, want.metadata.name!, want.metadata.namespace);
   if (!have) {
     const fresh = { ...want, metadata: { ...want.metadata, annotations: { ...want.metadata.annotations, ...onCreate } } };
@@ -134,7 +147,10 @@ async function ensure(client: KubeClient, type: typeof Artifact, want: KubeObjec
       return ensure(client, type, want, onCreate);
     }
   }
-  const patch = { metadata: { labels: want.metadata.labels, annotations: want.metadata.annotations, ownerReferences: want.metadata.ownerReferences }, spec: want.spec };
+  const patch = {
+    metadata: { labels: want.metadata.labels, annotations: want.metadata.annotations, ownerReferences: want.metadata.ownerReferences },
+    spec: want.spec,
+  };
   if (subsetEqual(patch, have)) return { obj: have, created: false, wrote: false };
   const obj = await client.patch<KubeObject>(type, want.metadata.name!, patch, { namespace: want.metadata.namespace });
   return { obj, created: false, wrote: true };
@@ -147,7 +163,15 @@ export async function applyArtifactObjects(client: KubeClient, cluster: string, 
     ...objs.version,
     metadata: {
       ...objs.version.metadata,
-      ownerReferences: [{ apiVersion: Artifact.apiVersion, kind: Artifact.kind, name: a.obj.metadata.name!, uid: a.obj.metadata.uid!, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: Artifact.apiVersion,
+          kind: Artifact.kind,
+          name: a.obj.metadata.name!,
+          uid: a.obj.metadata.uid!,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
   };
   const v = await ensure(client, ArtifactVersion, version);
@@ -179,7 +203,11 @@ export const UPLOAD_ROLE = "platform-admin-system";
  */
 export async function checkUploadRights(client: KubeClient, cluster: string): Promise<void> {
   const denied: string[] = [];
-  for (const [verb, resource] of [["create", "artifacts"], ["create", "artifactversions"], ["patch", "artifactversions"]] as const) {
+  for (const [verb, resource] of [
+    ["create", "artifacts"],
+    ["create", "artifactversions"],
+    ["patch", "artifactversions"],
+  ] as const) {
     const review = await client.create<KubeObject>(SelfSubjectAccessReview, {
       apiVersion: SelfSubjectAccessReview.apiVersion,
       kind: SelfSubjectAccessReview.kind,
@@ -204,7 +232,8 @@ export async function waitPresent(client: KubeClient, cluster: string, name: str
     (objs) => {
       const o = objs[0];
       if (o?.status?.phase === "Present") return o;
-      if (o?.status?.phase === "Failed") throw new Error(`[${cluster}] ArtifactVersion ${PLATFORM_NAMESPACE}/${name} failed: ${describeObject(o)}`);
+      if (o?.status?.phase === "Failed")
+        throw new Error(`[${cluster}] ArtifactVersion ${PLATFORM_NAMESPACE}/${name} failed: ${describeObject(o)}`);
       return undefined;
     },
     (objs) => `[${cluster}] ArtifactVersion ${PLATFORM_NAMESPACE}/${name} not Present after ${timeoutMs} ms: ${describeObject(objs[0])}`,
@@ -219,7 +248,13 @@ const PACKAGE_POLL_MS = 1000;
  * channels. PackageManifests come from OLM's package server, an aggregated
  * API without watch, so this reads the one object every second.
  */
-export async function waitInPackageManifest(client: KubeClient, cluster: string, pkg: string, csv: string, timeoutMs: number): Promise<void> {
+export async function waitInPackageManifest(
+  client: KubeClient,
+  cluster: string,
+  pkg: string,
+  csv: string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pm = await client.get<KubeObject>(PackageManifest, pkg, PLATFORM_NAMESPACE);
@@ -227,7 +262,9 @@ export async function waitInPackageManifest(client: KubeClient, cluster: string,
     if (channels.some((c) => (c.entries ?? []).some((e) => e.name === csv))) return;
     if (Date.now() + PACKAGE_POLL_MS > deadline) {
       const seen = channels.map((c) => `${c.name}: ${(c.entries ?? []).map((e) => e.name).join(", ")}`).join("; ");
-      throw new WaitTimeoutError(`[${cluster}] ${csv} did not appear in PackageManifest ${PLATFORM_NAMESPACE}/${pkg} after ${timeoutMs} ms (${pm ? `channels ${seen || "none"}` : "no such PackageManifest"})`);
+      throw new WaitTimeoutError(
+        `[${cluster}] ${csv} did not appear in PackageManifest ${PLATFORM_NAMESPACE}/${pkg} after ${timeoutMs} ms (${pm ? `channels ${seen || "none"}` : "no such PackageManifest"})`,
+      );
     }
     await sleep(PACKAGE_POLL_MS);
   }
@@ -250,7 +287,10 @@ export async function waitModuleConfig(client: KubeClient, module: string, versi
  * or its Artifact missing, `spec.present` false, another digest. Empty when in
  * sync. Pure reads, for refresh.
  */
-export async function artifactDrift(client: KubeClient, res: Pick<ApplyResult, "cluster" | "artifact" | "artifactVersion" | "digest">): Promise<string[]> {
+export async function artifactDrift(
+  client: KubeClient,
+  res: Pick<ApplyResult, "cluster" | "artifact" | "artifactVersion" | "digest">,
+): Promise<string[]> {
   const where = `[${res.cluster}] ${PLATFORM_NAMESPACE}`;
   const drift: string[] = [];
   const artifact = await client.get<KubeObject>(Artifact, res.artifact, PLATFORM_NAMESPACE);
@@ -263,7 +303,8 @@ export async function artifactDrift(client: KubeClient, res: Pick<ApplyResult, "
   }
   if (av.spec?.present === false) drift.push(`${where}/ArtifactVersion ${res.artifactVersion} has spec.present false`);
   const digest = av.metadata.annotations?.[ANNOTATIONS.digest];
-  if (res.digest && digest !== res.digest) drift.push(`${where}/ArtifactVersion ${res.artifactVersion} names digest ${digest ?? "(none)"}, the upload pushed ${res.digest}`);
+  if (res.digest && digest !== res.digest)
+    drift.push(`${where}/ArtifactVersion ${res.artifactVersion} names digest ${digest ?? "(none)"}, the upload pushed ${res.digest}`);
   return drift;
 }
 
@@ -272,13 +313,18 @@ export async function artifactDrift(client: KubeClient, res: Pick<ApplyResult, "
  * other version is left under it and acp-extend created it (this upload, or
  * another one: see CREATED_BY_ANNOTATION). An Artifact acp-extend found stays.
  */
-export async function deleteArtifactObjects(client: KubeClient, res: Pick<ApplyResult, "artifact" | "artifactVersion" | "created">): Promise<void> {
+export async function deleteArtifactObjects(
+  client: KubeClient,
+  res: Pick<ApplyResult, "artifact" | "artifactVersion" | "created">,
+): Promise<void> {
   if (res.created.includes("ArtifactVersion")) await client.delete(ArtifactVersion, res.artifactVersion, PLATFORM_NAMESPACE);
   const artifact = await client.get<KubeObject>(Artifact, res.artifact, PLATFORM_NAMESPACE);
   if (!artifact || artifact.metadata.deletionTimestamp) return;
   if (!res.created.includes("Artifact") && artifact.metadata.annotations?.[CREATED_BY_ANNOTATION] !== "acp-extend") return;
   const rest = await client.list(ArtifactVersion, { namespace: PLATFORM_NAMESPACE, labelSelector: `${ARTIFACT_LABEL}=${res.artifact}` });
   // Only versions this upload did not create keep the Artifact: one it left in place (created nothing) is someone else's.
-  const others = rest.items.filter((o) => !o.metadata.deletionTimestamp && !(o.metadata.name === res.artifactVersion && res.created.includes("ArtifactVersion")));
+  const others = rest.items.filter(
+    (o) => !o.metadata.deletionTimestamp && !(o.metadata.name === res.artifactVersion && res.created.includes("ArtifactVersion")),
+  );
   if (others.length === 0) await client.delete(Artifact, res.artifact, PLATFORM_NAMESPACE);
 }

@@ -41,6 +41,16 @@ export class PackageUploadResource extends pulumi.dynamic.Resource {
 }
 
 /** The upload child: a dynamic resource in a program, served by the plugin inside it (common/hosting). */
-export function newPackageUploadResource(name: string, args: PackageUploadResourceArgs, opts?: pulumi.CustomResourceOptions): PackageUploadResource {
-  return childResource("PackageUpload", name, { ...defined(args), ...OUTPUTS }, pulumi.mergeOptions(opts, SECRET_OUTPUTS), () => new PackageUploadResource(name, args, opts));
+export function newPackageUploadResource(
+  name: string,
+  args: PackageUploadResourceArgs,
+  opts?: pulumi.CustomResourceOptions,
+): PackageUploadResource {
+  return childResource(
+    "PackageUpload",
+    name,
+    { ...defined(args), ...OUTPUTS },
+    pulumi.mergeOptions(opts, SECRET_OUTPUTS),
+    () => new PackageUploadResource(name, args, opts),
+  );
 }

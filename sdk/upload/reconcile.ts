@@ -67,7 +67,14 @@ export async function sha256File(file: string): Promise<string> {
 /** The resource id: the package's sha256, or for a directory the sha256 of its packages' hashes. */
 export function identity(files: Array<{ sha256: string }>): string {
   if (files.length === 1) return files[0]!.sha256;
-  return createHash("sha256").update(files.map((f) => f.sha256).sort().join("\n")).digest("hex");
+  return createHash("sha256")
+    .update(
+      files
+        .map((f) => f.sha256)
+        .sort()
+        .join("\n"),
+    )
+    .digest("hex");
 }
 
 /** The preview's stand-in for a value not known yet (the engine's unknown sentinel). */
@@ -103,7 +110,10 @@ const TARGET_KEYS = ["clusters", "skipPush", "skipCrs"] as const;
  * version there); new targets an update; drift found by refresh an update that
  * re-applies.
  */
-function diffUpload(olds: PackageUploadOutputs, news: PackageUploadInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+function diffUpload(
+  olds: PackageUploadOutputs,
+  news: PackageUploadInputs,
+): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces: string[] = [];
   // State written before `contents` existed has none: only the files' hashes decide then.
   if (olds.contents && JSON.stringify(olds.contents) !== JSON.stringify(news.contents ?? null)) replaces.push("contents");
@@ -117,14 +127,23 @@ function diffUpload(olds: PackageUploadOutputs, news: PackageUploadInputs): { ch
 async function clusterClientFactory(inputs: PackageUploadInputs): Promise<(cluster: string) => Promise<KubeClient>> {
   if (inputs.platform) {
     const base = inputs.platform.address.replace(/\/$/, "");
-    return async (cluster) => new KubeClient({ server: `${base}/kubernetes/${encodeURIComponent(cluster)}`, token: inputs.platform!.token, ca: inputs.platform!.ca, context: cluster });
+    return async (cluster) =>
+      new KubeClient({
+        server: `${base}/kubernetes/${encodeURIComponent(cluster)}`,
+        token: inputs.platform!.token,
+        ca: inputs.platform!.ca,
+        context: cluster,
+      });
   }
   return async (cluster) => {
     // A context named after the cluster wins; the global cluster may also be the chosen (or current) context.
     try {
       return new KubeClient(await loadClusterAccess(inputs.kubeconfig, cluster));
     } catch (err) {
-      if (cluster !== "global") throw new Error(`cluster "${cluster}": ${(err as Error).message}; give platform { address, token } or a kubeconfig with a context per cluster`);
+      if (cluster !== "global")
+        throw new Error(
+          `cluster "${cluster}": ${(err as Error).message}; give platform { address, token } or a kubeconfig with a context per cluster`,
+        );
       return new KubeClient(await loadClusterAccess(inputs.kubeconfig, inputs.context));
     }
   };
@@ -156,7 +175,8 @@ async function run(inputs: PackageUploadInputs, log: (m: string) => void): Promi
     });
     for (const [i, r] of result.entries()) {
       const want = inputs.files?.[i]?.sha256;
-      if (want && r.sha256 !== want) throw new Error(`${r.file} changed since preview (sha256 ${r.sha256}, planned ${want}); run the update again`);
+      if (want && r.sha256 !== want)
+        throw new Error(`${r.file} changed since preview (sha256 ${r.sha256}, planned ${want}); run the update again`);
     }
     return {
       ...inputs,
@@ -175,7 +195,11 @@ async function createUpload(ctx: ReconcileContext, inputs: PackageUploadInputs):
 }
 
 /** Re-applies (zero writes where nothing changed) and removes CRs from clusters no longer targeted. */
-async function updateUpload(ctx: ReconcileContext, olds: PackageUploadOutputs, news: PackageUploadInputs): Promise<{ outs: PackageUploadOutputs }> {
+async function updateUpload(
+  ctx: ReconcileContext,
+  olds: PackageUploadOutputs,
+  news: PackageUploadInputs,
+): Promise<{ outs: PackageUploadOutputs }> {
   const outs = await run(news, ctx.log);
   const kept = new Set(outs.crs.map((c) => `${c.cluster}/${c.artifactVersion}`));
   const carried: ApplyResult[] = [];

@@ -21,10 +21,14 @@ const pem = z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM C
 
 const schema = z
   .strictObject({
-    path: z.string({ error: "must name a package file or a directory of packages" }).min(1, "must name a package file or a directory of packages"),
+    path: z
+      .string({ error: "must name a package file or a directory of packages" })
+      .min(1, "must name a package file or a directory of packages"),
     registry: z.strictObject(
       {
-        address: z.string({ error: "is required" }).regex(/^[A-Za-z0-9.-]+(:[0-9]+)?$/, "must be host[:port], without scheme or path (e.g. registry.example.com:11443)"),
+        address: z
+          .string({ error: "is required" })
+          .regex(/^[A-Za-z0-9.-]+(:[0-9]+)?$/, "must be host[:port], without scheme or path (e.g. registry.example.com:11443)"),
         username: z.string().min(1, "must not be empty").optional(),
         password: z.string().optional(),
         noAuth: z.boolean({ error: "must be a boolean" }).optional(),
@@ -42,18 +46,37 @@ const schema = z
       .optional(),
     kubeconfig: z.string().min(1, "must be kubeconfig content (YAML), not empty").optional(),
     context: z.string().min(1, "must not be empty").optional(),
-    clusters: z.array(z.string().regex(CLUSTER_NAME, "must be a cluster name")).min(1, "must name at least one cluster; leave it out for global").optional(),
+    clusters: z
+      .array(z.string().regex(CLUSTER_NAME, "must be a cluster name"))
+      .min(1, "must name at least one cluster; leave it out for global")
+      .optional(),
     skipPush: z.boolean({ error: "must be a boolean" }).optional(),
     skipCrs: z.boolean({ error: "must be a boolean" }).optional(),
-    concurrency: z.number({ error: "must be a number" }).int("must be an integer").min(1, "must be at least 1").max(64, "must be at most 64").optional(),
+    concurrency: z
+      .number({ error: "must be a number" })
+      .int("must be an integer")
+      .min(1, "must be at least 1")
+      .max(64, "must be at most 64")
+      .optional(),
     timeout: durationSchema.optional(),
   })
   .superRefine((a, ctx) => {
-    if (a.skipPush && a.skipCrs) ctx.addIssue({ code: "custom", path: ["skipCrs"], message: "skipPush and skipCrs together leave nothing to do" });
+    if (a.skipPush && a.skipCrs)
+      ctx.addIssue({ code: "custom", path: ["skipCrs"], message: "skipPush and skipCrs together leave nothing to do" });
     const r = a.registry;
     if (r && typeof r === "object" && !r.noAuth) {
-      if (r.username === undefined) ctx.addIssue({ code: "custom", path: ["registry", "username"], message: "is required with password unless noAuth: true (violet: --username/--password or --no-auth)" });
-      if (r.password === undefined) ctx.addIssue({ code: "custom", path: ["registry", "password"], message: "is required with username unless noAuth: true (violet: --username/--password or --no-auth)" });
+      if (r.username === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["registry", "username"],
+          message: "is required with password unless noAuth: true (violet: --username/--password or --no-auth)",
+        });
+      if (r.password === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["registry", "password"],
+          message: "is required with username unless noAuth: true (violet: --username/--password or --no-auth)",
+        });
     }
   });
 
@@ -88,7 +111,8 @@ export function uploadArgIssues(args: unknown, isUnknown: (v: unknown) => boolea
   const issues: UploadArgIssue[] = [];
   for (const i of r.error.issues) {
     if (i.code === "unrecognized_keys") {
-      for (const k of i.keys) issues.push({ propertyPath: [...i.path.map(String), k].join("."), reason: "is not a PackageUpload argument" });
+      for (const k of i.keys)
+        issues.push({ propertyPath: [...i.path.map(String), k].join("."), reason: "is not a PackageUpload argument" });
       continue;
     }
     const p = i.path.map(String).join(".");

@@ -6,7 +6,15 @@ import { imageTarget } from "../packages/format";
 import { RegistryClient, type RegistryOptions } from "../packages/oci/client";
 import { type ProgressEvent, pushPackage, type PushResult } from "../packages/push";
 import { hashFile, type ScannedPackage, scanPackage } from "../packages/reader";
-import { applyArtifactObjects, type ApplyResult, buildArtifactObjects, checkUploadRights, waitInPackageManifest, waitModuleConfig, waitPresent } from "./crs";
+import {
+  applyArtifactObjects,
+  type ApplyResult,
+  buildArtifactObjects,
+  checkUploadRights,
+  waitInPackageManifest,
+  waitModuleConfig,
+  waitPresent,
+} from "./crs";
 import { UPLOAD_DEFAULTS } from "./schema";
 
 /**
@@ -73,7 +81,10 @@ export function targetClusters(pkg: ScannedPackage, clusters: string[] | undefin
   const t = pkg.metadata.type;
   if (t !== "operator") {
     if (clusters?.length && !(clusters.length === 1 && clusters[0] === "global")) {
-      log?.("warn", `${pkg.metadata.name}: --clusters is ignored for ${t === "plugin" ? "cluster plugins (the platform distributes them by their affinity)" : "Helm charts (they go to the platform's public-charts repository)"}`);
+      log?.(
+        "warn",
+        `${pkg.metadata.name}: --clusters is ignored for ${t === "plugin" ? "cluster plugins (the platform distributes them by their affinity)" : "Helm charts (they go to the platform's public-charts repository)"}`,
+      );
     }
     return ["global"];
   }
@@ -94,7 +105,12 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
   // One file at a time: a directory of packages must not start a hashing thread per package.
   let previous: Promise<unknown> = Promise.resolve();
   const identities = scanned.map((p) => {
-    const id = p.sha256 ? Promise.resolve(p.sha256) : previous.catch(() => undefined).then(() => hashFile(p.file)).then((h) => h.sha256);
+    const id = p.sha256
+      ? Promise.resolve(p.sha256)
+      : previous
+          .catch(() => undefined)
+          .then(() => hashFile(p.file))
+          .then((h) => h.sha256);
     previous = id;
     return id;
   });
@@ -121,12 +137,20 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
     try {
       await client.ping();
       for (const [i, p] of scanned.entries()) {
-        const r = await pushPackage(p, client, { concurrency: opts.concurrency, chunkBytes: opts.chunkBytes, dryRun: opts.dryRun, onProgress: opts.onProgress });
+        const r = await pushPackage(p, client, {
+          concurrency: opts.concurrency,
+          chunkBytes: opts.chunkBytes,
+          dryRun: opts.dryRun,
+          onProgress: opts.onProgress,
+        });
         const { images, ...stats } = r;
         results[i]!.images = images.map((img) => ({ ref: img.ref, digest: img.digest }));
         results[i]!.artifact = images[0]!.ref;
         results[i]!.push = stats;
-        opts.log?.("info", `${p.metadata.name} ${p.metadata.version}: ${stats.blobsUploaded} blobs uploaded (${stats.bytesUploaded} bytes), ${stats.blobsMounted} mounted, ${stats.blobsSkipped} already present${opts.dryRun ? " (dry run: nothing written)" : ""}`);
+        opts.log?.(
+          "info",
+          `${p.metadata.name} ${p.metadata.version}: ${stats.blobsUploaded} blobs uploaded (${stats.bytesUploaded} bytes), ${stats.blobsMounted} mounted, ${stats.blobsSkipped} already present${opts.dryRun ? " (dry run: nothing written)" : ""}`,
+        );
       }
     } finally {
       client.close();
@@ -144,7 +168,10 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
   for (const [i, id] of identities.entries()) results[i]!.sha256 = await id;
 
   if (!opts.skipCrs) {
-    if (!opts.clusterClient && !opts.dryRun) throw new Error("creating the Artifact CRs needs the platform (--platform-address and a token) or a kubeconfig; pass --skip-crs to push images only");
+    if (!opts.clusterClient && !opts.dryRun)
+      throw new Error(
+        "creating the Artifact CRs needs the platform (--platform-address and a token) or a kubeconfig; pass --skip-crs to push images only",
+      );
     const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
     // Every CR is written first, then the platform is awaited on every cluster at once: the
     // waits overlap (catalog sync takes minutes), and one progress line names what is left.
@@ -152,9 +179,16 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
     const awaited = new Map<string, string>();
     for (const [i, p] of scanned.entries()) {
       for (const cluster of targetClusters(p, opts.clusters, opts.log)) {
-        const objs = buildArtifactObjects(p.metadata, { registry: opts.registry.address, digest: p.images[0]!.descriptor.digest, packageSha256: results[i]!.sha256 });
+        const objs = buildArtifactObjects(p.metadata, {
+          registry: opts.registry.address,
+          digest: p.images[0]!.descriptor.digest,
+          packageSha256: results[i]!.sha256,
+        });
         if (opts.dryRun) {
-          opts.log?.("info", `[${cluster}] would apply Artifact ${objs.artifact.metadata.name} and ArtifactVersion ${objs.version.metadata.name}`);
+          opts.log?.(
+            "info",
+            `[${cluster}] would apply Artifact ${objs.artifact.metadata.name} and ArtifactVersion ${objs.version.metadata.name}`,
+          );
           continue;
         }
         const kube = await opts.clusterClient!(cluster);
@@ -179,14 +213,21 @@ export async function uploadPackages(opts: UploadOptions): Promise<UploadedPacka
             published = ` and plugin ${module} ${version} has its ModuleConfig`;
           }
           awaited.delete(key);
-          opts.log?.("info", `[${cluster}] ArtifactVersion ${applied.artifactVersion} is Present${published} (${applied.writes} CR writes)`);
+          opts.log?.(
+            "info",
+            `[${cluster}] ArtifactVersion ${applied.artifactVersion} is Present${published} (${applied.writes} CR writes)`,
+          );
         });
       }
     }
     const started = Date.now();
     const every = opts.progressEveryMs ?? UPLOAD_DEFAULTS.progressEveryMs;
     const ticker = setInterval(() => {
-      if (awaited.size) opts.log?.("info", `still waiting (${formatDuration(Date.now() - started)} of ${formatDuration(timeoutMs)}) for ${[...awaited.values()].join("; ")}`);
+      if (awaited.size)
+        opts.log?.(
+          "info",
+          `still waiting (${formatDuration(Date.now() - started)} of ${formatDuration(timeoutMs)}) for ${[...awaited.values()].join("; ")}`,
+        );
     }, every);
     try {
       await Promise.all(waits.map((w) => w()));

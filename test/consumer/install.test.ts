@@ -146,7 +146,20 @@ describe("consumer: the packed package installed in a fresh project", function (
 
   it("packs what a user's install and program use, and none of the repository's wiring", () => {
     const files = new Set(packed.files.map((f) => f.path));
-    for (const f of ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "bin/acp-extend.js", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/cli/index.js", "dist/policy/index.js", "dist/policy/exports.d.ts", "dist/policy/PulumiPolicy.yaml", "dist/policy/package.json"]) {
+    for (const f of [
+      "package.json",
+      "README.md",
+      "LICENSE",
+      "CHANGELOG.md",
+      "bin/acp-extend.js",
+      "dist/sdk/index.js",
+      "dist/sdk/index.d.ts",
+      "dist/cli/index.js",
+      "dist/policy/index.js",
+      "dist/policy/exports.d.ts",
+      "dist/policy/PulumiPolicy.yaml",
+      "dist/policy/package.json",
+    ]) {
       assert.ok(files.has(f), `${f} is missing from the package`);
     }
     const stray = [...files].filter((f) => /^(dist\/(test|bench|examples)\/|scripts\/|test\/|\.ci\/)|\.map$|tsbuildinfo/.test(f));
@@ -156,7 +169,8 @@ describe("consumer: the packed package installed in a fresh project", function (
       peerDependencies: Record<string, string>;
       dependencies: Record<string, string>;
     };
-    for (const s of ["preinstall", "install", "postinstall"]) assert.equal(shipped.scripts?.[s], undefined, `a consumer's install would run ${s}`);
+    for (const s of ["preinstall", "install", "postinstall"])
+      assert.equal(shipped.scripts?.[s], undefined, `a consumer's install would run ${s}`);
     assert.ok(shipped.peerDependencies["@pulumi/pulumi"] && shipped.peerDependencies["@pulumi/kubernetes"]);
     assert.equal(shipped.dependencies["@pulumi/pulumi"], undefined, "the Pulumi SDK is the program's, not a second copy");
   });
@@ -172,7 +186,10 @@ describe("consumer: the packed package installed in a fresh project", function (
   it("keeps exactly one @pulumi/pulumi, the program's own pin, for the program, acp-extend and the Pulumi SDKs it uses", async () => {
     await assertOnePulumi(project, USER_PULUMI);
     const ls = await ok("npm", ["ls", "@pulumi/pulumi", "--all", "--parseable"], project);
-    assert.deepEqual([...new Set(ls.stdout.trim().split("\n"))], [path.join(fs.realpathSync(project), "node_modules", "@pulumi", "pulumi")]);
+    assert.deepEqual(
+      [...new Set(ls.stdout.trim().split("\n"))],
+      [path.join(fs.realpathSync(project), "node_modules", "@pulumi", "pulumi")],
+    );
   });
 
   it("type-checks the user's program against the installed types, `acp-extend` and `acp-extend/policy` through exports", async () => {
@@ -184,7 +201,11 @@ describe("consumer: the packed package installed in a fresh project", function (
     );
     // @pulumi/policy's own declarations do not compile (its index.d.ts imports names its proxy.d.ts
     // lacks), so this check of the exports map skips library files; the one above checks ours.
-    await ok(path.join(project, "node_modules", ".bin", "tsc"), ["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--moduleResolution", "nodenext", "--types", "node", check], project);
+    await ok(
+      path.join(project, "node_modules", ".bin", "tsc"),
+      ["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--moduleResolution", "nodenext", "--types", "node", check],
+      project,
+    );
     fs.rmSync(check);
   });
 
@@ -279,7 +300,11 @@ describe("consumer: other package managers and a git URL", function () {
     newProject(project);
     // pnpm refuses to install until every dependency's build script is approved or denied: the
     // Pulumi SDKs' own (a plugin download, a protobuf notice) are not needed, as in this repository.
-    await ok("npx", ["--yes", "pnpm@12.21.0", "add", "--allow-build", "!@pulumi/kubernetes", "--allow-build", "!protobufjs", tarball], project);
+    await ok(
+      "npx",
+      ["--yes", "pnpm@12.21.0", "add", "--allow-build", "!@pulumi/kubernetes", "--allow-build", "!protobufjs", tarball],
+      project,
+    );
     await assertInstalled(project, USER_PULUMI);
   });
 

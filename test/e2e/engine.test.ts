@@ -29,7 +29,9 @@ describe("e2e: the Pulumi engine built from Go modules, on the sandbox", functio
     this.timeout(40 * 60_000);
     session = engineSession(await ensureEngine());
     kubeconfig = sb().kubeconfig("business");
-    await sb().client("business").create(Namespace, { metadata: { name: namespace } });
+    await sb()
+      .client("business")
+      .create(Namespace, { metadata: { name: namespace } });
     stack = await programStack(session, {
       project: { name: "engine-smoke", main: path.join(__dirname, "fixtures", "engine-smoke") },
       config: {
@@ -42,7 +44,10 @@ describe("e2e: the Pulumi engine built from Go modules, on the sandbox", functio
 
   after(async function () {
     session?.dispose();
-    await sb().client("business").delete(Namespace, namespace).catch(() => undefined);
+    await sb()
+      .client("business")
+      .delete(Namespace, namespace)
+      .catch(() => undefined);
   });
 
   it("reports the version set by the build's ldflags", async () => {
@@ -59,7 +64,9 @@ describe("e2e: the Pulumi engine built from Go modules, on the sandbox", functio
     const result = await stack.up();
     assert.equal(result.summary.result, "succeeded");
     assert.equal(result.outputs.observed.value, "hello");
-    const cm = await sb().client("business").get<{ metadata: object; data?: Record<string, string> }>(CONFIG_MAPS, "engine-smoke", namespace);
+    const cm = await sb()
+      .client("business")
+      .get<{ metadata: object; data?: Record<string, string> }>(CONFIG_MAPS, "engine-smoke", namespace);
     assert.deepEqual(cm?.data, { message: "hello" });
   });
 
@@ -76,7 +83,9 @@ describe("e2e: the Pulumi engine built from Go modules, on the sandbox", functio
     assert.deepEqual(preview.changeSummary, { replace: 1, update: 1, same: 2 });
     const result = await stack.up();
     assert.equal(result.outputs.observed.value, "hello again");
-    const cm = await sb().client("business").get<{ metadata: object; data?: Record<string, string> }>(CONFIG_MAPS, "engine-smoke", namespace);
+    const cm = await sb()
+      .client("business")
+      .get<{ metadata: object; data?: Record<string, string> }>(CONFIG_MAPS, "engine-smoke", namespace);
     assert.deepEqual(cm?.data, { message: "hello again" });
   });
 

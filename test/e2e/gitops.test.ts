@@ -25,7 +25,14 @@ const REGISTRY_PASSWORD = "gitops-e2e-registry-password-91c3";
 /** The documentation's harbor Subscription, as a PR might add it with Automatic. */
 const violating = {
   metadata: { name: "harbor-ce-operator-sub", namespace: VIOLATING_NS, annotations: { "cpaas.io/target-namespaces": "" } },
-  spec: { channel: "stable", installPlanApproval: "Automatic", name: "harbor-ce-operator", source: "platform", sourceNamespace: "cpaas-system", startingCSV: "harbor-ce-operator.v2.12.11" },
+  spec: {
+    channel: "stable",
+    installPlanApproval: "Automatic",
+    name: "harbor-ce-operator",
+    source: "platform",
+    sourceNamespace: "cpaas-system",
+    startingCSV: "harbor-ce-operator.v2.12.11",
+  },
 };
 
 interface Script {
@@ -69,7 +76,11 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
     binDir = path.join(dir, "bin");
     fs.mkdirSync(binDir);
     // `acp-extend` as npx would run it: the checkout's bin with the pinned Node.
-    fs.writeFileSync(path.join(binDir, "acp-extend"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(PACKAGE_ROOT, "bin", "acp-extend.js")}" "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(binDir, "acp-extend"),
+      `#!/bin/sh\nexec "${process.execPath}" "${path.join(PACKAGE_ROOT, "bin", "acp-extend.js")}" "$@"\n`,
+      { mode: 0o755 },
+    );
     stack = await programStack(session, { project: GITOPS, stack: "business" });
     await stack.setAllConfig({
       kubeconfig: { value: sb().kubeconfig("business"), secret: true },
@@ -77,13 +88,18 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       harborNamespace: { value: HARBOR_NS },
       harborVersion: { value: "2.12.10" },
     });
-    await sb().client("business").create(Namespace, { metadata: { name: VIOLATING_NS } });
+    await sb()
+      .client("business")
+      .create(Namespace, { metadata: { name: VIOLATING_NS } });
   });
 
   after(async function () {
     this.timeout(5 * 60_000);
     await stack?.destroy().catch(() => undefined);
-    await sb().client("business").delete(Namespace, VIOLATING_NS).catch(() => undefined);
+    await sb()
+      .client("business")
+      .delete(Namespace, VIOLATING_NS)
+      .catch(() => undefined);
     session?.dispose();
   });
 
@@ -99,7 +115,8 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
     const p = script("preview.sh", { STACKS: "business" });
     assert.equal(p.code, 0, p.stderr);
     assert.ok(fs.statSync(path.join(dir, "preview-business.json")).size > 0, p.stderr);
-    if (process.env.ACP_RECORD_FIXTURES) fs.copyFileSync(path.join(dir, "preview-business.json"), path.join(FIXTURES, "preview-unchanged.jsonl"));
+    if (process.env.ACP_RECORD_FIXTURES)
+      fs.copyFileSync(path.join(dir, "preview-business.json"), path.join(FIXTURES, "preview-unchanged.jsonl"));
     const r = script("report.sh", {});
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
@@ -118,14 +135,20 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       });
       manifests = path.join(dir, "manifests");
       fs.mkdirSync(manifests);
-      fs.writeFileSync(path.join(manifests, "harbor.yaml"), stringify({ apiVersion: "operators.coreos.com/v1alpha1", kind: "Subscription", ...violating }));
+      fs.writeFileSync(
+        path.join(manifests, "harbor.yaml"),
+        stringify({ apiVersion: "operators.coreos.com/v1alpha1", kind: "Subscription", ...violating }),
+      );
     });
 
     it("lint.sh fails on the plain YAML, as SARIF and as GitHub annotations, naming the rule", () => {
       const sarif = script("lint.sh", { MANIFESTS: manifests, LINT_FORMAT: "sarif", LINT_OUTPUT: path.join(dir, "lint.sarif") });
       assert.equal(sarif.code, 1, sarif.stdout + sarif.stderr);
       const log = JSON.parse(fs.readFileSync(path.join(dir, "lint.sarif"), "utf8"));
-      assert.deepEqual(log.runs[0].results.map((r: { ruleId: string }) => r.ruleId), ["alauda-operator-manual-approval"]);
+      assert.deepEqual(
+        log.runs[0].results.map((r: { ruleId: string }) => r.ruleId),
+        ["alauda-operator-manual-approval"],
+      );
       const github = script("lint.sh", { MANIFESTS: manifests, LINT_FORMAT: "github", LINT_OUTPUT: path.join(dir, "lint.txt") });
       assert.equal(github.code, 1);
       assert.match(github.stdout, /^::error file=.*harbor.yaml,line=1,col=1,title=alauda-operator-manual-approval \(mandatory\)::/m);
@@ -139,11 +162,15 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       if (process.env.ACP_RECORD_FIXTURES) fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.jsonl"), preview);
       // The one-document form (`pulumi preview --json` without streaming), for the renderer's tests.
       if (process.env.ACP_RECORD_FIXTURES) {
-        const digest = spawnSync(session.engine.pulumi, ["preview", "--stack", "business", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"], {
-          cwd: stack.workspace.workDir,
-          env: { ...process.env, ...session.env },
-          encoding: "utf8",
-        });
+        const digest = spawnSync(
+          session.engine.pulumi,
+          ["preview", "--stack", "business", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"],
+          {
+            cwd: stack.workspace.workDir,
+            env: { ...process.env, ...session.env },
+            encoding: "utf8",
+          },
+        );
         fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.json"), digest.stdout);
       }
       const r = script("report.sh", {});
@@ -164,11 +191,17 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       const events: unknown[] = [];
       await stack.preview({ policyPacks: [POLICY_PACK], onEvent: (e) => events.push(e) }).catch(() => undefined);
       fs.writeFileSync(path.join(dir, "events.json"), JSON.stringify({ events }));
-      if (process.env.ACP_RECORD_FIXTURES) fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.events.json"), JSON.stringify({ events }, null, 1));
+      if (process.env.ACP_RECORD_FIXTURES)
+        fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.events.json"), JSON.stringify({ events }, null, 1));
       const fromEvents = spawnSync(path.join(binDir, "acp-extend"), ["report", path.join(dir, "events.json")], { encoding: "utf8" });
       assert.equal(fromEvents.status, 0, fromEvents.stderr);
       assert.equal(fromEvents.stdout.split("\n")[0], verdict);
-      for (const secret of [REGISTRY_PASSWORD, ...[sb().kubeconfig("business"), sb().kubeconfig("global")].flatMap((k) => [...k.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 40)))]) {
+      for (const secret of [
+        REGISTRY_PASSWORD,
+        ...[sb().kubeconfig("business"), sb().kubeconfig("global")].flatMap((k) =>
+          [...k.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 40)),
+        ),
+      ]) {
         assert.ok(!md.includes(secret), "a secret of the stack is in the report");
         assert.ok(!preview.includes(secret), "a secret of the stack is in the preview JSON");
       }

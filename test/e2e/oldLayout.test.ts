@@ -27,7 +27,11 @@ describe("e2e: a stack from the previous layout, driven with today's code", func
   let session: EngineSession;
   let stack: Stack;
 
-  const packageFile = () => path.join(FIXTURE_DIR, fs.readdirSync(FIXTURE_DIR).find((f) => f.endsWith(".tgz"))!);
+  const packageFile = () =>
+    path.join(
+      FIXTURE_DIR,
+      fs.readdirSync(FIXTURE_DIR).find((f) => f.endsWith(".tgz"))!,
+    );
   const config = () => ({
     globalKubeconfig: { value: sb().kubeconfig("global"), secret: true },
     businessKubeconfig: { value: sb().kubeconfig("business"), secret: true },
@@ -93,7 +97,11 @@ describe("e2e: a stack from the previous layout, driven with today's code", func
       await steps(async (onEvent) => (result = await stack.preview({ onEvent, diff: true })));
       return result!;
     })();
-    assert.deepEqual(Object.keys(preview.changeSummary).filter((k) => !ALLOWED_OPS.has(k)), [], JSON.stringify(preview.changeSummary));
+    assert.deepEqual(
+      Object.keys(preview.changeSummary).filter((k) => !ALLOWED_OPS.has(k)),
+      [],
+      JSON.stringify(preview.changeSummary),
+    );
   });
 
   it("up keeps every resource, and the dynamic ones now carry their own type tokens", async () => {
@@ -117,6 +125,9 @@ describe("e2e: a stack from the previous layout, driven with today's code", func
     const infos = await sb().client("global").list<KubeObject>(ModuleInfo, { labelSelector: "cpaas.io/module-name=web-cli" });
     assert.deepEqual(infos.items, []);
     const artifacts = await sb().client("global").list<KubeObject>(Artifact, { namespace: "cpaas-system" });
-    assert.deepEqual(artifacts.items.filter((a) => a.metadata.name!.includes("old-layout")), []);
+    assert.deepEqual(
+      artifacts.items.filter((a) => a.metadata.name!.includes("old-layout")),
+      [],
+    );
   });
 });

@@ -21,12 +21,17 @@ describe("e2e: the policy pack through policyPacks", function () {
   before(async function () {
     this.timeout(40 * 60_000); // a cold engine build when setup has not run
     session = engineSession(await ensureEngine());
-    await sb().client("business").create(Namespace, { metadata: { name: namespace } });
+    await sb()
+      .client("business")
+      .create(Namespace, { metadata: { name: namespace } });
   });
 
   after(async function () {
     session?.dispose();
-    await sb().client("business").delete(Namespace, namespace).catch(() => undefined);
+    await sb()
+      .client("business")
+      .delete(Namespace, namespace)
+      .catch(() => undefined);
   });
 
   async function violating(): Promise<Stack> {

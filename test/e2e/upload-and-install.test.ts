@@ -10,7 +10,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { Artifact, ArtifactVersion, ClusterServiceVersion, InstallPlan, ModuleConfig, ModuleInfo, ModulePlugin, PackageManifest, Subscription, type KubeObject } from "../../sdk/kube/resources";
+import {
+  Artifact,
+  ArtifactVersion,
+  ClusterServiceVersion,
+  InstallPlan,
+  ModuleConfig,
+  ModuleInfo,
+  ModulePlugin,
+  PackageManifest,
+  Subscription,
+  type KubeObject,
+} from "../../sdk/kube/resources";
 import { engineSession, ensureEngine, programStack, type EngineSession } from "../../tools/engine";
 import { makeTestPackage } from "../../tools/oci-layout";
 import { useRegistry } from "../helpers/registry";
@@ -74,9 +85,19 @@ describe("e2e: upload and install in one up; stable previews", function () {
     after(async () => {
       await stack?.destroy().catch(() => undefined);
       for (const c of ["global", "business"] as const) {
-        await sb().client(c).delete(PackageManifest, OPERATOR, NS).catch(() => undefined);
-        for (const v of ["1.0.0", "1.0.1", "1.0.2"]) await sb().client(c).delete(ArtifactVersion, `operatorhub-${OPERATOR}.v${v}`, NS).catch(() => undefined);
-        await sb().client(c).delete(Artifact, `operatorhub-${OPERATOR}`, NS).catch(() => undefined);
+        await sb()
+          .client(c)
+          .delete(PackageManifest, OPERATOR, NS)
+          .catch(() => undefined);
+        for (const v of ["1.0.0", "1.0.1", "1.0.2"])
+          await sb()
+            .client(c)
+            .delete(ArtifactVersion, `operatorhub-${OPERATOR}.v${v}`, NS)
+            .catch(() => undefined);
+        await sb()
+          .client(c)
+          .delete(Artifact, `operatorhub-${OPERATOR}`, NS)
+          .catch(() => undefined);
       }
     });
 
@@ -87,7 +108,10 @@ describe("e2e: upload and install in one up; stable previews", function () {
       assert.ok((result.changeSummary.create ?? 0) >= 4, JSON.stringify(result.changeSummary));
       assert.match(output, new RegExp(`${OPERATOR} 1\\.0\\.0 is pending publication: package ${OPERATOR} is not in the catalog yet`));
       // Logged on the component, as pulumi.log.warn in a program would be.
-      assert.match(output, new RegExp(`acp-extend:index:Operator \\(operator\\):\\s+warning: ${OPERATOR} 1\\.0\\.0 is pending publication`));
+      assert.match(
+        output,
+        new RegExp(`acp-extend:index:Operator \\(operator\\):\\s+warning: ${OPERATOR} 1\\.0\\.0 is pending publication`),
+      );
     });
 
     it("one up uploads 1.0.0 and installs it", async () => {
@@ -100,10 +124,17 @@ describe("e2e: upload and install in one up; stable previews", function () {
     });
 
     it("one up uploads 1.0.1 and upgrades to it, with progress lines on the way", async () => {
-      const { file } = await makeTestPackage(path.join(dir, "op-1.0.1"), { name: OPERATOR, version: "v1.0.1", replaces: `${OPERATOR}.v1.0.0` });
+      const { file } = await makeTestPackage(path.join(dir, "op-1.0.1"), {
+        name: OPERATOR,
+        version: "v1.0.1",
+        replaces: `${OPERATOR}.v1.0.0`,
+      });
       await stack.setAllConfig({ package: { value: file }, version: { value: "1.0.1" } });
       const preview = await withOutput((onOutput) => stack.preview({ onOutput }));
-      assert.match(preview.output, new RegExp(`${OPERATOR} 1\\.0\\.1 is pending publication: version 1\\.0\\.1 is not in channel "stable" yet`));
+      assert.match(
+        preview.output,
+        new RegExp(`${OPERATOR} 1\\.0\\.1 is pending publication: version 1\\.0\\.1 is not in channel "stable" yet`),
+      );
       const { result, output } = await withOutput((onOutput) => stack.up({ onOutput }));
       assert.equal(result.outputs.installedVersion.value, "1.0.1");
       assert.equal(result.outputs.replaces.value, `${OPERATOR}.v1.0.0`);
@@ -115,7 +146,9 @@ describe("e2e: upload and install in one up; stable previews", function () {
       await stack.up(); // the Subscription drops its startingCSV; the install resource keeps 1.0.1
       // 1.0.2 reaches the catalog through the platform's upload path (an ArtifactVersion of the package's Artifact).
       const artifact = (await client().get<KubeObject>(Artifact, `operatorhub-${OPERATOR}`, NS))!;
-      const [v101] = (await client().list<KubeObject>(ArtifactVersion, { namespace: NS })).items.filter((v) => v.metadata.name === `operatorhub-${OPERATOR}.v1.0.1`);
+      const [v101] = (await client().list<KubeObject>(ArtifactVersion, { namespace: NS })).items.filter(
+        (v) => v.metadata.name === `operatorhub-${OPERATOR}.v1.0.1`,
+      );
       await client().create(ArtifactVersion, {
         metadata: {
           name: `operatorhub-${OPERATOR}.v1.0.2`,
@@ -127,15 +160,25 @@ describe("e2e: upload and install in one up; stable previews", function () {
             "acp-extend.io/csv": `${OPERATOR}.v1.0.2`,
             "acp-extend.io/replaces": `${OPERATOR}.v1.0.1`,
           },
-          ownerReferences: [{ apiVersion: "app.alauda.io/v1alpha1", kind: "Artifact", name: artifact.metadata.name!, uid: artifact.metadata.uid! }],
+          ownerReferences: [
+            { apiVersion: "app.alauda.io/v1alpha1", kind: "Artifact", name: artifact.metadata.name!, uid: artifact.metadata.uid! },
+          ],
         },
         spec: { ...v101.spec, tag: "v1.0.2" },
       });
-      await client().waitFor(InstallPlan, { namespace: ns, timeoutMs: 30_000 }, (plans) => (plans.some((p) => p.spec?.clusterServiceVersionNames?.includes(`${OPERATOR}.v1.0.2`)) ? true : undefined), () => "OLM proposed no InstallPlan for 1.0.2");
+      await client().waitFor(
+        InstallPlan,
+        { namespace: ns, timeoutMs: 30_000 },
+        (plans) => (plans.some((p) => p.spec?.clusterServiceVersionNames?.includes(`${OPERATOR}.v1.0.2`)) ? true : undefined),
+        () => "OLM proposed no InstallPlan for 1.0.2",
+      );
 
       const { result, output } = await withOutput((onOutput) => stack.preview({ onOutput }));
       assert.deepEqual(Object.keys(result.changeSummary), ["same"], JSON.stringify(result.changeSummary));
-      assert.match(output, new RegExp(`${OPERATOR} 1\\.0\\.2 is available in channel "stable"; 1\\.0\\.1 stays installed and nothing beyond it is approved`));
+      assert.match(
+        output,
+        new RegExp(`${OPERATOR} 1\\.0\\.2 is available in channel "stable"; 1\\.0\\.1 stays installed and nothing beyond it is approved`),
+      );
 
       const writes = await recordWrites(client(), [Subscription, InstallPlan, ClusterServiceVersion], ns);
       const up = await stack.up();
@@ -155,9 +198,16 @@ describe("e2e: upload and install in one up; stable previews", function () {
     });
     after(async () => {
       await stack?.destroy().catch(() => undefined);
-      await g().delete(ModulePlugin, PLUGIN).catch(() => undefined);
-      const configs = await g().list(ModuleConfig, { labelSelector: `cpaas.io/module-name=${PLUGIN}` }).catch(() => ({ items: [] }));
-      for (const c of configs.items) await g().delete(ModuleConfig, c.metadata.name!).catch(() => undefined);
+      await g()
+        .delete(ModulePlugin, PLUGIN)
+        .catch(() => undefined);
+      const configs = await g()
+        .list(ModuleConfig, { labelSelector: `cpaas.io/module-name=${PLUGIN}` })
+        .catch(() => ({ items: [] }));
+      for (const c of configs.items)
+        await g()
+          .delete(ModuleConfig, c.metadata.name!)
+          .catch(() => undefined);
     });
 
     it("preview says pending publication; one up uploads v1.0.0 and installs it; outputs are the kubectl get moduleinfo columns", async () => {
@@ -177,12 +227,24 @@ describe("e2e: upload and install in one up; stable previews", function () {
     it("without version, a newly published version changes no preview: a warning, no diff, no write", async () => {
       await stack.removeConfig("version");
       const unset = await stack.preview();
-      assert.deepEqual(Object.keys(unset.changeSummary), ["same"], `leaving version out keeps the installed one: ${JSON.stringify(unset.changeSummary)}`);
+      assert.deepEqual(
+        Object.keys(unset.changeSummary),
+        ["same"],
+        `leaving version out keeps the installed one: ${JSON.stringify(unset.changeSummary)}`,
+      );
       const [v1] = (await g().list<KubeObject>(ModuleConfig, { labelSelector: `cpaas.io/module-name=${PLUGIN}` })).items;
-      await g().create(ModuleConfig, { metadata: { name: `${PLUGIN}-v1.0.1`, labels: { "cpaas.io/module-name": PLUGIN } }, spec: { ...v1.spec, version: "v1.0.1" } });
+      await g().create(ModuleConfig, {
+        metadata: { name: `${PLUGIN}-v1.0.1`, labels: { "cpaas.io/module-name": PLUGIN } },
+        spec: { ...v1.spec, version: "v1.0.1" },
+      });
       const { result, output } = await withOutput((onOutput) => stack.preview({ onOutput }));
       assert.deepEqual(Object.keys(result.changeSummary), ["same"], JSON.stringify(result.changeSummary));
-      assert.match(output, new RegExp(`plugin ${PLUGIN} v1\\.0\\.1 is published; cluster global keeps v1\\.0\\.0 \\(version is not set, so the version first installed stays\\)`));
+      assert.match(
+        output,
+        new RegExp(
+          `plugin ${PLUGIN} v1\\.0\\.1 is published; cluster global keeps v1\\.0\\.0 \\(version is not set, so the version first installed stays\\)`,
+        ),
+      );
       const writes = await recordWrites(g(), [ModuleInfo]);
       await stack.up();
       assert.deepEqual(await writes.stop(), []);

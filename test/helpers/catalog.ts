@@ -8,7 +8,12 @@ import { Artifact, ArtifactVersion, type KubeObject, PLATFORM_NAMESPACE } from "
  * platform drops a deleted ArtifactVersion's version from the catalog): suites share
  * one sandbox, and the ones after expect the seed catalog.
  */
-export async function publishVersion(client: KubeClient, pkg: string, version: string, opts: { channels?: string[]; sourceType?: string } = {}): Promise<void> {
+export async function publishVersion(
+  client: KubeClient,
+  pkg: string,
+  version: string,
+  opts: { channels?: string[]; sourceType?: string } = {},
+): Promise<void> {
   const name = `operatorhub-${pkg}`;
   const artifact =
     (await client.get<KubeObject>(Artifact, name, PLATFORM_NAMESPACE)) ??
@@ -20,7 +25,11 @@ export async function publishVersion(client: KubeClient, pkg: string, version: s
     metadata: {
       name: `${name}.v${version}`,
       namespace: PLATFORM_NAMESPACE,
-      annotations: { "acp-extend.io/package": pkg, "acp-extend.io/version": version, "acp-extend.io/channels": (opts.channels ?? ["stable"]).join(",") },
+      annotations: {
+        "acp-extend.io/package": pkg,
+        "acp-extend.io/version": version,
+        "acp-extend.io/channels": (opts.channels ?? ["stable"]).join(","),
+      },
       ownerReferences: [{ apiVersion: "app.alauda.io/v1alpha1", kind: "Artifact", name, uid: artifact.metadata.uid! }],
     },
     spec: { tag: `v${version}`, present: true },

@@ -3,7 +3,10 @@ import type { CliIO } from "../../cli/context";
 import { main } from "../../cli/index";
 
 /** Runs the CLI in-process with captured streams, as a user would see it. */
-export async function runCli(argv: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; tty?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; stdin?: string; tty?: boolean } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   const out = new PassThrough();

@@ -2,7 +2,15 @@
 // example's stack, and assertions on what the engine stored.
 import * as path from "node:path";
 import type { ConfigMap, Stack } from "@pulumi/pulumi/automation";
-import { backendFiles, type EngineSession, engineSession, ensureEngine, exportStackText, PACKAGE_ROOT, programStack } from "../../tools/engine";
+import {
+  backendFiles,
+  type EngineSession,
+  engineSession,
+  ensureEngine,
+  exportStackText,
+  PACKAGE_ROOT,
+  programStack,
+} from "../../tools/engine";
 
 /** Secrets a stack was given, to look for in what the engine stored. */
 export interface StoredSecrets {
@@ -20,7 +28,9 @@ export interface StoredSecrets {
 export function assertNoPlaintext(session: EngineSession, stack: Stack, stored: StoredSecrets): string {
   const needles: [what: string, value: string][] = [];
   if (stored.kubeconfig !== undefined) {
-    const credentials = [...stored.kubeconfig.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 48));
+    const credentials = [...stored.kubeconfig.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) =>
+      m[1].slice(0, 48),
+    );
     if (credentials.length === 0) throw new Error("the kubeconfig holds no credential to look for");
     for (const c of credentials) needles.push(["the kubeconfig", c]);
   }
@@ -30,7 +40,10 @@ export function assertNoPlaintext(session: EngineSession, stack: Stack, stored: 
   }
   if (needles.length === 0) throw new Error("assertNoPlaintext: no secret to look for");
   const exported = exportStackText(session, stack);
-  for (const [where, text] of [["pulumi stack export", exported], ["the file backend", backendFiles(session)]] as const) {
+  for (const [where, text] of [
+    ["pulumi stack export", exported],
+    ["the file backend", backendFiles(session)],
+  ] as const) {
     if (stored.kubeconfig !== undefined && /client-key-data|apiVersion: v1\s+kind: Config/.test(text)) {
       throw new Error(`${where} holds the kubeconfig in plaintext`);
     }

@@ -19,7 +19,12 @@ export function itDestroysEverything(stack: () => Stack, client: () => KubeClien
   it("destroy leaves no namespace, Subscription, InstallPlan or CSV behind", async () => {
     const result = await stack().destroy();
     assert.equal(result.summary.result, "succeeded");
-    await client().waitFor(Namespace, { timeoutMs: 60_000 }, (all) => (all.some((n) => n.metadata.name === namespace) ? undefined : true), () => `namespace ${namespace} still exists`);
+    await client().waitFor(
+      Namespace,
+      { timeoutMs: 60_000 },
+      (all) => (all.some((n) => n.metadata.name === namespace) ? undefined : true),
+      () => `namespace ${namespace} still exists`,
+    );
     for (const type of [Subscription, InstallPlan, ClusterServiceVersion]) {
       assert.deepEqual((await client().list(type, { namespace })).items, [], type.kind);
     }

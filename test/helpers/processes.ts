@@ -29,7 +29,9 @@ export async function assertGroupsGone(groups: Array<{ name: string; pid: number
     const left = groups.filter((g) => liveGroupMembers(g.pid).length > 0);
     if (left.length === 0) return;
     if (Date.now() > deadline) {
-      throw new Error(`processes left behind: ${left.map((g) => `${g.name} (group ${g.pid}: ${liveGroupMembers(g.pid).join(",")})`).join("; ")}`);
+      throw new Error(
+        `processes left behind: ${left.map((g) => `${g.name} (group ${g.pid}: ${liveGroupMembers(g.pid).join(",")})`).join("; ")}`,
+      );
     }
     await sleep(50);
   }

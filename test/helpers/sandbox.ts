@@ -77,7 +77,10 @@ function installLastResortCleanup(): void {
   // The sandbox kills its process groups in its own 'exit' listener; this one
   // removes the directory, and signals become an orderly exit so both run.
   process.on("exit", removeDir);
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
     process.on(signal, () => process.exit(code));
   }
 }

@@ -12,7 +12,13 @@ function dynamicModuleInfo(labels: Record<string, string>, version = "v4.0.15") 
   return {
     type: MODULE_INFO_TYPE,
     name: "gpu-moduleinfo",
-    props: { [ACP_KIND_PROPERTY]: "ModuleInfo", __provider: "serialized-closure", name: "business-temporary-name", labels, spec: { version } },
+    props: {
+      [ACP_KIND_PROPERTY]: "ModuleInfo",
+      __provider: "serialized-closure",
+      name: "business-temporary-name",
+      labels,
+      spec: { version },
+    },
   };
 }
 
@@ -47,10 +53,14 @@ describe("policy/crossguard", () => {
 
   describe("manifestFromResource", () => {
     it("reads @pulumi/kubernetes CustomResources by their type token, core types too", () => {
-      const sub = manifestFromResource("kubernetes:operators.coreos.com/v1alpha1:Subscription", subscription() as Record<string, any>, [Subscription]);
+      const sub = manifestFromResource("kubernetes:operators.coreos.com/v1alpha1:Subscription", subscription() as Record<string, any>, [
+        Subscription,
+      ]);
       assert.equal(sub?.kind, "Subscription");
       assert.equal(sub?.metadata?.name, "harbor-ce-operator-sub");
-      const ns = manifestFromResource("kubernetes:core/v1:Namespace", { metadata: { name: "x" } }, [{ apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false }]);
+      const ns = manifestFromResource("kubernetes:core/v1:Namespace", { metadata: { name: "x" } }, [
+        { apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
+      ]);
       assert.deepEqual([ns?.apiVersion, ns?.kind, ns?.metadata?.name], ["v1", "Namespace", "x"]);
       assert.equal(manifestFromResource("kubernetes:apps/v1:Deployment", {}, [Subscription]), undefined);
       assert.equal(manifestFromResource("kubernetes:yaml/v2:ConfigGroup", {}, [Subscription]), undefined);
@@ -66,7 +76,10 @@ describe("policy/crossguard", () => {
         assert.equal(info?.spec.version, "v4.0.15");
       }
       assert.equal(manifestFromResource(MODULE_INFO_TYPE, { moduleName: "web-cli" }, [ModuleInfo]), undefined);
-      assert.equal(manifestFromResource("pulumi-nodejs:dynamic/someone-else:ModuleInfo", dynamicModuleInfo(pluginLabels).props, [ModuleInfo]), undefined);
+      assert.equal(
+        manifestFromResource("pulumi-nodejs:dynamic/someone-else:ModuleInfo", dynamicModuleInfo(pluginLabels).props, [ModuleInfo]),
+        undefined,
+      );
     });
   });
 
@@ -114,7 +127,10 @@ describe("policy/crossguard", () => {
   it("compares Subscriptions per provider: the same namespace on two clusters is no conflict", async () => {
     const policy = policyNamed("one-operator-per-namespace-manual") as StackValidationPolicy;
     const a = { ...asKubernetesResource(subscription(), "a"), provider: "urn:pulumi:test::p::pulumi:providers:kubernetes::global" };
-    const b = { ...asKubernetesResource(subscription({ name: "second" }), "b"), provider: "urn:pulumi:test::p::pulumi:providers:kubernetes::business" };
+    const b = {
+      ...asKubernetesResource(subscription({ name: "second" }), "b"),
+      provider: "urn:pulumi:test::p::pulumi:providers:kubernetes::business",
+    };
     assert.deepEqual((await runStackPolicy(policy, [a, b])).violations, []);
     const same = await runStackPolicy(policy, [a, { ...b, provider: a.provider }]);
     assert.equal(same.violations.length, 2);

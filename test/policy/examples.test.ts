@@ -36,7 +36,9 @@ function asChecked(type: string, inputs: Record<string, any>): Record<string, an
   }
   if (type !== MODULE_INFO_TYPE || inputs[ACP_KIND_PROPERTY] !== "ModuleInfo" || inputs.spec?.version !== undefined) return inputs;
   const catalog = parseYaml(readFileSync(path.join(root, "sandbox/catalog.yaml"), "utf8"));
-  const plugin = (catalog.plugins as { name: string; versions: { version: string }[] }[]).find((p) => p.name === inputs.labels?.["cpaas.io/module-name"]);
+  const plugin = (catalog.plugins as { name: string; versions: { version: string }[] }[]).find(
+    (p) => p.name === inputs.labels?.["cpaas.io/module-name"],
+  );
   assert.ok(plugin, `the sandbox catalog publishes no plugin ${inputs.labels?.["cpaas.io/module-name"]}`);
   return { ...inputs, spec: { ...inputs.spec, version: newestVersion(plugin.versions.map((v) => v.version)) } };
 }
@@ -52,10 +54,13 @@ function exampleConfig(dir: string, project: string): { stack: string; config: R
     config[key.includes(":") ? key : `${project}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
   };
   const declared = parseYaml(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).config ?? {};
-  for (const [key, decl] of Object.entries<any>(declared)) put(key, decl !== null && typeof decl === "object" && !Array.isArray(decl) ? decl.default ?? decl.value : decl);
+  for (const [key, decl] of Object.entries<any>(declared))
+    put(key, decl !== null && typeof decl === "object" && !Array.isArray(decl) ? (decl.default ?? decl.value) : decl);
   const stackFile = readdirSync(dir).find((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
   const stack = stackFile ? stackFile.split(".")[1] : "dev";
-  if (stackFile) for (const [key, value] of Object.entries<unknown>(parseYaml(readFileSync(path.join(dir, stackFile), "utf8"))?.config ?? {})) put(key, value);
+  if (stackFile)
+    for (const [key, value] of Object.entries<unknown>(parseYaml(readFileSync(path.join(dir, stackFile), "utf8"))?.config ?? {}))
+      put(key, value);
   return { stack, config };
 }
 

@@ -129,9 +129,16 @@ export function runResourcePolicy(policy: ResourceValidationPolicy, r: TestResou
   }, violations);
 }
 
-export function runStackPolicy(policy: StackValidationPolicy, resources: TestResource[], config?: Record<string, unknown>): Promise<PolicyRun> {
+export function runStackPolicy(
+  policy: StackValidationPolicy,
+  resources: TestResource[],
+  config?: Record<string, unknown>,
+): Promise<PolicyRun> {
   const violations: Reported[] = [];
-  return capture(() => policy.validateStack(stackValidationArgs(resources, config), (message, urn) => violations.push({ message, urn })), violations);
+  return capture(
+    () => policy.validateStack(stackValidationArgs(resources, config), (message, urn) => violations.push({ message, urn })),
+    violations,
+  );
 }
 
 export function policyNamed(name: string): Policy {
@@ -161,14 +168,19 @@ export interface RuleCase {
  * the real CrossGuard policy (and its escalation) with runtime-shaped arguments.
  */
 export function describeRuleCases(rule: Rule, cases: RuleCase[]): void {
-  assert.ok(cases.some((c) => c.expect.length === 0) && cases.some((c) => c.expect.length > 0), `${rule.name} needs a passing and a failing case`);
+  assert.ok(
+    cases.some((c) => c.expect.length === 0) && cases.some((c) => c.expect.length > 0),
+    `${rule.name} needs a passing and a failing case`,
+  );
   const config = (c: RuleCase) => ({ ...configDefaults(rule.configSchema), ...c.config });
 
   describe(`${rule.name}: the pure check`, () => {
     for (const c of cases) {
       it(c.title, () => {
         const found =
-          rule.scope === "resource" ? c.objects.flatMap((o) => rule.check(o, config(c) as never)) : rule.check(c.objects, config(c) as never);
+          rule.scope === "resource"
+            ? c.objects.flatMap((o) => rule.check(o, config(c) as never))
+            : rule.check(c.objects, config(c) as never);
         assertFindings(
           found.map((v) => ({ message: v.message, escalated: Boolean(v.escalated), object: c.objects.indexOf(v.object) })),
           c.expect,
@@ -234,7 +246,12 @@ export async function registerUnderMocks(
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        registered.push({ type: args.type, name: args.name, props: asChecked(args.type, args.inputs), provider: args.provider?.split("::")[0] });
+        registered.push({
+          type: args.type,
+          name: args.name,
+          props: asChecked(args.type, args.inputs),
+          provider: args.provider?.split("::")[0],
+        });
         return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
       },
       call: (args) => args.inputs,

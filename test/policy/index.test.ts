@@ -15,7 +15,8 @@ import { moduleInfo, subscription } from "./objects";
 const root = path.resolve(__dirname, "../../..");
 const packDir = path.join(root, "dist/policy");
 // The same grpc-js and protobuf runtime the proto stubs of @pulumi/pulumi were built against.
-const fromPulumi = (id: string) => require(require.resolve(id, { paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_pb"))] }));
+const fromPulumi = (id: string) =>
+  require(require.resolve(id, { paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_pb"))] }));
 const grpc = fromPulumi("@grpc/grpc-js");
 const { Struct } = fromPulumi("google-protobuf/google/protobuf/struct_pb");
 const { Empty } = fromPulumi("google-protobuf/google/protobuf/empty_pb");
@@ -72,11 +73,20 @@ describe("policy/index: the acp-extend pack served to the engine", function () {
     req.setName("harbor");
     req.setUrn("urn:pulumi:dev::p::kubernetes:operators.coreos.com/v1alpha1:Subscription::harbor");
     req.setOptions(options());
-    const bad = subscription({ annotations: { "acp-extend.io/source-type": "Alauda" }, spec: { installPlanApproval: "Automatic", sourceNamespace: "olm" } });
+    const bad = subscription({
+      annotations: { "acp-extend.io/source-type": "Alauda" },
+      spec: { installPlanApproval: "Automatic", sourceNamespace: "olm" },
+    });
     req.setProperties(Struct.fromJavaScript(bad));
     const res = await call<any, analyzer.AnalyzeResponse>(client.analyze.bind(client), req);
-    const found = res.getDiagnosticsList().map((d) => `${d.getPolicyname()}:${d.getEnforcementlevel()}`).sort();
-    assert.deepEqual(found, [`alauda-operator-manual-approval:${analyzer.EnforcementLevel.MANDATORY}`, `catalog-source-namespace:${analyzer.EnforcementLevel.MANDATORY}`]);
+    const found = res
+      .getDiagnosticsList()
+      .map((d) => `${d.getPolicyname()}:${d.getEnforcementlevel()}`)
+      .sort();
+    assert.deepEqual(found, [
+      `alauda-operator-manual-approval:${analyzer.EnforcementLevel.MANDATORY}`,
+      `catalog-source-namespace:${analyzer.EnforcementLevel.MANDATORY}`,
+    ]);
   });
 
   it("analyzes the stack: two ModuleInfos for one plugin on one cluster", async () => {
@@ -94,7 +104,10 @@ describe("policy/index: the acp-extend pack served to the engine", function () {
     );
     const res = await call<any, analyzer.AnalyzeResponse>(client.analyzeStack.bind(client), req);
     const diags = res.getDiagnosticsList();
-    assert.deepEqual(diags.map((d) => d.getPolicyname()), ["plugin-once-per-cluster", "plugin-once-per-cluster"]);
+    assert.deepEqual(
+      diags.map((d) => d.getPolicyname()),
+      ["plugin-once-per-cluster", "plugin-once-per-cluster"],
+    );
     assert.deepEqual(diags.map((d) => d.getUrn().split("::").at(-1)).sort(), ["gpu0", "gpu1"]);
   });
 
@@ -114,7 +127,10 @@ describe("policy/index: the acp-extend pack served to the engine", function () {
     req.setProperties(Struct.fromJavaScript(subscription({ spec: { name: "clickhouse-operator", installPlanApproval: "Automatic" } })));
     const res = await call<any, analyzer.AnalyzeResponse>(client.analyze.bind(client), req);
     const diags = res.getDiagnosticsList();
-    assert.deepEqual(diags.map((d) => d.getPolicyname()), ["alauda-operator-manual-approval"]);
+    assert.deepEqual(
+      diags.map((d) => d.getPolicyname()),
+      ["alauda-operator-manual-approval"],
+    );
     assert.match(diags[0].getMessage(), /package clickhouse-operator matches "clickhouse-\*"/);
   });
 });

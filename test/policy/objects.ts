@@ -53,14 +53,28 @@ export function automaticSubscription(patch: Patch = {}): ManifestObject {
       apiVersion: "operators.coreos.com/v1alpha1",
       kind: "Subscription",
       metadata: { annotations: { "cpaas.io/target-namespaces": "" }, name: "clickhouse-operator-sub", namespace: "clickhouse-operator" },
-      spec: { channel: "stable", installPlanApproval: "Automatic", name: "clickhouse-operator", source: "platform", sourceNamespace: "cpaas-system" },
+      spec: {
+        channel: "stable",
+        installPlanApproval: "Automatic",
+        name: "clickhouse-operator",
+        source: "platform",
+        sourceNamespace: "cpaas-system",
+      },
     },
     patch,
   );
 }
 
 export function operatorGroup(patch: Patch = {}): ManifestObject {
-  return build({ apiVersion: "operators.coreos.com/v1", kind: "OperatorGroup", metadata: { name: "harbor-og", namespace: "harbor-ce-operator" }, spec: {} }, patch);
+  return build(
+    {
+      apiVersion: "operators.coreos.com/v1",
+      kind: "OperatorGroup",
+      metadata: { name: "harbor-og", namespace: "harbor-ce-operator" },
+      spec: {},
+    },
+    patch,
+  );
 }
 
 /** Seed: Cluster Plugin › Installing via YAML › with-config (gpu-device-plugin on business). */

@@ -53,7 +53,17 @@ export class RegistryError extends Error {
   }
 }
 
-const TRANSIENT = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ENETUNREACH", "ECONNABORTED", "ESOCKETTIMEDOUT", "UND_ERR_SOCKET"]);
+const TRANSIENT = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "ECONNABORTED",
+  "ESOCKETTIMEDOUT",
+  "UND_ERR_SOCKET",
+]);
 const TLS_CODES = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -109,7 +119,15 @@ export interface RequestInit {
 }
 
 export class RegistryClient {
-  readonly stats: RegistryStats = { requests: 0, writes: 0, retries: 0, blobsUploaded: 0, blobsMounted: 0, bytesUploaded: 0, byRequest: {} };
+  readonly stats: RegistryStats = {
+    requests: 0,
+    writes: 0,
+    retries: 0,
+    blobsUploaded: 0,
+    blobsMounted: 0,
+    bytesUploaded: 0,
+    byRequest: {},
+  };
   private readonly base: URL;
   private readonly agent: http.Agent;
   private readonly opts: Required<Pick<RegistryOptions, "attempts" | "baseDelayMs" | "maxDelayMs" | "timeoutMs">>;
@@ -162,8 +180,18 @@ export class RegistryClient {
     return headerOf(r.headers, "docker-content-digest");
   }
 
-  async getManifest(repository: string, reference: string, accept: string[]): Promise<{ mediaType: string; digest?: string; body: Buffer } | undefined> {
-    const r = await this.request({ method: "GET", path: `/v2/${repository}/manifests/${reference}`, repository, headers: { accept: accept.join(", ") }, ok: [200, 404] });
+  async getManifest(
+    repository: string,
+    reference: string,
+    accept: string[],
+  ): Promise<{ mediaType: string; digest?: string; body: Buffer } | undefined> {
+    const r = await this.request({
+      method: "GET",
+      path: `/v2/${repository}/manifests/${reference}`,
+      repository,
+      headers: { accept: accept.join(", ") },
+      ok: [200, 404],
+    });
     if (r.status === 404) return undefined;
     return { mediaType: headerOf(r.headers, "content-type") ?? "", digest: headerOf(r.headers, "docker-content-digest"), body: r.body };
   }
@@ -205,7 +233,13 @@ export class RegistryClient {
 
   /** Opens an upload session; resolves its Location. */
   async startUpload(repository: string): Promise<string> {
-    const r = await this.request({ method: "POST", path: `/v2/${repository}/blobs/uploads/`, repository, headers: { "content-length": 0 }, ok: [202] });
+    const r = await this.request({
+      method: "POST",
+      path: `/v2/${repository}/blobs/uploads/`,
+      repository,
+      headers: { "content-length": 0 },
+      ok: [202],
+    });
     const loc = headerOf(r.headers, "location");
     if (!loc) throw new RegistryError(r.status, [], `registry ${this.address} opened an upload in ${repository} without a Location`);
     return loc;
@@ -290,7 +324,11 @@ export class RegistryClient {
   private count(init: RequestInit): void {
     this.stats.requests++;
     if (!["GET", "HEAD"].includes(init.method)) this.stats.writes++;
-    const template = `${init.method} ${init.path.replace(/^https?:\/\/[^/]+/, "").split("?")[0]!.replace(/\/uploads\/[^/]+$/, "/uploads/<id>").replace(/sha256:[0-9a-f]{64}/, "<digest>")}`;
+    const template = `${init.method} ${init.path
+      .replace(/^https?:\/\/[^/]+/, "")
+      .split("?")[0]!
+      .replace(/\/uploads\/[^/]+$/, "/uploads/<id>")
+      .replace(/sha256:[0-9a-f]{64}/, "<digest>")}`;
     this.stats.byRequest[template] = (this.stats.byRequest[template] ?? 0) + 1;
   }
 
@@ -340,7 +378,11 @@ export class RegistryClient {
       req.end();
     });
     if (res.status !== 200) {
-      throw new RegistryError(res.status, [], `token service ${url.origin}${url.pathname} refused ${this.who()} (${res.status}): check the registry username and password`);
+      throw new RegistryError(
+        res.status,
+        [],
+        `token service ${url.origin}${url.pathname} refused ${this.who()} (${res.status}): check the registry username and password`,
+      );
     }
     let token: string | undefined;
     try {
@@ -371,7 +413,12 @@ export class RegistryClient {
 
   private async send(init: RequestInit): Promise<Response> {
     const url = new URL(init.path, this.base);
-    if (url.host !== this.base.host) throw new RegistryError(0, [], `registry ${this.address} redirected an upload to another host (${url.host}); refusing to send credentials there`);
+    if (url.host !== this.base.host)
+      throw new RegistryError(
+        0,
+        [],
+        `registry ${this.address} redirected an upload to another host (${url.host}); refusing to send credentials there`,
+      );
     const headers: http.OutgoingHttpHeaders = { "user-agent": "acp-extend", ...init.headers };
     const auth = await this.authHeader(init);
     if (auth) headers.authorization = auth;
@@ -435,22 +482,42 @@ export class RegistryClient {
     }
     const what = `${init.method} ${this.base.protocol}//${this.address}${new URL(init.path, this.base).pathname}`;
     if (res.status === 401) {
-      return new RegistryError(401, codes, `registry ${this.address} refused ${this.who()} (401 Unauthorized${detail ? `: ${detail}` : ""}): check --username/--password, or --no-auth for an open registry`);
+      return new RegistryError(
+        401,
+        codes,
+        `registry ${this.address} refused ${this.who()} (401 Unauthorized${detail ? `: ${detail}` : ""}): check --username/--password, or --no-auth for an open registry`,
+      );
     }
-    if (res.status === 403) return new RegistryError(403, codes, `registry ${this.address} denied ${this.who()} ${init.method} on ${init.repository ?? "/v2/"} (403 Forbidden)`);
-    return new RegistryError(res.status, codes, `${what}: ${res.status} ${http.STATUS_CODES[res.status] ?? ""}${detail ? ` (${detail})` : ""}`);
+    if (res.status === 403)
+      return new RegistryError(
+        403,
+        codes,
+        `registry ${this.address} denied ${this.who()} ${init.method} on ${init.repository ?? "/v2/"} (403 Forbidden)`,
+      );
+    return new RegistryError(
+      res.status,
+      codes,
+      `${what}: ${res.status} ${http.STATUS_CODES[res.status] ?? ""}${detail ? ` (${detail})` : ""}`,
+    );
   }
 
   private describe(err: unknown, init: RequestInit): Error {
     if (err instanceof RegistryError) return err;
     const e = err as NodeJS.ErrnoException;
     if (e.code && TLS_CODES.has(e.code)) {
-      return Object.assign(new Error(`TLS verification of registry ${this.address} failed (${e.code}): pass the registry's CA with --ca-file (or use --plain for an HTTP registry)`), { code: e.code });
+      return Object.assign(
+        new Error(
+          `TLS verification of registry ${this.address} failed (${e.code}): pass the registry's CA with --ca-file (or use --plain for an HTTP registry)`,
+        ),
+        { code: e.code },
+      );
     }
     if (e.code === "EPROTO" || /wrong version number|packet length too long/.test(e.message ?? "")) {
       return Object.assign(new Error(`registry ${this.address} does not speak TLS: use --plain for an HTTP registry`), { code: e.code });
     }
-    return Object.assign(new Error(`${init.method} ${this.base.protocol}//${this.address}: ${e.code ?? ""} ${e.message}`.trim()), { code: e.code });
+    return Object.assign(new Error(`${init.method} ${this.base.protocol}//${this.address}: ${e.code ?? ""} ${e.message}`.trim()), {
+      code: e.code,
+    });
   }
 }
 

@@ -39,8 +39,18 @@ if (config.getBoolean("violate")) {
     {
       apiVersion: "operators.coreos.com/v1alpha1",
       kind: "Subscription",
-      metadata: { name: "harbor-ce-operator", namespace: config.require("operatorNamespace"), annotations: { "acp-extend.io/source-type": "Alauda" } },
-      spec: { name: "harbor-ce-operator", channel: "stable", source: "platform", sourceNamespace: "cpaas-system", installPlanApproval: "Automatic" },
+      metadata: {
+        name: "harbor-ce-operator",
+        namespace: config.require("operatorNamespace"),
+        annotations: { "acp-extend.io/source-type": "Alauda" },
+      },
+      spec: {
+        name: "harbor-ce-operator",
+        channel: "stable",
+        source: "platform",
+        sourceNamespace: "cpaas-system",
+        installPlanApproval: "Automatic",
+      },
     },
     { provider },
   );

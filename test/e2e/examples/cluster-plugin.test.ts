@@ -18,7 +18,14 @@ describe("e2e: examples/cluster-plugin", function () {
     "cluster-plugin",
     () => ({ kubeconfig: { value: sb().kubeconfig("global"), secret: true } }),
     // The published version must not leak into the suites that follow.
-    () => sb().client("global").delete(ModuleConfig, V16).then(() => undefined, () => undefined),
+    () =>
+      sb()
+        .client("global")
+        .delete(ModuleConfig, V16)
+        .then(
+          () => undefined,
+          () => undefined,
+        ),
   );
 
   const global = () => sb().client("global");
@@ -54,7 +61,19 @@ describe("e2e: examples/cluster-plugin", function () {
     const name = (await moduleInfos("gpu-device-plugin"))[0].metadata.name!;
     const kubectl = spawnSync(
       sb().kubectlPath,
-      ["--kubeconfig", sb().kubeconfigPath, "--context", "global", "patch", "moduleinfo", name, "--type", "merge", "-p", '{"spec":{"config":{"custom":{"mps_enable":true}}}}'],
+      [
+        "--kubeconfig",
+        sb().kubeconfigPath,
+        "--context",
+        "global",
+        "patch",
+        "moduleinfo",
+        name,
+        "--type",
+        "merge",
+        "-p",
+        '{"spec":{"config":{"custom":{"mps_enable":true}}}}',
+      ],
       { encoding: "utf8" },
     );
     assert.equal(kubectl.status, 0, kubectl.stderr);

@@ -16,13 +16,17 @@ describe("e2e: examples/operator-automatic", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
 
-  const { stack, session } = useExampleStack("operator-automatic", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }), () =>
-    // The suites after this one expect the seed catalog: withdraw the version this one publishes.
-    withdrawVersion(sb().client("business"), PKG, "0.18.3"),
+  const { stack, session } = useExampleStack(
+    "operator-automatic",
+    () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }),
+    () =>
+      // The suites after this one expect the seed catalog: withdraw the version this one publishes.
+      withdrawVersion(sb().client("business"), PKG, "0.18.3"),
   );
 
   const client = () => sb().client("business");
-  const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === PKG);
+  const subscription = async () =>
+    (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === PKG);
 
   itPreviewsWithoutTouching(stack, client, NS);
 

@@ -18,13 +18,17 @@ describe("e2e: examples/operator-manual", function () {
   this.timeout(5 * 60_000);
   const sb = useSandbox();
 
-  const { stack, session } = useExampleStack("operator-manual", () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }), () =>
-    // The suites after this one expect the seed catalog: withdraw the version this one publishes.
-    withdrawVersion(sb().client("business"), "harbor-ce-operator", "2.12.12"),
+  const { stack, session } = useExampleStack(
+    "operator-manual",
+    () => ({ kubeconfig: { value: sb().kubeconfig("business"), secret: true } }),
+    () =>
+      // The suites after this one expect the seed catalog: withdraw the version this one publishes.
+      withdrawVersion(sb().client("business"), "harbor-ce-operator", "2.12.12"),
   );
 
   const client = () => sb().client("business");
-  const subscription = async () => (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === "harbor-ce-operator");
+  const subscription = async () =>
+    (await client().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === "harbor-ce-operator");
 
   itPreviewsWithoutTouching(stack, client, NS);
 
@@ -38,7 +42,10 @@ describe("e2e: examples/operator-manual", function () {
     assert.equal((await subscription())?.status?.installedCSV, "harbor-ce-operator.v2.12.10");
     // 2.12.11 is in the channel too: its InstallPlan waits, unapproved.
     const plans = (await client().list<KubeObject>(InstallPlan, { namespace: NS })).items;
-    assert.ok(plans.every((p) => p.spec.approved === p.spec.clusterServiceVersionNames.includes("harbor-ce-operator.v2.12.10")), JSON.stringify(plans.map((p) => p.spec)));
+    assert.ok(
+      plans.every((p) => p.spec.approved === p.spec.clusterServiceVersionNames.includes("harbor-ce-operator.v2.12.10")),
+      JSON.stringify(plans.map((p) => p.spec)),
+    );
   });
 
   itKeepsSteadyState({
@@ -49,7 +56,10 @@ describe("e2e: examples/operator-manual", function () {
       client().waitFor(
         Subscription,
         { namespace: NS, timeoutMs: 30_000 },
-        (subs) => (subs.some((s) => s.status?.currentCSV === "harbor-ce-operator.v2.12.11" && s.status?.state === "UpgradePending") ? true : undefined),
+        (subs) =>
+          subs.some((s) => s.status?.currentCSV === "harbor-ce-operator.v2.12.11" && s.status?.state === "UpgradePending")
+            ? true
+            : undefined,
         () => "OLM never proposed 2.12.11",
       ),
     watch: () => [{ client: client(), types: [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], namespace: NS }],
@@ -89,11 +99,29 @@ describe("e2e: examples/operator-manual", function () {
     // The seed's own approval command.
     const kubectl = spawnSync(
       sb().kubectlPath,
-      ["--kubeconfig", sb().kubeconfigPath, "--context", "business", "-n", NS, "patch", "installplan", plan.metadata.name!, "--type=json", "-p", '[{"op": "replace", "path": "/spec/approved", "value": true}]'],
+      [
+        "--kubeconfig",
+        sb().kubeconfigPath,
+        "--context",
+        "business",
+        "-n",
+        NS,
+        "patch",
+        "installplan",
+        plan.metadata.name!,
+        "--type=json",
+        "-p",
+        '[{"op": "replace", "path": "/spec/approved", "value": true}]',
+      ],
       { encoding: "utf8" },
     );
     assert.equal(kubectl.status, 0, kubectl.stderr);
-    await client().waitFor(ClusterServiceVersion, { namespace: NS, fieldSelector: `metadata.name=${next.name}`, timeoutMs: 30_000 }, ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined), () => "2.12.12 not Succeeded");
+    await client().waitFor(
+      ClusterServiceVersion,
+      { namespace: NS, fieldSelector: `metadata.name=${next.name}`, timeoutMs: 30_000 },
+      ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined),
+      () => "2.12.12 not Succeeded",
+    );
 
     const refresh = await stack().refresh();
     assert.ok((refresh.summary.resourceChanges?.update ?? 0) >= 1, JSON.stringify(refresh.summary.resourceChanges));

@@ -35,9 +35,18 @@ describe("e2e: examples/upload", function () {
         fs.renameSync((await made).file, file);
         return file;
       };
-      const file = await named(path.join(dir, "operator", `${OPERATOR}.v1.0.0.tgz`), makeTestPackage(path.join(dir, "src1"), { name: OPERATOR, version: "v1.0.0" }));
-      nextPackage = await named(path.join(dir, "next", `${OPERATOR}.v1.0.1.tgz`), makeTestPackage(path.join(dir, "src2"), { name: OPERATOR, version: "v1.0.1", replaces: "v1.0.0" }));
-      await named(path.join(dir, "marketplace", "plugins-e2e-upload-plugin-v1.0.0-hybrid.tgz"), makeTestPackage(path.join(dir, "src3"), { type: "plugin", name: "e2e-upload-plugin", version: "v1.0.0" }));
+      const file = await named(
+        path.join(dir, "operator", `${OPERATOR}.v1.0.0.tgz`),
+        makeTestPackage(path.join(dir, "src1"), { name: OPERATOR, version: "v1.0.0" }),
+      );
+      nextPackage = await named(
+        path.join(dir, "next", `${OPERATOR}.v1.0.1.tgz`),
+        makeTestPackage(path.join(dir, "src2"), { name: OPERATOR, version: "v1.0.1", replaces: "v1.0.0" }),
+      );
+      await named(
+        path.join(dir, "marketplace", "plugins-e2e-upload-plugin-v1.0.0-hybrid.tgz"),
+        makeTestPackage(path.join(dir, "src3"), { type: "plugin", name: "e2e-upload-plugin", version: "v1.0.0" }),
+      );
       return {
         operatorPackage: { value: file },
         packagesDir: { value: path.join(dir, "marketplace") },
@@ -61,7 +70,9 @@ describe("e2e: examples/upload", function () {
   );
 
   const versions = async (cluster: "global" | "business") =>
-    (await sb().client(cluster).list<KubeObject>(ArtifactVersion, { namespace: NS })).items.filter((a) => a.metadata.name!.includes("e2e-upload"));
+    (await sb().client(cluster).list<KubeObject>(ArtifactVersion, { namespace: NS })).items.filter((a) =>
+      a.metadata.name!.includes("e2e-upload"),
+    );
 
   it("preview plans both uploads without pushing or creating anything", async () => {
     const result = await stack().preview();
@@ -76,7 +87,10 @@ describe("e2e: examples/upload", function () {
     assert.ok((result.outputs.harborArtifact.value as string[])[0].startsWith(`${reg().address}/`));
     // up returned only once the plugin was installable: its ModuleConfig is there without waiting.
     const configs = await sb().client("global").list<KubeObject>(ModuleConfig, { labelSelector: "cpaas.io/module-name=e2e-upload-plugin" });
-    assert.deepEqual(configs.items.map((m) => m.spec.version), ["v1.0.0"]);
+    assert.deepEqual(
+      configs.items.map((m) => m.spec.version),
+      ["v1.0.0"],
+    );
     for (const c of ["global", "business"] as const) {
       const av = await sb().client(c).get<KubeObject>(ArtifactVersion, `operatorhub-${OPERATOR}.v1.0.0`, NS);
       assert.equal(av?.status?.phase, "Present", c);
@@ -86,13 +100,18 @@ describe("e2e: examples/upload", function () {
   itKeepsSteadyState({
     stack,
     session,
-    watch: () => (["global", "business"] as const).map((c) => ({ client: sb().client(c), types: [Artifact, ArtifactVersion], namespace: NS })),
+    watch: () =>
+      (["global", "business"] as const).map((c) => ({ client: sb().client(c), types: [Artifact, ArtifactVersion], namespace: NS })),
     secrets: { "the registry password": () => PASSWORD, "the platform token": () => sb().platformToken },
   });
 
   it("an ArtifactVersion deleted with kubectl: refresh shows the drift, up recreates it, refresh is clean again", async () => {
     const AV = `operatorhub-${OPERATOR}.v1.0.0`;
-    execFileSync(sb().kubectlPath, ["--kubeconfig", sb().kubeconfigPath, "--context", "business", "-n", NS, "delete", "artifactversion", AV, "--wait=true"], { stdio: "pipe" });
+    execFileSync(
+      sb().kubectlPath,
+      ["--kubeconfig", sb().kubeconfigPath, "--context", "business", "-n", NS, "delete", "artifactversion", AV, "--wait=true"],
+      { stdio: "pipe" },
+    );
     const refreshed = await stack().refresh();
     assert.equal(refreshed.summary.resourceChanges?.update, 1, JSON.stringify(refreshed.summary.resourceChanges));
     const state = await stack().exportStack();
@@ -109,8 +128,16 @@ describe("e2e: examples/upload", function () {
     await stack().setConfig("operatorPackage", { value: nextPackage });
     const preview = await stack().preview({ diff: true });
     assert.ok((preview.changeSummary.update ?? 0) + (preview.changeSummary.replace ?? 0) >= 1, JSON.stringify(preview.changeSummary));
-    assert.match(preview.stdout, new RegExp(`"operator ${OPERATOR} v1\\.0\\.0"\\s*=>\\s*"operator ${OPERATOR} v1\\.0\\.1"`), preview.stdout);
-    assert.equal(await sb().client("global").get(ArtifactVersion, `operatorhub-${OPERATOR}.v1.0.1`, NS), undefined, "preview created nothing");
+    assert.match(
+      preview.stdout,
+      new RegExp(`"operator ${OPERATOR} v1\\.0\\.0"\\s*=>\\s*"operator ${OPERATOR} v1\\.0\\.1"`),
+      preview.stdout,
+    );
+    assert.equal(
+      await sb().client("global").get(ArtifactVersion, `operatorhub-${OPERATOR}.v1.0.1`, NS),
+      undefined,
+      "preview created nothing",
+    );
     await stack().up();
     for (const c of ["global", "business"] as const) {
       const av = await sb().client(c).get<KubeObject>(ArtifactVersion, `operatorhub-${OPERATOR}.v1.0.1`, NS);
@@ -123,8 +150,14 @@ describe("e2e: examples/upload", function () {
     assert.equal(result.summary.result, "succeeded");
     for (const c of ["global", "business"] as const) {
       assert.deepEqual(await versions(c), [], c);
-      const artifacts = (await sb().client(c).list<KubeObject>(Artifact, { namespace: NS })).items.filter((a) => a.metadata.name!.includes("e2e-upload") && !a.metadata.deletionTimestamp);
-      assert.deepEqual(artifacts.map((a) => a.metadata.name), [], c);
+      const artifacts = (await sb().client(c).list<KubeObject>(Artifact, { namespace: NS })).items.filter(
+        (a) => a.metadata.name!.includes("e2e-upload") && !a.metadata.deletionTimestamp,
+      );
+      assert.deepEqual(
+        artifacts.map((a) => a.metadata.name),
+        [],
+        c,
+      );
     }
   });
 });

@@ -44,7 +44,8 @@ describe("e2e: examples/python-operator (Python)", function () {
 
   const business = () => sb().client("business");
   const global = () => sb().client("global");
-  const gpuModuleInfos = async () => (await global().list<KubeObject>(ModuleInfo, { labelSelector: "cpaas.io/module-name=gpu-device-plugin" })).items;
+  const gpuModuleInfos = async () =>
+    (await global().list<KubeObject>(ModuleInfo, { labelSelector: "cpaas.io/module-name=gpu-device-plugin" })).items;
 
   it("preview plans both components and their children without touching the clusters", async () => {
     const result = await stack.preview();
@@ -59,7 +60,10 @@ describe("e2e: examples/python-operator (Python)", function () {
     assert.equal(result.outputs.installedVersion.value, "2.12.10");
     assert.equal(result.outputs.phase.value, "Succeeded");
     const plans = (await business().list<KubeObject>(InstallPlan, { namespace: NS })).items;
-    assert.ok(plans.every((p) => p.spec.approved === p.spec.clusterServiceVersionNames.includes("harbor-ce-operator.v2.12.10")), JSON.stringify(plans.map((p) => p.spec)));
+    assert.ok(
+      plans.every((p) => p.spec.approved === p.spec.clusterServiceVersionNames.includes("harbor-ce-operator.v2.12.10")),
+      JSON.stringify(plans.map((p) => p.spec)),
+    );
     assert.equal(result.outputs.gpuPhase.value, "Running");
     const [gpu] = await gpuModuleInfos();
     assert.equal(gpu.metadata.name, result.outputs.gpuModuleInfo.value);
@@ -67,16 +71,24 @@ describe("e2e: examples/python-operator (Python)", function () {
   });
 
   it("a second up with the same inputs changes nothing and writes nothing", async () => {
-    const writes = [await recordWrites(business(), [Subscription, InstallPlan, ClusterServiceVersion], NS), await recordWrites(global(), [ModuleInfo])];
+    const writes = [
+      await recordWrites(business(), [Subscription, InstallPlan, ClusterServiceVersion], NS),
+      await recordWrites(global(), [ModuleInfo]),
+    ];
     const result = await stack.up();
     for (const w of writes) assert.deepEqual(await w.stop(), []);
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
   });
 
   it("pulumi stack export and the backend's files hold no kubeconfig in plaintext", () => {
-    const credentials = [sb().kubeconfig("business"), sb().kubeconfig("global")].flatMap((k) => [...k.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 48)));
+    const credentials = [sb().kubeconfig("business"), sb().kubeconfig("global")].flatMap((k) =>
+      [...k.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 48)),
+    );
     assert.ok(credentials.length > 0);
-    for (const [what, text] of [["stack export", exportStackText(session, stack)], ["backend files", backendFiles(session)]] as const) {
+    for (const [what, text] of [
+      ["stack export", exportStackText(session, stack)],
+      ["backend files", backendFiles(session)],
+    ] as const) {
       assert.ok(!credentials.some((c) => text.includes(c)), `${what} holds a kubeconfig credential`);
     }
   });
@@ -99,7 +111,12 @@ describe("e2e: examples/python-operator (Python)", function () {
   it("destroy removes the operator and the plugin", async () => {
     const result = await stack.destroy();
     assert.equal(result.summary.result, "succeeded");
-    await business().waitFor(Namespace, { timeoutMs: 60_000 }, (all) => (all.some((n) => n.metadata.name === NS) ? undefined : true), () => `namespace ${NS} still exists`);
+    await business().waitFor(
+      Namespace,
+      { timeoutMs: 60_000 },
+      (all) => (all.some((n) => n.metadata.name === NS) ? undefined : true),
+      () => `namespace ${NS} still exists`,
+    );
     assert.deepEqual(await gpuModuleInfos(), []);
   });
 });

@@ -9,7 +9,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { ArtifactVersion, ClusterServiceVersion, InstallPlan, ModuleInfo, Namespace, PackageManifest, Subscription, type KubeObject } from "../../../sdk/kube/resources";
+import {
+  ArtifactVersion,
+  ClusterServiceVersion,
+  InstallPlan,
+  ModuleInfo,
+  Namespace,
+  PackageManifest,
+  Subscription,
+  type KubeObject,
+} from "../../../sdk/kube/resources";
 import { PACKAGE_ROOT, backendFiles, engineSession, ensureEngine, exportStackText, type EngineSession } from "../../../tools/engine";
 import { addLanguageHost, ensureYamlHost, projectStack } from "../../../tools/languages";
 import { makeTestPackage } from "../../../tools/oci-layout";
@@ -55,14 +64,19 @@ describe("e2e: examples/yaml-operator (Pulumi YAML)", function () {
   after(async function () {
     this.timeout(10 * 60_000);
     await stack?.destroy().catch(() => undefined);
-    for (const c of ["global", "business"] as const) await sb().client(c).delete(PackageManifest, UPLOADED, "cpaas-system").catch(() => undefined);
+    for (const c of ["global", "business"] as const)
+      await sb()
+        .client(c)
+        .delete(PackageManifest, UPLOADED, "cpaas-system")
+        .catch(() => undefined);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     session?.dispose();
   });
 
   const business = () => sb().client("business");
   const global = () => sb().client("global");
-  const gpuModuleInfos = async () => (await global().list<KubeObject>(ModuleInfo, { labelSelector: "cpaas.io/module-name=gpu-device-plugin" })).items;
+  const gpuModuleInfos = async () =>
+    (await global().list<KubeObject>(ModuleInfo, { labelSelector: "cpaas.io/module-name=gpu-device-plugin" })).items;
 
   it("preview plans the three components and their children without touching the clusters", async () => {
     const result = await stack.preview();
@@ -79,7 +93,10 @@ describe("e2e: examples/yaml-operator (Pulumi YAML)", function () {
     const csv = await business().get<KubeObject>(ClusterServiceVersion, "harbor-ce-operator.v2.12.10", NS);
     assert.equal(csv?.status?.phase, "Succeeded");
     const plans = (await business().list<KubeObject>(InstallPlan, { namespace: NS })).items;
-    assert.ok(plans.every((p) => p.spec.approved === p.spec.clusterServiceVersionNames.includes("harbor-ce-operator.v2.12.10")), JSON.stringify(plans.map((p) => p.spec)));
+    assert.ok(
+      plans.every((p) => p.spec.approved === p.spec.clusterServiceVersionNames.includes("harbor-ce-operator.v2.12.10")),
+      JSON.stringify(plans.map((p) => p.spec)),
+    );
 
     assert.equal(result.outputs.gpuPhase.value, "Running");
     assert.equal(result.outputs.gpuVersionInstalled.value, "v4.0.15");
@@ -88,7 +105,10 @@ describe("e2e: examples/yaml-operator (Pulumi YAML)", function () {
     assert.deepEqual(gpu.spec.config, { custom: { mps_enable: false, pgpu_enable: true, vgpu_enable: true } });
 
     const uploaded = result.outputs.uploaded.value as Array<{ name: string; type: string; version: string }>;
-    assert.deepEqual(uploaded.map((p) => `${p.type}/${p.name} ${p.version}`), [`operator/${UPLOADED} v1.0.0`]);
+    assert.deepEqual(
+      uploaded.map((p) => `${p.type}/${p.name} ${p.version}`),
+      [`operator/${UPLOADED} v1.0.0`],
+    );
     for (const c of ["global", "business"] as const) {
       const av = await sb().client(c).get<KubeObject>(ArtifactVersion, `operatorhub-${UPLOADED}.v1.0.0`, "cpaas-system");
       assert.equal(av?.status?.phase, "Present", c);
@@ -98,7 +118,13 @@ describe("e2e: examples/yaml-operator (Pulumi YAML)", function () {
   it("the children are served by the acp-extend plugin, not the Node.js dynamic-provider host", async () => {
     const state = await stack.exportStack();
     const types = new Set<string>(state.deployment.resources.map((r: { type: string }) => r.type));
-    for (const t of ["acp-extend:index:Operator", "acp-extend:internal:OperatorInstall", "acp-extend:internal:ModuleInfo", "acp-extend:internal:PackageUpload"]) assert.ok(types.has(t), `${t} in ${[...types].join(", ")}`);
+    for (const t of [
+      "acp-extend:index:Operator",
+      "acp-extend:internal:OperatorInstall",
+      "acp-extend:internal:ModuleInfo",
+      "acp-extend:internal:PackageUpload",
+    ])
+      assert.ok(types.has(t), `${t} in ${[...types].join(", ")}`);
     assert.ok(![...types].some((t) => t.startsWith("pulumi-nodejs:")), [...types].join(", "));
   });
 
@@ -116,9 +142,14 @@ describe("e2e: examples/yaml-operator (Pulumi YAML)", function () {
   it("pulumi stack export and the backend's files hold no kubeconfig, registry password or platform token in plaintext", () => {
     const exported = exportStackText(session, stack);
     const files = backendFiles(session);
-    const credentials = [sb().kubeconfig("business"), sb().kubeconfig("global")].flatMap((k) => [...k.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 48)));
+    const credentials = [sb().kubeconfig("business"), sb().kubeconfig("global")].flatMap((k) =>
+      [...k.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 48)),
+    );
     assert.ok(credentials.length > 0);
-    for (const [what, text] of [["stack export", exported], ["backend files", files]] as const) {
+    for (const [what, text] of [
+      ["stack export", exported],
+      ["backend files", files],
+    ] as const) {
       assert.ok(!text.includes(PASSWORD), `${what} holds the registry password`);
       assert.ok(!text.includes(sb().platformToken), `${what} holds the platform token`);
       assert.ok(!credentials.some((c) => text.includes(c)), `${what} holds a kubeconfig credential`);
@@ -140,14 +171,21 @@ describe("e2e: examples/yaml-operator (Pulumi YAML)", function () {
     assert.ok((preview.changeSummary.update ?? 0) >= 1, JSON.stringify(preview.changeSummary));
     const result = await stack.up();
     assert.equal(result.outputs.installedVersion.value, "2.12.11");
-    const sub = (await business().list<KubeObject>(Subscription, { namespace: NS })).items.find((s) => s.spec?.name === "harbor-ce-operator");
+    const sub = (await business().list<KubeObject>(Subscription, { namespace: NS })).items.find(
+      (s) => s.spec?.name === "harbor-ce-operator",
+    );
     assert.equal(sub?.status?.installedCSV, "harbor-ce-operator.v2.12.11");
   });
 
   it("destroy removes the operator, the plugin and the uploaded CRs", async () => {
     const result = await stack.destroy();
     assert.equal(result.summary.result, "succeeded");
-    await business().waitFor(Namespace, { timeoutMs: 60_000 }, (all) => (all.some((n) => n.metadata.name === NS) ? undefined : true), () => `namespace ${NS} still exists`);
+    await business().waitFor(
+      Namespace,
+      { timeoutMs: 60_000 },
+      (all) => (all.some((n) => n.metadata.name === NS) ? undefined : true),
+      () => `namespace ${NS} still exists`,
+    );
     assert.deepEqual(await gpuModuleInfos(), []);
     assert.equal(await global().get(ArtifactVersion, `operatorhub-${UPLOADED}.v1.0.0`, "cpaas-system"), undefined);
   });

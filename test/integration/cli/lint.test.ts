@@ -56,14 +56,21 @@ describe("acp-extend lint against the sandbox", function () {
     const recorded = packagesOf(fixture("catalog-snapshot.yaml")) as { name: string }[];
     // Other suites publish versions while they run: the seed packages must match, as recorded.
     for (const name of ["harbor-ce-operator", "clickhouse-operator"]) {
-      assert.deepEqual(live.find((p) => p.name === name), recorded.find((p) => p.name === name), name);
+      assert.deepEqual(
+        live.find((p) => p.name === name),
+        recorded.find((p) => p.name === name),
+        name,
+      );
     }
   });
 
   it("reads source types from the cluster: the documentation's harbor Subscription with Automatic fails, clickhouse passes, no note", async () => {
     const bad = await cli(["lint", "--kubeconfig", business, "-"], harborAutomatic);
     assert.equal(bad.code, 1, bad.stdout + bad.stderr);
-    assert.match(bad.stdout, /mandatory alauda-operator-manual-approval: .*the catalog \(cluster .*\) labels package harbor-ce-operator cpaas.io\/source-type: Alauda/);
+    assert.match(
+      bad.stdout,
+      /mandatory alauda-operator-manual-approval: .*the catalog \(cluster .*\) labels package harbor-ce-operator cpaas.io\/source-type: Alauda/,
+    );
     const good = await cli(["lint", "--kubeconfig", business, "-"], `${seedHarbor}---\n${seedClickhouse}`);
     assert.equal(good.code, 0, good.stdout + good.stderr);
     assert.equal(good.stderr, "");
@@ -79,34 +86,62 @@ describe("acp-extend lint against the sandbox", function () {
   it("a Subscription whose startingCSV the catalog does not have fails, naming the versions that exist", async () => {
     const r = await cli(["lint", "--kubeconfig", business, "-"], seedHarbor.replace("v2.12.11", "v2.99.0"));
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /mandatory subscription-in-catalog: startingCSV harbor-ce-operator.v2.99.0 is not in channel "stable" of harbor-ce-operator \(CSVs: harbor-ce-operator.v2.12.11, harbor-ce-operator.v2.12.10\)/);
+    assert.match(
+      r.stdout,
+      /mandatory subscription-in-catalog: startingCSV harbor-ce-operator.v2.99.0 is not in channel "stable" of harbor-ce-operator \(CSVs: harbor-ce-operator.v2.12.11, harbor-ce-operator.v2.12.10\)/,
+    );
   });
 
   it("checks ModuleInfos against the global cluster: the documentation's two pass; version, form and affinity failures name what exists", async () => {
-    const installed = (await sb().client("global").list(ModuleInfo)).items.map((o) => `${o.metadata.labels?.["cpaas.io/cluster-name"]}/${o.metadata.labels?.["cpaas.io/module-name"]}`);
+    const installed = (await sb().client("global").list(ModuleInfo)).items.map(
+      (o) => `${o.metadata.labels?.["cpaas.io/cluster-name"]}/${o.metadata.labels?.["cpaas.io/module-name"]}`,
+    );
     // Another suite may have installed one of them; the count check would then rightly fail it.
-    const stream = installed.length ? seedModules.split(/^---$/m).filter((d) => !installed.some((i) => d.includes(`cluster-name: ${i.split("/")[0]}`) && d.includes(`module-name: ${i.split("/")[1]}`))).join("---") : seedModules;
+    const stream = installed.length
+      ? seedModules
+          .split(/^---$/m)
+          .filter(
+            (d) => !installed.some((i) => d.includes(`cluster-name: ${i.split("/")[0]}`) && d.includes(`module-name: ${i.split("/")[1]}`)),
+          )
+          .join("---")
+      : seedModules;
     const good = await cli(["lint", "--kubeconfig", global, "-"], stream);
     assert.equal(good.code, 0, good.stdout + good.stderr);
 
     const wrong = [
       seedModules.split(/^---$/m)[1].replace("version: v4.0.15", "version: v4.0.99"),
-      seedModules.split(/^---$/m)[1].replace("pgpu_enable: true", "pgpu_enable: \"yes\"").replace("business", "global"),
+      seedModules.split(/^---$/m)[1].replace("pgpu_enable: true", 'pgpu_enable: "yes"').replace("business", "global"),
       seedModules.split(/^---$/m)[0].replace("cluster-name: global", "cluster-name: business"),
     ].join("---\n");
     const r = await cli(["lint", "--kubeconfig", global, "--json", "-"], wrong);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    const messages = JSON.parse(r.stdout).findings.filter((f: { rule: string }) => f.rule === "module-info-on-cluster").map((f: { message: string }) => f.message);
-    assert.ok(messages.some((m: string) => /version v4.0.99 of plugin gpu-device-plugin is not published; published versions: v4.0.15/.test(m)), messages.join("\n"));
-    assert.ok(messages.some((m: string) => /spec.config.custom.pgpu_enable: .*boolean/.test(m)), messages.join("\n"));
-    assert.ok(messages.some((m: string) => /plugin web-cli v4.0.4 cannot be installed on cluster business: the cluster affinity .* is-global/.test(m)), messages.join("\n"));
+    const messages = JSON.parse(r.stdout)
+      .findings.filter((f: { rule: string }) => f.rule === "module-info-on-cluster")
+      .map((f: { message: string }) => f.message);
+    assert.ok(
+      messages.some((m: string) => /version v4.0.99 of plugin gpu-device-plugin is not published; published versions: v4.0.15/.test(m)),
+      messages.join("\n"),
+    );
+    assert.ok(
+      messages.some((m: string) => /spec.config.custom.pgpu_enable: .*boolean/.test(m)),
+      messages.join("\n"),
+    );
+    assert.ok(
+      messages.some((m: string) =>
+        /plugin web-cli v4.0.4 cannot be installed on cluster business: the cluster affinity .* is-global/.test(m),
+      ),
+      messages.join("\n"),
+    );
   });
 
   it("counts the ModuleInfos of the stream per cluster and plugin", async () => {
     const gpu = seedModules.split(/^---$/m)[1];
     const r = await cli(["lint", "--kubeconfig", global, "-"], `${gpu}---\n${gpu.replace("business-temporary-name", "business-second")}`);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /module-info-on-cluster: a second ModuleInfo for plugin gpu-device-plugin on cluster business: <stdin>:\d+ has one already/);
+    assert.match(
+      r.stdout,
+      /module-info-on-cluster: a second ModuleInfo for plugin gpu-device-plugin on cluster business: <stdin>:\d+ has one already/,
+    );
   });
 
   it("a kubeconfig that cannot reach a cluster is unusable input (exit 2) naming the cause", async () => {

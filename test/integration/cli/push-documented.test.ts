@@ -78,7 +78,8 @@ describe("cli push: the documentation's violet push examples, verbatim, on the s
     const g = sb().client("global");
     for (const m of ["cloudedge", "documented-dir-plugin"]) {
       await g.delete(ModulePlugin, m);
-      for (const c of (await g.list(ModuleConfig, { labelSelector: `cpaas.io/module-name=${m}` })).items) await g.delete(ModuleConfig, c.metadata.name!);
+      for (const c of (await g.list(ModuleConfig, { labelSelector: `cpaas.io/module-name=${m}` })).items)
+        await g.delete(ModuleConfig, c.metadata.name!);
     }
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
@@ -101,10 +102,18 @@ describe("cli push: the documentation's violet push examples, verbatim, on the s
       const k = sb().client(cluster);
       const a = await k.get<KubeObject>(Artifact, "operatorhub-opensearch-operator", NS);
       assert.equal(a?.spec.registry, sb().platformRegistry, "the Artifact names the platform registry");
-      assert.equal((await k.get<KubeObject>(ArtifactVersion, "operatorhub-opensearch-operator.v3.14.2", NS))?.status?.phase, "Present", cluster);
+      assert.equal(
+        (await k.get<KubeObject>(ArtifactVersion, "operatorhub-opensearch-operator.v3.14.2", NS))?.status?.phase,
+        "Present",
+        cluster,
+      );
     }
     const c = platformRegistry();
-    assert.match((await c.manifestDigest("acp/opensearch-operator-bundle", "v3.14.2", MANIFEST)) ?? "", /^sha256:/, "pushed to the platform registry");
+    assert.match(
+      (await c.manifestDigest("acp/opensearch-operator-bundle", "v3.14.2", MANIFEST)) ?? "",
+      /^sha256:/,
+      "pushed to the platform registry",
+    );
     c.close();
   });
 
@@ -113,46 +122,79 @@ describe("cli push: the documentation's violet push examples, verbatim, on the s
     const r = await push([file, ...platform, "--dest-repo", standby().address, "--username", STANDBY_USER, "--password", STANDBY_PASSWORD]);
     assert.equal(r.code, 0, r.stderr);
     const c = new RegistryClient({ address: standby().address, ca: standby().ca, username: STANDBY_USER, password: STANDBY_PASSWORD });
-    assert.match((await c.manifestDigest("acp/opensearch-operator-bundle", "v3.14.2", MANIFEST)) ?? "", /^sha256:/, "pushed to the standby registry");
+    assert.match(
+      (await c.manifestDigest("acp/opensearch-operator-bundle", "v3.14.2", MANIFEST)) ?? "",
+      /^sha256:/,
+      "pushed to the standby registry",
+    );
     c.close();
-    assert.equal((await sb().client("global").get<KubeObject>(Artifact, "operatorhub-opensearch-operator", NS))?.spec.registry, standby().address);
+    assert.equal(
+      (await sb().client("global").get<KubeObject>(Artifact, "operatorhub-opensearch-operator", NS))?.spec.registry,
+      standby().address,
+    );
   });
 
   it("Upload a Cluster Plugin: push plugins-cloudedge-v0.3.16-hybrid.tgz --platform-address --platform-username --platform-password; returns once its ModuleConfig exists", async () => {
-    const file = await documented(path.join(dir, "plugins-cloudedge-v0.3.16-hybrid.tgz"), { type: "plugin", name: "cloudedge", version: "v0.3.16" });
+    const file = await documented(path.join(dir, "plugins-cloudedge-v0.3.16-hybrid.tgz"), {
+      type: "plugin",
+      name: "cloudedge",
+      version: "v0.3.16",
+    });
     const r = await push([file, ...platform]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /plugin cloudedge v0\.3\.16 has its ModuleConfig/);
     // No wait here: push waited for it.
     const configs = await sb().client("global").list<KubeObject>(ModuleConfig, { labelSelector: "cpaas.io/module-name=cloudedge" });
-    assert.deepEqual(configs.items.map((m) => m.spec.version), ["v0.3.16"]);
+    assert.deepEqual(
+      configs.items.map((m) => m.spec.version),
+      ["v0.3.16"],
+    );
   });
 
   it("Upload a Helm Chart to the chart repository: the same command (the page reuses the plugin's file name) pushes to public-charts", async () => {
-    const file = await documented(path.join(dir, "chart", "plugins-cloudedge-v0.3.16-hybrid.tgz"), { type: "chart", name: "cloudedge-chart", version: "v0.3.16" });
+    const file = await documented(path.join(dir, "chart", "plugins-cloudedge-v0.3.16-hybrid.tgz"), {
+      type: "chart",
+      name: "cloudedge-chart",
+      version: "v0.3.16",
+    });
     const r = await push([file, ...platform]);
     assert.equal(r.code, 0, r.stderr);
     const c = platformRegistry();
     assert.match((await c.manifestDigest("public-charts/cloudedge-chart", "0.3.16", MANIFEST)) ?? "", /^sha256:/);
     c.close();
-    assert.equal((await sb().client("global").get<KubeObject>(ArtifactVersion, "chart-cloudedge-chart.0.3.16", NS))?.status?.phase, "Present");
+    assert.equal(
+      (await sb().client("global").get<KubeObject>(ArtifactVersion, "chart-cloudedge-chart.0.3.16", NS))?.status?.phase,
+      "Present",
+    );
   });
 
   it("a directory: --skip-crs pushes every package's images and writes no CR; then --skip-push --clusters writes the CRs only", async () => {
     const packages = path.join(dir, "packages_dir_name");
     await documented(path.join(packages, "topolvm-operator.v2.3.0.tgz"), { name: "topolvm-operator", version: "v2.3.0" });
     await documented(path.join(packages, "documented-dir-operator.v1.0.0.tgz"), { name: "documented-dir-operator", version: "v1.0.0" });
-    await documented(path.join(packages, "plugins-documented-dir-v0.1.0-hybrid.tgz"), { type: "plugin", name: "documented-dir-plugin", version: "v0.1.0" });
+    await documented(path.join(packages, "plugins-documented-dir-v0.1.0-hybrid.tgz"), {
+      type: "plugin",
+      name: "documented-dir-plugin",
+      version: "v0.1.0",
+    });
 
     const images = await push([packages, "--skip-crs", ...platform]);
     assert.equal(images.code, 0, images.stderr);
     const c = platformRegistry();
-    for (const [repo, tag] of [["acp/topolvm-operator-bundle", "v2.3.0"], ["acp/documented-dir-operator-bundle", "v1.0.0"], ["acp/documented-dir-plugin", "v0.1.0"]]) {
+    for (const [repo, tag] of [
+      ["acp/topolvm-operator-bundle", "v2.3.0"],
+      ["acp/documented-dir-operator-bundle", "v1.0.0"],
+      ["acp/documented-dir-plugin", "v0.1.0"],
+    ]) {
       assert.match((await c.manifestDigest(repo!, tag!, MANIFEST)) ?? "", /^sha256:/, repo);
     }
     c.close();
     for (const cluster of ["global", "business"] as const) {
-      assert.equal(await sb().client(cluster).get(Artifact, "operatorhub-topolvm-operator", NS), undefined, `--skip-crs wrote no CR on ${cluster}`);
+      assert.equal(
+        await sb().client(cluster).get(Artifact, "operatorhub-topolvm-operator", NS),
+        undefined,
+        `--skip-crs wrote no CR on ${cluster}`,
+      );
     }
 
     const crs = await push([packages, "--skip-push", ...platform, "--clusters", "business"]);
@@ -160,8 +202,16 @@ describe("cli push: the documentation's violet push examples, verbatim, on the s
     const b = sb().client("business");
     assert.equal((await b.get<KubeObject>(ArtifactVersion, "operatorhub-topolvm-operator.v2.3.0", NS))?.status?.phase, "Present");
     assert.equal((await b.get<KubeObject>(ArtifactVersion, "operatorhub-documented-dir-operator.v1.0.0", NS))?.status?.phase, "Present");
-    assert.equal(await sb().client("global").get(Artifact, "operatorhub-topolvm-operator", NS), undefined, "operators went to the cluster named");
-    assert.equal((await sb().client("global").get<KubeObject>(ArtifactVersion, "plugin-documented-dir-plugin.v0.1.0", NS))?.status?.phase, "Present", "plugins go to global");
+    assert.equal(
+      await sb().client("global").get(Artifact, "operatorhub-topolvm-operator", NS),
+      undefined,
+      "operators went to the cluster named",
+    );
+    assert.equal(
+      (await sb().client("global").get<KubeObject>(ArtifactVersion, "plugin-documented-dir-plugin.v0.1.0", NS))?.status?.phase,
+      "Present",
+      "plugins go to global",
+    );
   });
 
   it("pre-flight: a user who may not create Artifacts is told the role the documentation requires, and nothing is pushed", async () => {
@@ -169,9 +219,22 @@ describe("cli push: the documentation's violet push examples, verbatim, on the s
     await fs.writeFile(kubeconfig, sb().restrictedKubeconfig("global"), { mode: 0o600 });
     const file = await documented(path.join(dir, "denied", "denied-operator.v1.0.0.tgz"), { name: "denied-operator", version: "v1.0.0" });
     const { username, password } = sb().platformLogin;
-    const r = await push([file, "--kubeconfig", kubeconfig, "--dest-repo", sb().platformRegistry!, "--username", username, "--password", password]);
+    const r = await push([
+      file,
+      "--kubeconfig",
+      kubeconfig,
+      "--dest-repo",
+      sb().platformRegistry!,
+      "--username",
+      username,
+      "--password",
+      password,
+    ]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, /\[global\] this user may not create artifacts, create artifactversions, patch artifactversions in cpaas-system: uploading packages needs a platform user with the System role platform-admin-system/);
+    assert.match(
+      r.stderr,
+      /\[global\] this user may not create artifacts, create artifactversions, patch artifactversions in cpaas-system: uploading packages needs a platform user with the System role platform-admin-system/,
+    );
     const c = platformRegistry();
     assert.equal(await c.manifestDigest("acp/denied-operator-bundle", "v1.0.0", MANIFEST), undefined, "nothing was pushed");
     c.close();

@@ -20,7 +20,11 @@ const REG_USER = "pusher";
 const REG_PASSWORD = "s3cr3t-registry-pw-9f8e";
 
 function skopeoDigest(ref: string): string {
-  return JSON.parse(execFileSync("skopeo", ["inspect", "--tls-verify=false", "--creds", `${REG_USER}:${REG_PASSWORD}`, `docker://${ref}`], { encoding: "utf8" })).Digest;
+  return JSON.parse(
+    execFileSync("skopeo", ["inspect", "--tls-verify=false", "--creds", `${REG_USER}:${REG_PASSWORD}`, `docker://${ref}`], {
+      encoding: "utf8",
+    }),
+  ).Digest;
 }
 
 describe("cli push (registry + sandbox)", function () {
@@ -34,7 +38,19 @@ describe("cli push (registry + sandbox)", function () {
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "acp-cli-push-"));
     env = { ACP_REGISTRY_PASSWORD: REG_PASSWORD, ACP_PLATFORM_TOKEN: sb().platformToken };
-    common = ["--platform-address", sb().platformAddress, "--ca-file", sb().caPath, "--dest-repo", reg().address, "--username", REG_USER, "--plain", "--timeout", "60s"];
+    common = [
+      "--platform-address",
+      sb().platformAddress,
+      "--ca-file",
+      sb().caPath,
+      "--dest-repo",
+      reg().address,
+      "--username",
+      REG_USER,
+      "--plain",
+      "--timeout",
+      "60s",
+    ];
   });
   // The sandbox is shared by every suite of this mocha process: leave it as found.
   after(async () => {
@@ -54,7 +70,11 @@ describe("cli push (registry + sandbox)", function () {
   });
 
   it("spawned with secrets from the environment: pushes an operator, creates its CRs on both clusters and waits for the PackageManifest; no secret in argv or output", async () => {
-    const { file, metadata } = await makeTestPackage(path.join(dir, "op"), { name: "spawned-operator", version: "v0.1.0", channels: ["stable", "alpha"] });
+    const { file, metadata } = await makeTestPackage(path.join(dir, "op"), {
+      name: "spawned-operator",
+      version: "v0.1.0",
+      channels: ["stable", "alpha"],
+    });
     const argv = [BIN, "push", file, ...common, "--clusters", "global,business"];
     for (const a of argv) assert.ok(!a.includes(REG_PASSWORD) && !a.includes(sb().platformToken), "no secret on argv");
     const { stdout, stderr } = await run(NODE, argv, { env: { ...process.env, ...env } });
@@ -89,12 +109,18 @@ describe("cli push (registry + sandbox)", function () {
     const out = JSON.parse(second.stdout).packages[0];
     assert.equal(out.push.blobsUploaded, 0);
     assert.equal(out.push.bytesUploaded, 0);
-    assert.deepEqual(out.crs.map((c: { writes: number }) => c.writes), [0]);
+    assert.deepEqual(
+      out.crs.map((c: { writes: number }) => c.writes),
+      [0],
+    );
     assert.match(second.stderr, /already in the registry/);
   });
 
   it("refuses a corrupted blob before anything is pushed or any CR exists", async () => {
-    const { file } = await makeTestPackage(path.join(dir, "corrupt-src"), { name: "corrupt-operator", related: [{ name: "acp/corrupt:v1", layers: [2 * 2 ** 20] }] });
+    const { file } = await makeTestPackage(path.join(dir, "corrupt-src"), {
+      name: "corrupt-operator",
+      related: [{ name: "acp/corrupt:v1", layers: [2 * 2 ** 20] }],
+    });
     const entries = await readRawTgz(file);
     const blob = entries.find((e) => e.name.startsWith("images/blobs/") && (e.body as Buffer).length === 2 * 2 ** 20)!;
     (blob.body as Buffer)[12345] ^= 0x01;
@@ -104,7 +130,10 @@ describe("cli push (registry + sandbox)", function () {
     assert.match(r.stderr, /corrupt-operator\.amd64\.v1\.0\.0\.tgz: blob sha256:[0-9a-f]{64} is corrupt/);
     assert.equal(await sb().client("global").get(Artifact, "operatorhub-corrupt-operator", NS), undefined);
     const client = new RegistryClient({ address: reg().address, plain: true, username: REG_USER, password: REG_PASSWORD });
-    assert.equal(await client.manifestDigest("acp/corrupt-operator-bundle", "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]), undefined);
+    assert.equal(
+      await client.manifestDigest("acp/corrupt-operator-bundle", "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]),
+      undefined,
+    );
     client.close();
   });
 
@@ -116,7 +145,12 @@ describe("cli push (registry + sandbox)", function () {
     const g = sb().client("global");
     assert.equal((await g.get<KubeObject>(ArtifactVersion, "plugin-demo-uploaded-plugin.v0.2.0", NS))?.status?.phase, "Present");
     assert.equal(await sb().client("business").get(Artifact, "plugin-demo-uploaded-plugin", NS), undefined);
-    const mc = await g.waitFor<KubeObject, KubeObject>(ModuleConfig, { labelSelector: "cpaas.io/module-name=demo-uploaded-plugin", timeoutMs: 30000 }, (os) => os[0], () => "no ModuleConfig");
+    const mc = await g.waitFor<KubeObject, KubeObject>(
+      ModuleConfig,
+      { labelSelector: "cpaas.io/module-name=demo-uploaded-plugin", timeoutMs: 30000 },
+      (os) => os[0],
+      () => "no ModuleConfig",
+    );
     assert.equal(mc.spec.version, "v0.2.0");
     assert.deepEqual(mc.spec.affinity.clusterAffinity, { matchLabels: { "is-global": "true" } });
     assert.ok(await g.get(ModulePlugin, "demo-uploaded-plugin"));
@@ -145,7 +179,14 @@ describe("cli push (registry + sandbox)", function () {
       client.close();
     }
     // skopeo cannot "inspect" a non-image artifact, but its raw pull by digest must hash to that digest.
-    const raw = execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", "--creds", `${REG_USER}:${REG_PASSWORD}`, `docker://${reg().address}/public-charts/demo-chart@${digest}`]);
+    const raw = execFileSync("skopeo", [
+      "inspect",
+      "--raw",
+      "--tls-verify=false",
+      "--creds",
+      `${REG_USER}:${REG_PASSWORD}`,
+      `docker://${reg().address}/public-charts/demo-chart@${digest}`,
+    ]);
     assert.equal(`sha256:${createHash("sha256").update(raw).digest("hex")}`, digest);
     const av = await sb().client("global").get<KubeObject>(ArtifactVersion, "chart-demo-chart.1.2.3", NS);
     assert.equal(av?.status?.phase, "Present");
@@ -164,11 +205,29 @@ describe("cli push (registry + sandbox)", function () {
     const only = path.join(dir, "crs-only");
     await makeTestPackage(only, { name: "crs-only-operator" });
     // No registry credentials at all: --skip-push must not touch the registry.
-    const onlyCrs = await runCli(["push", only, "--platform-address", sb().platformAddress, "--ca-file", sb().caPath, "--dest-repo", reg().address, "--skip-push", "--timeout", "60s"], { env: { ACP_PLATFORM_TOKEN: sb().platformToken } });
+    const onlyCrs = await runCli(
+      [
+        "push",
+        only,
+        "--platform-address",
+        sb().platformAddress,
+        "--ca-file",
+        sb().caPath,
+        "--dest-repo",
+        reg().address,
+        "--skip-push",
+        "--timeout",
+        "60s",
+      ],
+      { env: { ACP_PLATFORM_TOKEN: sb().platformToken } },
+    );
     assert.equal(onlyCrs.code, 0, onlyCrs.stderr);
     assert.equal((await g.get<KubeObject>(ArtifactVersion, "operatorhub-crs-only-operator.v1.0.0", NS))?.status?.phase, "Present");
     const client = new RegistryClient({ address: reg().address, plain: true, username: REG_USER, password: REG_PASSWORD });
-    assert.equal(await client.manifestDigest("acp/crs-only-operator-bundle", "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]), undefined);
+    assert.equal(
+      await client.manifestDigest("acp/crs-only-operator-bundle", "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]),
+      undefined,
+    );
     client.close();
 
     const both = await runCli(["push", d, ...common], { env });
@@ -181,7 +240,19 @@ describe("cli push (registry + sandbox)", function () {
   it("--platform-username/--platform-password log in through the platform's Dex password grant; a wrong password fails without printing it", async () => {
     const { file } = await makeTestPackage(path.join(dir, "login"), { name: "login-operator" });
     const { username, password } = sb().platformLogin;
-    const base = ["push", file, "--platform-address", sb().platformAddress, "--ca-file", sb().caPath, "--platform-username", username, "--skip-push", "--timeout", "60s"];
+    const base = [
+      "push",
+      file,
+      "--platform-address",
+      sb().platformAddress,
+      "--ca-file",
+      sb().caPath,
+      "--platform-username",
+      username,
+      "--skip-push",
+      "--timeout",
+      "60s",
+    ];
     const wrong = await runCli(base, { env: { ACP_PLATFORM_PASSWORD: "not-the-platform-pw-31" } });
     assert.equal(wrong.code, 1, wrong.stderr);
     assert.match(wrong.stderr, /platform login as "admin" at https:\/\/127\.\d+\.\d+\.\d+:\d+ failed: invalid username or password/);
@@ -191,22 +262,36 @@ describe("cli push (registry + sandbox)", function () {
     const ok = await runCli(base, { env: { ACP_PLATFORM_PASSWORD: password } });
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(!(ok.stderr + ok.stdout).includes(password));
-    assert.equal((await sb().client("global").get<KubeObject>(ArtifactVersion, "operatorhub-login-operator.v1.0.0", NS))?.status?.phase, "Present");
+    assert.equal(
+      (await sb().client("global").get<KubeObject>(ArtifactVersion, "operatorhub-login-operator.v1.0.0", NS))?.status?.phase,
+      "Present",
+    );
 
-    const none = await runCli(["push", file, "--platform-address", sb().platformAddress, "--ca-file", sb().caPath, "--skip-push"], { env: {} });
+    const none = await runCli(["push", file, "--platform-address", sb().platformAddress, "--ca-file", sb().caPath, "--skip-push"], {
+      env: {},
+    });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /needs a platform login: --platform-username with a password/);
   });
 
   it("--dry-run verifies the whole package and checks the registry, then writes nothing anywhere", async () => {
     const { file } = await makeTestPackage(path.join(dir, "dry"), { name: "dry-operator" });
-    const r = await runCli(["push", file, "--dest-repo", reg().address, "--username", REG_USER, "--plain", "--dry-run", "--clusters", "global,business"], { env });
+    const r = await runCli(
+      ["push", file, "--dest-repo", reg().address, "--username", REG_USER, "--plain", "--dry-run", "--clusters", "global,business"],
+      { env },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /dry-operator v1\.0\.0: 0 blobs uploaded \(0 bytes\).*\(dry run: nothing written\)/);
-    assert.match(r.stdout, /\[business\] would apply Artifact operatorhub-dry-operator and ArtifactVersion operatorhub-dry-operator\.v1\.0\.0/);
+    assert.match(
+      r.stdout,
+      /\[business\] would apply Artifact operatorhub-dry-operator and ArtifactVersion operatorhub-dry-operator\.v1\.0\.0/,
+    );
     assert.equal(await sb().client("global").get(Artifact, "operatorhub-dry-operator", NS), undefined);
     const client = new RegistryClient({ address: reg().address, plain: true, username: REG_USER, password: REG_PASSWORD });
-    assert.equal(await client.manifestDigest("acp/dry-operator-bundle", "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]), undefined);
+    assert.equal(
+      await client.manifestDigest("acp/dry-operator-bundle", "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]),
+      undefined,
+    );
     client.close();
   });
 

@@ -58,7 +58,10 @@ describe("acp-extend versions (sandbox)", function () {
   it("an unknown package fails with exit 1 and the packages that exist; a missing kubeconfig file is a usage error", async () => {
     const r = await cli("versions", "nope-operator", "--kubeconfig", kubeconfigFile);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^acp-extend versions: package "nope-operator" is not in the catalog of namespace cpaas-system \(packages: .*clickhouse-operator, .*harbor-ce-operator/);
+    assert.match(
+      r.stderr,
+      /^acp-extend versions: package "nope-operator" is not in the catalog of namespace cpaas-system \(packages: .*clickhouse-operator, .*harbor-ce-operator/,
+    );
     const missing = await cli("versions", "harbor-ce-operator", "--kubeconfig", "/nonexistent/kubeconfig");
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read kubeconfig \/nonexistent\/kubeconfig: no such file/);

@@ -117,7 +117,11 @@ describe("fault: the kube-apiserver restarts during an operator upgrade", functi
       // restarted API server answering 503 until its CRD paths are back, or OLM's own resolution failure
       // while its informers resync after the restart, with the Subscription's status), not a stack trace.
       assert.match(result.err.message, new RegExp(`${PKG}|${NS}`), result.err.message);
-      assert.match(result.err.message, /ECONNREFUSED|ECONNRESET|socket hang up|connect|timed out|watch|503 ServiceUnavailable|ResolutionFailed=True/i, result.err.message);
+      assert.match(
+        result.err.message,
+        /ECONNREFUSED|ECONNRESET|socket hang up|connect|timed out|watch|503 ServiceUnavailable|ResolutionFailed=True/i,
+        result.err.message,
+      );
       // The re-run: pulumi up again with the same inputs (the engine calls update with the last good outputs).
       const again = await checked(v100, inputs("1.2.0"));
       result = { ok: true, outs: (await provider.update!(id, outs!, again)).outs as InstallOutputs };

@@ -3,7 +3,17 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { KubeApiError, KubeClient } from "../../../sdk/kube/client";
 import { clientFor } from "../../../sdk/kube/kubeconfig";
-import { Artifact, ArtifactVersion, Cluster, InstallPlan, ModuleInfo, Namespace, Subscription, type KubeObject, type ResourceType } from "../../../sdk/kube/resources";
+import {
+  Artifact,
+  ArtifactVersion,
+  Cluster,
+  InstallPlan,
+  ModuleInfo,
+  Namespace,
+  Subscription,
+  type KubeObject,
+  type ResourceType,
+} from "../../../sdk/kube/resources";
 import { useSandbox } from "../../helpers/sandbox";
 
 const run = promisify(execFile);
@@ -66,7 +76,13 @@ describe("sandbox control plane", function () {
     // Unknown fields are kept where the real API keeps them (Subscription spec.config) ...
     const ok = await global.create(
       Subscription,
-      sub({ name: "p", source: "platform", sourceNamespace: "cpaas-system", installPlanApproval: "Manual", config: { env: [{ name: "A", value: "1" }] } }),
+      sub({
+        name: "p",
+        source: "platform",
+        sourceNamespace: "cpaas-system",
+        installPlanApproval: "Manual",
+        config: { env: [{ name: "A", value: "1" }] },
+      }),
     );
     assert.deepEqual(ok.spec.config, { env: [{ name: "A", value: "1" }] });
     // ... and the status subresource ignores status in the main resource.
@@ -124,7 +140,9 @@ describe("sandbox control plane", function () {
       metadata: {
         name: "operatorhub-demo.v1.0.0",
         namespace: ns,
-        ownerReferences: [{ apiVersion: Artifact.apiVersion, kind: "Artifact", name: artifact.metadata.name!, uid: artifact.metadata.uid! }],
+        ownerReferences: [
+          { apiVersion: Artifact.apiVersion, kind: "Artifact", name: artifact.metadata.name!, uid: artifact.metadata.uid! },
+        ],
       },
       spec: { tag: "v1.0.0", present: true },
     });

@@ -21,14 +21,22 @@ describe("sandbox lifecycle", function () {
     const st = await sandboxStatus(dir);
     assert.equal(st.running, true);
     assert.deepEqual(st.ready, { global: true, business: true, platform: true });
-    assert.deepEqual(
-      st.processes.map((p) => p.name).sort(),
-      [
-        "catalog-operator-business", "catalog-operator-global", "etcd", "kube-apiserver-business", "kube-apiserver-global",
-        "kube-controller-manager-business", "kube-controller-manager-global", "olm-operator-business", "olm-operator-global",
-        "packageserver-business", "packageserver-global", "platform", "platform-registry", "reaper",
-      ],
-    );
+    assert.deepEqual(st.processes.map((p) => p.name).sort(), [
+      "catalog-operator-business",
+      "catalog-operator-global",
+      "etcd",
+      "kube-apiserver-business",
+      "kube-apiserver-global",
+      "kube-controller-manager-business",
+      "kube-controller-manager-global",
+      "olm-operator-business",
+      "olm-operator-global",
+      "packageserver-business",
+      "packageserver-global",
+      "platform",
+      "platform-registry",
+      "reaper",
+    ]);
     // A loopback address of its own, so that its registry can take port 11443 as ACP's does.
     const host = /^https:\/\/(127\.\d+\.\d+\.\d+):\d+$/.exec(sb.platformAddress)?.[1];
     assert.ok(host && host !== "127.0.0.1", sb.platformAddress);
@@ -69,7 +77,9 @@ describe("sandbox lifecycle", function () {
     // The same directory starts again on its etcd data: the namespace made before is still there.
     const sb = await startSandbox({ dir, platform: false });
     try {
-      const ns = await sb.client("global").get({ apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false }, "cpaas-system");
+      const ns = await sb
+        .client("global")
+        .get({ apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false }, "cpaas-system");
       assert.ok(ns);
       assert.notEqual(ns.metadata.creationTimestamp, undefined);
       assert.ok(Date.parse(ns.metadata.creationTimestamp!) <= Date.parse(sb.state.startedAt));

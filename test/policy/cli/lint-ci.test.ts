@@ -58,12 +58,18 @@ describe("cli/lint for CI: formats, source types, catalog snapshots", () => {
     it("fails the documentation's harbor Subscription with Automatic under default settings, naming the rule and why", async () => {
       const r = await lint(["-"], harborAutomatic);
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /Subscription harbor-ce-operator\/harbor-ce-operator-sub: mandatory alauda-operator-manual-approval: .*the ACP documentation names harbor-ce-operator as provided by Alauda/);
+      assert.match(
+        r.stdout,
+        /Subscription harbor-ce-operator\/harbor-ce-operator-sub: mandatory alauda-operator-manual-approval: .*the ACP documentation names harbor-ce-operator as provided by Alauda/,
+      );
       assert.equal(r.stderr, "", "harbor's source type is known: no note");
     });
 
     it("passes the documentation's harbor (Manual) and clickhouse (Automatic) Subscriptions, and says once that it could not tell clickhouse-operator apart", async () => {
-      const r = await lint(["-"], `${seedHarbor}---\n${seedClickhouse}---\n${seedClickhouse.replace("clickhouse-operator-sub", "clickhouse-2-sub").replace("namespace: clickhouse-operator", "namespace: clickhouse-2")}`);
+      const r = await lint(
+        ["-"],
+        `${seedHarbor}---\n${seedClickhouse}---\n${seedClickhouse.replace("clickhouse-operator-sub", "clickhouse-2-sub").replace("namespace: clickhouse-operator", "namespace: clickhouse-2")}`,
+      );
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /^no violations in 3 objects/m);
       const notes = r.stderr.split("\n").filter(Boolean);
@@ -74,7 +80,10 @@ describe("cli/lint for CI: formats, source types, catalog snapshots", () => {
     it("with a catalog snapshot: harbor (labelled Alauda) fails citing the snapshot, clickhouse (Community) passes without a note", async () => {
       const bad = await lint(["--catalog", SNAPSHOT, "-"], harborAutomatic);
       assert.equal(bad.code, 1, bad.stdout + bad.stderr);
-      assert.match(bad.stdout, /alauda-operator-manual-approval: .*the catalog \(snapshot .*catalog-snapshot.yaml\) labels package harbor-ce-operator cpaas.io\/source-type: Alauda/);
+      assert.match(
+        bad.stdout,
+        /alauda-operator-manual-approval: .*the catalog \(snapshot .*catalog-snapshot.yaml\) labels package harbor-ce-operator cpaas.io\/source-type: Alauda/,
+      );
       const good = await lint(["--catalog", SNAPSHOT, "-"], seedClickhouse);
       assert.equal(good.code, 0, good.stdout + good.stderr);
       assert.equal(good.stderr, "");
@@ -104,9 +113,15 @@ describe("cli/lint for CI: formats, source types, catalog snapshots", () => {
       assert.equal(r.code, 1);
       const findings = JSON.parse(r.stdout).findings.filter((f: { rule: string }) => f.rule === "subscription-in-catalog");
       assert.equal(findings.length, 3, r.stdout);
-      assert.match(findings[0].message, /startingCSV harbor-ce-operator.v2.13.0 is not in channel "stable" of harbor-ce-operator \(CSVs: harbor-ce-operator.v2.12.11, harbor-ce-operator.v2.12.10\)/);
+      assert.match(
+        findings[0].message,
+        /startingCSV harbor-ce-operator.v2.13.0 is not in channel "stable" of harbor-ce-operator \(CSVs: harbor-ce-operator.v2.12.11, harbor-ce-operator.v2.12.10\)/,
+      );
       assert.match(findings[1].message, /package clickhouse-operator has no channel "beta" \(channels: stable\)/);
-      assert.match(findings[2].message, /package clickhouse is not in the catalog \(snapshot .*\); packages: .*clickhouse-operator.*harbor-ce-operator/);
+      assert.match(
+        findings[2].message,
+        /package clickhouse is not in the catalog \(snapshot .*\); packages: .*clickhouse-operator.*harbor-ce-operator/,
+      );
     });
 
     it("a snapshot without PackageManifests is unusable input (exit 2)", async () => {
@@ -128,7 +143,12 @@ describe("cli/lint for CI: formats, source types, catalog snapshots", () => {
       const run = log.runs[0];
       assert.equal(run.tool.driver.name, "acp-extend");
       const ids = run.tool.driver.rules.map((x: { id: string }) => x.id);
-      assert.ok(ids.includes("alauda-operator-manual-approval") && ids.includes("one-operator-per-namespace-manual") && ids.includes("subscription-in-catalog"), ids.join(" "));
+      assert.ok(
+        ids.includes("alauda-operator-manual-approval") &&
+          ids.includes("one-operator-per-namespace-manual") &&
+          ids.includes("subscription-in-catalog"),
+        ids.join(" "),
+      );
       for (const rule of run.tool.driver.rules) assert.ok(rule.help.text.length > 40, `${rule.id} has help text`);
       assert.equal(run.results.length, 11);
       const og = run.results.find((x: any) => x.message.text.startsWith("OperatorGroup shared-operators/shared-operators"));
@@ -137,7 +157,10 @@ describe("cli/lint for CI: formats, source types, catalog snapshots", () => {
       assert.equal(og.level, "error");
       assert.deepEqual(og.locations[0].physicalLocation.region, { startLine: 31, startColumn: 1 });
       assert.equal(og.locations[0].physicalLocation.artifactLocation.uri, path.relative(process.cwd(), fixture("bad.yaml")));
-      assert.ok(run.results.some((x: any) => x.level === "warning"), "advisory findings are warnings");
+      assert.ok(
+        run.results.some((x: any) => x.level === "warning"),
+        "advisory findings are warnings",
+      );
     });
 
     it("puts List items at their own line and column, and the source-type note in the invocation", async () => {
@@ -157,15 +180,30 @@ describe("cli/lint for CI: formats, source types, catalog snapshots", () => {
       const lines = r.stdout.trimEnd().split("\n");
       assert.equal(lines.length, 12, r.stdout);
       const rel = path.relative(process.cwd(), fixture("bad.yaml"));
-      assert.ok(lines.includes(lines.find((l) => l.startsWith(`::error file=${rel},line=31,col=1,title=operator-all-namespaces (mandatory)::OperatorGroup shared-operators/shared-operators: `))!), r.stdout);
-      assert.ok(lines.some((l) => /^::warning file=.*advisory-only.yaml,line=\d+,col=1,title=manual-approval-pins-version \(advisory\)::/.test(l)), r.stdout);
+      assert.ok(
+        lines.includes(
+          lines.find((l) =>
+            l.startsWith(
+              `::error file=${rel},line=31,col=1,title=operator-all-namespaces (mandatory)::OperatorGroup shared-operators/shared-operators: `,
+            ),
+          )!,
+        ),
+        r.stdout,
+      );
+      assert.ok(
+        lines.some((l) => /^::warning file=.*advisory-only.yaml,line=\d+,col=1,title=manual-approval-pins-version \(advisory\)::/.test(l)),
+        r.stdout,
+      );
       for (const l of lines) assert.doesNotMatch(l.split("::").slice(2).join("::"), /\n/);
     });
 
     it("escapes newlines of multi-line messages (the catalog's version table) as %0A", async () => {
       const r = await lint(["--format", "github", "--catalog", SNAPSHOT, "-"], seedClickhouse.replace("channel: stable", "channel: beta"));
       assert.equal(r.code, 1);
-      assert.match(r.stdout, /^::error file=stdin,line=1,col=1,title=subscription-in-catalog \(mandatory\)::Subscription clickhouse-operator\/clickhouse-operator-sub: package clickhouse-operator has no channel "beta".*%0ACHANNEL/m);
+      assert.match(
+        r.stdout,
+        /^::error file=stdin,line=1,col=1,title=subscription-in-catalog \(mandatory\)::Subscription clickhouse-operator\/clickhouse-operator-sub: package clickhouse-operator has no channel "beta".*%0ACHANNEL/m,
+      );
     });
   });
 

@@ -31,7 +31,12 @@ async function lint(args: string[], stdin = ""): Promise<Run> {
 
 function spawnCli(args: string[], stdin = ""): Run {
   const node = path.join(root, "node_modules/.bin/node");
-  const r = spawnSync(node, [path.join(root, "bin/acp-extend.js"), ...args], { input: stdin, encoding: "utf8", cwd: root, timeout: 30_000 });
+  const r = spawnSync(node, [path.join(root, "bin/acp-extend.js"), ...args], {
+    input: stdin,
+    encoding: "utf8",
+    cwd: root,
+    timeout: 30_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -54,10 +59,22 @@ describe("cli/lint: acp-extend lint", () => {
     assert.equal(r.code, 1);
     const lines = r.stdout.trimEnd().split("\n");
     const expected = [
-      [2, 1, "Subscription shared-operators/harbor-ce-operator-sub", "mandatory operator-all-namespaces", 'cpaas.io/target-namespaces is "team-a"'],
+      [
+        2,
+        1,
+        "Subscription shared-operators/harbor-ce-operator-sub",
+        "mandatory operator-all-namespaces",
+        'cpaas.io/target-namespaces is "team-a"',
+      ],
       [2, 1, "Subscription shared-operators/harbor-ce-operator-sub", "mandatory alauda-operator-manual-approval", "Alauda-provided"],
       [2, 1, "Subscription shared-operators/harbor-ce-operator-sub", "mandatory catalog-source-namespace", 'sourceNamespace is "olm"'],
-      [2, 1, "Subscription shared-operators/harbor-ce-operator-sub", "mandatory one-operator-per-namespace-manual", "also holds Subscription shared-operators/Clickhouse_Sub"],
+      [
+        2,
+        1,
+        "Subscription shared-operators/harbor-ce-operator-sub",
+        "mandatory one-operator-per-namespace-manual",
+        "also holds Subscription shared-operators/Clickhouse_Sub",
+      ],
       [17, 2, "Subscription shared-operators/Clickhouse_Sub", "advisory manual-approval-pins-version", "startingCSV is not set"],
       [17, 2, "Subscription shared-operators/Clickhouse_Sub", "mandatory one-operator-per-namespace-manual", "uses Manual approval"],
       [17, 2, "Subscription shared-operators/Clickhouse_Sub", "mandatory dns-names", '"Clickhouse_Sub" is not a DNS-1123 subdomain'],
@@ -118,8 +135,7 @@ describe("cli/lint: acp-extend lint", () => {
       object: "OperatorGroup shared-operators/shared-operators",
       rule: "operator-all-namespaces",
       level: "mandatory",
-      message:
-        'spec.targetNamespaces is ["team-a"]: remove it so the OperatorGroup selects AllNamespaces (the only mode OLM v1 supports)',
+      message: 'spec.targetNamespaces is ["team-a"]: remove it so the OperatorGroup selects AllNamespaces (the only mode OLM v1 supports)',
     });
   });
 
@@ -155,8 +171,16 @@ describe("cli/lint: acp-extend lint", () => {
   describe("usage errors exit 2 with a clear message", () => {
     const cases: { title: string; args: () => string[]; stderr: RegExp }[] = [
       { title: "no path", args: () => [], stderr: /missing required argument 'paths'/ },
-      { title: "a missing file", args: () => [path.join(fixtures, "nope.yaml")], stderr: /cannot read .*nope.yaml: no such file or directory/ },
-      { title: "invalid YAML (file:line:col)", args: () => [fixture("broken.yaml")], stderr: /broken.yaml:5:1: invalid YAML in document 1: Flow sequence/ },
+      {
+        title: "a missing file",
+        args: () => [path.join(fixtures, "nope.yaml")],
+        stderr: /cannot read .*nope.yaml: no such file or directory/,
+      },
+      {
+        title: "invalid YAML (file:line:col)",
+        args: () => [fixture("broken.yaml")],
+        stderr: /broken.yaml:5:1: invalid YAML in document 1: Flow sequence/,
+      },
       { title: "stdin twice", args: () => ["-", "-"], stderr: /only once/ },
     ];
     for (const c of cases) {
@@ -178,8 +202,14 @@ describe("cli/lint: acp-extend lint", () => {
     it("a config naming an unknown policy, a bad level or a bad setting", async () => {
       const bad: [string, RegExp][] = [
         ['{"operator-all-namespace": "advisory"}', /unknown policy operator-all-namespace \(known: operator-all-namespaces,/],
-        ['{"dns-names": "remediate"}', /enforcement level "remediate" is not one of advisory, mandatory, disabled \(no acp-extend rule remediates\)/],
-        ['{"alauda-operator-manual-approval": {"alaudaPackages": "harbor"}}', /alauda-operator-manual-approval.alaudaPackages must be a list of strings, got "harbor"/],
+        [
+          '{"dns-names": "remediate"}',
+          /enforcement level "remediate" is not one of advisory, mandatory, disabled \(no acp-extend rule remediates\)/,
+        ],
+        [
+          '{"alauda-operator-manual-approval": {"alaudaPackages": "harbor"}}',
+          /alauda-operator-manual-approval.alaudaPackages must be a list of strings, got "harbor"/,
+        ],
         ['{"dns-names": {"maxLength": 63}}', /dns-names has no setting maxLength \(it takes none\)/],
       ];
       for (const [text, message] of bad) {

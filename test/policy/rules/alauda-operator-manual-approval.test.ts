@@ -15,7 +15,12 @@ describe("policy/rules/alauda-operator-manual-approval", () => {
     {
       title: "fails an Alauda operator (source-type annotation) with Automatic approval",
       objects: [subscription({ annotations: alauda, spec: { installPlanApproval: "Automatic" } })],
-      expect: [{ includes: 'installPlanApproval is "Automatic" but this operator is Alauda-provided (annotation acp-extend.io/source-type is "Alauda")' }],
+      expect: [
+        {
+          includes:
+            'installPlanApproval is "Automatic" but this operator is Alauda-provided (annotation acp-extend.io/source-type is "Alauda")',
+        },
+      ],
     },
     {
       title: "fails an Alauda operator without installPlanApproval (OLM's default is Automatic)",
@@ -29,7 +34,8 @@ describe("policy/rules/alauda-operator-manual-approval", () => {
       expect: [{ includes: 'package harbor-ce-operator matches "harbor-*" in alaudaPackages' }],
     },
     {
-      title: "fails the documentation's harbor-ce-operator with Automatic under default settings: the ACP documentation names it as Alauda's",
+      title:
+        "fails the documentation's harbor-ce-operator with Automatic under default settings: the ACP documentation names it as Alauda's",
       objects: [subscription({ spec: { installPlanApproval: "Automatic" } })],
       expect: [{ includes: "the ACP documentation names harbor-ce-operator as provided by Alauda" }],
     },

@@ -7,7 +7,13 @@ describe("policy/rules/dns-names", () => {
   describeRuleCases(dnsNames, [
     {
       title: "passes the seed's names, a dotted name and a name of exactly 253 characters",
-      objects: [subscription(), moduleInfo(), namespace("harbor-ce-operator"), operatorGroup({ name: "a.b-c" }), subscription({ name: "a".repeat(253) })],
+      objects: [
+        subscription(),
+        moduleInfo(),
+        namespace("harbor-ce-operator"),
+        operatorGroup({ name: "a.b-c" }),
+        subscription({ name: "a".repeat(253) }),
+      ],
       expect: [],
     },
     {

@@ -17,7 +17,10 @@ describe("policy/rules/plugin-once-per-cluster", () => {
       title: "fails the same plugin twice on one cluster",
       objects: [moduleInfo(), moduleInfo({ name: "business-second", spec: { version: "v4.0.16" } })],
       expect: [
-        { includes: "plugin gpu-device-plugin is installed on cluster business more than once (also by ModuleInfo business-second)", object: 0 },
+        {
+          includes: "plugin gpu-device-plugin is installed on cluster business more than once (also by ModuleInfo business-second)",
+          object: 0,
+        },
         { includes: "(also by ModuleInfo business-temporary-name)", object: 1 },
       ],
     },

@@ -21,9 +21,9 @@ describe("sdk/clusterPlugin through the pack", () => {
       new ClusterPlugin("gpu-again", { moduleName: "gpu-device-plugin", cluster: "business", version: "v4.0.15" });
     });
     const { findings } = await runPack(resources);
-    assert.deepEqual(
-      findings.map((f) => f.split(":")[0]).sort(),
-      ["plugin-once-per-cluster (gpu-again-moduleinfo)", "plugin-once-per-cluster (gpu-moduleinfo)"],
-    );
+    assert.deepEqual(findings.map((f) => f.split(":")[0]).sort(), [
+      "plugin-once-per-cluster (gpu-again-moduleinfo)",
+      "plugin-once-per-cluster (gpu-moduleinfo)",
+    ]);
   });
 });

@@ -37,12 +37,23 @@ describe("sdk/operator through the pack", () => {
 
   it("two operators in one namespace, one of them Manual: both Subscriptions are reported at the mandatory escalation", async () => {
     const resources = await registerUnderMocks("operators", () => {
-      new Operator("harbor", { packageName: "harbor-ce-operator", version: "2.12.11", sourceType: "Alauda", namespace: "shared-operators" });
-      new Operator("clickhouse", { packageName: "clickhouse-operator", approval: "Automatic", namespace: "shared-operators", createNamespace: false });
+      new Operator("harbor", {
+        packageName: "harbor-ce-operator",
+        version: "2.12.11",
+        sourceType: "Alauda",
+        namespace: "shared-operators",
+      });
+      new Operator("clickhouse", {
+        packageName: "clickhouse-operator",
+        approval: "Automatic",
+        namespace: "shared-operators",
+        createNamespace: false,
+      });
     });
     const { findings } = await runPack(resources);
     assert.equal(findings.length, 2, findings.join("\n"));
-    for (const f of findings) assert.match(f, /^one-operator-per-namespace-manual \((harbor|clickhouse)-subscription\): namespace shared-operators also holds/);
+    for (const f of findings)
+      assert.match(f, /^one-operator-per-namespace-manual \((harbor|clickhouse)-subscription\): namespace shared-operators also holds/);
   });
 
   it("a SingleNamespace install with its own OperatorGroup breaks operator-all-namespaces twice", async () => {
@@ -71,12 +82,18 @@ describe("sdk/operator through the pack", () => {
       },
       checkedInstall,
     );
-    assert.ok(resources.some((r) => r.type === OPERATOR_INSTALL_TYPE), "the install resource has the type token the pack looks for");
+    assert.ok(
+      resources.some((r) => r.type === OPERATOR_INSTALL_TYPE),
+      "the install resource has the type token the pack looks for",
+    );
     const { findings } = await runPack(underOperator(resources));
     assert.deepEqual(
       findings.filter((f) => f.startsWith("alauda-operator-manual-approval")).map((f) => f.split(": spec")[0]),
       ["alauda-operator-manual-approval (harbor-install)"],
     );
-    assert.match(findings.join("\n"), /installPlanApproval is "Automatic" but this operator is Alauda-provided \(annotation acp-extend.io\/source-type is "Alauda"\)/);
+    assert.match(
+      findings.join("\n"),
+      /installPlanApproval is "Automatic" but this operator is Alauda-provided \(annotation acp-extend.io\/source-type is "Alauda"\)/,
+    );
   });
 });

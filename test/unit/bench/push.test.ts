@@ -8,14 +8,20 @@ describe("bench push plan and goals", () => {
     const plan = layerPlan(1024);
     assert.equal(plan.length, 6);
     const flat = plan.flat();
-    assert.equal(flat.reduce((a, b) => a + b, 0), 1024 * MB);
+    assert.equal(
+      flat.reduce((a, b) => a + b, 0),
+      1024 * MB,
+    );
     assert.equal(Math.max(...flat), 200 * MB);
     assert.equal(Math.min(...flat), 1 * MB);
   });
 
   it("scales down for a quick run, and refuses a size too small for its layers", () => {
     const plan = layerPlan(48);
-    assert.equal(plan.flat().reduce((a, b) => a + b, 0), 48 * MB);
+    assert.equal(
+      plan.flat().reduce((a, b) => a + b, 0),
+      48 * MB,
+    );
     assert.ok(plan.flat().every((b) => b >= 64 * 1024));
     assert.throws(() => layerPlan(0.5), /too small/);
   });
@@ -28,7 +34,14 @@ describe("bench push plan and goals", () => {
     runs: [
       { case: "skopeo, 6 images in parallel", seconds: 36, mbPerSecond: 28.4, peakRssBytes: 300e6 },
       { case: "acp-extend push", seconds: 40, mbPerSecond: 25.6, peakRssBytes: 120e6, blobsUploaded: 23 },
-      { case: "acp-extend push (re-push, all present)", seconds: 1.5, mbPerSecond: 0, peakRssBytes: 110e6, blobsUploaded: 0, blobsSkipped: 0 },
+      {
+        case: "acp-extend push (re-push, all present)",
+        seconds: 1.5,
+        mbPerSecond: 0,
+        peakRssBytes: 110e6,
+        blobsUploaded: 0,
+        blobsSkipped: 0,
+      },
     ],
     speedVsSkopeoSequential: 1.2,
     speedVsSkopeoParallel: 0.9,
@@ -48,7 +61,12 @@ describe("bench push plan and goals", () => {
     assert.equal(met("re-push ≤ 5%"), true);
     assert.equal(met("peak RSS < 200 MB (1.0 GB"), true);
     assert.equal(met("peak RSS < 200 MB (2 GB"), undefined);
-    const big = pushGoals(result({ speedVsSkopeoParallel: 1.1, big: { case: "big", seconds: 80, mbPerSecond: 25, peakRssBytes: 250e6, totalBytes: 2048 * MB } }));
+    const big = pushGoals(
+      result({
+        speedVsSkopeoParallel: 1.1,
+        big: { case: "big", seconds: 80, mbPerSecond: 25, peakRssBytes: 250e6, totalBytes: 2048 * MB },
+      }),
+    );
     assert.equal(big.find((g) => g.goal.startsWith("first push at least"))!.met, true);
     assert.equal(big.find((g) => g.goal.startsWith("peak RSS < 200 MB (2.0 GB"))!.met, false);
   });

@@ -40,7 +40,13 @@ describe("bench stats", () => {
   });
 
   it("pads columns to the widest cell, numbers right-aligned", () => {
-    const t = formatTable(["kind", "ms"], [["operator", "12"], ["cr", "1234"]]);
+    const t = formatTable(
+      ["kind", "ms"],
+      [
+        ["operator", "12"],
+        ["cr", "1234"],
+      ],
+    );
     assert.equal(t, ["kind      ms", "--------  ----", "operator    12", "cr        1234"].join("\n"));
   });
 

@@ -17,9 +17,15 @@ const pullRequest = () => parsePreview("preview-pull-request.jsonl", read("previ
 describe("cli/previewReport: the report of recorded previews", () => {
   it("a pull request: the verdict first, then the operator upgrade, the changed key, the upload and the violation", () => {
     const report = buildReport([pullRequest()]);
-    assert.equal(report.verdict, "1 operator upgrade, 1 plugin config change, 1 package upload, 1 mandatory policy violation, 2 other resource changes.");
+    assert.equal(
+      report.verdict,
+      "1 operator upgrade, 1 plugin config change, 1 package upload, 1 mandatory policy violation, 2 other resource changes.",
+    );
     assert.equal(report.exitCode, 1);
-    assert.deepEqual(report.clusters.map((c) => c.cluster), ["business"]);
+    assert.deepEqual(
+      report.clusters.map((c) => c.cluster),
+      ["business"],
+    );
     const [business] = report.clusters;
     const [harbor] = business.operators;
     assert.equal(harbor.packageName, "harbor-ce-operator");
@@ -45,7 +51,10 @@ describe("cli/previewReport: the report of recorded previews", () => {
   it("renders Markdown with the verdict as its first line and a section per cluster", () => {
     const md = renderMarkdown(buildReport([pullRequest()]));
     const lines = md.split("\n");
-    assert.equal(lines[0], "**1 operator upgrade, 1 plugin config change, 1 package upload, 1 mandatory policy violation, 2 other resource changes.**");
+    assert.equal(
+      lines[0],
+      "**1 operator upgrade, 1 plugin config change, 1 package upload, 1 mandatory policy violation, 2 other resource changes.**",
+    );
     assert.ok(lines.includes("### Cluster `business`"), md);
     assert.match(md, /\| harbor-ce-operator \(harbor\) \| upgrade \| 2\.12\.10 → 2\.12\.11 \|/);
     assert.match(md, /`custom\.pgpu_enable`: true → false/);
@@ -84,16 +93,25 @@ describe("cli/previewReport: the report of recorded previews", () => {
   it("sums several previews per cluster: two stacks' changes in one section each, one verdict", () => {
     // The same pull request previewed for a second stack (another cluster of the estate):
     // the recorded JSON with the stack renamed, as `pulumi preview --stack edge` would name it.
-    const edge = parsePreview("preview-edge.jsonl", read("preview-pull-request.jsonl").replaceAll("urn:pulumi:business::", "urn:pulumi:edge::"));
+    const edge = parsePreview(
+      "preview-edge.jsonl",
+      read("preview-pull-request.jsonl").replaceAll("urn:pulumi:business::", "urn:pulumi:edge::"),
+    );
     const report = buildReport([pullRequest(), edge]);
-    assert.equal(report.verdict, "2 operator upgrades, 2 plugin config changes, 2 package uploads, 2 mandatory policy violations, 4 other resource changes.");
+    assert.equal(
+      report.verdict,
+      "2 operator upgrades, 2 plugin config changes, 2 package uploads, 2 mandatory policy violations, 4 other resource changes.",
+    );
     // The ClusterPlugin names its target cluster (business) in both stacks; the rest follows the stack.
     const business = report.clusters.find((c) => c.cluster === "business")!;
     const other = report.clusters.find((c) => c.cluster === "edge")!;
     assert.deepEqual(business.stacks.sort(), ["business", "edge"]);
     assert.equal(business.plugins.length, 2);
     assert.equal(other.operators.length, 1);
-    assert.deepEqual(report.stacks.map((s) => s.stack), ["business", "edge"]);
+    assert.deepEqual(
+      report.stacks.map((s) => s.stack),
+      ["business", "edge"],
+    );
   });
 
   it("never prints a secret: the kubeconfigs and the registry password of the stack print nowhere", () => {
@@ -131,7 +149,9 @@ describe("cli/previewReport: the report of recorded previews", () => {
       const garbage = await runCli(["report", "-"], { stdin: "not json at all" });
       assert.equal(garbage.code, 2);
       assert.match(garbage.stderr, /<stdin>: not JSON/);
-      const bare = await runCli(["report", "-"], { stdin: JSON.stringify({ stdout: "Previewing update", stderr: "", changeSummary: { same: 3 } }) });
+      const bare = await runCli(["report", "-"], {
+        stdin: JSON.stringify({ stdout: "Previewing update", stderr: "", changeSummary: { same: 3 } }),
+      });
       assert.equal(bare.code, 2);
       assert.match(bare.stderr, /Automation API preview result without its events: pass onEvent/);
       const missing = await runCli(["report", path.join(fixtures, "nope.json")]);

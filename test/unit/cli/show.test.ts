@@ -31,7 +31,13 @@ describe("cli show and pack", function () {
   });
 
   it("show prints what the content says for the documentation's own file name (violet show topolvm-operator.v2.3.0.tgz)", async () => {
-    const made = (await makeTestPackage(path.join(dir, "topolvm"), { name: "topolvm-operator", version: "v2.3.0", metadata: { displayName: "NativeStor" } })).file;
+    const made = (
+      await makeTestPackage(path.join(dir, "topolvm"), {
+        name: "topolvm-operator",
+        version: "v2.3.0",
+        metadata: { displayName: "NativeStor" },
+      })
+    ).file;
     const file = path.join(dir, "topolvm-operator.v2.3.0.tgz");
     await fs.rename(made, file);
     const r = await runCli(["show", file]);
@@ -85,7 +91,12 @@ describe("cli show and pack", function () {
         relatedImages: ["src.io/acp/my-plugin-agent:v0.3.16"],
         plugin: {
           modulePlugin: { apiVersion: "cluster.alauda.io/v1alpha1", kind: "ModulePlugin", metadata: { name: "my-plugin" } },
-          moduleConfig: { apiVersion: "cluster.alauda.io/v1alpha1", kind: "ModuleConfig", metadata: { name: "my-plugin-v0.3.16" }, spec: { version: "v0.3.16" } },
+          moduleConfig: {
+            apiVersion: "cluster.alauda.io/v1alpha1",
+            kind: "ModuleConfig",
+            metadata: { name: "my-plugin-v0.3.16" },
+            spec: { version: "v0.3.16" },
+          },
         },
       }),
     );

@@ -13,7 +13,10 @@ describe("cli: --timeout takes the components' duration grammar", () => {
   it("refuses a bare number as a usage error that says to add a unit", () => {
     assert.throws(
       () => parseTimeoutFlag("90"),
-      (err: unknown) => err instanceof CliError && err.code === EXIT_USAGE && /^--timeout "90" is not a duration such as "90s", "15m" or "1h30m".*add a unit, e\.g\. "90s" or "90m"/.test(err.message),
+      (err: unknown) =>
+        err instanceof CliError &&
+        err.code === EXIT_USAGE &&
+        /^--timeout "90" is not a duration such as "90s", "15m" or "1h30m".*add a unit, e\.g\. "90s" or "90m"/.test(err.message),
     );
     assert.throws(() => parseTimeoutFlag("10d"), /--timeout "10d" is not a duration/);
   });

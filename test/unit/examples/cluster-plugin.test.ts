@@ -14,7 +14,13 @@ describe("examples/cluster-plugin (Pulumi mocks)", () => {
         return {
           id: args.custom ? `${labels["cpaas.io/cluster-name"]}/${labels["cpaas.io/module-name"]}` : undefined,
           state: args.custom
-            ? { ...args.inputs, moduleInfoName: `${labels["cpaas.io/cluster-name"]}-0123`, phase: "Running", installedVersion: args.inputs.spec.version, latestVersion: "v4.0.16" }
+            ? {
+                ...args.inputs,
+                moduleInfoName: `${labels["cpaas.io/cluster-name"]}-0123`,
+                phase: "Running",
+                installedVersion: args.inputs.spec.version,
+                latestVersion: "v4.0.16",
+              }
             : {},
         };
       },
@@ -31,7 +37,10 @@ describe("examples/cluster-plugin (Pulumi mocks)", () => {
     const byName = Object.fromEntries(registered.map((r) => [r.name, r]));
     assert.deepEqual(Object.keys(byName).sort(), ["gpu", "gpu-moduleinfo", "web-cli", "web-cli-moduleinfo"]);
     assert.equal(byName["gpu"].type, "acp-extend:index:ClusterPlugin");
-    assert.deepEqual(byName["gpu-moduleinfo"].inputs.spec, { version: "v4.0.16", config: { custom: { pgpu_enable: true, vgpu_enable: true } } });
+    assert.deepEqual(byName["gpu-moduleinfo"].inputs.spec, {
+      version: "v4.0.16",
+      config: { custom: { pgpu_enable: true, vgpu_enable: true } },
+    });
     assert.equal(byName["web-cli-moduleinfo"].inputs.labels["cpaas.io/cluster-name"], "global");
     assert.deepEqual(byName["web-cli-moduleinfo"].inputs.spec, { config: {} });
   });

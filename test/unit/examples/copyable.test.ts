@@ -65,7 +65,8 @@ describe("examples/* (TypeScript) can be copied out of the repository", () => {
 
       it("README.md says how to install, configure and run it", () => {
         const readme = read(name, "README.md");
-        for (const step of ["npm install", "pulumi config set", "pulumi up"]) assert.ok(readme.includes(step), `no \`${step}\` in examples/${name}/README.md`);
+        for (const step of ["npm install", "pulumi config set", "pulumi up"])
+          assert.ok(readme.includes(step), `no \`${step}\` in examples/${name}/README.md`);
       });
     });
   }

@@ -9,9 +9,13 @@ async function run(name: string, config: Record<string, string>): Promise<{ prog
   recordResources(
     () => registered,
     (args) => {
-      if (args.type !== "pulumi-nodejs:dynamic/acp-extend:OperatorInstall") return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+      if (args.type !== "pulumi-nodejs:dynamic/acp-extend:OperatorInstall")
+        return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
       const csv = `${args.inputs.packageName}.v${args.inputs.version}`;
-      return { id: "id", state: { ...args.inputs, installedCSV: csv, installedVersion: args.inputs.version, phase: "Succeeded", installPlans: [] } };
+      return {
+        id: "id",
+        state: { ...args.inputs, installedCSV: csv, installedVersion: args.inputs.version, phase: "Succeeded", installPlans: [] },
+      };
     },
     name,
   );
@@ -29,7 +33,10 @@ describe("examples/operator-* (Pulumi mocks)", () => {
   it("operator-manual: harbor-ce-operator 2.12.10, Manual, in its own namespace; the version comes from config", async () => {
     const { program, registered } = await run("operator-manual", {});
     assert.equal(await promiseOf(program.installedCSV), "harbor-ce-operator.v2.12.10");
-    assert.deepEqual(registered.map((r) => r.name), ["harbor", "harbor-namespace", "harbor-subscription", "harbor-install"]);
+    assert.deepEqual(
+      registered.map((r) => r.name),
+      ["harbor", "harbor-namespace", "harbor-subscription", "harbor-install"],
+    );
     const sub = registered.find((r) => r.name === "harbor-subscription")!;
     assert.equal(sub.inputs.spec.startingCSV, "harbor-ce-operator.v2.12.10");
     assert.equal(sub.inputs.spec.installPlanApproval, "Manual");

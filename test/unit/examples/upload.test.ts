@@ -16,7 +16,14 @@ describe("examples/upload (Pulumi mocks)", () => {
         const name = args.name === "harbor-ce-operator-upload" ? "harbor-ce-operator" : "web-cli";
         const type = name === "web-cli" ? "plugin" : "operator";
         const ref = `10.0.0.1:11443/acp/${name}:v1.0.0`;
-        return { id: "f".repeat(64), state: { ...args.inputs, packages: [{ name, type, version: "v1.0.0", artifact: ref, images: [{ ref, digest: "sha256:" + "e".repeat(64) }] }], crs: [] } };
+        return {
+          id: "f".repeat(64),
+          state: {
+            ...args.inputs,
+            packages: [{ name, type, version: "v1.0.0", artifact: ref, images: [{ ref, digest: "sha256:" + "e".repeat(64) }] }],
+            crs: [],
+          },
+        };
       },
       "upload",
     );

@@ -24,12 +24,17 @@ describe("provider schema (generated from the TypeScript Args)", () => {
   });
 
   it("has the three components with their required inputs and outputs", () => {
-    assert.deepEqual(Object.keys(schema.resources).sort(), ["acp-extend:index:ClusterPlugin", "acp-extend:index:Operator", "acp-extend:index:PackageUpload"]);
+    assert.deepEqual(Object.keys(schema.resources).sort(), [
+      "acp-extend:index:ClusterPlugin",
+      "acp-extend:index:Operator",
+      "acp-extend:index:PackageUpload",
+    ]);
     for (const r of Object.values<any>(schema.resources)) assert.equal(r.isComponent, true);
     assert.deepEqual(res("Operator").requiredInputs, ["packageName"]);
     assert.deepEqual(res("ClusterPlugin").requiredInputs, ["moduleName", "cluster"]);
     assert.deepEqual(res("PackageUpload").requiredInputs, ["path", "registry"]);
-    for (const out of ["subscriptionName", "namespace", "installedCSV", "installedVersion", "phase", "installPlans"]) assert.ok(res("Operator").properties[out], out);
+    for (const out of ["subscriptionName", "namespace", "installedCSV", "installedVersion", "phase", "installPlans"])
+      assert.ok(res("Operator").properties[out], out);
     assert.deepEqual(res("Operator").properties.installPlans.type, "array");
     assert.ok(res("ClusterPlugin").properties.moduleInfoName);
     assert.equal(res("PackageUpload").properties.packages.items.$ref, "#/types/acp-extend:index:PackageUploadPackage");
@@ -42,12 +47,24 @@ describe("provider schema (generated from the TypeScript Args)", () => {
     };
     for (const [t, r] of Object.entries<any>(schema.resources)) walk(t.split(":")[2], r.inputProperties);
     for (const [t, ty] of Object.entries<any>(schema.types)) walk(t.split(":")[2], ty.properties);
-    assert.deepEqual(secrets.sort(), ["ClusterPlugin.kubeconfig", "Operator.kubeconfig", "PackageUpload.kubeconfig", "PackageUploadPlatform.token", "PackageUploadRegistry.password"]);
+    assert.deepEqual(secrets.sort(), [
+      "ClusterPlugin.kubeconfig",
+      "Operator.kubeconfig",
+      "PackageUpload.kubeconfig",
+      "PackageUploadPlatform.token",
+      "PackageUploadRegistry.password",
+    ]);
   });
 
   it("turns string-literal unions into enums and carries the docs and defaults", () => {
-    assert.deepEqual(schema.types["acp-extend:index:OperatorApproval"].enum.map((e: any) => e.value), ["Manual", "Automatic"]);
-    assert.deepEqual(schema.types["acp-extend:index:OperatorSourceType"].enum.map((e: any) => e.value), ["Alauda", "Curated", "Community", "Marketplace", "Custom"]);
+    assert.deepEqual(
+      schema.types["acp-extend:index:OperatorApproval"].enum.map((e: any) => e.value),
+      ["Manual", "Automatic"],
+    );
+    assert.deepEqual(
+      schema.types["acp-extend:index:OperatorSourceType"].enum.map((e: any) => e.value),
+      ["Alauda", "Curated", "Community", "Marketplace", "Custom"],
+    );
     assert.match(res("Operator").inputProperties.approval.description, /Alauda operators only support Manual\.\n\nDefault: "Manual"$/);
     assert.match(res("Operator").inputProperties.kubeconfig.description, /like @pulumi\/kubernetes\./);
     assert.deepEqual(res("ClusterPlugin").inputProperties.config.additionalProperties, { $ref: "pulumi.json#/Any" });
@@ -64,11 +81,14 @@ describe("provider secrets on the wire", () => {
   });
 
   it("conceals exactly those properties again", () => {
-    assert.deepEqual(concealProps({ kubeconfig: "kc", registry: { address: "r" }, phase: "Succeeded" }, new Set(["kubeconfig", "registry"])), {
-      kubeconfig: secret("kc"),
-      registry: secret({ address: "r" }),
-      phase: "Succeeded",
-    });
+    assert.deepEqual(
+      concealProps({ kubeconfig: "kc", registry: { address: "r" }, phase: "Succeeded" }, new Set(["kubeconfig", "registry"])),
+      {
+        kubeconfig: secret("kc"),
+        registry: secret({ address: "r" }),
+        phase: "Succeeded",
+      },
+    );
   });
 });
 
@@ -77,7 +97,11 @@ describe("provider construct (Pulumi mocks)", () => {
   const provider = new AcpExtendProvider(schemaText);
 
   before(() => {
-    recordResources(() => registered, (args) => ({ id: args.custom ? `${args.name}-id` : undefined, state: args.inputs }), "provider-test");
+    recordResources(
+      () => registered,
+      (args) => ({ id: args.custom ? `${args.name}-id` : undefined, state: args.inputs }),
+      "provider-test",
+    );
     hostChildrenInPlugin();
   });
   after(() => hostChildrenInPlugin(false));
@@ -85,7 +109,12 @@ describe("provider construct (Pulumi mocks)", () => {
 
   it("builds the Operator with its install child served by the plugin, and returns the schema's outputs", async () => {
     // The provider server passes an empty providers map when the program gave none.
-    const result = await provider.construct("harbor", "acp-extend:index:Operator", { packageName: "harbor-ce-operator", version: "2.12.11", kubeconfig: pulumi.secret("kc") }, { providers: {} });
+    const result = await provider.construct(
+      "harbor",
+      "acp-extend:index:Operator",
+      { packageName: "harbor-ce-operator", version: "2.12.11", kubeconfig: pulumi.secret("kc") },
+      { providers: {} },
+    );
     assert.deepEqual(Object.keys(result.state).sort(), Object.keys(res("Operator").properties).sort());
     // The install's outputs resolve once it is registered.
     await promiseOf(result.state.phase as pulumi.Output<string>);
@@ -97,8 +126,18 @@ describe("provider construct (Pulumi mocks)", () => {
   });
 
   it("builds the ClusterPlugin and the PackageUpload the same way", async () => {
-    const gpu = await provider.construct("gpu", "acp-extend:index:ClusterPlugin", { moduleName: "gpu-device-plugin", cluster: "business" }, {});
-    const pkg = await provider.construct("pkg", "acp-extend:index:PackageUpload", { path: "/tmp/x.tgz", registry: { address: "r.example.com:5000", noAuth: true } }, {});
+    const gpu = await provider.construct(
+      "gpu",
+      "acp-extend:index:ClusterPlugin",
+      { moduleName: "gpu-device-plugin", cluster: "business" },
+      {},
+    );
+    const pkg = await provider.construct(
+      "pkg",
+      "acp-extend:index:PackageUpload",
+      { path: "/tmp/x.tgz", registry: { address: "r.example.com:5000", noAuth: true } },
+      {},
+    );
     await promiseOf(gpu.state.phase as pulumi.Output<string>);
     await promiseOf(pkg.state.packages as pulumi.Output<unknown>);
     const types = registered.map((r) => r.type);
@@ -106,22 +145,32 @@ describe("provider construct (Pulumi mocks)", () => {
   });
 
   it("refuses a type it does not provide, naming the ones it does", async () => {
-    await assert.rejects(provider.construct("x", "acp-extend:index:Nope", {}, {}), /no component acp-extend:index:Nope; it provides acp-extend:index:Operator, acp-extend:index:ClusterPlugin, acp-extend:index:PackageUpload/);
+    await assert.rejects(
+      provider.construct("x", "acp-extend:index:Nope", {}, {}),
+      /no component acp-extend:index:Nope; it provides acp-extend:index:Operator, acp-extend:index:ClusterPlugin, acp-extend:index:PackageUpload/,
+    );
   });
 
   it("the arguments are validated as in TypeScript: one InputPropertiesError naming every bad property", async () => {
-    await assert.rejects(provider.construct("bad", "acp-extend:index:Operator", { packageName: "Harbor_CE", approval: "Sometimes" }, {}), (e: any) => {
-      assert.ok(pulumi.InputPropertiesError.isInstance(e));
-      assert.deepEqual(e.errors.map((x: any) => x.propertyPath).sort(), ["approval", "packageName"]);
-      return true;
-    });
+    await assert.rejects(
+      provider.construct("bad", "acp-extend:index:Operator", { packageName: "Harbor_CE", approval: "Sometimes" }, {}),
+      (e: any) => {
+        assert.ok(pulumi.InputPropertiesError.isInstance(e));
+        assert.deepEqual(e.errors.map((x: any) => x.propertyPath).sort(), ["approval", "packageName"]);
+        return true;
+      },
+    );
   });
 });
 
 describe("policy pack on plugin-served children (YAML, Python programs)", () => {
   it("plugin-once-per-cluster sees two plugin-served ModuleInfos for the same plugin and cluster", async () => {
     const labels = { "cpaas.io/cluster-name": "business", "cpaas.io/module-name": "gpu-device-plugin", "cpaas.io/module-type": "plugin" };
-    const child = (name: string) => ({ type: "acp-extend:internal:ModuleInfo", name, props: { __acpKind: "ModuleInfo", labels, spec: { version: "v4.0.15" } } });
+    const child = (name: string) => ({
+      type: "acp-extend:internal:ModuleInfo",
+      name,
+      props: { __acpKind: "ModuleInfo", labels, spec: { version: "v4.0.15" } },
+    });
     const run = await runStackPolicy(policyNamed("plugin-once-per-cluster") as never, [child("gpu-moduleinfo"), child("gpu2-moduleinfo")]);
     assert.deepEqual(run.violations.map((v) => v.urn?.split("::").at(-1)).sort(), ["gpu-moduleinfo", "gpu2-moduleinfo"]);
   });

@@ -8,7 +8,10 @@ import { binaryDir, CLUSTER_MODULE, ensureBinaries, kubernetesVersion, sourceHas
 function tinyModule(source = 'package main\n\nfunc main() { println("tiny") }\n'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acp-extend-tinymod-"));
   fs.writeFileSync(path.join(dir, "go.mod"), "module tiny\n\ngo 1.26.0\n\nrequire k8s.io/kubernetes v1.37.2 // indirect\n");
-  const sum = fs.readFileSync(path.join(CLUSTER_MODULE, "go.sum"), "utf8").split("\n").filter((l) => l.startsWith("k8s.io/kubernetes v1.37.2"));
+  const sum = fs
+    .readFileSync(path.join(CLUSTER_MODULE, "go.sum"), "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("k8s.io/kubernetes v1.37.2"));
   fs.writeFileSync(path.join(dir, "go.sum"), sum.join("\n") + "\n");
   fs.writeFileSync(path.join(dir, "main.go"), source);
   return dir;
@@ -47,7 +50,9 @@ describe("sandbox/binaries", function () {
     const cacheDir = mk("acp-extend-cache-");
     const lines: string[] = [];
     const log = (l: string) => lines.push(l);
-    const results = await Promise.all([1, 2, 3].map(() => ensureBinaries({ cacheDir, moduleDir: mod, log, env: { ...process.env, KUBEBUILDER_ASSETS: "" } })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => ensureBinaries({ cacheDir, moduleDir: mod, log, env: { ...process.env, KUBEBUILDER_ASSETS: "" } })),
+    );
     assert.equal(new Set(results.map((r) => r.acpSandbox)).size, 1);
     assert.equal(lines.filter((l) => l.includes("building Kubernetes")).length, 1, lines.join("\n"));
     const dir = path.dirname(results[0].acpSandbox);
@@ -65,8 +70,14 @@ describe("sandbox/binaries", function () {
     const mod = tinyModule("package main\n\nfunc main() { undefinedCall() }\n");
     tmp.push(mod);
     const cacheDir = mk("acp-extend-cache-");
-    await assert.rejects(ensureBinaries({ cacheDir, moduleDir: mod, log: () => undefined }), /go build of .* failed \(exit 1\):[\s\S]*undefined: undefinedCall/);
-    assert.deepEqual(fs.readdirSync(binaryDir(cacheDir, mod)).filter((f) => f !== "kubectl"), []);
+    await assert.rejects(
+      ensureBinaries({ cacheDir, moduleDir: mod, log: () => undefined }),
+      /go build of .* failed \(exit 1\):[\s\S]*undefined: undefinedCall/,
+    );
+    assert.deepEqual(
+      fs.readdirSync(binaryDir(cacheDir, mod)).filter((f) => f !== "kubectl"),
+      [],
+    );
   });
 
   it("takes kube-apiserver and etcd from KUBEBUILDER_ASSETS, and names a missing one", async () => {
@@ -76,7 +87,10 @@ describe("sandbox/binaries", function () {
     const assets = mk("acp-extend-assets-");
     fs.writeFileSync(path.join(assets, "kube-apiserver"), "#!/bin/sh\n", { mode: 0o755 });
     const env = { ...process.env, KUBEBUILDER_ASSETS: assets };
-    await assert.rejects(ensureBinaries({ cacheDir, moduleDir: mod, env, log: () => undefined }), /KUBEBUILDER_ASSETS=.* has no executable etcd/);
+    await assert.rejects(
+      ensureBinaries({ cacheDir, moduleDir: mod, env, log: () => undefined }),
+      /KUBEBUILDER_ASSETS=.* has no executable etcd/,
+    );
     fs.writeFileSync(path.join(assets, "etcd"), "#!/bin/sh\n", { mode: 0o755 });
     const bins = await ensureBinaries({ cacheDir, moduleDir: mod, env, log: () => undefined });
     assert.equal(bins.source, "KUBEBUILDER_ASSETS");

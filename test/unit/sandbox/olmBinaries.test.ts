@@ -17,7 +17,10 @@ describe("sandbox/olmBinaries", () => {
       assert.match(gomod, new RegExp(`\\n\\s*${mod.replace(/\./g, "\\.")} ${v.replace(/\./g, "\\.")}(\\s|$)`), `${mod} ${v}`);
     }
     assert.doesNotMatch(gomod, /^replace\b/m, "no replace directives: upstream as published");
-    assert.match(gomod, /tool \(\s*\n\s*github\.com\/operator-framework\/operator-lifecycle-manager\/cmd\/catalog\s*\n\s*github\.com\/operator-framework\/operator-lifecycle-manager\/cmd\/olm\s*\n\s*\)/);
+    assert.match(
+      gomod,
+      /tool \(\s*\n\s*github\.com\/operator-framework\/operator-lifecycle-manager\/cmd\/catalog\s*\n\s*github\.com\/operator-framework\/operator-lifecycle-manager\/cmd\/olm\s*\n\s*\)/,
+    );
   });
 
   it("keys the cache by OLM version and a hash of the module's sources", () => {
@@ -34,7 +37,12 @@ describe("sandbox/olmBinaries", () => {
       const logs: string[] = [];
       // An empty PATH: a build would fail to find `go`.
       const bins = await ensureOlmBinaries({ cacheDir: cache, env: { PATH: "" }, log: (l) => logs.push(l) });
-      assert.deepEqual(bins, { olm: path.join(dir, "olm"), catalog: path.join(dir, "catalog"), acpOlm: path.join(dir, "acp-olm"), olmVersion: "v0.46.0" });
+      assert.deepEqual(bins, {
+        olm: path.join(dir, "olm"),
+        catalog: path.join(dir, "catalog"),
+        acpOlm: path.join(dir, "acp-olm"),
+        olmVersion: "v0.46.0",
+      });
       assert.deepEqual(logs, []);
     } finally {
       fs.rmSync(cache, { recursive: true, force: true });

@@ -38,8 +38,17 @@ describe("ClusterPlugin (Pulumi mocks)", () => {
     const aliases: unknown[] = [];
     const gpu = new ClusterPlugin(
       "gpu",
-      { moduleName: "gpu-device-plugin", cluster: "business", version: "v4.0.15", config: { custom: { pgpu_enable: true, vgpu_enable: true } } },
-      { transformations: [(a) => (a.name === "gpu-moduleinfo" && children.push(a.resource) && aliases.push(...(a.opts.aliases ?? [])), undefined)] },
+      {
+        moduleName: "gpu-device-plugin",
+        cluster: "business",
+        version: "v4.0.15",
+        config: { custom: { pgpu_enable: true, vgpu_enable: true } },
+      },
+      {
+        transformations: [
+          (a) => (a.name === "gpu-moduleinfo" && children.push(a.resource) && aliases.push(...(a.opts.aliases ?? [])), undefined),
+        ],
+      },
     );
     assert.equal(await promiseOf(gpu.moduleInfoName), "business-7ebb241b4f77471235e57dd1ec7fbd0d");
     assert.equal(await promiseOf(gpu.phase), "Running");

@@ -46,7 +46,13 @@ describe("Operator (Pulumi mocks)", () => {
     registered = [];
   });
 
-  const harbor: OperatorArgs = { packageName: "harbor-ce-operator", channel: "stable", version: "2.12.11", approval: "Manual", sourceType: "Alauda" };
+  const harbor: OperatorArgs = {
+    packageName: "harbor-ce-operator",
+    channel: "stable",
+    version: "2.12.11",
+    approval: "Manual",
+    sourceType: "Alauda",
+  };
 
   it("builds namespace, Subscription and install resource, named <name>-<role> and parented to the component", async () => {
     const children: Captured = new Map();
@@ -75,7 +81,10 @@ describe("Operator (Pulumi mocks)", () => {
       assert.match(await promiseOf(c.resource.urn), new RegExp(`::acp-extend:index:Operator\\$[^:]+:[^:]*:?[^:]*::${name}$`));
     }
     assert.deepEqual([...children.keys()].sort(), ["harbor-install", "harbor-namespace", "harbor-subscription"]);
-    assert.equal(children.get("harbor-install")!.opts.dependsOn && (children.get("harbor-install")!.opts.dependsOn as pulumi.Resource[])[0], children.get("harbor-subscription")!.resource);
+    assert.equal(
+      children.get("harbor-install")!.opts.dependsOn && (children.get("harbor-install")!.opts.dependsOn as pulumi.Resource[])[0],
+      children.get("harbor-subscription")!.resource,
+    );
   });
 
   it("a version a PackageUpload publishes (dependsOn or its output) is awaited; the children wait for the upload; warnings go on the component", async () => {
@@ -93,7 +102,11 @@ describe("Operator (Pulumi mocks)", () => {
 
     registered = [];
     await promiseOf(new Operator("plain", { ...harbor, namespace: "plain" }).phase);
-    assert.equal(registered.find((r) => r.name === "plain-install")!.inputs.awaitPublication, false, "a version from nowhere fails at preview when the catalog lacks it");
+    assert.equal(
+      registered.find((r) => r.name === "plain-install")!.inputs.awaitPublication,
+      false,
+      "a version from nowhere fails at preview when the catalog lacks it",
+    );
 
     registered = [];
     // A version computed from the upload's outputs, without dependsOn.
@@ -130,7 +143,13 @@ describe("Operator (Pulumi mocks)", () => {
 
   it("Automatic: no startingCSV; names and namespace from args", async () => {
     await promiseOf(
-      new Operator("ch", { packageName: "clickhouse-operator", approval: "Automatic", namespace: "olap", subscriptionName: "ch", version: "0.18.2" }).phase,
+      new Operator("ch", {
+        packageName: "clickhouse-operator",
+        approval: "Automatic",
+        namespace: "olap",
+        subscriptionName: "ch",
+        version: "0.18.2",
+      }).phase,
     );
     const sub = registered.find((r) => r.name === "ch-subscription")!;
     assert.equal(sub.inputs.spec.startingCSV, undefined);
@@ -148,9 +167,13 @@ describe("Operator (Pulumi mocks)", () => {
       { transformations: [capture(children)] },
     );
     await promiseOf(op.phase);
-    assert.deepEqual(registered.map((r) => r.name), ["harbor", "harbor-provider", "harbor-namespace", "harbor-operatorgroup", "harbor-subscription", "harbor-install"]);
+    assert.deepEqual(
+      registered.map((r) => r.name),
+      ["harbor", "harbor-provider", "harbor-namespace", "harbor-operatorgroup", "harbor-subscription", "harbor-install"],
+    );
     const provider = children.get("harbor-provider")!.resource;
-    for (const role of ["namespace", "operatorgroup", "subscription"]) assert.equal(children.get(`harbor-${role}`)!.opts.provider, provider, role);
+    for (const role of ["namespace", "operatorgroup", "subscription"])
+      assert.equal(children.get(`harbor-${role}`)!.opts.provider, provider, role);
     const install = children.get("harbor-install")!;
     assert.deepEqual(install.opts.additionalSecretOutputs, ["kubeconfig"]);
     assert.equal(registered.find((r) => r.name === "harbor-install")!.inputs.context, "business");
@@ -162,7 +185,11 @@ describe("Operator (Pulumi mocks)", () => {
 
   it("createNamespace: false creates none; Retain keeps every Kubernetes child and tells the install resource", async () => {
     const children: Captured = new Map();
-    const op = new Operator("harbor", { ...harbor, createNamespace: false, namespace: "shared", deletionPolicy: "Retain" }, { transformations: [capture(children)] });
+    const op = new Operator(
+      "harbor",
+      { ...harbor, createNamespace: false, namespace: "shared", deletionPolicy: "Retain" },
+      { transformations: [capture(children)] },
+    );
     await promiseOf(op.phase);
     assert.equal(children.has("harbor-namespace"), false);
     assert.equal(children.get("harbor-subscription")!.opts.retainOnDelete, true);
@@ -245,12 +272,15 @@ describe("Operator (Pulumi mocks)", () => {
     });
 
     it("every problem in one error", () => {
-      fails({ packageName: "p", version: "1", approval: "Automatic", sourceType: "Alauda", namespace: "N", installMode: "MultiNamespace" }, [
-        ["version", /semver/],
-        ["approval", /Alauda/],
-        ["namespace", /DNS-1123/],
-        ["targetNamespaces", /required/],
-      ]);
+      fails(
+        { packageName: "p", version: "1", approval: "Automatic", sourceType: "Alauda", namespace: "N", installMode: "MultiNamespace" },
+        [
+          ["version", /semver/],
+          ["approval", /Alauda/],
+          ["namespace", /DNS-1123/],
+          ["targetNamespaces", /required/],
+        ],
+      );
     });
 
     it("leaves values that are not known yet to the provider's check", async () => {

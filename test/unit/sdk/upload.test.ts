@@ -26,7 +26,15 @@ describe("PackageUpload (Pulumi mocks)", () => {
                 sha256: "c".repeat(64),
               },
             ],
-            crs: [{ cluster: "global", artifact: "operatorhub-harbor-ce-operator", artifactVersion: "operatorhub-harbor-ce-operator.v2.12.11", created: ["Artifact", "ArtifactVersion"], writes: 2 }],
+            crs: [
+              {
+                cluster: "global",
+                artifact: "operatorhub-harbor-ce-operator",
+                artifactVersion: "operatorhub-harbor-ce-operator.v2.12.11",
+                created: ["Artifact", "ArtifactVersion"],
+                writes: 2,
+              },
+            ],
           },
         };
       },
@@ -48,7 +56,9 @@ describe("PackageUpload (Pulumi mocks)", () => {
   it("builds one dynamic child <name>-upload with the registry and platform as secrets, and reports the packages", async () => {
     const args = structuredClone(good);
     const aliases: unknown[] = [];
-    const up = new PackageUpload("harbor-pkg", args, { transformations: [(a) => (a.name === "harbor-pkg-upload" && aliases.push(...(a.opts.aliases ?? [])), undefined)] });
+    const up = new PackageUpload("harbor-pkg", args, {
+      transformations: [(a) => (a.name === "harbor-pkg-upload" && aliases.push(...(a.opts.aliases ?? [])), undefined)],
+    });
     assert.deepEqual(args, good, "the caller's args are not mutated");
     const packages = await promiseOf(up.packages);
     assert.deepEqual(packages, [
@@ -84,7 +94,10 @@ describe("PackageUpload (Pulumi mocks)", () => {
       assert.equal(await pulumi.isSecret(o), true, `${key} is secret`);
     }
     assert.equal(pulumi.Output.isInstance(a.path), false, "the path is no secret");
-    const noAuth = await promiseOf(uploadResourceArgs({ path: "x.tgz", registry: { address: "r:1", noAuth: true, username: "u", password: "p" } }).registry as pulumi.Output<any>);
+    const noAuth = await promiseOf(
+      uploadResourceArgs({ path: "x.tgz", registry: { address: "r:1", noAuth: true, username: "u", password: "p" } })
+        .registry as pulumi.Output<any>,
+    );
     assert.equal(noAuth.password, undefined, "noAuth drops credentials");
   });
 
@@ -104,12 +117,31 @@ describe("PackageUpload (Pulumi mocks)", () => {
       (err: unknown) => {
         assert.ok(pulumi.InputPropertiesError.isInstance(err), String(err));
         const paths = (err as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath).sort();
-        assert.deepEqual(paths, ["clusters.0", "color", "path", "platform.address", "platform.token", "registry.address", "registry.password", "skipCrs", "timeout"].sort());
+        assert.deepEqual(
+          paths,
+          [
+            "clusters.0",
+            "color",
+            "path",
+            "platform.address",
+            "platform.token",
+            "registry.address",
+            "registry.password",
+            "skipCrs",
+            "timeout",
+          ].sort(),
+        );
         return true;
       },
     );
     assert.equal(registered.length, 0, "no child exists after a validation error");
-    assert.throws(() => new PackageUpload("noauth", { path: "x.tgz", registry: { address: "r:1", username: "u" } }), /registry\.password: is required with username unless noAuth: true/);
-    assert.throws(() => new PackageUpload("both", { path: "x.tgz", registry: { address: "r:1", noAuth: true }, skipPush: true, skipCrs: true }), /skipCrs: skipPush and skipCrs together/);
+    assert.throws(
+      () => new PackageUpload("noauth", { path: "x.tgz", registry: { address: "r:1", username: "u" } }),
+      /registry\.password: is required with username unless noAuth: true/,
+    );
+    assert.throws(
+      () => new PackageUpload("both", { path: "x.tgz", registry: { address: "r:1", noAuth: true }, skipPush: true, skipCrs: true }),
+      /skipCrs: skipPush and skipCrs together/,
+    );
   });
 });

@@ -27,13 +27,20 @@ describe("sandbox/platform: catalog (through the real API servers)", () => {
       ]);
       const ch = (await k.get<KubeObject>(PackageManifest, "clickhouse-operator", "cpaas-system"))!;
       assert.equal(ch.metadata.labels!["cpaas.io/source-type"], "Community");
-      assert.deepEqual(ch.status.channels.map((c: any) => [c.name, c.currentCSV]), [["stable", "clickhouse-operator.v0.18.2"]]);
+      assert.deepEqual(
+        ch.status.channels.map((c: any) => [c.name, c.currentCSV]),
+        [["stable", "clickhouse-operator.v0.18.2"]],
+      );
       const sources = (await k.list(CatalogSource, { namespace: "cpaas-system" })).items;
       assert.deepEqual(sources.map((s) => s.metadata.name).sort(), ["custom", "platform", "system"]);
       for (const s of sources) {
         assert.match(s.spec.address, /^127\.0\.0\.1:\d+$/, "served on loopback by the sandbox's catalog server, no pod");
         // gRPC's READY, or IDLE once a connection has had no traffic for a while
-        assert.match(s.status?.connectionState?.lastObservedState ?? "", /^(READY|IDLE)$/, `${s.metadata.name}: ${JSON.stringify(s.status)}`);
+        assert.match(
+          s.status?.connectionState?.lastObservedState ?? "",
+          /^(READY|IDLE)$/,
+          `${s.metadata.name}: ${JSON.stringify(s.status)}`,
+        );
       }
     }
   });
@@ -46,12 +53,19 @@ describe("sandbox/platform: catalog (through the real API servers)", () => {
   });
 
   it("shows the catalog in every namespace, as OLM's package server does: the seed's `kubectl get packagemanifest` without -n", async () => {
-    const out = execFileSync(sb().kubectlPath, ["--kubeconfig", sb().kubeconfigPath, "--context", "business", "get", "packagemanifest", "harbor-ce-operator", "-o", "json"], {
-      encoding: "utf8",
-    });
+    const out = execFileSync(
+      sb().kubectlPath,
+      ["--kubeconfig", sb().kubeconfigPath, "--context", "business", "get", "packagemanifest", "harbor-ce-operator", "-o", "json"],
+      {
+        encoding: "utf8",
+      },
+    );
     const pm = JSON.parse(out);
     assert.equal(pm.metadata.namespace, "default");
     assert.equal(pm.status.catalogSource, "platform");
-    assert.deepEqual(pm.status.channels.map((c: any) => c.name), ["harbor-2", "stable"]);
+    assert.deepEqual(
+      pm.status.channels.map((c: any) => c.name),
+      ["harbor-2", "stable"],
+    );
   });
 });

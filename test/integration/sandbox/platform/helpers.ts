@@ -26,7 +26,12 @@ export function waitFor<T extends KubeObject = KubeObject>(
       const objs = where.name ? all.filter((o) => o.metadata.name === where.name) : all;
       return pred(objs) ? objs : undefined;
     },
-    (all) => `timed out waiting for ${what}; last seen: ${JSON.stringify(all.map((o) => ({ name: o.metadata.name, spec: o.spec, status: o.status })), null, 1)}`,
+    (all) =>
+      `timed out waiting for ${what}; last seen: ${JSON.stringify(
+        all.map((o) => ({ name: o.metadata.name, spec: o.spec, status: o.status })),
+        null,
+        1,
+      )}`,
   );
 }
 
@@ -85,13 +90,20 @@ export async function historyUntil<T extends KubeObject = KubeObject>(
  * Reads PackageManifest `name` of cpaas-system every 200 ms until `pred`
  * holds: OLM's package server serves get and list, not watch.
  */
-export async function pollPackageManifest(client: KubeClient, name: string, pred: (pm: KubeObject) => boolean, what: string, timeoutMs = 20_000): Promise<KubeObject> {
+export async function pollPackageManifest(
+  client: KubeClient,
+  name: string,
+  pred: (pm: KubeObject) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<KubeObject> {
   const deadline = Date.now() + timeoutMs;
   let last: KubeObject | undefined;
   for (;;) {
     last = await client.get<KubeObject>(PackageManifest, name, "cpaas-system");
     if (last && pred(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; PackageManifest ${name}: ${last ? JSON.stringify(last.status) : "absent"}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; PackageManifest ${name}: ${last ? JSON.stringify(last.status) : "absent"}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

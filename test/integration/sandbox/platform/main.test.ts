@@ -19,14 +19,26 @@ describe("sandbox/platform/main: the process contract (through the real API serv
     const pki = path.dirname(sb().caPath);
     // The second simulator points the CatalogSources at its own catalog server: put the sandbox's back afterwards.
     const saved = await Promise.all(
-      (["global", "business"] as const).map(async (c) => ({ c, sources: (await sb().client(c).list(CatalogSource, { namespace: "cpaas-system" })).items })),
+      (["global", "business"] as const).map(async (c) => ({
+        c,
+        sources: (await sb().client(c).list(CatalogSource, { namespace: "cpaas-system" })).items,
+      })),
     );
     // A second simulator next to the sandbox's own: demo timings keep it from racing it on anything in the short time it runs.
     const child = spawn(
       process.execPath,
       [
         path.join(ROOT, "dist/sandbox/platform/main.js"),
-        ...["--kubeconfig", sb().kubeconfigPath, "--catalog", path.join(ROOT, "sandbox/catalog.yaml"), "--timings", "demo", "--listen", "127.0.0.1:0"],
+        ...[
+          "--kubeconfig",
+          sb().kubeconfigPath,
+          "--catalog",
+          path.join(ROOT, "sandbox/catalog.yaml"),
+          "--timings",
+          "demo",
+          "--listen",
+          "127.0.0.1:0",
+        ],
         ...["--catalog-dir", path.join(dir, "catalogs"), "--acp-olm", sb().state.acpOlm!],
         ...["--tls-cert", path.join(pki, "serving.crt"), "--tls-key", path.join(pki, "serving.key"), "--token-file", tokenFile],
       ],
@@ -55,7 +67,10 @@ describe("sandbox/platform/main: the process contract (through the real API serv
       child.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
       for (const { c, sources } of saved) {
-        for (const src of sources) await sb().client(c).patch(CatalogSource, src.metadata.name!, { spec: { address: src.spec.address } }, { namespace: "cpaas-system" });
+        for (const src of sources)
+          await sb()
+            .client(c)
+            .patch(CatalogSource, src.metadata.name!, { spec: { address: src.spec.address } }, { namespace: "cpaas-system" });
       }
     }
   });

@@ -6,7 +6,10 @@ import { ModuleConfig, ModuleInfo, ModulePlugin } from "../../../../sdk/kube/res
 import { useSandbox } from "../../../helpers/sandbox";
 import { historyUntil, uniq, waitFor, waitOne } from "./helpers";
 
-const GPU_AFFINITY = { matchExpressions: [{ key: "cpaas.io/os-linux", operator: "Exists" }], matchLabels: { "cpaas.io/arch-amd64": "true" } };
+const GPU_AFFINITY = {
+  matchExpressions: [{ key: "cpaas.io/os-linux", operator: "Exists" }],
+  matchLabels: { "cpaas.io/arch-amd64": "true" },
+};
 
 describe("sandbox/platform: cluster plugins (through the real API server)", function () {
   this.timeout(60000);
@@ -17,18 +20,34 @@ describe("sandbox/platform: cluster plugins (through the real API server)", func
   const globalOnly = uniq("sim-webcli");
 
   const finalName = (cluster: string, module: string) => `${cluster}-${createHash("md5").update(`${cluster}/${module}`).digest("hex")}`;
-  const moduleInfo = (name: string, labels: Record<string, string>, spec: Record<string, unknown>): KubeObject => ({ metadata: { name, labels }, spec });
-  const labels = (cluster: string, module: string) => ({ "cpaas.io/cluster-name": cluster, "cpaas.io/module-name": module, "cpaas.io/module-type": "plugin" });
+  const moduleInfo = (name: string, labels: Record<string, string>, spec: Record<string, unknown>): KubeObject => ({
+    metadata: { name, labels },
+    spec,
+  });
+  const labels = (cluster: string, module: string) => ({
+    "cpaas.io/cluster-name": cluster,
+    "cpaas.io/module-name": module,
+    "cpaas.io/module-type": "plugin",
+  });
   const byModule = (module: string) => ({ labelSelector: `cpaas.io/module-name=${module}` });
 
   async function publish(module: string, version: string, affinity: object, config: object): Promise<void> {
-    await g.create(ModuleConfig, { metadata: { name: `${module}-${version}`, labels: { "cpaas.io/module-name": module } }, spec: { version, affinity: { clusterAffinity: affinity }, config } });
+    await g.create(ModuleConfig, {
+      metadata: { name: `${module}-${version}`, labels: { "cpaas.io/module-name": module } },
+      spec: { version, affinity: { clusterAffinity: affinity }, config },
+    });
   }
 
   before(async () => {
     g = sb().client("global");
-    await g.create(ModulePlugin, { metadata: { name: gpu, labels: { "cpaas.io/module-name": gpu } }, spec: { name: gpu, displayName: "Sim GPU" } });
-    await g.create(ModulePlugin, { metadata: { name: globalOnly, labels: { "cpaas.io/module-name": globalOnly } }, spec: { name: globalOnly, displayName: "Sim Web CLI" } });
+    await g.create(ModulePlugin, {
+      metadata: { name: gpu, labels: { "cpaas.io/module-name": gpu } },
+      spec: { name: gpu, displayName: "Sim GPU" },
+    });
+    await g.create(ModulePlugin, {
+      metadata: { name: globalOnly, labels: { "cpaas.io/module-name": globalOnly } },
+      spec: { name: globalOnly, displayName: "Sim Web CLI" },
+    });
     await publish(gpu, "v4.0.15", GPU_AFFINITY, { custom: { mps_enable: false, pgpu_enable: false, vgpu_enable: false } });
     await publish(globalOnly, "v4.0.4", { matchLabels: { "is-global": "true" } }, {});
   });
@@ -57,7 +76,13 @@ describe("sandbox/platform: cluster plugins (through the real API server)", func
     const temp = uniq("business-temporary");
     await g.create(ModuleInfo, moduleInfo(temp, labels("business", gpu), { version: "v4.0.15", config }));
     const name = finalName("business", gpu);
-    const [mi] = await waitFor(g, ModuleInfo, byModule(gpu), (ms) => ms.length === 1 && ms[0]!.metadata.name === name && ms[0]!.status?.phase === "Running", "renamed and Running");
+    const [mi] = await waitFor(
+      g,
+      ModuleInfo,
+      byModule(gpu),
+      (ms) => ms.length === 1 && ms[0]!.metadata.name === name && ms[0]!.status?.phase === "Running",
+      "renamed and Running",
+    );
     assert.deepEqual(mi!.metadata.labels, labels("business", gpu));
     assert.deepEqual(mi!.spec.config, config);
     assert.equal(mi!.status.targetVersion, "v4.0.15");
@@ -99,7 +124,9 @@ describe("sandbox/platform: cluster plugins (through the real API server)", func
     assert.equal(history.at(-1)!.status.targetVersion, "v4.1.0");
 
     // A config change alone is applied the same way.
-    const reconfigured = await g.patch<KubeObject>(ModuleInfo, name, { spec: { config: { custom: { mps_enable: true, pgpu_enable: true, vgpu_enable: true } } } });
+    const reconfigured = await g.patch<KubeObject>(ModuleInfo, name, {
+      spec: { config: { custom: { mps_enable: true, pgpu_enable: true, vgpu_enable: true } } },
+    });
     const generation = reconfigured.metadata.generation;
     const again = await historyUntil(
       g,
@@ -114,7 +141,14 @@ describe("sandbox/platform: cluster plugins (through the real API server)", func
 
   it("an installed plugin stays Running when its version is withdrawn; only latestVersion moves", async () => {
     const name = finalName("business", gpu);
-    await waitOne(g, ModuleInfo, undefined, name, (m) => m.status?.phase === "Running" && m.status?.currentVersion === "v4.1.0", "Running v4.1.0");
+    await waitOne(
+      g,
+      ModuleInfo,
+      undefined,
+      name,
+      (m) => m.status?.phase === "Running" && m.status?.currentVersion === "v4.1.0",
+      "Running v4.1.0",
+    );
     await g.delete(ModuleConfig, `${gpu}-v4.1.0`);
     const mi = await waitOne(g, ModuleInfo, undefined, name, (m) => m.status?.latestVersion === "v4.0.15", "latestVersion back to v4.0.15");
     assert.equal(mi.status.phase, "Running");

@@ -10,7 +10,10 @@ describe("sandbox/platform: the platform address /kubernetes/<cluster>/ (through
   this.timeout(30000);
   const sb = useSandbox();
   const via = (cluster: string, token: string) =>
-    new KubeClient({ server: `${sb().platformAddress}/kubernetes/${cluster}`, ca: readFileSync(sb().caPath, "utf8"), token }, { attempts: 1 });
+    new KubeClient(
+      { server: `${sb().platformAddress}/kubernetes/${cluster}`, ca: readFileSync(sb().caPath, "utf8"), token },
+      { attempts: 1 },
+    );
 
   it("forwards to each cluster's API server with the platform token", async () => {
     for (const cluster of ["global", "business"]) {
@@ -21,7 +24,9 @@ describe("sandbox/platform: the platform address /kubernetes/<cluster>/ (through
     }
     // The two routes reach different clusters: a namespace made in business is not in global.
     const ns = uniq("sim-proxy");
-    await sb().client("business").create(Namespace, { metadata: { name: ns } });
+    await sb()
+      .client("business")
+      .create(Namespace, { metadata: { name: ns } });
     const [g, b] = [via("global", sb().platformToken), via("business", sb().platformToken)];
     assert.ok(await b.get(Namespace, ns));
     assert.equal(await g.get(Namespace, ns), undefined);
@@ -35,7 +40,10 @@ describe("sandbox/platform: the platform address /kubernetes/<cluster>/ (through
     await assert.rejects(bad.list(Namespace), (err: KubeApiError) => err.statusCode === 401 && /platform token/.test(err.message));
     bad.close();
     const unknown = via("nowhere", sb().platformToken);
-    await assert.rejects(unknown.list(Namespace), (err: KubeApiError) => err.statusCode === 404 && /cluster "nowhere" not found/.test(err.message));
+    await assert.rejects(
+      unknown.list(Namespace),
+      (err: KubeApiError) => err.statusCode === 404 && /cluster "nowhere" not found/.test(err.message),
+    );
     unknown.close();
   });
 
@@ -45,12 +53,18 @@ describe("sandbox/platform: the platform address /kubernetes/<cluster>/ (through
     const ns = uniq("sim-watch");
     const ac = new AbortController();
     const seen = (async () => {
-      for await (const ev of c.watch(Namespace, { resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 20, signal: ac.signal })) {
+      for await (const ev of c.watch(Namespace, {
+        resourceVersion: list.metadata.resourceVersion,
+        timeoutSeconds: 20,
+        signal: ac.signal,
+      })) {
         if (ev.type === "ADDED" && ev.object.metadata.name === ns) return ev.object;
       }
       return undefined;
     })();
-    await sb().client("business").create(Namespace, { metadata: { name: ns } });
+    await sb()
+      .client("business")
+      .create(Namespace, { metadata: { name: ns } });
     const obj = await seen;
     ac.abort();
     assert.equal(obj?.metadata.name, ns);

@@ -18,20 +18,39 @@ describe("sandbox/platform: uploads (through the real API server)", function () 
 
   async function artifact(k: KubeClient, name: string, type: string, labels: Record<string, string> = {}): Promise<KubeObject> {
     const a = await k.create<KubeObject>(Artifact, {
-      metadata: { name, namespace: NS, labels: { "cpaas.io/library": "platform", "cpaas.io/type": type, "cpaas.io/present": "true", ...labels } },
-      spec: { type, registry: "127.0.0.1:5000", repository: `acp/${name}`, present: true, displayName: name, artifactVersionSelector: { matchLabels: { "cpaas.io/artifact-version": name } } },
+      metadata: {
+        name,
+        namespace: NS,
+        labels: { "cpaas.io/library": "platform", "cpaas.io/type": type, "cpaas.io/present": "true", ...labels },
+      },
+      spec: {
+        type,
+        registry: "127.0.0.1:5000",
+        repository: `acp/${name}`,
+        present: true,
+        displayName: name,
+        artifactVersionSelector: { matchLabels: { "cpaas.io/artifact-version": name } },
+      },
     });
     cleanup.push(() => k.delete(Artifact, name, NS));
     return a;
   }
 
-  async function version(k: KubeClient, owner: KubeObject | undefined, name: string, tag: string, annotations: Record<string, string> = {}): Promise<void> {
+  async function version(
+    k: KubeClient,
+    owner: KubeObject | undefined,
+    name: string,
+    tag: string,
+    annotations: Record<string, string> = {},
+  ): Promise<void> {
     await k.create(ArtifactVersion, {
       metadata: {
         name,
         namespace: NS,
         annotations,
-        ownerReferences: owner ? [{ apiVersion: "app.alauda.io/v1alpha1", kind: "Artifact", name: owner.metadata.name!, uid: owner.metadata.uid! }] : undefined,
+        ownerReferences: owner
+          ? [{ apiVersion: "app.alauda.io/v1alpha1", kind: "Artifact", name: owner.metadata.name!, uid: owner.metadata.uid! }]
+          : undefined,
       },
       spec: { tag, present: true },
     });
@@ -42,7 +61,10 @@ describe("sandbox/platform: uploads (through the real API server)", function () 
     const k = sb().client("business");
     const pkg = uniq("sim-upload");
     const a = await artifact(k, `operatorhub-${pkg}`, "bundle", { "cpaas.io/source-type": "Custom" });
-    await version(k, a, `operatorhub-${pkg}.v1.2.0`, "v1.2.0", { "acp-extend.io/channels": "stable,alpha", "acp-extend.io/display-name": "Sim Upload" });
+    await version(k, a, `operatorhub-${pkg}.v1.2.0`, "v1.2.0", {
+      "acp-extend.io/channels": "stable,alpha",
+      "acp-extend.io/display-name": "Sim Upload",
+    });
     const av = await waitOne(k, ArtifactVersion, NS, `operatorhub-${pkg}.v1.2.0`, (v) => v.status?.phase === "Present", "Present");
     const presentAt = Date.now();
     assert.equal(av.status.version, `${pkg}.v1.2.0`);
@@ -58,14 +80,25 @@ describe("sandbox/platform: uploads (through the real API server)", function () 
     assert.equal(await sb().client("global").get(PackageManifest, pkg, NS), undefined);
     for (const ch of pm.status.channels) {
       assert.equal(ch.currentCSV, `${pkg}.v1.2.0`);
-      assert.deepEqual(ch.entries.map((e: any) => [e.name, e.version]), [[`${pkg}.v1.2.0`, "1.2.0"]]);
+      assert.deepEqual(
+        ch.entries.map((e: any) => [e.name, e.version]),
+        [[`${pkg}.v1.2.0`, "1.2.0"]],
+      );
     }
 
     // A newer version lands at the head of its channel, newest first.
     await version(k, a, `operatorhub-${pkg}.v1.3.0`, "v1.3.0");
-    const pm2 = await pollPackageManifest(k, pkg, (p) => p.status?.channels?.find((c: any) => c.name === "stable")?.currentCSV === `${pkg}.v1.3.0`, "1.3.0 at the head of stable");
+    const pm2 = await pollPackageManifest(
+      k,
+      pkg,
+      (p) => p.status?.channels?.find((c: any) => c.name === "stable")?.currentCSV === `${pkg}.v1.3.0`,
+      "1.3.0 at the head of stable",
+    );
     const stable = pm2.status.channels.find((c: any) => c.name === "stable");
-    assert.deepEqual(stable.entries.map((e: any) => e.name), [`${pkg}.v1.3.0`, `${pkg}.v1.2.0`]);
+    assert.deepEqual(
+      stable.entries.map((e: any) => e.name),
+      [`${pkg}.v1.3.0`, `${pkg}.v1.2.0`],
+    );
   });
 
   it("an ArtifactVersion without an ownerReference to its Artifact stays Pending", async () => {
@@ -81,7 +114,10 @@ describe("sandbox/platform: uploads (through the real API server)", function () 
     const k = sb().client("global");
     const module = uniq("sim-plugin");
     const a = await artifact(k, module, "plugin");
-    cleanup.push(() => k.delete(ModulePlugin, module), () => k.delete(ModuleConfig, `${module}-v1.0.0`));
+    cleanup.push(
+      () => k.delete(ModulePlugin, module),
+      () => k.delete(ModuleConfig, `${module}-v1.0.0`),
+    );
     await version(k, a, `${module}.v1.0.0`, "v1.0.0", {
       "acp-extend.io/affinity": JSON.stringify({ matchLabels: { "is-global": "true" } }),
       "acp-extend.io/config": JSON.stringify({ replicas: 1 }),

@@ -25,7 +25,11 @@ describe("ModuleInfo provider (sandbox)", function () {
     admin = sb().client("global");
   });
 
-  function inputs(module: string, cluster: string, extra: Partial<ModuleInfoInputs> & { version?: string; config?: Record<string, unknown> } = {}): ModuleInfoInputs {
+  function inputs(
+    module: string,
+    cluster: string,
+    extra: Partial<ModuleInfoInputs> & { version?: string; config?: Record<string, unknown> } = {},
+  ): ModuleInfoInputs {
     const { version, config, ...rest } = extra;
     return {
       __acpKind: "ModuleInfo",
@@ -43,7 +47,10 @@ describe("ModuleInfo provider (sandbox)", function () {
     return clusterClient({ kubeconfig });
   }
 
-  async function check(news: ModuleInfoInputs, olds: Partial<ModuleInfoInputs> = {}): Promise<{ inputs: ModuleInfoInputs; failures: CheckFailure[] }> {
+  async function check(
+    news: ModuleInfoInputs,
+    olds: Partial<ModuleInfoInputs> = {},
+  ): Promise<{ inputs: ModuleInfoInputs; failures: CheckFailure[] }> {
     const r = await provider.check!(olds as ModuleInfoInputs, news);
     return { inputs: r.inputs!, failures: [...(r.failures ?? [])] };
   }
@@ -94,7 +101,10 @@ describe("ModuleInfo provider (sandbox)", function () {
         provider.check!({} as ModuleInfoInputs, inputs("web-cli", "global", { kubeconfig: sb().kubeconfig("business") })),
         (err: Error) => {
           assert.match(err.message, /this kubeconfig does not point at the global cluster/);
-          assert.match(err.message, /context "business" .* is not it, as it registers no clusters \(no clusterregistry\.k8s\.io\/v1alpha1 Cluster in cpaas-system\)/);
+          assert.match(
+            err.message,
+            /context "business" .* is not it, as it registers no clusters \(no clusterregistry\.k8s\.io\/v1alpha1 Cluster in cpaas-system\)/,
+          );
           assert.doesNotMatch(err.message, /BEGIN|token/i, "no credentials in the message");
           return true;
         },
@@ -108,8 +118,14 @@ describe("ModuleInfo provider (sandbox)", function () {
         const r = await check(inputs("web-cli", "global", { kubeconfig: undefined }));
         assert.deepEqual(r.failures, []);
         assert.equal(r.inputs.spec.version, "v4.0.4");
-        await assert.rejects(check(inputs("web-cli", "global", { kubeconfig: undefined, context: "business" })), /does not point at the global cluster/);
-        await assert.rejects(check(inputs("web-cli", "global", { kubeconfig: undefined, context: "nope" })), /kubeconfig has no context "nope" \(contexts: global, business\)/);
+        await assert.rejects(
+          check(inputs("web-cli", "global", { kubeconfig: undefined, context: "business" })),
+          /does not point at the global cluster/,
+        );
+        await assert.rejects(
+          check(inputs("web-cli", "global", { kubeconfig: undefined, context: "nope" })),
+          /kubeconfig has no context "nope" \(contexts: global, business\)/,
+        );
       } finally {
         if (saved === undefined) delete process.env.KUBECONFIG;
         else process.env.KUBECONFIG = saved;
@@ -124,13 +140,19 @@ describe("ModuleInfo provider (sandbox)", function () {
 
     it("an unpublished plugin: lists the published ones", async () => {
       const r = await check(inputs("no-such-plugin", "global"));
-      assert.match(failure(r.failures, "labels.cpaas.io/module-name"), /plugin no-such-plugin is not published.*published plugins: .*gpu-device-plugin, .*web-cli/);
+      assert.match(
+        failure(r.failures, "labels.cpaas.io/module-name"),
+        /plugin no-such-plugin is not published.*published plugins: .*gpu-device-plugin, .*web-cli/,
+      );
     });
 
     it("an unknown version: lists the published versions", async () => {
       const r = await check(inputs("gpu-device-plugin", "business", { version: "v9.9.9" }));
       assert.equal(r.failures.length, 1);
-      assert.match(failure(r.failures, "spec.version"), /version v9\.9\.9 of plugin gpu-device-plugin is not published; published versions: v4\.0\.15/);
+      assert.match(
+        failure(r.failures, "spec.version"),
+        /version v9\.9\.9 of plugin gpu-device-plugin is not published; published versions: v4\.0\.15/,
+      );
     });
 
     it("wrong affinity (web-cli on business): names the failing selector term", async () => {
@@ -205,7 +227,12 @@ describe("ModuleInfo provider (sandbox)", function () {
 
     it("another stack's install is refused unless adopt", async () => {
       const r = await check(inputs("web-cli", "global"));
-      assert.match(failure(r.failures, "adopt"), new RegExp(`plugin web-cli on cluster global is already installed by someone else: ModuleInfo ${state.outs.moduleInfoName} \\(spec.version v4.0.4, status \\{.*"phase":"Running"`));
+      assert.match(
+        failure(r.failures, "adopt"),
+        new RegExp(
+          `plugin web-cli on cluster global is already installed by someone else: ModuleInfo ${state.outs.moduleInfoName} \\(spec.version v4.0.4, status \\{.*"phase":"Running"`,
+        ),
+      );
     });
 
     it("deletionPolicy Retain forgets the installation and leaves it running", async () => {
@@ -228,7 +255,10 @@ describe("ModuleInfo provider (sandbox)", function () {
         () => assert.fail("expected a timeout"),
         (e: Error & { id?: string; reasons?: string[] }) => e,
       );
-      assert.match(err.message, /timed out after 1ms waiting for plugin web-cli on cluster global to be Running at v4\.0\.4; (last seen: ModuleInfo global-|no ModuleInfo)/);
+      assert.match(
+        err.message,
+        /timed out after 1ms waiting for plugin web-cli on cluster global to be Running at v4\.0\.4; (last seen: ModuleInfo global-|no ModuleInfo)/,
+      );
       assert.equal(err.id, "global/web-cli", "the engine keeps the half-done install in state");
       const partial = (err as unknown as { properties: ModuleInfoOutputs }).properties;
       // The engine updates a resource with init errors on the next up (here the timeouts differ too).
@@ -243,7 +273,10 @@ describe("ModuleInfo provider (sandbox)", function () {
     it("a failure the platform reports (affinity, when check is bypassed) names the object and dumps its status", async () => {
       const news = inputs("web-cli", "business", { version: "v4.0.4" });
       await assert.rejects(provider.create(news), (err: Error & { id?: string }) => {
-        assert.match(err.message, /plugin web-cli on cluster business failed to install v4\.0\.4: ModuleInfo business-temporary-name-[0-9a-f]+ .*"phase":"Failed".*"reason":"AffinityMismatch"/);
+        assert.match(
+          err.message,
+          /plugin web-cli on cluster business failed to install v4\.0\.4: ModuleInfo business-temporary-name-[0-9a-f]+ .*"phase":"Failed".*"reason":"AffinityMismatch"/,
+        );
         assert.equal(err.id, "business/web-cli");
         return true;
       });
@@ -300,7 +333,9 @@ describe("ModuleInfo provider (sandbox)", function () {
       client.resetStats();
       const same = inputs("gpu-device-plugin", "business", { version: "v4.0.15", config: userConfig });
       const seen = await checkModuleInfo(contextFor({ kubeconfig }), state.inputs, same);
-      assert.deepEqual(seen.notices, ['plugin gpu-device-plugin v4.0.16 is published; cluster business keeps v4.0.15 (version is v4.0.15). Set version: "v4.0.16" to upgrade']);
+      assert.deepEqual(seen.notices, [
+        'plugin gpu-device-plugin v4.0.16 is published; cluster business keeps v4.0.15 (version is v4.0.15). Set version: "v4.0.16" to upgrade',
+      ]);
       let r = await up(state, same);
       assert.equal(r.updated, false, "a newer published version is information, not a diff");
       assert.equal(client.stats.writes, 0);
@@ -311,10 +346,17 @@ describe("ModuleInfo provider (sandbox)", function () {
       state = { ...r.state, outs: refreshed };
 
       // Had the program left the version out, it would keep the installed one: no silent upgrade.
-      const omitted = await checkModuleInfo(contextFor({ kubeconfig }), state.inputs, inputs("gpu-device-plugin", "business", { config: userConfig }));
+      const omitted = await checkModuleInfo(
+        contextFor({ kubeconfig }),
+        state.inputs,
+        inputs("gpu-device-plugin", "business", { config: userConfig }),
+      );
       assert.equal(omitted.inputs.spec.version, "v4.0.15");
       assert.equal(omitted.inputs.latestVersion, "v4.0.16");
-      assert.match(omitted.notices[0], /v4\.0\.16 is published; cluster business keeps v4\.0\.15 \(version is not set, so the version first installed stays\)/);
+      assert.match(
+        omitted.notices[0],
+        /v4\.0\.16 is published; cluster business keeps v4\.0\.15 \(version is not set, so the version first installed stays\)/,
+      );
       assert.equal((await provider.diff!(state.id, state.outs, omitted.inputs)).changes, false);
       // A new installation takes the newest.
       assert.equal((await checked(inputs("gpu-device-plugin", "global"))).spec.version, "v4.0.16");
@@ -345,18 +387,34 @@ describe("ModuleInfo provider (sandbox)", function () {
       const plain = await check(inputs(module, "global", { version: "v1.0.0" }));
       assert.match(failure(plain.failures, "labels.cpaas.io/module-name"), new RegExp(`plugin ${module} is not published`));
 
-      const pending = await checkModuleInfo(contextFor({ kubeconfig }), undefined, inputs(module, "global", { version: "v1.0.0", awaitPublication: true }));
+      const pending = await checkModuleInfo(
+        contextFor({ kubeconfig }),
+        undefined,
+        inputs(module, "global", { version: "v1.0.0", awaitPublication: true }),
+      );
       assert.deepEqual(pending.failures, []);
       assert.equal(pending.inputs.spec.version, "v1.0.0");
-      assert.match(pending.notices[0], new RegExp(`^plugin ${module} v1\\.0\\.0 is pending publication: no ModulePlugin ${module} yet\\. It is expected from an upload in this program; up waits for it \\(up to 15m`));
+      assert.match(
+        pending.notices[0],
+        new RegExp(
+          `^plugin ${module} v1\\.0\\.0 is pending publication: no ModulePlugin ${module} yet\\. It is expected from an upload in this program; up waits for it \\(up to 15m`,
+        ),
+      );
 
       const creating = provider.create(pending.inputs);
       // What the platform does when the upload lands: the ModulePlugin, then the version's ModuleConfig.
       await new Promise((r) => setTimeout(r, 1000));
-      await admin.create(ModulePlugin, { metadata: { name: module, labels: { "cpaas.io/module-name": module } }, spec: { name: module, displayName: "Pending Plugin" } });
+      await admin.create(ModulePlugin, {
+        metadata: { name: module, labels: { "cpaas.io/module-name": module } },
+        spec: { name: module, displayName: "Pending Plugin" },
+      });
       await admin.create(ModuleConfig, {
         metadata: { name: `${module}-v1.0.0`, labels: { "cpaas.io/module-name": module } },
-        spec: { version: "v1.0.0", affinity: { clusterAffinity: { matchLabels: { "is-global": "true" } } }, config: { custom: { enabled: false } } },
+        spec: {
+          version: "v1.0.0",
+          affinity: { clusterAffinity: { matchLabels: { "is-global": "true" } } },
+          config: { custom: { enabled: false } },
+        },
       });
       const created = await creating;
       const id = created.id;
@@ -383,7 +441,9 @@ describe("ModuleInfo provider (sandbox)", function () {
     });
 
     it("takes over a ModuleInfo made by hand, without a second install", async () => {
-      const [v15] = (await admin.list(ModuleConfig, { labelSelector: "cpaas.io/module-name=gpu-device-plugin" })).items.filter((c) => c.spec.version === "v4.0.15");
+      const [v15] = (await admin.list(ModuleConfig, { labelSelector: "cpaas.io/module-name=gpu-device-plugin" })).items.filter(
+        (c) => c.spec.version === "v4.0.15",
+      );
       // As the platform's docs do it: a temporary name the platform renames.
       await admin.create(ModuleInfo, {
         metadata: {
@@ -400,7 +460,10 @@ describe("ModuleInfo provider (sandbox)", function () {
       );
 
       // A newer version is out: adopting without a version must not upgrade.
-      await admin.create(ModuleConfig, { metadata: { name: v17, labels: { "cpaas.io/module-name": "gpu-device-plugin" } }, spec: { ...v15.spec, version: "v4.0.17" } });
+      await admin.create(ModuleConfig, {
+        metadata: { name: v17, labels: { "cpaas.io/module-name": "gpu-device-plugin" } },
+        spec: { ...v15.spec, version: "v4.0.17" },
+      });
 
       const refused = await check(inputs("gpu-device-plugin", "global", { config: { custom: { vgpu_enable: true } } }));
       assert.match(failure(refused.failures, "adopt"), /already installed by someone else.*Set adopt: true/);

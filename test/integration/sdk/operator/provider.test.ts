@@ -1,7 +1,17 @@
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import type { KubeClient } from "../../../../sdk/kube/client";
-import { Artifact, ArtifactVersion, ClusterServiceVersion, InstallPlan, Namespace, PackageManifest, PLATFORM_NAMESPACE, Subscription, type KubeObject } from "../../../../sdk/kube/resources";
+import {
+  Artifact,
+  ArtifactVersion,
+  ClusterServiceVersion,
+  InstallPlan,
+  Namespace,
+  PackageManifest,
+  PLATFORM_NAMESPACE,
+  Subscription,
+  type KubeObject,
+} from "../../../../sdk/kube/resources";
 import { subscriptionManifest } from "../../../../sdk/operator/manifests";
 import { clusterClient, contextFor } from "../../../../sdk/common/provider";
 import { applyInstall, checkInstall, type InstallInputs } from "../../../../sdk/operator/reconcile";
@@ -84,7 +94,10 @@ describe("Operator install provider on the sandbox", function () {
 
   async function csvNames(ns: string): Promise<string[]> {
     // Copies OLM makes of other namespaces' AllNamespaces operators are not installed here.
-    return (await admin.list(ClusterServiceVersion, { namespace: ns })).items.filter((c) => !c.metadata.labels?.["olm.copiedFrom"]).map((c) => c.metadata.name!).sort();
+    return (await admin.list(ClusterServiceVersion, { namespace: ns })).items
+      .filter((c) => !c.metadata.labels?.["olm.copiedFrom"])
+      .map((c) => c.metadata.name!)
+      .sort();
   }
 
   /** The InstallPlan the Subscription references, once it carries `csvName` and waits for approval. */
@@ -97,12 +110,15 @@ describe("Operator install provider on the sandbox", function () {
         ([s]) => s?.status?.installPlanRef?.name,
         () => `Subscription ${ns}/${subscription} references no InstallPlan`,
       );
-      const found = await admin.waitFor<KubeObject, string | false>(
-        InstallPlan,
-        { namespace: ns, fieldSelector: `metadata.name=${ref}`, timeoutMs: Math.max(1, Math.min(5_000, deadline - Date.now())) },
-        ([p]) => (p?.status?.phase === "RequiresApproval" ? (p.spec?.clusterServiceVersionNames?.includes(csvName) ? ref : false) : undefined),
-        () => `InstallPlan ${ns}/${ref} never RequiresApproval`,
-      ).catch(() => false as const);
+      const found = await admin
+        .waitFor<KubeObject, string | false>(
+          InstallPlan,
+          { namespace: ns, fieldSelector: `metadata.name=${ref}`, timeoutMs: Math.max(1, Math.min(5_000, deadline - Date.now())) },
+          ([p]) =>
+            p?.status?.phase === "RequiresApproval" ? (p.spec?.clusterServiceVersionNames?.includes(csvName) ? ref : false) : undefined,
+          () => `InstallPlan ${ns}/${ref} never RequiresApproval`,
+        )
+        .catch(() => false as const);
       if (found) return found;
       if (Date.now() > deadline) throw new Error(`no InstallPlan for ${csvName} awaits approval in ${ns}`);
     }
@@ -151,13 +167,19 @@ describe("Operator install provider on the sandbox", function () {
     assert.deepEqual(await provider.diff!(created.id, outs, again), { changes: false, replaces: [] });
     assert.equal(client.stats.writes, 0, `writes: ${JSON.stringify(client.stats.byRequest)}`);
     assert.equal(client.stats.reads, 1, `one read of the PackageManifest: ${JSON.stringify(client.stats.byRequest)}`);
-    assert.deepEqual(client.stats.byRequest, { "GET /apis/packages.operators.coreos.com/v1/namespaces/cpaas-system/packagemanifests/harbor-ce-operator": 1 });
+    assert.deepEqual(client.stats.byRequest, {
+      "GET /apis/packages.operators.coreos.com/v1/namespaces/cpaas-system/packagemanifests/harbor-ce-operator": 1,
+    });
 
     // Refresh agrees with the state.
     const read = await provider.read!(created.id, outs);
     assert.equal(read.props!.installedCSV, csv(HARBOR, "2.12.10"));
     assert.equal(read.props!.phase, "Succeeded");
-    assert.equal((await admin.get<KubeObject>(InstallPlan, next.metadata.name!, ns))!.spec.approved, false, "nothing approved by a refresh");
+    assert.equal(
+      (await admin.get<KubeObject>(InstallPlan, next.metadata.name!, ns))!.spec.approved,
+      false,
+      "nothing approved by a refresh",
+    );
 
     // Bump the version: preview shows the path, update approves exactly that plan.
     const v11 = await checked(v10, inputs(ns, HARBOR, { version: "2.12.11", sourceType: "Alauda" }));
@@ -193,8 +215,24 @@ describe("Operator install provider on the sandbox", function () {
     let artifact = await admin.get<KubeObject>(Artifact, name, PLATFORM_NAMESPACE);
     if (!artifact) {
       artifact = await admin.create<KubeObject>(Artifact, {
-        metadata: { name, namespace: PLATFORM_NAMESPACE, labels: { "cpaas.io/library": "platform", "cpaas.io/type": "bundle", "cpaas.io/present": "true", "cpaas.io/source-type": "Custom" } },
-        spec: { type: "bundle", registry: "127.0.0.1:5000", repository: `acp/${name}`, present: true, displayName: name, artifactVersionSelector: { matchLabels: { "cpaas.io/artifact-version": name } } },
+        metadata: {
+          name,
+          namespace: PLATFORM_NAMESPACE,
+          labels: {
+            "cpaas.io/library": "platform",
+            "cpaas.io/type": "bundle",
+            "cpaas.io/present": "true",
+            "cpaas.io/source-type": "Custom",
+          },
+        },
+        spec: {
+          type: "bundle",
+          registry: "127.0.0.1:5000",
+          repository: `acp/${name}`,
+          present: true,
+          displayName: name,
+          artifactVersionSelector: { matchLabels: { "cpaas.io/artifact-version": name } },
+        },
       });
       // Deleting the Artifact deletes its ArtifactVersions, and the platform withdraws their versions from the catalog.
       cleanup.push(() => admin.delete(Artifact, name, PLATFORM_NAMESPACE));
@@ -211,7 +249,9 @@ describe("Operator install provider on the sandbox", function () {
     cleanup.push(() => admin.delete(ArtifactVersion, `${name}.v${version}`, PLATFORM_NAMESPACE));
     // OLM's package server serves no watch: read the PackageManifest until the catalog lists the version.
     const deadline = Date.now() + 60_000;
-    while ((await admin.get<KubeObject>(PackageManifest, pkg, PLATFORM_NAMESPACE))?.status?.channels?.[0]?.currentCSV !== csv(pkg, version)) {
+    while (
+      (await admin.get<KubeObject>(PackageManifest, pkg, PLATFORM_NAMESPACE))?.status?.channels?.[0]?.currentCSV !== csv(pkg, version)
+    ) {
       assert.ok(Date.now() < deadline, `${pkg} ${version} never reached the head of the catalog`);
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -264,7 +304,11 @@ describe("Operator install provider on the sandbox", function () {
       assert.equal(touched.installedCSV, csv(pkg, "1.0.0"));
       assert.equal(probe.stats.writes, 0, `no approval: ${JSON.stringify(probe.stats.byRequest)}`);
       assert.equal((await admin.get<KubeObject>(InstallPlan, plan.metadata.name!, ns))!.spec.approved, false);
-      assert.equal((await admin.get<KubeObject>(Subscription, `${pkg}-sub`, ns))!.status.installedCSV, csv(pkg, "1.0.0"), "the CSV is unchanged");
+      assert.equal(
+        (await admin.get<KubeObject>(Subscription, `${pkg}-sub`, ns))!.status.installedCSV,
+        csv(pkg, "1.0.0"),
+        "the CSV is unchanged",
+      );
       const refreshed = (await provider.read!(created.id, touched)).props!;
       assert.equal(refreshed.latestVersion, "1.1.0", "refresh records the channel head");
       assert.equal(refreshed.installedVersion, "1.0.0");
@@ -330,7 +374,10 @@ describe("Operator install provider on the sandbox", function () {
       }
       assert.equal(upgraded.installedCSV, csv(pkg, "1.1.0"));
       assert.equal(upgraded.replaces, csv(pkg, "1.0.0"));
-      assert.ok(lines.some((l) => l.includes(`still waiting for ${pkg} 1.1.0 to be published to the catalog`)), lines.join("\n"));
+      assert.ok(
+        lines.some((l) => l.includes(`still waiting for ${pkg} 1.1.0 to be published to the catalog`)),
+        lines.join("\n"),
+      );
       await provider.delete!(id, upgraded);
     } finally {
       for (const f of cleanup.reverse()) await f().catch(() => undefined);
@@ -347,9 +394,19 @@ describe("Operator install provider on the sandbox", function () {
     // it RequiresApproval (OLM may make and abandon a plan while it resolves; approving that one does nothing).
     const plan = await pendingPlanOf(ns, `${HARBOR}-sub`, csv(HARBOR, "2.12.11"));
     await admin.patch(InstallPlan, plan, { spec: { approved: true } }, { namespace: ns });
-    await admin.waitFor(ClusterServiceVersion, { namespace: ns, fieldSelector: `metadata.name=${csv(HARBOR, "2.12.11")}`, timeoutMs: 30_000 }, ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined), (cs) => `2.12.11 not Succeeded: ${JSON.stringify(cs[0]?.status?.conditions)}`);
+    await admin.waitFor(
+      ClusterServiceVersion,
+      { namespace: ns, fieldSelector: `metadata.name=${csv(HARBOR, "2.12.11")}`, timeoutMs: 30_000 },
+      ([c]) => (c?.status?.phase === "Succeeded" ? true : undefined),
+      (cs) => `2.12.11 not Succeeded: ${JSON.stringify(cs[0]?.status?.conditions)}`,
+    );
     // OLM records the new CSV on the Subscription a moment after the CSV succeeds; refresh reads the Subscription.
-    await admin.waitFor(Subscription, { namespace: ns, fieldSelector: `metadata.name=${HARBOR}-sub`, timeoutMs: 30_000 }, ([x]) => (x?.status?.installedCSV === csv(HARBOR, "2.12.11") ? true : undefined), () => "the Subscription never reported 2.12.11");
+    await admin.waitFor(
+      Subscription,
+      { namespace: ns, fieldSelector: `metadata.name=${HARBOR}-sub`, timeoutMs: 30_000 },
+      ([x]) => (x?.status?.installedCSV === csv(HARBOR, "2.12.11") ? true : undefined),
+      () => "the Subscription never reported 2.12.11",
+    );
 
     const refreshed = (await provider.read!(id, outs!)).props!;
     assert.equal(refreshed.installedCSV, csv(HARBOR, "2.12.11"));
@@ -357,10 +414,17 @@ describe("Operator install provider on the sandbox", function () {
     assert.deepEqual(await provider.diff!(id, refreshed, v10), { changes: true, replaces: [] }, "the drift shows");
     const probe = await clusterClient({ kubeconfig });
     probe.resetStats();
-    await assert.rejects(provider.update!(id, refreshed, v10), /refusing to downgrade harbor-ce-operator\.v2\.12\.11 to harbor-ce-operator\.v2\.12\.10/);
+    await assert.rejects(
+      provider.update!(id, refreshed, v10),
+      /refusing to downgrade harbor-ce-operator\.v2\.12\.11 to harbor-ce-operator\.v2\.12\.10/,
+    );
     assert.equal(probe.stats.writes, 0, "refused before any write");
     const caughtUp = await checked(v10, inputs(ns, HARBOR, { version: "2.12.11" }));
-    assert.equal((await provider.diff!(id, refreshed, caughtUp)).changes, true, "inputs changed: an update that finds the target installed");
+    assert.equal(
+      (await provider.diff!(id, refreshed, caughtUp)).changes,
+      true,
+      "inputs changed: an update that finds the target installed",
+    );
     await applySubscription(caughtUp);
     const client = await clusterClient({ kubeconfig });
     client.resetStats();
@@ -409,7 +473,12 @@ describe("Operator install provider on the sandbox", function () {
     assert.deepEqual([...(await admin.get<KubeObject>(InstallPlan, planName, ns))!.spec.clusterServiceVersionNames].sort(), both);
 
     await assert.rejects(provider.create({ ...harbor, timeouts: { install: "20s" } }), (err: Error) => {
-      assert.match(err.message, new RegExp(`InstallPlan ${planName} also carries other Subscriptions' CSVs: clickhouse-operator\\.v0\\.18\\.2 \\(Subscription clickhouse-operator-sub\\)`));
+      assert.match(
+        err.message,
+        new RegExp(
+          `InstallPlan ${planName} also carries other Subscriptions' CSVs: clickhouse-operator\\.v0\\.18\\.2 \\(Subscription clickhouse-operator-sub\\)`,
+        ),
+      );
       assert.match(err.message, /approveSharedInstallPlans: true/);
       assert.match(err.message, /Subscription op-it-shared\/harbor-ce-operator-sub: state=UpgradePending/);
       assert.match(err.message, /phase=(Planning|RequiresApproval), approval=Manual, approved=false/);
@@ -445,10 +514,17 @@ describe("Operator install provider on the sandbox", function () {
     assert.ok(declared.failures!.some((f) => f.property === "approval"));
 
     // The platform's admission check rejects the Subscription itself (as ACP does), before OLM sees it.
-    const i = { ...inputs(ns, HARBOR, { approval: "Automatic" as const, version: "2.12.10" }), targetCSV: csv(HARBOR, "2.12.10"), targetVersion: "2.12.10" };
+    const i = {
+      ...inputs(ns, HARBOR, { approval: "Automatic" as const, version: "2.12.10" }),
+      targetCSV: csv(HARBOR, "2.12.10"),
+      targetVersion: "2.12.10",
+    };
     await assert.rejects(applySubscription(i), (err: Error) => {
       assert.match(err.message, /422 Invalid/);
-      assert.match(err.message, /package harbor-ce-operator is provided by Alauda \(cpaas\.io\/source-type: Alauda\)\. Operators from Alauda only support Manual mode/);
+      assert.match(
+        err.message,
+        /package harbor-ce-operator is provided by Alauda \(cpaas\.io\/source-type: Alauda\)\. Operators from Alauda only support Manual mode/,
+      );
       return true;
     });
     assert.equal(await admin.get(Subscription, `${HARBOR}-sub`, ns), undefined, "never stored");
@@ -456,7 +532,10 @@ describe("Operator install provider on the sandbox", function () {
 
   it("preview needs only read access", async () => {
     const readOnly = sb().restrictedKubeconfig("business");
-    const res = await provider.check!({} as InstallInputs, { ...inputs("op-it-preview", HARBOR, { version: "2.12.11" }), kubeconfig: readOnly });
+    const res = await provider.check!({} as InstallInputs, {
+      ...inputs("op-it-preview", HARBOR, { version: "2.12.11" }),
+      kubeconfig: readOnly,
+    });
     assert.deepEqual(res.failures, []);
     assert.equal(res.inputs!.targetCSV, csv(HARBOR, "2.12.11"));
   });
@@ -465,11 +544,18 @@ describe("Operator install provider on the sandbox", function () {
     const saved = process.env.KUBECONFIG;
     process.env.KUBECONFIG = sb().kubeconfigPath;
     try {
-      const ambient = { ...inputs("op-it-ambient", CLICKHOUSE, { approval: "Automatic" as const }), kubeconfig: undefined, context: "business" };
+      const ambient = {
+        ...inputs("op-it-ambient", CLICKHOUSE, { approval: "Automatic" as const }),
+        kubeconfig: undefined,
+        context: "business",
+      };
       const res = await provider.check!({} as InstallInputs, ambient);
       assert.deepEqual(res.failures, []);
       assert.equal(res.inputs!.targetCSV, csv(CLICKHOUSE, "0.18.2"));
-      await assert.rejects(provider.check!({} as InstallInputs, { ...ambient, context: "nowhere" }), /kubeconfig has no context "nowhere" \(contexts: .*business/);
+      await assert.rejects(
+        provider.check!({} as InstallInputs, { ...ambient, context: "nowhere" }),
+        /kubeconfig has no context "nowhere" \(contexts: .*business/,
+      );
     } finally {
       if (saved === undefined) delete process.env.KUBECONFIG;
       else process.env.KUBECONFIG = saved;
@@ -480,13 +566,22 @@ describe("Operator install provider on the sandbox", function () {
     const ns = "op-it-unknown";
     const pkg = await provider.check!({} as InstallInputs, inputs(ns, "no-such-operator"));
     assert.equal(pkg.failures![0].property, "packageName");
-    assert.match(pkg.failures![0].reason, /package "no-such-operator" is not in the catalog of namespace cpaas-system \(packages: .*clickhouse-operator, .*harbor-ce-operator/);
+    assert.match(
+      pkg.failures![0].reason,
+      /package "no-such-operator" is not in the catalog of namespace cpaas-system \(packages: .*clickhouse-operator, .*harbor-ce-operator/,
+    );
     const channel = await provider.check!({} as InstallInputs, inputs(ns, HARBOR, { channel: "beta" }));
     assert.equal(channel.failures![0].property, "channel");
-    assert.match(channel.failures![0].reason, /no channel "beta" \(channels: harbor-2, stable\)[\s\S]*CHANNEL\s+NAME\s+VERSION[\s\S]*harbor-2\s+harbor-ce-operator\.v2\.12\.11\s+2\.12\.11/);
+    assert.match(
+      channel.failures![0].reason,
+      /no channel "beta" \(channels: harbor-2, stable\)[\s\S]*CHANNEL\s+NAME\s+VERSION[\s\S]*harbor-2\s+harbor-ce-operator\.v2\.12\.11\s+2\.12\.11/,
+    );
     const version = await provider.check!({} as InstallInputs, inputs(ns, HARBOR, { version: "2.13.0" }));
     assert.equal(version.failures![0].property, "version");
-    assert.match(version.failures![0].reason, /version 2\.13\.0 of harbor-ce-operator is not in channel "stable"[\s\S]*source: platform[\s\S]*default channel: stable/);
+    assert.match(
+      version.failures![0].reason,
+      /version 2\.13\.0 of harbor-ce-operator is not in channel "stable"[\s\S]*source: platform[\s\S]*default channel: stable/,
+    );
     const source = await provider.check!({} as InstallInputs, inputs(ns, HARBOR, { source: "custom" }));
     assert.match(source.failures![0].reason, /comes from catalog source "platform", not "custom"/);
   });
@@ -498,11 +593,20 @@ describe("Operator install provider on the sandbox", function () {
     await applySubscription({ ...wanted, version: "2.12.11" });
     const started = Date.now();
     await assert.rejects(provider.create(wanted), (err: Error) => {
-      assert.match(err.message, /Operator harbor-ce-operator \(Subscription op-it-timeout\/harbor-ce-operator-sub\): timed out after 6s waiting for harbor-ce-operator\.v2\.12\.10 to be installed/);
-      assert.match(err.message, /would install harbor-ce-operator\.v2\.12\.11, which is not on the expected path harbor-ce-operator\.v2\.12\.10/);
+      assert.match(
+        err.message,
+        /Operator harbor-ce-operator \(Subscription op-it-timeout\/harbor-ce-operator-sub\): timed out after 6s waiting for harbor-ce-operator\.v2\.12\.10 to be installed/,
+      );
+      assert.match(
+        err.message,
+        /would install harbor-ce-operator\.v2\.12\.11, which is not on the expected path harbor-ce-operator\.v2\.12\.10/,
+      );
       assert.match(err.message, /state=UpgradePending, currentCSV=harbor-ce-operator\.v2\.12\.11, installedCSV=\(none\)/);
       assert.match(err.message, /InstallPlanPending=True \(RequiresApproval/);
-      assert.match(err.message, /InstallPlan op-it-timeout\/install-\w+: phase=RequiresApproval, approval=Manual, approved=false, CSVs=harbor-ce-operator\.v2\.12\.11/);
+      assert.match(
+        err.message,
+        /InstallPlan op-it-timeout\/install-\w+: phase=RequiresApproval, approval=Manual, approved=false, CSVs=harbor-ce-operator\.v2\.12\.11/,
+      );
       assert.match(err.message, /ClusterServiceVersion harbor-ce-operator\.v2\.12\.11: not found/);
       assertNoCredentials(err.message);
       // Recorded as created-but-failed, so the next up resumes and destroy cleans up.
@@ -536,7 +640,10 @@ describe("Operator install provider on the sandbox", function () {
     assert.equal(updated.phase, "Succeeded");
     assert.equal(updated.installPlans.length, 3);
     const approved = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
-    assert.deepEqual(approved.map((p) => p!.spec.clusterServiceVersionNames), [[csv(ACME, "1.0.0")], [csv(ACME, "1.1.0")], [csv(ACME, "1.2.0")]]);
+    assert.deepEqual(
+      approved.map((p) => p!.spec.clusterServiceVersionNames),
+      [[csv(ACME, "1.0.0")], [csv(ACME, "1.1.0")], [csv(ACME, "1.2.0")]],
+    );
     // OLM offers 1.3.0 next; it stays unapproved.
     const beyond = await admin.waitFor<KubeObject, KubeObject>(
       InstallPlan,
@@ -560,7 +667,10 @@ describe("Operator install provider on the sandbox", function () {
 
     const past = await provider.check!(v100, inputs(ns, ACME, { channel: "stable", version: "2.0.0" }));
     assert.equal(past.failures![0].property, "version");
-    assert.match(past.failures![0].reason, /OLM upgrades acme-operator\.v1\.0\.0 straight to the channel head acme-operator\.v2\.1\.0 \(olm\.skipRange ">=1\.0\.0 <1\.2\.0"\)/);
+    assert.match(
+      past.failures![0].reason,
+      /OLM upgrades acme-operator\.v1\.0\.0 straight to the channel head acme-operator\.v2\.1\.0 \(olm\.skipRange ">=1\.0\.0 <1\.2\.0"\)/,
+    );
 
     const v210 = await checked(v100, inputs(ns, ACME, { channel: "stable", version: "2.1.0" }));
     assert.deepEqual(v210.upgradePath, [csv(ACME, "2.1.0")]);
@@ -568,7 +678,11 @@ describe("Operator install provider on the sandbox", function () {
     const updated = (await provider.update!(id, outs!, v210)).outs!;
     assert.equal(updated.installedCSV, csv(ACME, "2.1.0"));
     const plans = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
-    assert.deepEqual(plans.map((p) => p!.spec.clusterServiceVersionNames), [[csv(ACME, "1.0.0")], [csv(ACME, "2.1.0")]], "the InstallPlans OLM made: one jump");
+    assert.deepEqual(
+      plans.map((p) => p!.spec.clusterServiceVersionNames),
+      [[csv(ACME, "1.0.0")], [csv(ACME, "2.1.0")]],
+      "the InstallPlans OLM made: one jump",
+    );
     await provider.delete!(id, updated);
     assert.deepEqual(await csvNames(ns), []);
   });
@@ -581,7 +695,10 @@ describe("Operator install provider on the sandbox", function () {
     await applySubscription(i);
     await assert.rejects(provider.create(i), (err: Error) => {
       assert.match(err.message, /broken-operator\.v1\.0\.0 failed/);
-      assert.match(err.message, /ClusterServiceVersion op-it-failed\/broken-operator\.v1\.0\.0: phase=Failed, reason=\w+, message=.*deployment "broken-operator" exceeded its progress deadline/);
+      assert.match(
+        err.message,
+        /ClusterServiceVersion op-it-failed\/broken-operator\.v1\.0\.0: phase=Failed, reason=\w+, message=.*deployment "broken-operator" exceeded its progress deadline/,
+      );
       assert.match(err.message, /Subscription op-it-failed\/broken-operator-sub: state=/);
       return true;
     });

@@ -52,7 +52,10 @@ describe("sdk/packages/push against docker-registry", function () {
 
         client.resetStats();
         const again = await pushPackage(pkg, client);
-        assert.deepEqual(again.images.map((i) => i.pushed), [false, false, false]);
+        assert.deepEqual(
+          again.images.map((i) => i.pushed),
+          [false, false, false],
+        );
         assert.equal(client.stats.writes, 0, `second push wrote: ${JSON.stringify(client.stats.byRequest)}`);
         assert.equal(client.stats.blobsUploaded, 0);
       } finally {
@@ -61,7 +64,10 @@ describe("sdk/packages/push against docker-registry", function () {
     });
 
     it("mounts a blob another repository already has instead of uploading it", async () => {
-      const { file } = await makeTestPackage(path.join(dir, "mount"), { name: "mount-op", related: [{ name: "acp/mount-a:v1", layers: [50000] }] });
+      const { file } = await makeTestPackage(path.join(dir, "mount"), {
+        name: "mount-op",
+        related: [{ name: "acp/mount-a:v1", layers: [50000] }],
+      });
       const pkg = await scanPackage(file);
       const client = new RegistryClient({ address: reg().address, plain: true });
       try {
@@ -72,7 +78,10 @@ describe("sdk/packages/push against docker-registry", function () {
         const moved = { ...pkg, images: [img, twin] };
         client.resetStats();
         const r = await pushPackage(moved, client);
-        assert.deepEqual(r.images.map((i) => i.pushed), [false, true]);
+        assert.deepEqual(
+          r.images.map((i) => i.pushed),
+          [false, true],
+        );
         assert.equal(r.blobsUploaded, 0, JSON.stringify(client.stats.byRequest));
         assert.equal(r.blobsMounted, img.blobs.length);
         assert.equal(r.bytesUploaded, 0);
@@ -97,7 +106,10 @@ describe("sdk/packages/push against docker-registry", function () {
     });
 
     it("survives the registry being killed and restarted in the middle of a chunked upload", async () => {
-      const { file } = await makeTestPackage(path.join(dir, "crash"), { name: "crash-op", related: [{ name: "acp/big:v1", layers: [48 * 2 ** 20] }] });
+      const { file } = await makeTestPackage(path.join(dir, "crash"), {
+        name: "crash-op",
+        related: [{ name: "acp/big:v1", layers: [48 * 2 ** 20] }],
+      });
       const pkg = await scanPackage(file);
       const client = new RegistryClient({ address: reg().address, plain: true, baseDelayMs: 100 });
       let crashed: Promise<void> | undefined;
@@ -134,7 +146,10 @@ describe("sdk/packages/push against docker-registry", function () {
       const { file } = await makeTestPackage(path.join(dir, "tls"), { name: "tls-op" });
       const pkg = await scanPackage(file);
       const bare = new RegistryClient({ address: reg().address });
-      await assert.rejects(bare.ping(), /TLS verification of registry 127\.0\.0\.1:\d+ failed \(\w+\): pass the registry's CA with --ca-file/);
+      await assert.rejects(
+        bare.ping(),
+        /TLS verification of registry 127\.0\.0\.1:\d+ failed \(\w+\): pass the registry's CA with --ca-file/,
+      );
       bare.close();
       const plainToTls = new RegistryClient({ address: reg().address, plain: true, attempts: 1 });
       await assert.rejects(plainToTls.ping(), /400|Client sent an HTTP request to an HTTPS server/);
@@ -168,7 +183,10 @@ describe("sdk/packages/push against docker-registry", function () {
       const client = new RegistryClient({ address: reg().address, plain: true, username: "alice", password: "correct-horse-battery" });
       try {
         const r = await pushPackage(pkg, client);
-        assert.equal(skopeoDigest(r.images[0]!.ref, ["--tls-verify=false", "--creds", "alice:correct-horse-battery"]), pkg.images[0]!.descriptor.digest);
+        assert.equal(
+          skopeoDigest(r.images[0]!.ref, ["--tls-verify=false", "--creds", "alice:correct-horse-battery"]),
+          pkg.images[0]!.descriptor.digest,
+        );
       } finally {
         client.close();
       }
@@ -181,17 +199,26 @@ describe("sdk/packages/push against docker-registry", function () {
     it("fetches a token per repository scope from the challenge's realm and pushes; a wrong password fails at the token service, clearly", async () => {
       const bad = new RegistryClient({ address: reg().address, plain: true, username: "bob", password: "nope-nope-nope" });
       await assert.rejects(bad.ping(), (err: Error) => {
-        assert.match(err.message, /token service http:\/\/127\.0\.0\.1:\d+\/token refused user "bob" \(401\): check the registry username and password/);
+        assert.match(
+          err.message,
+          /token service http:\/\/127\.0\.0\.1:\d+\/token refused user "bob" \(401\): check the registry username and password/,
+        );
         assert.doesNotMatch(err.message, /nope-nope-nope/);
         return true;
       });
       bad.close();
-      const { file } = await makeTestPackage(path.join(dir, "bearer"), { name: "bearer-op", related: [{ name: "acp/bearer-a:v1", layers: [3 * 2 ** 20] }] });
+      const { file } = await makeTestPackage(path.join(dir, "bearer"), {
+        name: "bearer-op",
+        related: [{ name: "acp/bearer-a:v1", layers: [3 * 2 ** 20] }],
+      });
       const pkg = await scanPackage(file);
       const client = new RegistryClient({ address: reg().address, plain: true, username: "bob", password: "token-service-pw-42" });
       try {
         const r = await pushPackage(pkg, client, { chunkBytes: 2 ** 20 });
-        assert.equal(r.images.every((i) => i.pushed), true);
+        assert.equal(
+          r.images.every((i) => i.pushed),
+          true,
+        );
         assert.ok(reg().tokenRequests!.issued >= 2, "one token per repository scope at least");
         const issued = reg().tokenRequests!.issued;
         client.resetStats();

@@ -39,10 +39,19 @@ async function killAndRestart(reg: TestRegistry): Promise<void> {
 }
 
 /** Every image of the package is in the registry under its tag with the package's digest, and every blob is there. */
-async function assertComplete(client: RegistryClient, pkg: Awaited<ReturnType<typeof scanPackage>>, refs: Array<{ repository: string; tag: string }>): Promise<void> {
+async function assertComplete(
+  client: RegistryClient,
+  pkg: Awaited<ReturnType<typeof scanPackage>>,
+  refs: Array<{ repository: string; tag: string }>,
+): Promise<void> {
   for (const [i, img] of pkg.images.entries()) {
-    assert.equal(await client.manifestDigest(refs[i]!.repository, refs[i]!.tag, ACCEPT), img.descriptor.digest, `${refs[i]!.repository}:${refs[i]!.tag}`);
-    for (const b of img.blobs) assert.equal(await client.hasBlob(refs[i]!.repository, b.digest), true, `${refs[i]!.repository}@${b.digest}`);
+    assert.equal(
+      await client.manifestDigest(refs[i]!.repository, refs[i]!.tag, ACCEPT),
+      img.descriptor.digest,
+      `${refs[i]!.repository}:${refs[i]!.tag}`,
+    );
+    for (const b of img.blobs)
+      assert.equal(await client.hasBlob(refs[i]!.repository, b.digest), true, `${refs[i]!.repository}@${b.digest}`);
   }
 }
 
@@ -58,7 +67,14 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
   const BIG_A = 20 * MB;
   const BIG_B = 12 * MB;
   const makeBig = (name: string, gzipLevel?: number) =>
-    makeTestPackage(path.join(dir, name), { name, related: [{ name: `acp/${name}-a:v1`, layers: [BIG_A] }, { name: `acp/${name}-b:v1`, layers: [BIG_B, 300_000] }], gzipLevel });
+    makeTestPackage(path.join(dir, name), {
+      name,
+      related: [
+        { name: `acp/${name}-a:v1`, layers: [BIG_A] },
+        { name: `acp/${name}-b:v1`, layers: [BIG_B, 300_000] },
+      ],
+      gzipLevel,
+    });
 
   for (const secret of ["fixed", "random"] as const) {
     describe(`registry killed and restarted, ${secret === "fixed" ? "with a fixed http.secret (sessions survive)" : "without http.secret (a restart loses every upload session)"}`, () => {
@@ -69,7 +85,8 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
       after(() => reg?.stop());
 
       const cases: Array<{ chunk: number; concurrency: number; during: "PATCH" | "PUT" }> = [];
-      for (const chunk of [1 * MB, 8 * MB]) for (const concurrency of [1, 4]) for (const during of ["PATCH", "PUT"] as const) cases.push({ chunk, concurrency, during });
+      for (const chunk of [1 * MB, 8 * MB])
+        for (const concurrency of [1, 4]) for (const during of ["PATCH", "PUT"] as const) cases.push({ chunk, concurrency, during });
       for (const c of cases) {
         it(`completes by itself: ${c.chunk / MB} MiB chunks, concurrency ${c.concurrency}, killed during a ${c.during}`, async () => {
           const name = `kill-${secret}-${c.chunk / MB}-${c.concurrency}-${c.during.toLowerCase()}`;
@@ -90,7 +107,10 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
             const r = await pushPackage(pkg, client, opts);
             await crash;
             assert.ok(crash, "the registry was killed mid-upload");
-            assert.ok(Object.keys(client.stats.byRequest).some((k) => k.startsWith("PATCH ")), "chunked: PATCHes were sent");
+            assert.ok(
+              Object.keys(client.stats.byRequest).some((k) => k.startsWith("PATCH ")),
+              "chunked: PATCHes were sent",
+            );
             await assertComplete(client, pkg, r.images);
           } finally {
             await crash?.catch(() => undefined);
@@ -110,7 +130,9 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
           assert.equal(client.hook, undefined, "the registry was killed after the first PATCH");
           await assertComplete(client, pkg, r.images);
           const total = pkg.images.flatMap((i) => i.blobs).reduce((n, b) => n + b.size, 0);
-          const posts = Object.entries(client.stats.byRequest).filter(([k]) => k.startsWith("POST ")).reduce((n, [, v]) => n + v, 0);
+          const posts = Object.entries(client.stats.byRequest)
+            .filter(([k]) => k.startsWith("POST "))
+            .reduce((n, [, v]) => n + v, 0);
           const blobs = pkg.images.reduce((n, i) => n + i.blobs.length, 0);
           if (secret === "fixed") {
             assert.equal(r.bytesUploaded, total, "every byte sent once");
@@ -137,7 +159,11 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
         try {
           const r = await pushPackage(pkg, client, { concurrency: 2 });
           await client.restarts;
-          assert.deepEqual(client.before, { manifestDigest: 0, mountBlob: 0, putManifest: 0 }, "the registry was killed before each kind of request");
+          assert.deepEqual(
+            client.before,
+            { manifestDigest: 0, mountBlob: 0, putManifest: 0 },
+            "the registry was killed before each kind of request",
+          );
           assert.ok(client.stats.retries > 0, "requests were retried");
           assert.equal(r.blobsMounted, twin.blobs.length, "the twin's blobs were mounted");
           await assertComplete(client, pkg, r.images);
@@ -179,7 +205,17 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
           }
         }, 10);
         try {
-          const { stdout, stderr } = await run(process.execPath, [BIN, "push", file, "--dest-repo", reg.address, "--no-auth", "--plain", "--skip-crs", "--json"]);
+          const { stdout, stderr } = await run(process.execPath, [
+            BIN,
+            "push",
+            file,
+            "--dest-repo",
+            reg.address,
+            "--no-auth",
+            "--plain",
+            "--skip-crs",
+            "--json",
+          ]);
           clearInterval(watcher);
           await crash;
           assert.ok(crash, "the registry was killed mid-upload");
@@ -188,10 +224,14 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
           const client = new RegistryClient({ address: reg.address, plain: true });
           try {
             const pkg = await scanPackage(file);
-            await assertComplete(client, pkg, out.images.map((i: { ref: string }) => {
-              const [repository, tag] = i.ref.slice(reg.address.length + 1).split(":");
-              return { repository: repository!, tag: tag! };
-            }));
+            await assertComplete(
+              client,
+              pkg,
+              out.images.map((i: { ref: string }) => {
+                const [repository, tag] = i.ref.slice(reg.address.length + 1).split(":");
+                return { repository: repository!, tag: tag! };
+              }),
+            );
           } finally {
             client.close();
           }
@@ -218,7 +258,10 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
     for (const status of [507, 500]) {
       it(`${status}: the push fails clearly with no manifest written; after space is freed a re-run uploads only what is missing`, async () => {
         const name = `full-${status}`;
-        const { file } = await makeTestPackage(path.join(dir, name), { name, related: [{ name: `acp/${name}-a:v1`, layers: [3 * MB, 5 * MB, 7 * MB] }] });
+        const { file } = await makeTestPackage(path.join(dir, name), {
+          name,
+          related: [{ name: `acp/${name}-a:v1`, layers: [3 * MB, 5 * MB, 7 * MB] }],
+        });
         const pkg = await scanPackage(file, { headOnly: true });
         const img = pkg.images[1]!;
         const client = new RegistryClient({ address: proxy.address, plain: true, baseDelayMs: 50, maxDelayMs: 200 });
@@ -234,13 +277,20 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
           const pairs = pkg.images.flatMap((i, k) => i.blobs.map((b) => ({ repo: k === 0 ? `acp/${name}-bundle` : `acp/${name}-a`, b })));
           const stored = new Set<string>();
           for (const x of pairs) if (await client.hasBlob(x.repo, x.b.digest)) stored.add(`${x.repo}@${x.b.digest}`);
-          assert.ok(stored.size >= 1 && img.blobs.some((b) => !stored.has(`acp/${name}-a@${b.digest}`)), `some blobs were stored before the disk filled: ${stored.size}`);
+          assert.ok(
+            stored.size >= 1 && img.blobs.some((b) => !stored.has(`acp/${name}-a@${b.digest}`)),
+            `some blobs were stored before the disk filled: ${stored.size}`,
+          );
 
           proxy.failAfter(Infinity, status);
           client.resetStats();
           const r = await pushPackage(pkg, client);
           const missing = pairs.filter((x) => !stored.has(`${x.repo}@${x.b.digest}`));
-          assert.equal(r.bytesUploaded, missing.reduce((n, x) => n + x.b.size, 0), "only the missing blobs' bytes were sent");
+          assert.equal(
+            r.bytesUploaded,
+            missing.reduce((n, x) => n + x.b.size, 0),
+            "only the missing blobs' bytes were sent",
+          );
           assert.equal(r.blobsUploaded, missing.length);
           await assertComplete(client, pkg, r.images);
         } finally {
@@ -274,7 +324,12 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
       await fs.writeFile(file, raw);
       const client = new RegistryClient({ address: reg.address, plain: true });
       try {
-        await assert.rejects(pushPackage(pkg, client), new RegExp(`^PackageError: ${name}\\.amd64\\.v1\\.0\\.0\\.tgz: blob ${layer.digest} is corrupt: registry 127\\.0\\.0\\.1:\\d+ refused it`));
+        await assert.rejects(
+          pushPackage(pkg, client),
+          new RegExp(
+            `^PackageError: ${name}\\.amd64\\.v1\\.0\\.0\\.tgz: blob ${layer.digest} is corrupt: registry 127\\.0\\.0\\.1:\\d+ refused it`,
+          ),
+        );
         assert.equal(await client.manifestDigest(`acp/${name}-a`, "v1", ACCEPT), undefined);
         assert.equal(await client.hasBlob(`acp/${name}-a`, layer.digest), false);
       } finally {
@@ -296,7 +351,11 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
     for (const gzipLevel of [0, 6]) {
       it(`fails naming the file, with no manifest and no CR (${gzipLevel ? "compressed package, read in order" : "stored package, read by offset"})`, async () => {
         const name = `trunc-${gzipLevel}`;
-        const { file } = await makeTestPackage(path.join(dir, name), { name, related: [{ name: `acp/${name}-a:v1`, layers: [16 * MB] }], gzipLevel });
+        const { file } = await makeTestPackage(path.join(dir, name), {
+          name,
+          related: [{ name: `acp/${name}-a:v1`, layers: [16 * MB] }],
+          gzipLevel,
+        });
         const size = (await fs.stat(file)).size;
         let truncated = false;
         await assert.rejects(
@@ -319,8 +378,14 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
         assert.ok(truncated);
         const global = sb().client("global");
         for (const type of [Artifact, ArtifactVersion]) {
-          const mine = (await global.list<KubeObject>(type, { namespace: PLATFORM_NAMESPACE })).items.filter((o) => o.metadata.name!.includes(name));
-          assert.deepEqual(mine.map((o) => o.metadata.name), [], `no ${type.kind} may be written after a failed push`);
+          const mine = (await global.list<KubeObject>(type, { namespace: PLATFORM_NAMESPACE })).items.filter((o) =>
+            o.metadata.name!.includes(name),
+          );
+          assert.deepEqual(
+            mine.map((o) => o.metadata.name),
+            [],
+            `no ${type.kind} may be written after a failed push`,
+          );
         }
         const client = new RegistryClient({ address: reg.address, plain: true });
         try {
@@ -406,7 +471,9 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
     const answer = () => {
       const message = status === 507 ? "no space left on device" : "filesystem: write failed";
-      res.writeHead(status, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ errors: [{ code: "UNKNOWN", message }] }));
+      res
+        .writeHead(status, { "content-type": "application/json", connection: "close" })
+        .end(JSON.stringify({ errors: [{ code: "UNKNOWN", message }] }));
     };
     req.on("data", (c: Buffer) => {
       if (failed) return;

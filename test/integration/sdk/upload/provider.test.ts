@@ -6,7 +6,15 @@ import { Artifact, ArtifactVersion, type KubeObject } from "../../../../sdk/kube
 import { KubeClient } from "../../../../sdk/kube/client";
 import { RegistryClient } from "../../../../sdk/packages/oci/client";
 // The old-layout names (sdk/packages/reconcile.ts) bind sdk/upload/reconcile's reconciler with a log callback.
-import { checkUpload, createUpload, deleteUpload, diffUpload, type PackageUploadInputs, readUpload, updateUpload } from "../../../../sdk/packages/reconcile";
+import {
+  checkUpload,
+  createUpload,
+  deleteUpload,
+  diffUpload,
+  type PackageUploadInputs,
+  readUpload,
+  updateUpload,
+} from "../../../../sdk/packages/reconcile";
 import { uploadPackages } from "../../../../sdk/upload/uploadPackages";
 import type { ReconcileContext } from "../../../../sdk/common/provider";
 import { reconciler } from "../../../../sdk/upload/reconcile";
@@ -17,7 +25,11 @@ import { useSandbox } from "../../../helpers/sandbox";
 const NS = "cpaas-system";
 
 /** The context the provider shell gives the domain: an upload reaches its clusters by name, never through `client`. */
-const ctx = (log: (m: string) => void): ReconcileContext => ({ client: () => Promise.reject(new Error("an upload does not use the context's client")), log, warn: log });
+const ctx = (log: (m: string) => void): ReconcileContext => ({
+  client: () => Promise.reject(new Error("an upload does not use the context's client")),
+  log,
+  warn: log,
+});
 
 describe("PackageUpload provider (registry + sandbox)", function () {
   this.timeout(180000);
@@ -45,12 +57,24 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     const checked = await checkUpload(inputs);
     assert.deepEqual(checked.failures, []);
     const logs: string[] = [];
-    const { id, outs } = await reconciler.create(ctx((m) => logs.push(m)), checked.inputs);
+    const { id, outs } = await reconciler.create(
+      ctx((m) => logs.push(m)),
+      checked.inputs,
+    );
     assert.equal(id, checked.inputs.files![0]!.sha256, "the id is the package's sha256");
     assert.equal(outs.packages[0]!.artifact, `${reg().address}/acp/provider-operator-bundle:v3.0.0`);
-    assert.deepEqual(outs.crs.map((c) => [c.cluster, c.created]), [["global", ["Artifact", "ArtifactVersion"]], ["business", ["Artifact", "ArtifactVersion"]]]);
+    assert.deepEqual(
+      outs.crs.map((c) => [c.cluster, c.created]),
+      [
+        ["global", ["Artifact", "ArtifactVersion"]],
+        ["business", ["Artifact", "ArtifactVersion"]],
+      ],
+    );
     for (const c of ["global", "business"] as const) {
-      assert.equal((await sb().client(c).get<KubeObject>(ArtifactVersion, "operatorhub-provider-operator.v3.0.0", NS))?.status?.phase, "Present");
+      assert.equal(
+        (await sb().client(c).get<KubeObject>(ArtifactVersion, "operatorhub-provider-operator.v3.0.0", NS))?.status?.phase,
+        "Present",
+      );
     }
 
     const again = await checkUpload(inputs);
@@ -60,19 +84,41 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     const fewer = await checkUpload({ ...inputs, clusters: ["global"] });
     assert.equal(diffUpload(outs, fewer.inputs).changes, true);
     const updateLogs: string[] = [];
-    const updated = await reconciler.update(ctx((m) => updateLogs.push(m)), "", outs, fewer.inputs);
-    assert.ok(updateLogs.some((l) => /provider-operator v3\.0\.0: 0 blobs uploaded \(0 bytes\)/.test(l)), updateLogs.join("\n"));
-    assert.ok(updateLogs.some((l) => /\[global\] ArtifactVersion operatorhub-provider-operator\.v3\.0\.0 is Present .*\(0 CR writes\)/.test(l)), updateLogs.join("\n"));
-    assert.deepEqual(updated.outs.crs.map((c) => [c.cluster, c.created]), [["global", ["Artifact", "ArtifactVersion"]]], "keeps the record of what it created");
+    const updated = await reconciler.update(
+      ctx((m) => updateLogs.push(m)),
+      "",
+      outs,
+      fewer.inputs,
+    );
+    assert.ok(
+      updateLogs.some((l) => /provider-operator v3\.0\.0: 0 blobs uploaded \(0 bytes\)/.test(l)),
+      updateLogs.join("\n"),
+    );
+    assert.ok(
+      updateLogs.some((l) => /\[global\] ArtifactVersion operatorhub-provider-operator\.v3\.0\.0 is Present .*\(0 CR writes\)/.test(l)),
+      updateLogs.join("\n"),
+    );
+    assert.deepEqual(
+      updated.outs.crs.map((c) => [c.cluster, c.created]),
+      [["global", ["Artifact", "ArtifactVersion"]]],
+      "keeps the record of what it created",
+    );
     assert.equal(await sb().client("business").get(Artifact, "operatorhub-provider-operator", NS), undefined);
     assert.ok(await sb().client("global").get(Artifact, "operatorhub-provider-operator", NS));
 
-    await reconciler.delete(ctx((m) => logs.push(m)), "", updated.outs);
+    await reconciler.delete(
+      ctx((m) => logs.push(m)),
+      "",
+      updated.outs,
+    );
     assert.equal(await sb().client("global").get(ArtifactVersion, "operatorhub-provider-operator.v3.0.0", NS), undefined);
     assert.equal(await sb().client("global").get(Artifact, "operatorhub-provider-operator", NS), undefined);
     assert.match(logs.at(-1)!, /the images stay in the registry .*acp\/provider-operator-bundle:v3\.0\.0/);
     const client = new RegistryClient({ address: reg().address, ca: reg().ca, username: "ci", password: "ci-password-123" });
-    assert.equal(await client.manifestDigest("acp/provider-operator-bundle", "v3.0.0", ["application/vnd.oci.image.manifest.v1+json"]), outs.packages[0]!.images[0]!.digest);
+    assert.equal(
+      await client.manifestDigest("acp/provider-operator-bundle", "v3.0.0", ["application/vnd.oci.image.manifest.v1+json"]),
+      outs.packages[0]!.images[0]!.digest,
+    );
     client.close();
   });
 
@@ -85,13 +131,27 @@ describe("PackageUpload provider (registry + sandbox)", function () {
       skipPush: true,
       timeout: "60s",
     };
-    const first = await reconciler.create(ctx(() => undefined), (await checkUpload(inputs)).inputs);
+    const first = await reconciler.create(
+      ctx(() => undefined),
+      (await checkUpload(inputs)).inputs,
+    );
     // A second upload of the same version (e.g. another stack) finds everything present: it created nothing.
-    const second = await reconciler.create(ctx(() => undefined), (await checkUpload(inputs)).inputs);
+    const second = await reconciler.create(
+      ctx(() => undefined),
+      (await checkUpload(inputs)).inputs,
+    );
     assert.deepEqual(second.outs.crs[0]!.created, []);
-    await reconciler.delete(ctx(() => undefined), "", second.outs);
+    await reconciler.delete(
+      ctx(() => undefined),
+      "",
+      second.outs,
+    );
     assert.ok(await sb().client("global").get(ArtifactVersion, "operatorhub-provider-operator.v3.0.1", NS), "still there");
-    await reconciler.delete(ctx(() => undefined), "", first.outs);
+    await reconciler.delete(
+      ctx(() => undefined),
+      "",
+      first.outs,
+    );
     assert.equal(await sb().client("global").get(ArtifactVersion, "operatorhub-provider-operator.v3.0.1", NS), undefined);
   });
 
@@ -113,7 +173,12 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     assert.equal(diffUpload((await readUpload(id, outs)).props, inputs).changes, false);
 
     await g.delete(ArtifactVersion, AV, NS); // kubectl delete artifactversion …
-    await g.waitFor(ArtifactVersion, { namespace: NS, fieldSelector: `metadata.name=${AV}`, timeoutMs: 10000 }, (os) => (os.length === 0 ? true : undefined), () => "still there");
+    await g.waitFor(
+      ArtifactVersion,
+      { namespace: NS, fieldSelector: `metadata.name=${AV}`, timeoutMs: 10000 },
+      (os) => (os.length === 0 ? true : undefined),
+      () => "still there",
+    );
     const refreshed = (await readUpload(id, outs)).props;
     assert.deepEqual(refreshed.drift, [`[global] cpaas-system/ArtifactVersion ${AV} is missing`]);
     assert.equal(diffUpload(refreshed, inputs).changes, true, "the next up updates");
@@ -121,7 +186,12 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     assert.equal((await g.get<KubeObject>(ArtifactVersion, AV, NS))?.status?.phase, "Present", "up recreated it");
     assert.deepEqual((await readUpload(id, repaired)).props.drift, []);
 
-    await g.patch(ArtifactVersion, AV, { spec: { present: false }, metadata: { annotations: { "acp-extend.io/digest": `sha256:${"0".repeat(64)}` } } }, { namespace: NS });
+    await g.patch(
+      ArtifactVersion,
+      AV,
+      { spec: { present: false }, metadata: { annotations: { "acp-extend.io/digest": `sha256:${"0".repeat(64)}` } } },
+      { namespace: NS },
+    );
     const changed = (await readUpload(id, repaired)).props.drift!;
     assert.equal(changed.length, 2, changed.join("\n"));
     assert.match(changed[0]!, /ArtifactVersion operatorhub-drift-operator\.v1\.0\.0 has spec\.present false/);
@@ -134,7 +204,9 @@ describe("PackageUpload provider (registry + sandbox)", function () {
 
   it("a version bump (the engine creates the new upload, then deletes the old) then delete leaves no Artifact or ArtifactVersion", async () => {
     const v1 = (await makeTestPackage(path.join(dir, "bump1"), { name: "bump-operator", version: "v1.0.0" })).file;
-    const v2 = (await makeTestPackage(path.join(dir, "bump2"), { name: "bump-operator", version: "v1.0.1", replaces: "bump-operator.v1.0.0" })).file;
+    const v2 = (
+      await makeTestPackage(path.join(dir, "bump2"), { name: "bump-operator", version: "v1.0.1", replaces: "bump-operator.v1.0.0" })
+    ).file;
     const clusters = ["global", "business"];
     const first = await createUpload((await checkUpload(await platformInputs(v1, { clusters }))).inputs, () => undefined);
     const bumped = (await checkUpload(await platformInputs(v2, { clusters }))).inputs;
@@ -142,14 +214,25 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     assert.deepEqual(bumped.contents, ["operator bump-operator v1.0.1"], "preview names the package and version");
     assert.deepEqual(first.outs.contents, ["operator bump-operator v1.0.0"]);
     const second = await createUpload(bumped, () => undefined);
-    assert.deepEqual(second.outs.crs.map((c) => c.created), [["ArtifactVersion"], ["ArtifactVersion"]], "the Artifact was there already");
+    assert.deepEqual(
+      second.outs.crs.map((c) => c.created),
+      [["ArtifactVersion"], ["ArtifactVersion"]],
+      "the Artifact was there already",
+    );
     await deleteUpload(first.outs, () => undefined);
-    for (const c of ["global", "business"] as const) assert.ok(await sb().client(c).get(Artifact, "operatorhub-bump-operator", NS), `${c}: still used by v1.0.1`);
+    for (const c of ["global", "business"] as const)
+      assert.ok(await sb().client(c).get(Artifact, "operatorhub-bump-operator", NS), `${c}: still used by v1.0.1`);
     await deleteUpload(second.outs, () => undefined);
     for (const c of ["global", "business"] as const) {
       const k = sb().client(c);
       assert.equal(await k.get(Artifact, "operatorhub-bump-operator", NS), undefined, `${c}: the Artifact went with its last version`);
-      assert.deepEqual((await k.list(ArtifactVersion, { namespace: NS, labelSelector: "cpaas.io/artifact=operatorhub-bump-operator" })).items.filter((o) => !o.metadata.deletionTimestamp), [], c);
+      assert.deepEqual(
+        (await k.list(ArtifactVersion, { namespace: NS, labelSelector: "cpaas.io/artifact=operatorhub-bump-operator" })).items.filter(
+          (o) => !o.metadata.deletionTimestamp,
+        ),
+        [],
+        c,
+      );
     }
   });
 
@@ -177,11 +260,30 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     const waiting = lines.filter((l) => l.startsWith("still waiting"));
     assert.ok(waiting.length >= 1, lines.join("\n"));
     assert.ok(
-      waiting.some((l) => /^still waiting \((\d+ms|\d+s) of 1m\) for \[global\] progress-operator\.v1\.0\.0 in PackageManifest progress-operator \(catalog sync: 10–15 minutes on ACP\)$/.test(l)),
+      waiting.some((l) =>
+        /^still waiting \((\d+ms|\d+s) of 1m\) for \[global\] progress-operator\.v1\.0\.0 in PackageManifest progress-operator \(catalog sync: 10–15 minutes on ACP\)$/.test(
+          l,
+        ),
+      ),
       waiting.join("\n"),
     );
     const g = sb().client("global");
-    await deleteUpload({ ...(await platformInputs(file)), packages: [], crs: [{ cluster: "global", artifact: "operatorhub-progress-operator", artifactVersion: "operatorhub-progress-operator.v1.0.0", created: ["Artifact", "ArtifactVersion"], writes: 2 }] }, () => undefined);
+    await deleteUpload(
+      {
+        ...(await platformInputs(file)),
+        packages: [],
+        crs: [
+          {
+            cluster: "global",
+            artifact: "operatorhub-progress-operator",
+            artifactVersion: "operatorhub-progress-operator.v1.0.0",
+            created: ["Artifact", "ArtifactVersion"],
+            writes: 2,
+          },
+        ],
+      },
+      () => undefined,
+    );
     assert.equal(await g.get(Artifact, "operatorhub-progress-operator", NS), undefined);
   });
 });

@@ -9,12 +9,22 @@ describe("sandbox/platform/catalog", () => {
     const catalog = loadCatalog(CATALOG);
     const harbor = packageModelFor(catalog.packages.find((p) => p.name === "harbor-ce-operator")!);
     const blobs = fbcFor([harbor]) as any[];
-    assert.deepEqual(blobs[0], { schema: "olm.package", name: "harbor-ce-operator", defaultChannel: "stable", description: "Alauda Build of Harbor" });
+    assert.deepEqual(blobs[0], {
+      schema: "olm.package",
+      name: "harbor-ce-operator",
+      defaultChannel: "stable",
+      description: "Alauda Build of Harbor",
+    });
     const stable = blobs.find((b) => b.schema === "olm.channel" && b.name === "stable");
-    assert.deepEqual(stable.entries, [{ name: "harbor-ce-operator.v2.12.11", replaces: "harbor-ce-operator.v2.12.10" }, { name: "harbor-ce-operator.v2.12.10" }]);
+    assert.deepEqual(stable.entries, [
+      { name: "harbor-ce-operator.v2.12.11", replaces: "harbor-ce-operator.v2.12.10" },
+      { name: "harbor-ce-operator.v2.12.10" },
+    ]);
     const bundle = blobs.find((b) => b.schema === "olm.bundle" && b.name === "harbor-ce-operator.v2.12.11");
     assert.equal(bundle.image, "", "inline: no bundle image, so OLM needs no unpack Job");
-    const objects = bundle.properties.filter((p: any) => p.type === "olm.bundle.object").map((p: any) => JSON.parse(Buffer.from(p.value.data, "base64").toString()));
+    const objects = bundle.properties
+      .filter((p: any) => p.type === "olm.bundle.object")
+      .map((p: any) => JSON.parse(Buffer.from(p.value.data, "base64").toString()));
     const [csv, crd] = objects;
     assert.equal(csv.kind, "ClusterServiceVersion");
     assert.equal(csv.metadata.labels["cpaas.io/source-type"], "Alauda");
@@ -22,7 +32,9 @@ describe("sandbox/platform/catalog", () => {
     assert.equal(csv.spec.install.strategy, "deployment");
     assert.equal(csv.spec.install.spec.deployments[0].spec.template.spec.serviceAccountName, "harbor-ce-operator");
     assert.deepEqual(csv.spec.install.spec.clusterPermissions[0].rules[0].resources, ["harborclusters"]);
-    assert.deepEqual(csv.spec.customresourcedefinitions.owned, [{ name: "harborclusters.goharbor.io", kind: "HarborCluster", version: "v1beta1", displayName: "HarborCluster" }]);
+    assert.deepEqual(csv.spec.customresourcedefinitions.owned, [
+      { name: "harborclusters.goharbor.io", kind: "HarborCluster", version: "v1beta1", displayName: "HarborCluster" },
+    ]);
     assert.equal(crd.kind, "CustomResourceDefinition");
     assert.equal(crd.metadata.name, "harborclusters.goharbor.io");
     assert.ok(bundle.properties.some((p: any) => p.type === "olm.gvk" && p.value.kind === "HarborCluster"));
@@ -36,8 +48,14 @@ describe("sandbox/platform/catalog", () => {
       { name: "acme-operator.v2.0.0", replaces: "acme-operator.v1.2.0", skips: ["acme-operator.v1.3.0"] },
     ]);
     const v1 = acme.channels.find((c) => c.name === "v1")!;
-    assert.deepEqual(v1.entries.map((e) => e.replaces), ["acme-operator.v1.2.0", "acme-operator.v1.1.0", "acme-operator.v1.0.0", undefined]);
-    const csv = csvObject(acme, acme.bundles.find((b) => b.version === "2.1.0")!);
+    assert.deepEqual(
+      v1.entries.map((e) => e.replaces),
+      ["acme-operator.v1.2.0", "acme-operator.v1.1.0", "acme-operator.v1.0.0", undefined],
+    );
+    const csv = csvObject(
+      acme,
+      acme.bundles.find((b) => b.version === "2.1.0")!,
+    );
     assert.equal(csv.metadata.annotations!["olm.skipRange"], ">=1.0.0 <1.2.0");
   });
 
@@ -64,12 +82,18 @@ packages:
     versions: [{ version: "1.0.0", replaces: "0.9.0" }]
     channels: [{ name: stable, entries: ["2.0.0"] }]
 `;
-    assert.throws(() => parseCatalog(bad, "bad.yaml"), (err: Error) => {
-      for (const p of ["packages.0.versions.0.replaces", "packages.0.channels.0.entries.0", "packages.0.defaultChannel"]) {
-        assert.ok(err.message.includes(p), `${p} missing from: ${err.message}`);
-      }
-      return true;
-    });
-    assert.throws(() => parseCatalog("catalogSources: [platform]\npackages: [{ name: x, sourceType: Vendor }]\n", "bad.yaml"), /packages\.0\.sourceType: Invalid option/);
+    assert.throws(
+      () => parseCatalog(bad, "bad.yaml"),
+      (err: Error) => {
+        for (const p of ["packages.0.versions.0.replaces", "packages.0.channels.0.entries.0", "packages.0.defaultChannel"]) {
+          assert.ok(err.message.includes(p), `${p} missing from: ${err.message}`);
+        }
+        return true;
+      },
+    );
+    assert.throws(
+      () => parseCatalog("catalogSources: [platform]\npackages: [{ name: x, sourceType: Vendor }]\n", "bad.yaml"),
+      /packages\.0\.sourceType: Invalid option/,
+    );
   });
 });

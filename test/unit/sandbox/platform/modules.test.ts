@@ -19,7 +19,11 @@ const names = new Map([["gpu-device-plugin", "GPU Device Plugin"]]);
 function mi(labels: Record<string, string>, version: string): KubeObject {
   return { metadata: { name: "tmp", labels }, spec: { version } };
 }
-const labels = (cluster: string, module: string) => ({ "cpaas.io/cluster-name": cluster, "cpaas.io/module-name": module, "cpaas.io/module-type": "plugin" });
+const labels = (cluster: string, module: string) => ({
+  "cpaas.io/cluster-name": cluster,
+  "cpaas.io/module-name": module,
+  "cpaas.io/module-type": "plugin",
+});
 
 describe("sandbox/platform/modules", () => {
   it("names a ModuleInfo <cluster>-<32 hex>, stable for a cluster and module", () => {
@@ -52,7 +56,11 @@ describe("sandbox/platform/modules", () => {
   });
 
   it("sorts published versions newest first by semver", () => {
-    const more = [...configs, moduleConfigFor("gpu-device-plugin", { version: "v4.0.9" }), moduleConfigFor("gpu-device-plugin", { version: "v4.1.0" })];
+    const more = [
+      ...configs,
+      moduleConfigFor("gpu-device-plugin", { version: "v4.0.9" }),
+      moduleConfigFor("gpu-device-plugin", { version: "v4.1.0" }),
+    ];
     assert.deepEqual(moduleVersions(more, "gpu-device-plugin"), ["v4.1.0", "v4.0.15", "v4.0.9"]);
   });
 });

@@ -9,7 +9,10 @@ describe("sandbox/platform/selector", () => {
     assert.deepEqual(selectorMismatches({ matchLabels: { "is-global": "true" } }, global), []);
     assert.deepEqual(selectorMismatches({ matchExpressions: [{ key: "cpaas.io/os-linux", operator: "Exists" }] }, business), []);
     assert.deepEqual(selectorMismatches({ matchExpressions: [{ key: "is-global", operator: "DoesNotExist" }] }, business), []);
-    assert.deepEqual(selectorMismatches({ matchExpressions: [{ key: "cpaas.io/arch-amd64", operator: "In", values: ["true"] }] }, business), []);
+    assert.deepEqual(
+      selectorMismatches({ matchExpressions: [{ key: "cpaas.io/arch-amd64", operator: "In", values: ["true"] }] }, business),
+      [],
+    );
     assert.deepEqual(selectorMismatches({ matchExpressions: [{ key: "is-global", operator: "NotIn", values: ["true"] }] }, business), []);
     assert.deepEqual(selectorMismatches({}, {}), []);
   });
@@ -17,7 +20,15 @@ describe("sandbox/platform/selector", () => {
   it("names each unmet requirement", () => {
     assert.deepEqual(selectorMismatches({ matchLabels: { "is-global": "true" } }, business), ["is-global=true (has no is-global)"]);
     assert.deepEqual(
-      selectorMismatches({ matchExpressions: [{ key: "is-global", operator: "NotIn", values: ["true"] }, { key: "x", operator: "Exists" }] }, global),
+      selectorMismatches(
+        {
+          matchExpressions: [
+            { key: "is-global", operator: "NotIn", values: ["true"] },
+            { key: "x", operator: "Exists" },
+          ],
+        },
+        global,
+      ),
       ["is-global notin (true)", "x exists"],
     );
   });

@@ -2,8 +2,14 @@ import * as assert from "node:assert/strict";
 import type { KubeObject } from "../../../../sdk/kube/resources";
 import { isPublished, publishBundle, readUpload, withdrawBundle } from "../../../../sandbox/platform/uploads";
 
-const bundle: KubeObject = { metadata: { name: "operatorhub-harbor-ce-operator", labels: { "cpaas.io/source-type": "Alauda" } }, spec: { type: "bundle" } };
-const av = (tag: string, annotations: Record<string, string> = {}): KubeObject => ({ metadata: { name: `x.${tag}`, annotations }, spec: { tag } });
+const bundle: KubeObject = {
+  metadata: { name: "operatorhub-harbor-ce-operator", labels: { "cpaas.io/source-type": "Alauda" } },
+  spec: { type: "bundle" },
+};
+const av = (tag: string, annotations: Record<string, string> = {}): KubeObject => ({
+  metadata: { name: `x.${tag}`, annotations },
+  spec: { tag },
+});
 
 describe("sandbox/platform/uploads", () => {
   it("derives a bundle's package, CSV and channel from the Artifact and tag when no annotations are given", () => {
@@ -52,10 +58,15 @@ describe("sandbox/platform/uploads", () => {
     // replaces given as a version, as uploaders write it, names that version's CSV
     const patch = readUpload(bundle, av("v1.2.1", { "acp-extend.io/replaces": "v1.2.0" }));
     assert.ok(patch.type === "bundle");
-    assert.deepEqual(publishBundle(m, patch).channels.find((c) => c.name === "stable")!.entries.slice(0, 2), [
-      { name: csv("1.2.1"), replaces: csv("1.2.0") },
-      { name: csv("1.2.0"), replaces: csv("1.1.0") },
-    ]);
+    assert.deepEqual(
+      publishBundle(m, patch)
+        .channels.find((c) => c.name === "stable")!
+        .entries.slice(0, 2),
+      [
+        { name: csv("1.2.1"), replaces: csv("1.2.0") },
+        { name: csv("1.2.0"), replaces: csv("1.1.0") },
+      ],
+    );
     assert.ok(!isPublished(first, newer));
   });
 
@@ -67,8 +78,16 @@ describe("sandbox/platform/uploads", () => {
     };
     const three = publishBundle(publishBundle(publishBundle(undefined, at("1.0.0")), at("1.1.0")), at("1.2.0"));
     const two = withdrawBundle(three, "harbor-ce-operator.v1.1.0")!;
-    assert.deepEqual(two.bundles.map((b) => b.version), ["1.0.0", "1.2.0"]);
-    assert.deepEqual(two.channels, [{ name: "stable", entries: [{ name: "harbor-ce-operator.v1.2.0", replaces: "harbor-ce-operator.v1.0.0" }, { name: "harbor-ce-operator.v1.0.0" }] }]);
+    assert.deepEqual(
+      two.bundles.map((b) => b.version),
+      ["1.0.0", "1.2.0"],
+    );
+    assert.deepEqual(two.channels, [
+      {
+        name: "stable",
+        entries: [{ name: "harbor-ce-operator.v1.2.0", replaces: "harbor-ce-operator.v1.0.0" }, { name: "harbor-ce-operator.v1.0.0" }],
+      },
+    ]);
     const head = withdrawBundle(two, "harbor-ce-operator.v1.2.0")!;
     assert.deepEqual(head.channels, [{ name: "stable", entries: [{ name: "harbor-ce-operator.v1.0.0" }] }]);
     assert.equal(withdrawBundle(head, "harbor-ce-operator.v1.0.0"), undefined);

@@ -23,7 +23,9 @@ describe("clusterPlugin/affinity", () => {
       });
     });
     it("says the label has another value", () => {
-      assert.deepEqual(matchSelector(webCli, { "is-global": "false" }).failures, ["matchLabels is-global=true: the cluster has is-global=false"]);
+      assert.deepEqual(matchSelector(webCli, { "is-global": "false" }).failures, [
+        "matchLabels is-global=true: the cluster has is-global=false",
+      ]);
     });
   });
 
@@ -43,12 +45,16 @@ describe("clusterPlugin/affinity", () => {
     it("Exists", () => {
       const sel = { matchExpressions: [{ key: "cpaas.io/os-linux", operator: "Exists" }] };
       assert.equal(matchSelector(sel, businessLabels).matches, true);
-      assert.deepEqual(matchSelector(sel, {}).failures, ["matchExpressions cpaas.io/os-linux Exists: the cluster has no label cpaas.io/os-linux"]);
+      assert.deepEqual(matchSelector(sel, {}).failures, [
+        "matchExpressions cpaas.io/os-linux Exists: the cluster has no label cpaas.io/os-linux",
+      ]);
     });
     it("DoesNotExist", () => {
       const sel = { matchExpressions: [{ key: "is-global", operator: "DoesNotExist" }] };
       assert.equal(matchSelector(sel, businessLabels).matches, true);
-      assert.deepEqual(matchSelector(sel, globalLabels).failures, ["matchExpressions is-global DoesNotExist: the cluster has is-global=true"]);
+      assert.deepEqual(matchSelector(sel, globalLabels).failures, [
+        "matchExpressions is-global DoesNotExist: the cluster has is-global=true",
+      ]);
     });
     it("an unknown operator fails and names the valid ones", () => {
       const r = matchSelector({ matchExpressions: [{ key: "a", operator: "Gt", values: ["1"] }] }, { a: "2" });

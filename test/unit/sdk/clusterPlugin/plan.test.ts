@@ -6,21 +6,25 @@ const labels = { "cpaas.io/cluster-name": "business", "cpaas.io/module-name": "g
 const news: ModuleInfoInputs = { __acpKind: "ModuleInfo", labels, spec: { config: {} } };
 
 function moduleConfig(version: string, affinity?: Record<string, unknown>, form?: unknown): KubeObject {
-  return { metadata: { name: `gpu-device-plugin-${version}`, labels: { "cpaas.io/module-name": "gpu-device-plugin" } }, spec: { version, affinity: { clusterAffinity: affinity }, config: form } };
+  return {
+    metadata: { name: `gpu-device-plugin-${version}`, labels: { "cpaas.io/module-name": "gpu-device-plugin" } },
+    spec: { version, affinity: { clusterAffinity: affinity }, config: form },
+  };
 }
 
 const published: Published = {
   plugins: ["gpu-device-plugin", "web-cli"],
   configs: [moduleConfig("v4.0.15"), moduleConfig("v4.0.16", { matchLabels: { "cpaas.io/arch-amd64": "true" } })],
   versions: ["v4.0.15", "v4.0.16"],
-  clusters: [
-    { metadata: { name: "global", labels: { "cpaas.io/arch-amd64": "true" } } },
-    { metadata: { name: "business", labels: {} } },
-  ],
+  clusters: [{ metadata: { name: "global", labels: { "cpaas.io/arch-amd64": "true" } } }, { metadata: { name: "business", labels: {} } }],
 };
 
 function installed(version: string, phase = "Running"): KubeObject {
-  return { metadata: { name: "business-7ebb", labels, generation: 1 }, spec: { version, config: {} }, status: { phase, observedGeneration: 1 } };
+  return {
+    metadata: { name: "business-7ebb", labels, generation: 1 },
+    spec: { version, config: {} },
+    status: { phase, observedGeneration: 1 },
+  };
 }
 
 describe("clusterPlugin/plan (plain objects)", () => {
@@ -29,8 +33,14 @@ describe("clusterPlugin/plan (plain objects)", () => {
       const r = planCheck(undefined, news, published, []);
       assert.equal(r.inputs.spec.version, "v4.0.16");
       assert.equal(r.inputs.latestVersion, "v4.0.16");
-      assert.deepEqual(r.failures.map((f) => f.property), ["labels.cpaas.io/cluster-name"]);
-      assert.match(r.failures[0]!.reason, /cannot be installed on cluster business: the cluster affinity of ModuleConfig gpu-device-plugin-v4\.0\.16 fails/);
+      assert.deepEqual(
+        r.failures.map((f) => f.property),
+        ["labels.cpaas.io/cluster-name"],
+      );
+      assert.match(
+        r.failures[0]!.reason,
+        /cannot be installed on cluster business: the cluster affinity of ModuleConfig gpu-device-plugin-v4\.0\.16 fails/,
+      );
     });
 
     it("an installation it manages keeps its version; a newer release shows only in latestVersion", () => {
@@ -43,7 +53,10 @@ describe("clusterPlugin/plan (plain objects)", () => {
 
     it("someone else's installation is refused unless adopted, and adopting keeps its version", () => {
       const theirs = [installed("v4.0.15")];
-      assert.deepEqual(planCheck(undefined, news, published, theirs).failures.map((f) => f.property), ["labels.cpaas.io/cluster-name", "adopt"]);
+      assert.deepEqual(
+        planCheck(undefined, news, published, theirs).failures.map((f) => f.property),
+        ["labels.cpaas.io/cluster-name", "adopt"],
+      );
       const adopted = planCheck(undefined, { ...news, adopt: true }, published, theirs);
       assert.deepEqual(adopted.failures, []);
       assert.equal(adopted.inputs.spec.version, "v4.0.15");
@@ -54,11 +67,21 @@ describe("clusterPlugin/plan (plain objects)", () => {
       const none = planCheck(undefined, other, { ...published, configs: [], versions: [] }, []);
       assert.match(none.failures[0]!.reason, /plugin nope is not published .*published plugins: gpu-device-plugin, web-cli/);
       const version = planCheck(undefined, { ...news, spec: { version: "v9.9.9" } }, published, []);
-      assert.deepEqual(version.failures, [{ property: "spec.version", reason: "version v9.9.9 of plugin gpu-device-plugin is not published; published versions: v4.0.15, v4.0.16" }]);
+      assert.deepEqual(version.failures, [
+        {
+          property: "spec.version",
+          reason: "version v9.9.9 of plugin gpu-device-plugin is not published; published versions: v4.0.15, v4.0.16",
+        },
+      ]);
     });
 
     it("an unregistered cluster is named with the clusters there are", () => {
-      const r = planCheck(undefined, { ...news, labels: { ...labels, "cpaas.io/cluster-name": "edge" }, spec: { version: "v4.0.15" } }, published, []);
+      const r = planCheck(
+        undefined,
+        { ...news, labels: { ...labels, "cpaas.io/cluster-name": "edge" }, spec: { version: "v4.0.15" } },
+        published,
+        [],
+      );
       assert.match(r.failures[0]!.reason, /cluster edge is not registered .*clusters: business, global/);
     });
   });
@@ -74,7 +97,10 @@ describe("clusterPlugin/plan (plain objects)", () => {
       const found = installed("v4.0.15");
       const r = planApply(t, found, want, { creating: true });
       assert.equal(r.action, "refuse");
-      assert.match((r as { reason: string }).reason, /plugin gpu-device-plugin on cluster business is already installed by someone else: ModuleInfo business-7ebb/);
+      assert.match(
+        (r as { reason: string }).reason,
+        /plugin gpu-device-plugin on cluster business is already installed by someone else: ModuleInfo business-7ebb/,
+      );
       assert.deepEqual(planApply(t, found, want, { creating: true, adopt: true }), { action: "patch", found });
     });
     it("an update patches a different spec, waits for one being installed, and writes nothing when it already runs", () => {

@@ -1,11 +1,23 @@
 import * as assert from "node:assert/strict";
-import { diffModuleInfo, idOf, installedVersionOf, type ModuleInfoInputs, type ModuleInfoOutputs, newerPluginNotice, targetOf } from "../../../../sdk/clusterPlugin/plan";
+import {
+  diffModuleInfo,
+  idOf,
+  installedVersionOf,
+  type ModuleInfoInputs,
+  type ModuleInfoOutputs,
+  newerPluginNotice,
+  targetOf,
+} from "../../../../sdk/clusterPlugin/plan";
 import { reconciler } from "../../../../sdk/clusterPlugin/reconcile";
 import { UNKNOWN } from "../../../../sdk/common/inputs";
 import type { ReconcileContext } from "../../../../sdk/common/provider";
 
 /** A context whose cluster cannot be reached: these checks must decide without one. */
-const noCluster: ReconcileContext = { client: () => Promise.reject(new Error("no cluster in a unit test")), log: () => undefined, warn: () => undefined };
+const noCluster: ReconcileContext = {
+  client: () => Promise.reject(new Error("no cluster in a unit test")),
+  log: () => undefined,
+  warn: () => undefined,
+};
 const checkModuleInfo = (olds: ModuleInfoInputs | undefined, news: ModuleInfoInputs) => reconciler.check(noCluster, olds, news);
 
 const olds: ModuleInfoOutputs = {
@@ -43,7 +55,11 @@ describe("clusterPlugin/reconcile and plan (without a cluster)", () => {
     it("a newer published version is information, not a change: previews stay stable (issue 14)", () => {
       assert.equal(diffModuleInfo(olds, { ...olds, latestVersion: "v4.0.16" }).changes, false);
       assert.equal(diffModuleInfo(olds, { ...olds, latestVersion: undefined }).changes, false);
-      assert.equal(diffModuleInfo(olds, { ...olds, awaitPublication: true, componentUrn: "urn:pulumi:dev::p::acp-extend:index:ClusterPlugin::gpu" }).changes, false);
+      assert.equal(
+        diffModuleInfo(olds, { ...olds, awaitPublication: true, componentUrn: "urn:pulumi:dev::p::acp-extend:index:ClusterPlugin::gpu" })
+          .changes,
+        false,
+      );
     });
 
     it("adopt matters only at creation", () => {
@@ -51,7 +67,10 @@ describe("clusterPlugin/reconcile and plan (without a cluster)", () => {
     });
 
     it("absent and undefined keys compare equal", () => {
-      assert.equal(diffModuleInfo({ ...olds, timeouts: { install: "1m", upgrade: undefined } }, { ...olds, timeouts: { install: "1m" } }).changes, false);
+      assert.equal(
+        diffModuleInfo({ ...olds, timeouts: { install: "1m", upgrade: undefined } }, { ...olds, timeouts: { install: "1m" } }).changes,
+        false,
+      );
     });
   });
 
@@ -68,10 +87,21 @@ describe("clusterPlugin/reconcile and plan (without a cluster)", () => {
     it("a cluster that arrives as an Output is checked as a DNS label once it resolves", async () => {
       const bad = { ...news, labels: { ...news.labels, "cpaas.io/cluster-name": "Business_1" } };
       const r = await checkModuleInfo({} as ModuleInfoOutputs, bad);
-      assert.deepEqual(r.failures, [{ property: "cluster", reason: `"Business_1" must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit` }]);
-      const long = await checkModuleInfo({} as ModuleInfoOutputs, { ...news, labels: { ...news.labels, "cpaas.io/cluster-name": "c".repeat(64) } });
+      assert.deepEqual(r.failures, [
+        {
+          property: "cluster",
+          reason: `"Business_1" must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`,
+        },
+      ]);
+      const long = await checkModuleInfo({} as ModuleInfoOutputs, {
+        ...news,
+        labels: { ...news.labels, "cpaas.io/cluster-name": "c".repeat(64) },
+      });
       assert.match(long.failures[0].reason, /at most 63 characters/);
-      const unknown = await checkModuleInfo({} as ModuleInfoOutputs, { ...news, labels: { ...news.labels, "cpaas.io/cluster-name": UNKNOWN } });
+      const unknown = await checkModuleInfo({} as ModuleInfoOutputs, {
+        ...news,
+        labels: { ...news.labels, "cpaas.io/cluster-name": UNKNOWN },
+      });
       assert.deepEqual(unknown.failures, [], "still unknown at preview: checked when it resolves");
     });
 
@@ -99,7 +129,10 @@ describe("clusterPlugin/reconcile and plan (without a cluster)", () => {
   });
 
   it("installedVersionOf prefers status.currentVersion", () => {
-    assert.equal(installedVersionOf({ metadata: {}, spec: { version: "v2.0.0" }, status: { phase: "Processing", currentVersion: "v1.0.0" } }), "v1.0.0");
+    assert.equal(
+      installedVersionOf({ metadata: {}, spec: { version: "v2.0.0" }, status: { phase: "Processing", currentVersion: "v1.0.0" } }),
+      "v1.0.0",
+    );
     assert.equal(installedVersionOf({ metadata: {}, spec: { version: "v2.0.0" }, status: { phase: "Running" } }), "v2.0.0");
     assert.equal(installedVersionOf({ metadata: {}, spec: { version: "v2.0.0" }, status: { phase: "Processing" } }), "");
   });

@@ -8,7 +8,13 @@ describe("clusterPlugin/versions", () => {
   });
 
   it("sorts in semver order, not string order", () => {
-    assert.deepEqual(sortVersions(["v4.0.9", "v4.0.15", "v4.0.10", "v4.1.0-rc.1", "v4.1.0"]), ["v4.0.9", "v4.0.10", "v4.0.15", "v4.1.0-rc.1", "v4.1.0"]);
+    assert.deepEqual(sortVersions(["v4.0.9", "v4.0.15", "v4.0.10", "v4.1.0-rc.1", "v4.1.0"]), [
+      "v4.0.9",
+      "v4.0.10",
+      "v4.0.15",
+      "v4.1.0-rc.1",
+      "v4.1.0",
+    ]);
   });
 
   it("drops duplicates and malformed versions", () => {

@@ -1,11 +1,19 @@
 import * as assert from "node:assert/strict";
 import { SYSTEM_CATALOG_WARNING, validateOperatorArgs } from "../../../../sdk/operator/args";
 
-const paths = (args: Record<string, unknown>, unknown?: Set<string>) => validateOperatorArgs(args, unknown).errors.map((e) => e.propertyPath);
+const paths = (args: Record<string, unknown>, unknown?: Set<string>) =>
+  validateOperatorArgs(args, unknown).errors.map((e) => e.propertyPath);
 
 describe("operator/args", () => {
   it("accepts the design's example", () => {
-    const r = validateOperatorArgs({ packageName: "harbor-ce-operator", channel: "stable", version: "2.12.11", approval: "Manual", sourceType: "Alauda", timeouts: { install: "10m", upgrade: "1h30m" } });
+    const r = validateOperatorArgs({
+      packageName: "harbor-ce-operator",
+      channel: "stable",
+      version: "2.12.11",
+      approval: "Manual",
+      sourceType: "Alauda",
+      timeouts: { install: "10m", upgrade: "1h30m" },
+    });
     assert.deepEqual(r, { errors: [], warnings: [] });
   });
 
@@ -16,7 +24,14 @@ describe("operator/args", () => {
 
   it("reports every bad property at once", () => {
     assert.deepEqual(
-      paths({ packageName: "Harbor_Op", version: "v2.12", approval: "Auto", namespace: "a".repeat(64), subscriptionName: "x".repeat(254), timeouts: { install: "ten minutes" } }).sort(),
+      paths({
+        packageName: "Harbor_Op",
+        version: "v2.12",
+        approval: "Auto",
+        namespace: "a".repeat(64),
+        subscriptionName: "x".repeat(254),
+        timeouts: { install: "ten minutes" },
+      }).sort(),
       ["approval", "namespace", "packageName", "subscriptionName", "timeouts.install", "version"],
     );
   });
@@ -35,7 +50,8 @@ describe("operator/args", () => {
   });
 
   it("requires exact semver versions", () => {
-    for (const bad of ["v2.12.11", "2.12", "^2.12.0", "latest"]) assert.deepEqual(paths({ packageName: "p", version: bad }), ["version"], bad);
+    for (const bad of ["v2.12.11", "2.12", "^2.12.0", "latest"])
+      assert.deepEqual(paths({ packageName: "p", version: bad }), ["version"], bad);
     assert.deepEqual(paths({ packageName: "p", version: "1.0.0-rc.1" }), []);
   });
 
@@ -49,13 +65,18 @@ describe("operator/args", () => {
 
   it("needs targetNamespaces outside AllNamespaces, and warns about OLM v1", () => {
     const r = validateOperatorArgs({ packageName: "p", installMode: "MultiNamespace" });
-    assert.deepEqual(r.errors.map((e) => e.propertyPath), ["targetNamespaces"]);
+    assert.deepEqual(
+      r.errors.map((e) => e.propertyPath),
+      ["targetNamespaces"],
+    );
     assert.match(r.warnings[0], /OLM v1, which supports only the AllNamespaces install mode/);
     const ok = validateOperatorArgs({ packageName: "p", installMode: "MultiNamespace", targetNamespaces: ["a", "b"] });
     assert.deepEqual(ok.errors, []);
     assert.equal(ok.warnings.length, 1);
     assert.deepEqual(paths({ packageName: "p", installMode: "SingleNamespace", targetNamespaces: ["a", "b"] }), ["targetNamespaces"]);
-    assert.deepEqual(paths({ packageName: "p", installMode: "OwnNamespace", namespace: "p", targetNamespaces: ["q"] }), ["targetNamespaces"]);
+    assert.deepEqual(paths({ packageName: "p", installMode: "OwnNamespace", namespace: "p", targetNamespaces: ["q"] }), [
+      "targetNamespaces",
+    ]);
     assert.deepEqual(paths({ packageName: "p", targetNamespaces: ["a"] }), ["targetNamespaces"]);
   });
 

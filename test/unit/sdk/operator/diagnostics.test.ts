@@ -9,7 +9,9 @@ describe("operator/diagnostics", () => {
       currentCSV: "harbor-ce-operator.v2.12.11",
       installedCSV: "harbor-ce-operator.v2.12.10",
       installPlanRef: { name: "install-27t29" },
-      conditions: [{ type: "InstallPlanPending", status: "True", reason: "RequiresApproval", message: "install plan install-27t29 requires approval" }],
+      conditions: [
+        { type: "InstallPlanPending", status: "True", reason: "RequiresApproval", message: "install plan install-27t29 requires approval" },
+      ],
     },
   };
   const plan = {
@@ -17,14 +19,26 @@ describe("operator/diagnostics", () => {
     spec: { approval: "Manual", approved: false, clusterServiceVersionNames: ["harbor-ce-operator.v2.12.11"] },
     status: { phase: "RequiresApproval" },
   };
-  const csv = { metadata: { name: "harbor-ce-operator.v2.12.10", namespace: "harbor-ce-operator" }, status: { phase: "Failed", reason: "InstallComponentFailed", message: "deployment not ready" } };
+  const csv = {
+    metadata: { name: "harbor-ce-operator.v2.12.10", namespace: "harbor-ce-operator" },
+    status: { phase: "Failed", reason: "InstallComponentFailed", message: "deployment not ready" },
+  };
 
   it("shows the Subscription's state and conditions, the InstallPlan's phase and the CSV's phase, reason and message", () => {
     const text = describeInstallState({ subscription: sub, installPlan: plan, csv });
-    assert.match(text, /Subscription harbor-ce-operator\/harbor-ce-operator-sub: state=UpgradePending, currentCSV=harbor-ce-operator\.v2\.12\.11, installedCSV=harbor-ce-operator\.v2\.12\.10, installPlanRef=install-27t29/);
+    assert.match(
+      text,
+      /Subscription harbor-ce-operator\/harbor-ce-operator-sub: state=UpgradePending, currentCSV=harbor-ce-operator\.v2\.12\.11, installedCSV=harbor-ce-operator\.v2\.12\.10, installPlanRef=install-27t29/,
+    );
     assert.match(text, /conditions: InstallPlanPending=True \(RequiresApproval: install plan install-27t29 requires approval\)/);
-    assert.match(text, /InstallPlan harbor-ce-operator\/install-27t29: phase=RequiresApproval, approval=Manual, approved=false, CSVs=harbor-ce-operator\.v2\.12\.11/);
-    assert.match(text, /ClusterServiceVersion harbor-ce-operator\/harbor-ce-operator\.v2\.12\.10: phase=Failed, reason=InstallComponentFailed, message=deployment not ready/);
+    assert.match(
+      text,
+      /InstallPlan harbor-ce-operator\/install-27t29: phase=RequiresApproval, approval=Manual, approved=false, CSVs=harbor-ce-operator\.v2\.12\.11/,
+    );
+    assert.match(
+      text,
+      /ClusterServiceVersion harbor-ce-operator\/harbor-ce-operator\.v2\.12\.10: phase=Failed, reason=InstallComponentFailed, message=deployment not ready/,
+    );
   });
 
   it("says what is missing", () => {

@@ -24,12 +24,26 @@ describe("operator/manifests", () => {
         namespace: "harbor-ce-operator",
         annotations: { "cpaas.io/target-namespaces": "", "acp-extend.io/source-type": "Alauda" },
       },
-      spec: { channel: "stable", installPlanApproval: "Manual", name: "harbor-ce-operator", source: "platform", sourceNamespace: "cpaas-system", startingCSV: "harbor-ce-operator.v2.12.11" },
+      spec: {
+        channel: "stable",
+        installPlanApproval: "Manual",
+        name: "harbor-ce-operator",
+        source: "platform",
+        sourceNamespace: "cpaas-system",
+        startingCSV: "harbor-ce-operator.v2.12.11",
+      },
     });
   });
 
   it("writes no startingCSV for Automatic, joins target namespaces, and passes config through", () => {
-    const s = subscriptionManifest({ ...base, approval: "Automatic", sourceType: undefined, installMode: "MultiNamespace", targetNamespaces: ["a", "b"], config: { env: [{ name: "X", value: "1" }] } });
+    const s = subscriptionManifest({
+      ...base,
+      approval: "Automatic",
+      sourceType: undefined,
+      installMode: "MultiNamespace",
+      targetNamespaces: ["a", "b"],
+      config: { env: [{ name: "X", value: "1" }] },
+    });
     assert.equal(s.spec.startingCSV, undefined);
     assert.deepEqual(s.metadata.annotations, { "cpaas.io/target-namespaces": "a,b" });
     assert.deepEqual(s.spec.config, { env: [{ name: "X", value: "1" }] });
@@ -37,6 +51,8 @@ describe("operator/manifests", () => {
 
   it("builds an AllNamespaces OperatorGroup without targetNamespaces", () => {
     assert.deepEqual(operatorGroupManifest({ name: "ns", namespace: "ns", installMode: "AllNamespaces" }).spec, {});
-    assert.deepEqual(operatorGroupManifest({ name: "ns", namespace: "ns", installMode: "SingleNamespace", targetNamespaces: ["t"] }).spec, { targetNamespaces: ["t"] });
+    assert.deepEqual(operatorGroupManifest({ name: "ns", namespace: "ns", installMode: "SingleNamespace", targetNamespaces: ["t"] }).spec, {
+      targetNamespaces: ["t"],
+    });
   });
 });

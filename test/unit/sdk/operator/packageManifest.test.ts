@@ -9,15 +9,28 @@ describe("operator/packageManifest", () => {
     assert.equal(pkg.catalogSource, "platform");
     assert.equal(pkg.defaultChannel, "stable");
     assert.equal(pkg.sourceType, "Alauda");
-    assert.deepEqual(pkg.channels.map((c) => c.name), ["harbor-2", "stable"]);
-    assert.deepEqual(pkg.channels[1].entries.map((e) => e.version), ["2.12.11", "2.12.10"]);
+    assert.deepEqual(
+      pkg.channels.map((c) => c.name),
+      ["harbor-2", "stable"],
+    );
+    assert.deepEqual(
+      pkg.channels[1].entries.map((e) => e.version),
+      ["2.12.11", "2.12.10"],
+    );
     assert.equal(pkg.channels[1].currentCSV, "harbor-ce-operator.v2.12.11");
   });
 
   it("derives a missing entry version from the CSV name, and a channel without entries from its head", () => {
     const pkg = parsePackageManifest({
       metadata: { name: "x" },
-      status: { catalogSource: "custom", defaultChannel: "a", channels: [{ name: "a", currentCSV: "x.v1.2.3" }, { name: "b", entries: [{ name: "x.v1.0.0" }] }] },
+      status: {
+        catalogSource: "custom",
+        defaultChannel: "a",
+        channels: [
+          { name: "a", currentCSV: "x.v1.2.3" },
+          { name: "b", entries: [{ name: "x.v1.0.0" }] },
+        ],
+      },
     });
     assert.deepEqual(pkg.channels[0].entries, [{ name: "x.v1.2.3", version: "1.2.3" }]);
     assert.equal(pkg.channels[1].entries[0].version, "1.0.0");
@@ -26,7 +39,14 @@ describe("operator/packageManifest", () => {
 
   it("keeps explicit replaces and skips", () => {
     const pm = harborManifest();
-    pm.status.channels[0].entries = [{ name: "harbor-ce-operator.v2.12.11", version: "2.12.11", replaces: "harbor-ce-operator.v2.12.9", skips: ["harbor-ce-operator.v2.12.10"] }];
+    pm.status.channels[0].entries = [
+      {
+        name: "harbor-ce-operator.v2.12.11",
+        version: "2.12.11",
+        replaces: "harbor-ce-operator.v2.12.9",
+        skips: ["harbor-ce-operator.v2.12.10"],
+      },
+    ];
     const e = parsePackageManifest(pm).channels[0].entries[0];
     assert.equal(e.replaces, "harbor-ce-operator.v2.12.9");
     assert.deepEqual(e.skips, ["harbor-ce-operator.v2.12.10"]);

@@ -1,10 +1,20 @@
 import * as assert from "node:assert/strict";
 import type { PackageChannel } from "../../../../sdk/operator/packageManifest";
-import { decideApproval, describePlan, DowngradeError, NoUpgradePathError, planUpgrade, replacesGraph } from "../../../../sdk/operator/planner";
+import {
+  decideApproval,
+  describePlan,
+  DowngradeError,
+  NoUpgradePathError,
+  planUpgrade,
+  replacesGraph,
+} from "../../../../sdk/operator/planner";
 
 const P = "op";
 const csv = (v: string) => `op.v${v}`;
-function channel(versions: string[], extra: Record<string, { replaces?: string; skips?: string[]; skipRange?: string }> = {}): PackageChannel {
+function channel(
+  versions: string[],
+  extra: Record<string, { replaces?: string; skips?: string[]; skipRange?: string }> = {},
+): PackageChannel {
   const entries = versions.map((v) => ({ name: csv(v), version: v, ...extra[v] }));
   return { name: "stable", currentCSV: entries[0].name, entries };
 }
@@ -38,12 +48,22 @@ describe("operator/planner", () => {
       const plan = planUpgrade(P, sr, csv("1.0.0"), csv("2.1.0"));
       assert.deepEqual(plan.steps, [csv("2.1.0")]);
       assert.equal(describePlan(P, plan), "1.0.0 → 2.1.0 (skips 1.1.0, 1.2.0, 2.0.0)");
-      assert.deepEqual(planUpgrade(P, sr, csv("1.2.0"), csv("2.1.0")).steps, [csv("2.0.0"), csv("2.1.0")], "outside the range: the replaces chain");
-      assert.throws(() => planUpgrade(P, sr, csv("1.1.0"), csv("2.0.0")), (err: Error) => {
-        assert.ok(err instanceof NoUpgradePathError);
-        assert.match(err.message, /OLM upgrades op\.v1\.1\.0 straight to the channel head op\.v2\.1\.0 \(olm\.skipRange ">=1\.0\.0 <1\.2\.0"\), past op\.v2\.0\.0/);
-        return true;
-      });
+      assert.deepEqual(
+        planUpgrade(P, sr, csv("1.2.0"), csv("2.1.0")).steps,
+        [csv("2.0.0"), csv("2.1.0")],
+        "outside the range: the replaces chain",
+      );
+      assert.throws(
+        () => planUpgrade(P, sr, csv("1.1.0"), csv("2.0.0")),
+        (err: Error) => {
+          assert.ok(err instanceof NoUpgradePathError);
+          assert.match(
+            err.message,
+            /OLM upgrades op\.v1\.1\.0 straight to the channel head op\.v2\.1\.0 \(olm\.skipRange ">=1\.0\.0 <1\.2\.0"\), past op\.v2\.0\.0/,
+          );
+          return true;
+        },
+      );
     });
 
     it("stops at the target, never beyond", () => {
@@ -55,7 +75,10 @@ describe("operator/planner", () => {
     });
 
     it("refuses downgrades", () => {
-      assert.throws(() => planUpgrade(P, ch, csv("1.3.0"), csv("1.1.0")), (e: Error) => e instanceof DowngradeError && /refusing to downgrade op\.v1\.3\.0 to op\.v1\.1\.0/.test(e.message));
+      assert.throws(
+        () => planUpgrade(P, ch, csv("1.3.0"), csv("1.1.0")),
+        (e: Error) => e instanceof DowngradeError && /refusing to downgrade op\.v1\.3\.0 to op\.v1\.1\.0/.test(e.message),
+      );
     });
 
     it("detects versions the replaces chain skips", () => {
@@ -75,13 +98,23 @@ describe("operator/planner", () => {
 
     it("fails when the chain from the target never reaches the installed CSV", () => {
       const other = channel(["2.1.0", "2.0.0"]);
-      assert.throws(() => planUpgrade(P, other, csv("1.5.0"), csv("2.1.0")), (e: Error) => e instanceof NoUpgradePathError && /op\.v2\.1\.0 → op\.v2\.0\.0 and never reaches op\.v1\.5\.0/.test(e.message));
+      assert.throws(
+        () => planUpgrade(P, other, csv("1.5.0"), csv("2.1.0")),
+        (e: Error) => e instanceof NoUpgradePathError && /op\.v2\.1\.0 → op\.v2\.0\.0 and never reaches op\.v1\.5\.0/.test(e.message),
+      );
     });
   });
 
   describe("decideApproval", () => {
     const ctx = { packageName: P, expected: [csv("1.1.0"), csv("1.2.0")], target: csv("1.2.0"), approveSharedInstallPlans: false };
-    const plan = (csvNames: string[], more: object = {}) => ({ name: "install-abcde", csvNames, approval: "Manual", approved: false, phase: "RequiresApproval", ...more });
+    const plan = (csvNames: string[], more: object = {}) => ({
+      name: "install-abcde",
+      csvNames,
+      approval: "Manual",
+      approved: false,
+      phase: "RequiresApproval",
+      ...more,
+    });
 
     it("approves the next expected step", () => {
       assert.equal(decideApproval(plan([csv("1.1.0")]), ctx).action, "approve");

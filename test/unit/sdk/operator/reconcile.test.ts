@@ -1,10 +1,21 @@
 import * as assert from "node:assert/strict";
 import { UNKNOWN } from "../../../../sdk/common/inputs";
 import type { ReconcileContext } from "../../../../sdk/common/provider";
-import { diffInstall, newerVersionNotice, pinnedVersion, type InstallInputs, type InstallOutputs, reconciler } from "../../../../sdk/operator/reconcile";
+import {
+  diffInstall,
+  newerVersionNotice,
+  pinnedVersion,
+  type InstallInputs,
+  type InstallOutputs,
+  reconciler,
+} from "../../../../sdk/operator/reconcile";
 
 /** A context whose cluster cannot be reached: these checks must decide without one. */
-const noCluster: ReconcileContext = { client: () => Promise.reject(new Error("no cluster in a unit test")), log: () => undefined, warn: () => undefined };
+const noCluster: ReconcileContext = {
+  client: () => Promise.reject(new Error("no cluster in a unit test")),
+  log: () => undefined,
+  warn: () => undefined,
+};
 const checkInstall = (olds: Partial<InstallInputs>, news: InstallInputs) => reconciler.check(noCluster, olds, news);
 
 describe("operator/reconcile diffInstall", () => {
@@ -18,14 +29,27 @@ describe("operator/reconcile diffInstall", () => {
     targetVersion: "2.12.10",
     upgradePath: [],
   };
-  const outs: InstallOutputs = { ...inputs, upgradePath: ["harbor-ce-operator.v2.12.10"], installedCSV: "harbor-ce-operator.v2.12.10", installedVersion: "2.12.10", phase: "Succeeded", installPlans: ["install-a"] };
+  const outs: InstallOutputs = {
+    ...inputs,
+    upgradePath: ["harbor-ce-operator.v2.12.10"],
+    installedCSV: "harbor-ce-operator.v2.12.10",
+    installedVersion: "2.12.10",
+    phase: "Succeeded",
+    installPlans: ["install-a"],
+  };
 
   it("sees no change when the target is installed and ready", () => {
     assert.deepEqual(diffInstall(outs, inputs), { changes: false, replaces: [] });
   });
 
   it("updates on a version bump", () => {
-    const bump = { ...inputs, version: "2.12.11", targetCSV: "harbor-ce-operator.v2.12.11", targetVersion: "2.12.11", upgradePath: ["harbor-ce-operator.v2.12.11"] };
+    const bump = {
+      ...inputs,
+      version: "2.12.11",
+      targetCSV: "harbor-ce-operator.v2.12.11",
+      targetVersion: "2.12.11",
+      upgradePath: ["harbor-ce-operator.v2.12.11"],
+    };
     assert.deepEqual(diffInstall(outs, bump), { changes: true, replaces: [] });
   });
 
@@ -41,7 +65,11 @@ describe("operator/reconcile diffInstall", () => {
 
   it("lets Automatic operators run ahead of the requested version", () => {
     const auto = { ...inputs, approval: "Automatic" as const };
-    assert.equal(diffInstall({ ...outs, approval: "Automatic", installedCSV: "harbor-ce-operator.v2.12.11", installedVersion: "2.12.11" }, auto).changes, false);
+    assert.equal(
+      diffInstall({ ...outs, approval: "Automatic", installedCSV: "harbor-ce-operator.v2.12.11", installedVersion: "2.12.11" }, auto)
+        .changes,
+      false,
+    );
   });
 
   it("replaces on a new namespace, package or Subscription name", () => {
@@ -59,13 +87,23 @@ describe("operator/reconcile diffInstall", () => {
   });
 
   it("a newer channel head is information: latestVersion, the component's URN and awaitPublication never make a diff", () => {
-    const later = { ...inputs, latestVersion: "2.12.12", componentUrn: "urn:pulumi:dev::p::acp-extend:index:Operator::harbor", awaitPublication: true };
+    const later = {
+      ...inputs,
+      latestVersion: "2.12.12",
+      componentUrn: "urn:pulumi:dev::p::acp-extend:index:Operator::harbor",
+      awaitPublication: true,
+    };
     assert.deepEqual(diffInstall({ ...outs, latestVersion: "2.12.10" }, later), { changes: false, replaces: [] });
   });
 });
 
 describe("olm/reconcile pinning without version (Manual means pinned)", () => {
-  const base: InstallInputs = { namespace: "harbor-ce-operator", subscriptionName: "harbor-ce-operator-sub", packageName: "harbor-ce-operator", approval: "Manual" };
+  const base: InstallInputs = {
+    namespace: "harbor-ce-operator",
+    subscriptionName: "harbor-ce-operator-sub",
+    packageName: "harbor-ce-operator",
+    approval: "Manual",
+  };
   const olds: InstallInputs = { ...base, targetCSV: "harbor-ce-operator.v2.12.10", targetVersion: "2.12.10", resolvedChannel: "stable" };
 
   it("keeps the version the last check resolved, for the same package and namespace", () => {
@@ -83,7 +121,10 @@ describe("olm/reconcile pinning without version (Manual means pinned)", () => {
       'harbor-ce-operator 2.12.12 is available in channel "stable"; 2.12.10 stays installed and nothing beyond it is approved ' +
         '(approval Manual: version is not set, so the version first installed stays pinned). Set version: "2.12.12" to upgrade',
     );
-    assert.match(newerVersionNotice({ ...base, version: "2.12.10", resolvedChannel: "stable", targetVersion: "2.12.10", latestVersion: "2.12.11" })!, /approval Manual: version is 2\.12\.10\)/);
+    assert.match(
+      newerVersionNotice({ ...base, version: "2.12.10", resolvedChannel: "stable", targetVersion: "2.12.10", latestVersion: "2.12.11" })!,
+      /approval Manual: version is 2\.12\.10\)/,
+    );
   });
 
   it("says nothing at the head, below it, or for Automatic (OLM upgrades those by itself)", () => {
@@ -95,10 +136,18 @@ describe("olm/reconcile pinning without version (Manual means pinned)", () => {
 });
 
 describe("operator/reconcile checkInstall (without a cluster)", () => {
-  const news: InstallInputs = { namespace: "harbor-ce-operator", subscriptionName: "harbor-ce-operator-sub", packageName: "harbor-ce-operator", version: "2.12.10" };
+  const news: InstallInputs = {
+    namespace: "harbor-ce-operator",
+    subscriptionName: "harbor-ce-operator-sub",
+    packageName: "harbor-ce-operator",
+    version: "2.12.10",
+  };
 
   it("reports argument errors per property before reaching any cluster", async () => {
-    const res = await checkInstall({}, { ...news, version: "v2", approval: "Automatic", sourceType: "Alauda", kubeconfig: "not: a kubeconfig" });
+    const res = await checkInstall(
+      {},
+      { ...news, version: "v2", approval: "Automatic", sourceType: "Alauda", kubeconfig: "not: a kubeconfig" },
+    );
     assert.deepEqual(res.failures.map((f) => f.property).sort(), ["approval", "version"]);
   });
 
@@ -110,7 +159,10 @@ describe("operator/reconcile checkInstall (without a cluster)", () => {
   });
 
   it("drops resolved values of an earlier check so they are always recomputed", async () => {
-    const res = await checkInstall({}, { ...news, kubeconfig: UNKNOWN, targetCSV: "stale", upgradePath: ["stale"], latestVersion: "9.9.9" });
+    const res = await checkInstall(
+      {},
+      { ...news, kubeconfig: UNKNOWN, targetCSV: "stale", upgradePath: ["stale"], latestVersion: "9.9.9" },
+    );
     assert.equal(res.inputs.targetCSV, undefined);
     assert.equal(res.inputs.upgradePath, undefined);
     assert.equal(res.inputs.latestVersion, undefined);

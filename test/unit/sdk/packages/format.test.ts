@@ -39,24 +39,46 @@ describe("sdk/packages/format", () => {
     assert.throws(
       () => parseMetadata(bad),
       (err: Error) => {
-        for (const field of ["arch", "artifact", "operator.csv", "operator.channels"]) assert.match(err.message, new RegExp(`^  ${field.replace(".", "\\.")}: `, "m"), `${field} in ${err.message}`);
+        for (const field of ["arch", "artifact", "operator.csv", "operator.channels"])
+          assert.match(err.message, new RegExp(`^  ${field.replace(".", "\\.")}: `, "m"), `${field} in ${err.message}`);
         return true;
       },
     );
   });
 
   it("rejects a defaultChannel that is not a channel, and duplicate images", () => {
-    assert.throws(() => parseMetadata({ ...base, operator: { ...base.operator, defaultChannel: "beta" } }), /operator\.defaultChannel: must be one of channels/);
-    assert.throws(() => parseMetadata({ ...base, relatedImages: ["other.io/acp/harbor-core:v2.12.11", "registry.alauda.cn:60080/acp/harbor-core:v2.12.11"] }), /duplicate image acp\/harbor-core:v2.12.11/);
+    assert.throws(
+      () => parseMetadata({ ...base, operator: { ...base.operator, defaultChannel: "beta" } }),
+      /operator\.defaultChannel: must be one of channels/,
+    );
+    assert.throws(
+      () =>
+        parseMetadata({
+          ...base,
+          relatedImages: ["other.io/acp/harbor-core:v2.12.11", "registry.alauda.cn:60080/acp/harbor-core:v2.12.11"],
+        }),
+      /duplicate image acp\/harbor-core:v2.12.11/,
+    );
   });
 
   it("splits references with Docker's registry rule and maps them to the destination", () => {
-    assert.deepEqual(splitRef("registry.alauda.cn:60080/acp/x:v1"), { registry: "registry.alauda.cn:60080", repository: "acp/x", tag: "v1" });
+    assert.deepEqual(splitRef("registry.alauda.cn:60080/acp/x:v1"), {
+      registry: "registry.alauda.cn:60080",
+      repository: "acp/x",
+      tag: "v1",
+    });
     assert.deepEqual(splitRef("localhost/x:v1"), { registry: "localhost", repository: "x", tag: "v1" });
     assert.deepEqual(splitRef("acp/x:v1"), { repository: "acp/x", tag: "v1" });
     const m = parseMetadata(base);
     assert.deepEqual(imageTarget(m.artifact, m), { repository: "acp/harbor-ce-operator-bundle", tag: "v2.12.11" });
-    const chart = parseMetadata({ ...base, name: "harbor", type: "chart", operator: undefined, chart: { name: "harbor", version: "1.16.2" }, artifact: "charts.example.com/charts/harbor:1.16.2" });
+    const chart = parseMetadata({
+      ...base,
+      name: "harbor",
+      type: "chart",
+      operator: undefined,
+      chart: { name: "harbor", version: "1.16.2" },
+      artifact: "charts.example.com/charts/harbor:1.16.2",
+    });
     assert.deepEqual(imageTarget(chart.artifact, chart), { repository: "public-charts/harbor", tag: "1.16.2" });
   });
 
@@ -69,7 +91,13 @@ describe("sdk/packages/format", () => {
 
   it("parses SHA256SUMS and rejects malformed lines", () => {
     const hex = "a".repeat(64);
-    assert.deepEqual([...parseChecksums(`${hex}  metadata.yaml\n${hex} *./images/index.json\n`)], [["metadata.yaml", hex], ["images/index.json", hex]]);
+    assert.deepEqual(
+      [...parseChecksums(`${hex}  metadata.yaml\n${hex} *./images/index.json\n`)],
+      [
+        ["metadata.yaml", hex],
+        ["images/index.json", hex],
+      ],
+    );
     assert.throws(() => parseChecksums("nope metadata.yaml"), /SHA256SUMS line 1/);
   });
 });

@@ -14,7 +14,8 @@ describe("sdk/packages/reader", function () {
 
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "acp-reader-"));
-    good = (await makeTestPackage(dir, { related: [{ name: "acp/multi:v1", platforms: ["amd64", "arm64"], layers: [3 * 2 ** 20, 10] }] })).file;
+    good = (await makeTestPackage(dir, { related: [{ name: "acp/multi:v1", platforms: ["amd64", "arm64"], layers: [3 * 2 ** 20, 10] }] }))
+      .file;
     entries = await readRawTgz(good);
   });
   after(() => fs.rm(dir, { recursive: true, force: true }));
@@ -29,7 +30,12 @@ describe("sdk/packages/reader", function () {
     const p = await scanPackage(good);
     assert.equal(p.metadata.name, "demo-operator");
     assert.equal(p.checksummed, true);
-    assert.equal(p.sha256, createHash("sha256").update(await fs.readFile(good)).digest("hex"));
+    assert.equal(
+      p.sha256,
+      createHash("sha256")
+        .update(await fs.readFile(good))
+        .digest("hex"),
+    );
     const multi = p.images.find((i) => i.ref.endsWith("acp/multi:v1"))!;
     assert.equal(multi.descriptor.mediaType, "application/vnd.oci.image.index.v1+json");
     assert.equal(multi.manifests.length, 3, "two platform manifests and the index");
@@ -46,7 +52,10 @@ describe("sdk/packages/reader", function () {
     assert.equal(head.verified, false, "the large layers were not read");
     assert.equal(head.sha256, full.sha256);
     assert.equal(head.size, full.size);
-    assert.deepEqual(head.images.map((i) => [i.ref, i.descriptor.digest, i.blobs.length]), full.images.map((i) => [i.ref, i.descriptor.digest, i.blobs.length]));
+    assert.deepEqual(
+      head.images.map((i) => [i.ref, i.descriptor.digest, i.blobs.length]),
+      full.images.map((i) => [i.ref, i.descriptor.digest, i.blobs.length]),
+    );
     const big = full.images[1]!.blobs.find((b) => b.size === 3 * 2 ** 20)!;
     assert.equal(head.blobSizes.has(big.digest), false);
     const missing = await tampered((es) => es.filter((e) => e.name !== `images/blobs/sha256/${big.digest.slice(7)}`));
@@ -93,7 +102,10 @@ describe("sdk/packages/reader", function () {
       [{ name: "../../etc/cron.d/evil", body: "x" }, /escapes the package with "\.\."/],
       [{ name: "images/../../evil", body: "x" }, /escapes the package/],
       [{ name: "/etc/passwd", body: "x" }, /absolute path/],
-      [{ name: "images/blobs/sha256/" + "b".repeat(64), type: "symlink", linkname: "/etc/shadow" }, /is a symlink: packages may hold regular files only/],
+      [
+        { name: "images/blobs/sha256/" + "b".repeat(64), type: "symlink", linkname: "/etc/shadow" },
+        /is a symlink: packages may hold regular files only/,
+      ],
       [{ name: "images/link", type: "link", linkname: "metadata.yaml" }, /is a hard link/],
     ];
     for (const [evil, re] of cases) {
@@ -103,7 +115,10 @@ describe("sdk/packages/reader", function () {
   });
 
   it("refuses absurd sizes and entries outside the layout", async () => {
-    const huge = await tampered((es) => [{ name: "metadata.yaml", body: "x", size: 2 ** 30 }, ...es.filter((e) => e.name !== "metadata.yaml")], { truncate: true });
+    const huge = await tampered(
+      (es) => [{ name: "metadata.yaml", body: "x", size: 2 ** 30 }, ...es.filter((e) => e.name !== "metadata.yaml")],
+      { truncate: true },
+    );
     await assert.rejects(scanPackage(huge), /declares 1073741824 bytes, over the limit of 4194304: refusing an absurd size/);
     await assert.rejects(scanPackage(good, { maxBlobBytes: 2 ** 20 }), /over the limit of 1048576/);
     const extra = await tampered((es) => [...es, { name: "images/README.txt", body: "hi" }]);
@@ -112,19 +127,25 @@ describe("sdk/packages/reader", function () {
 
   it("refuses a metadata change that SHA256SUMS does not cover", async () => {
     const file = await tampered((es) =>
-      es.map((e) => (e.name === "metadata.yaml" ? { ...e, body: Buffer.from((e.body as Buffer).toString().replace("Demo operator", "Evil operator")) } : e)),
+      es.map((e) =>
+        e.name === "metadata.yaml"
+          ? { ...e, body: Buffer.from((e.body as Buffer).toString().replace("Demo operator", "Evil operator")) }
+          : e,
+      ),
     );
     await assert.rejects(scanPackage(file), /metadata\.yaml does not match SHA256SUMS/);
   });
 
   it("refuses a package whose index names an image the metadata does not list, or misses one", async () => {
     const file = await tampered((es) =>
-      es.map((e) => {
-        if (e.name !== "images/index.json") return e;
-        const idx = JSON.parse((e.body as Buffer).toString());
-        idx.manifests[0].annotations["org.opencontainers.image.ref.name"] = "evil.io/x:v1";
-        return { ...e, body: Buffer.from(JSON.stringify(idx)) };
-      }).filter((e) => e.name !== "SHA256SUMS"),
+      es
+        .map((e) => {
+          if (e.name !== "images/index.json") return e;
+          const idx = JSON.parse((e.body as Buffer).toString());
+          idx.manifests[0].annotations["org.opencontainers.image.ref.name"] = "evil.io/x:v1";
+          return { ...e, body: Buffer.from(JSON.stringify(idx)) };
+        })
+        .filter((e) => e.name !== "SHA256SUMS"),
     );
     await assert.rejects(scanPackage(file), /holds evil\.io\/x:v1, which metadata\.yaml does not list/);
   });
@@ -137,7 +158,12 @@ describe("sdk/packages/reader", function () {
 
   it("takes a package's identity from its metadata, whatever the file is named (the ACP documentation's names)", async () => {
     const m = (await scanPackage(good)).metadata;
-    for (const name of ["topolvm-operator.v2.3.0.tgz", "opensearch-operator.v3.14.2.tgz", "plugins-cloudedge-v0.3.16-hybrid.tgz", "other.amd64.v9.9.9.tgz"]) {
+    for (const name of [
+      "topolvm-operator.v2.3.0.tgz",
+      "opensearch-operator.v3.14.2.tgz",
+      "plugins-cloudedge-v0.3.16-hybrid.tgz",
+      "other.amd64.v9.9.9.tgz",
+    ]) {
       const renamed = path.join(dir, name);
       await fs.copyFile(good, renamed);
       const scanned = await scanPackage(renamed);

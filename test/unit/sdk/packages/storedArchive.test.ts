@@ -36,7 +36,12 @@ describe("sdk/packages/storedArchive (random access into a gzip level 0 package)
   after(() => fs.rm(dir, { recursive: true, force: true }));
 
   it("maps pack's default output: every blob is found by its tar headers and reads back, by offset and from any offset, to its digest", async () => {
-    const { file } = await makeTestPackage(path.join(dir, "a"), { related: [{ name: "acp/x:v1", layers: [3 * 2 ** 20 + 17, 70_000] }, { name: "acp/y:v1", platforms: ["amd64", "arm64"], layers: [5000] }] });
+    const { file } = await makeTestPackage(path.join(dir, "a"), {
+      related: [
+        { name: "acp/x:v1", layers: [3 * 2 ** 20 + 17, 70_000] },
+        { name: "acp/y:v1", platforms: ["amd64", "arm64"], layers: [5000] },
+      ],
+    });
     const scanned = await scanPackage(file);
     const a = (await openStoredArchive(file))!;
     assert.ok(a, "pack's default output is stored");
@@ -85,7 +90,10 @@ describe("sdk/packages/storedArchive (random access into a gzip level 0 package)
     const a = (await openStoredArchive(file))!;
     const e = (await indexBlobs(a, new EntryChecker(file))).get(sha(blob))!;
     await fs.truncate(file, 100_000);
-    await assert.rejects(pumpAll(a, e.offset, e.offset + e.size), /^PackageError: cut\.tgz: the file ended at byte \d+ while reading it: it was truncated or rewritten during the push/);
+    await assert.rejects(
+      pumpAll(a, e.offset, e.offset + e.size),
+      /^PackageError: cut\.tgz: the file ended at byte \d+ while reading it: it was truncated or rewritten during the push/,
+    );
     await a.close();
 
     const bad = path.join(dir, "badsum.tgz");

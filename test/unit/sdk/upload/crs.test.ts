@@ -30,7 +30,11 @@ const plugin = parseMetadata({
       apiVersion: "cluster.alauda.io/v1alpha1",
       kind: "ModuleConfig",
       metadata: { name: "gpu-device-plugin-v4.0.16" },
-      spec: { version: "v4.0.16", affinity: { clusterAffinity: { matchLabels: { "cpaas.io/arch-amd64": "true" } } }, config: { custom: { pgpu_enable: false } } },
+      spec: {
+        version: "v4.0.16",
+        affinity: { clusterAffinity: { matchLabels: { "cpaas.io/arch-amd64": "true" } } },
+        config: { custom: { pgpu_enable: false } },
+      },
     },
   },
 });
