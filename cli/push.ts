@@ -10,7 +10,7 @@ import { type CliContext, CliError, EXIT_USAGE, warn as warnOn } from "./context
 import { createProgress } from "./progress";
 
 /**
- * `acp-extend push <pkg|dir>...`: violet's push (seed: "violet push") with the
+ * `acp-extend push <pkg|dir>...`: violet's push (ACP documentation: "violet push") with the
  * same flags, plus --concurrency, --dry-run, --json and --ca-file. Secrets may
  * come from the environment or stdin so that none has to be on argv.
  */

@@ -3,7 +3,7 @@ import { ARTIFACT_TYPES, platformsOf } from "../sdk/packages/format";
 import { PackageError, readPackageMetadata } from "../sdk/packages/reader";
 import { type CliContext, CliError } from "./context";
 
-/** `acp-extend show <pkg> [--all]`: violet's preview of a package (seed: "violet show"). */
+/** `acp-extend show <pkg> [--all]`: violet's preview of a package (ACP documentation: "violet show"). */
 export function registerShow(program: Command, ctx: CliContext): void {
   program
     .command("show")

@@ -6,7 +6,7 @@ import { operatorGroupManifest, subscriptionManifest, type SubscriptionSettings 
 import { newOperatorInstall } from "./operator/provider";
 import { providerClusterAccess, sharedKubernetesProvider } from "./kube/provider";
 
-/** ACP's operator source types (seed: "Operator Sources"). */
+/** ACP's operator source types (ACP documentation: "Operator Sources"). */
 export type OperatorSourceType = "Alauda" | "Curated" | "Community" | "Marketplace" | "Custom";
 export type OperatorInstallMode = "AllNamespaces" | "OwnNamespace" | "SingleNamespace" | "MultiNamespace";
 

@@ -29,7 +29,7 @@ export const catalogSourceNamespace: ResourceRule<CatalogSourceNamespaceConfig> 
   name: "catalog-source-namespace",
   description:
     `Subscriptions to the platform CatalogSources (system, platform, custom) use sourceNamespace: ${PLATFORM_NAMESPACE}. ` +
-    'Seed: Operator › Installing via YAML (".spec.sourceNamespace: must be set to cpaas-system because all catalogSources provided by the platform are located in this namespace").',
+    'ACP documentation: Operator › Installing via YAML (".spec.sourceNamespace: must be set to cpaas-system because all catalogSources provided by the platform are located in this namespace").',
   enforcementLevel: "mandatory",
   kinds: [Subscription],
   configSchema: {

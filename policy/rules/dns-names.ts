@@ -42,7 +42,7 @@ export const dnsNames: ResourceRule = {
   name: "dns-names",
   description:
     "Subscription, OperatorGroup, ModuleInfo and Namespace names are DNS-1123 names of at most 253 characters (namespaces: DNS-1123 labels of at most 63). " +
-    'Seed: Operator › Installing via YAML (".metadata.name: Subscription name (DNS-compliant, max 253 characters)").',
+    'ACP documentation: Operator › Installing via YAML (".metadata.name: Subscription name (DNS-compliant, max 253 characters)").',
   enforcementLevel: "mandatory",
   kinds: KINDS,
   configSchema: { properties: {} },

@@ -21,7 +21,7 @@ export const manualApprovalPinsVersion: ResourceRule = {
   name: "manual-approval-pins-version",
   description:
     "A Subscription with Manual approval pins the version it installs with spec.startingCSV. " +
-    'Seed: Operator › Installing via YAML › Manual (".spec.startingCSV: specifies the version to install for Manual approval; defaults to the latest in the channel if empty").',
+    'ACP documentation: Operator › Installing via YAML › Manual (".spec.startingCSV: specifies the version to install for Manual approval; defaults to the latest in the channel if empty").',
   enforcementLevel: "advisory",
   kinds: [Subscription],
   configSchema: { properties: {} },

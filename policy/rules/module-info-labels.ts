@@ -30,7 +30,7 @@ export const moduleInfoLabels: ResourceRule = {
   name: "module-info-labels",
   description:
     `A ModuleInfo has the labels ${MODULE_TYPE_LABEL}: plugin, ${MODULE_NAME_LABEL} and ${CLUSTER_NAME_LABEL}, and spec.version. ` +
-    'Seed: Cluster Plugin › Installing via YAML › Create a ModuleInfo ("cpaas.io/module-type: fixed field, must be plugin; missing this field causes installation failure").',
+    'ACP documentation: Cluster Plugin › Installing via YAML › Create a ModuleInfo ("cpaas.io/module-type: fixed field, must be plugin; missing this field causes installation failure").',
   enforcementLevel: "mandatory",
   kinds: [ModuleInfo],
   configSchema: { properties: {} },

@@ -43,13 +43,13 @@ export const oneOperatorPerNamespace: StackRule = {
   name: "one-operator-per-namespace",
   description:
     "Each operator gets its own namespace: Subscriptions sharing one may be resolved into a single InstallPlan. " +
-    'Seed: Operator › Installation Location ("It is recommended to create a separate namespace for each Operator").',
+    'ACP documentation: Operator › Installation Location ("It is recommended to create a separate namespace for each Operator").',
   enforcementLevel: "advisory",
   escalation: {
     name: "one-operator-per-namespace-manual",
     description:
       "Like one-operator-per-namespace, for namespaces where a Subscription uses Manual approval: its pending InstallPlan blocks the upgrades of the " +
-      "other Subscriptions resolved into it. Seed: Operator › Installation Location.",
+      "other Subscriptions resolved into it. ACP documentation: Operator › Installation Location.",
     enforcementLevel: "mandatory",
   },
   kinds: [Subscription],

@@ -41,7 +41,7 @@ export const operatorAllNamespaces: ResourceRule<OperatorAllNamespacesConfig> = 
   name: "operator-all-namespaces",
   description:
     "Operators are installed for AllNamespaces: a Subscription's cpaas.io/target-namespaces annotation is empty and an OperatorGroup has neither " +
-    "targetNamespaces nor a selector. Seed: Operator › Pre-installation Preparation › Installation Mode (OLM v1 supports only AllNamespaces).",
+    "targetNamespaces nor a selector. ACP documentation: Operator › Pre-installation Preparation › Installation Mode (OLM v1 supports only AllNamespaces).",
   enforcementLevel: "mandatory",
   kinds: [Subscription, OperatorGroup],
   configSchema: {

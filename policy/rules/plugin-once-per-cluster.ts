@@ -37,7 +37,7 @@ export const pluginOncePerCluster: StackRule = {
   name: "plugin-once-per-cluster",
   description:
     `At most one ModuleInfo per cluster and plugin (labels ${CLUSTER_NAME_LABEL} and ${MODULE_NAME_LABEL}). ` +
-    'Seed: Cluster Plugin › Overview ("In the same cluster, a plugin can only be installed once").',
+    'ACP documentation: Cluster Plugin › Overview ("In the same cluster, a plugin can only be installed once").',
   enforcementLevel: "mandatory",
   kinds: [ModuleInfo],
   configSchema: { properties: {} },

@@ -3,11 +3,11 @@
  * the SDK, the CLI, the policy pack and the sandbox's simulator use these.
  */
 
-/** The platform's `cpaas.io/*` keys (seed: Operator, Cluster Plugin, Upload Packages). */
+/** The platform's `cpaas.io/*` keys (ACP documentation: Operator, Cluster Plugin, Upload Packages). */
 
-/** On a Subscription: ACP derives the OperatorGroup from it; `""` means AllNamespaces (seed: Operator › Installing via YAML). */
+/** On a Subscription: ACP derives the OperatorGroup from it; `""` means AllNamespaces (ACP documentation: Operator › Installing via YAML). */
 export const TARGET_NAMESPACES_ANNOTATION = "cpaas.io/target-namespaces";
-/** On a PackageManifest: Alauda | Curated | Community | Marketplace | Custom (seed: Operator Sources). */
+/** On a PackageManifest: Alauda | Curated | Community | Marketplace | Custom (ACP documentation: Operator Sources). */
 export const SOURCE_TYPE_LABEL = "cpaas.io/source-type";
 /** On a ModuleInfo: the cluster it installs the plugin on. */
 export const CLUSTER_NAME_LABEL = "cpaas.io/cluster-name";

@@ -14,7 +14,7 @@ export const CHECKSUM_FILE = "SHA256SUMS";
 export const LAYOUT_DIR = "images";
 /** The annotation of `images/index.json` entries that names each image (OCI image-spec). */
 export const REF_ANNOTATION = "org.opencontainers.image.ref.name";
-/** The chart repository of the platform: Helm charts always go there (seed: "Upload Packages"). */
+/** The chart repository of the platform: Helm charts always go there (ACP documentation: "Upload Packages"). */
 export const CHART_REPOSITORY = "public-charts";
 
 export const ARCHES = ["amd64", "arm64", "ALL"] as const;

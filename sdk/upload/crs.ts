@@ -13,7 +13,7 @@ import { ANNOTATIONS, ARTIFACT_LABEL, ARTIFACT_TYPE_LABEL, LIBRARY_LABEL, MANAGE
 import { ARTIFACT_TYPES, artifactName, imageTarget, type PackageMetadata } from "../packages/format";
 
 /**
- * The platform half of an upload (seed: "Upload Packages", step 3): an
+ * The platform half of an upload (ACP documentation: "Upload Packages", step 3): an
  * Artifact per package line and an ArtifactVersion per version, owned by it,
  * in `cpaas-system` of each target cluster. What the platform would read from
  * the bundle or plugin image (channels, replaces, the plugin's affinity and

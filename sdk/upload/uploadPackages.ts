@@ -18,7 +18,7 @@ import {
 import { UPLOAD_DEFAULTS } from "./schema";
 
 /**
- * One upload, as `violet push` does it (seed: "Upload Packages"): read and
+ * One upload, as `violet push` does it (ACP documentation: "Upload Packages"): read and
  * verify every package, push their images, then write the Artifact CRs and
  * wait for the platform to take them. Shared by the CLI and the provider.
  */

@@ -40,7 +40,7 @@ describe("policy/crossguard", () => {
     ]);
     for (const p of policies) {
       assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)*$/);
-      assert.match(p.description, /(Seed|ACP documentation): /, `${p.name} cites the platform documentation`);
+      assert.match(p.description, /ACP documentation: /, `${p.name} cites the platform documentation`);
       for (const [key, prop] of Object.entries(p.configSchema?.properties ?? {})) {
         assert.notEqual(prop.default, undefined, `${p.name}.${key} has a default`);
       }
