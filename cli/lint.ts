@@ -124,7 +124,11 @@ async function liveCatalog(client: KubeClient, documents: readonly LintDocument[
     if (isKind(d.object, Subscription) && typeof ns === "string" && ns) namespaces.add(ns);
   }
   const items: KubeObject[] = [];
-  for (const namespace of namespaces) items.push(...(await client.list(PackageManifest, { namespace })).items);
+  for (const namespace of namespaces) {
+    // OLM's package server leaves kind and apiVersion out of a list's items (kubectl adds them).
+    const list = await client.list<KubeObject>(PackageManifest, { namespace });
+    items.push(...list.items.map((o) => ({ apiVersion: PackageManifest.apiVersion, kind: PackageManifest.kind, ...o })));
+  }
   return catalogFromObjects(items, `cluster ${client.describe()}`);
 }
 
