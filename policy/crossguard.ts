@@ -43,9 +43,6 @@ export const ACP_KIND_PROPERTY = "__acpKind";
 /** The type token of the Operator component's install resource (module acp-extend, type OperatorInstall). */
 export const OPERATOR_INSTALL_TYPE = dynamicType("OperatorInstall");
 
-/** The Operator component's type token: its Subscription child sits under it in the URN. */
-const OPERATOR_COMPONENT_TYPE = "acp-extend:index:Operator";
-
 /**
  * The Subscription an Operator component's install resource stands for, from its checked
  * inputs: `sourceType` there is the one the provider's check read from the catalog
@@ -78,11 +75,6 @@ export function subscriptionFromInstall(props: Record<string, any>): ManifestObj
       },
     },
   };
-}
-
-/** Whether a URN is that of a child of an Operator component (`…::acp-extend:index:Operator$<type>::name`). */
-function isOperatorChild(urn: string): boolean {
-  return urn.includes(`::${OPERATOR_COMPONENT_TYPE}$`) || urn.includes(`$${OPERATOR_COMPONENT_TYPE}$`);
 }
 
 /** `kubernetes:operators.coreos.com/v1alpha1:Subscription` → apiVersion and kind (`core/v1` → `v1`). */
@@ -178,12 +170,10 @@ function resourcePolicy(rule: Extract<Rule, { scope: "resource" }>, variant: Var
     ...policyHeader(rule, variant),
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
       let object = manifestFromResource(args.type, args.props, rule.kinds);
-      if (rule.readsOperatorInstall) {
-        if (args.type === OPERATOR_INSTALL_TYPE) object = subscriptionFromInstall(args.props);
-        else if (object && isOperatorChild(args.urn)) {
-          args.notApplicable("an Operator component is checked on its install resource, which knows the source type the catalog gives");
-        }
-      }
+      // The install resource knows the source type the catalog gives, but the engine runs policies only
+      // after its check, which itself refuses an Alauda package with Automatic: the component's
+      // Subscription child (registered first) is judged too, by its annotation or the documented list.
+      if (rule.readsOperatorInstall && args.type === OPERATOR_INSTALL_TYPE) object = subscriptionFromInstall(args.props);
       if (!object) args.notApplicable(`applies to ${kindList(rule)} only`);
       for (const v of rule.check(object, resolveConfig(rule, args.getConfig()))) {
         if (Boolean(v.escalated) === variant.escalated) reportViolation(v.message);

@@ -51,7 +51,7 @@ describe("e2e: the policy pack through policyPacks", function () {
     assert.deepEqual((await sb().client("business").list(Subscription, { namespace })).items, []);
   });
 
-  it("blocks an Operator without sourceType asking Automatic for an Alauda package: the catalog's source type reaches the pack", async () => {
+  it("blocks an Operator without sourceType asking Automatic for an Alauda package, naming the rule on its Subscription", async () => {
     const stack = await programStack(session, {
       project: { name: "operator-alauda-automatic", main: path.join(__dirname, "fixtures", "operator-alauda-automatic") },
       stack: "alauda-automatic",
@@ -62,9 +62,9 @@ describe("e2e: the policy pack through policyPacks", function () {
     const violations = events.filter((e) => e.policyEvent).map((e) => e.policyEvent);
     assert.deepEqual(
       violations.map((v) => [v.policyName, v.enforcementLevel, v.resourceUrn.split("::").at(-1)]),
-      [["alauda-operator-manual-approval", "mandatory", "harbor-install"]],
+      [["alauda-operator-manual-approval", "mandatory", "harbor-subscription"]],
     );
-    assert.match(violations[0].message, /annotation acp-extend.io\/source-type is "Alauda"/);
+    assert.match(violations[0].message, /the ACP documentation names harbor-ce-operator as provided by Alauda/);
     assert.deepEqual((await sb().client("business").list(Subscription, { namespace })).items, []);
   });
 
