@@ -5,6 +5,7 @@
 import * as assert from "node:assert/strict";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { KubeClient } from "../../sdk/kube/client";
+import { Subscription } from "../../sdk/kube/resources";
 import type { ResourceType } from "../../sdk/kube/resources";
 import type { EngineSession } from "../../tools/engine";
 import { assertNoPlaintext } from "./engine";
@@ -67,4 +68,18 @@ export function itKeepsSteadyState(opts: SteadyStateOptions): void {
       secrets: Object.fromEntries(Object.entries(opts.secrets ?? {}).map(([what, value]) => [what, value()])),
     });
   });
+}
+
+/**
+ * Waits until OLM has proposed `next` on the Subscriptions of `namespace` (state UpgradePending):
+ * right after an install OLM writes the unapproved InstallPlan of the channel's next version,
+ * a write of OLM's own that a "second up writes nothing" step must not count.
+ */
+export async function olmProposed(client: KubeClient, namespace: string, next: string): Promise<void> {
+  await client.waitFor(
+    Subscription,
+    { namespace, timeoutMs: 30_000 },
+    (subs) => (subs.some((s) => s.status?.currentCSV === next && s.status?.state === "UpgradePending") ? true : undefined),
+    () => `OLM never proposed ${next}`,
+  );
 }

@@ -8,7 +8,7 @@ import { ClusterServiceVersion, InstallPlan, OperatorGroup, Subscription } from 
 import { publishVersion, withdrawVersion } from "../../helpers/catalog";
 import { useExampleStack } from "../../helpers/engine";
 import { itDestroysEverything, itPreviewsWithoutTouching } from "../../helpers/operatorSteps";
-import { itKeepsSteadyState } from "../../helpers/steadyState";
+import { itKeepsSteadyState, olmProposed } from "../../helpers/steadyState";
 import { useSandbox } from "../../helpers/sandbox";
 import { recordWrites } from "../../helpers/writes";
 
@@ -52,16 +52,7 @@ describe("e2e: examples/operator-manual", function () {
     stack,
     session,
     // Let OLM finish first: right after the install it makes the (unapproved) InstallPlan for 2.12.11.
-    settle: () =>
-      client().waitFor(
-        Subscription,
-        { namespace: NS, timeoutMs: 30_000 },
-        (subs) =>
-          subs.some((s) => s.status?.currentCSV === "harbor-ce-operator.v2.12.11" && s.status?.state === "UpgradePending")
-            ? true
-            : undefined,
-        () => "OLM never proposed 2.12.11",
-      ),
+    settle: () => olmProposed(client(), NS, "harbor-ce-operator.v2.12.11"),
     watch: () => [{ client: client(), types: [Subscription, InstallPlan, ClusterServiceVersion, OperatorGroup], namespace: NS }],
     kubeconfig: () => sb().kubeconfig("business"),
     // Manual pins: the newer 2.12.11 in the channel is a warning on the Operator, never a change.

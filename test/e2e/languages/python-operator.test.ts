@@ -11,6 +11,7 @@ import { ClusterServiceVersion, InstallPlan, ModuleInfo, Namespace, Subscription
 import { PACKAGE_ROOT, backendFiles, engineSession, ensureEngine, exportStackText, type EngineSession } from "../../../tools/engine";
 import { addLanguageHost, ensurePythonEnv, ensurePythonHost, projectStack, pythonProjectEnv } from "../../../tools/languages";
 import { useSandbox } from "../../helpers/sandbox";
+import { olmProposed } from "../../helpers/steadyState";
 import { recordWrites } from "../../helpers/writes";
 
 const NS = "harbor-ce-operator";
@@ -71,6 +72,7 @@ describe("e2e: examples/python-operator (Python)", function () {
   });
 
   it("a second up with the same inputs changes nothing and writes nothing", async () => {
+    await olmProposed(business(), NS, "harbor-ce-operator.v2.12.11");
     const writes = [
       await recordWrites(business(), [Subscription, InstallPlan, ClusterServiceVersion], NS),
       await recordWrites(global(), [ModuleInfo]),

@@ -24,6 +24,7 @@ import { addLanguageHost, ensureYamlHost, projectStack } from "../../../tools/la
 import { makeTestPackage } from "../../../tools/oci-layout";
 import { useRegistry } from "../../helpers/registry";
 import { useSandbox } from "../../helpers/sandbox";
+import { olmProposed } from "../../helpers/steadyState";
 import { recordWrites } from "../../helpers/writes";
 
 const NS = "harbor-ce-operator";
@@ -129,6 +130,7 @@ describe("e2e: examples/yaml-operator (Pulumi YAML)", function () {
   });
 
   it("a second up with the same inputs changes nothing and writes nothing", async () => {
+    await olmProposed(business(), NS, "harbor-ce-operator.v2.12.11");
     const writes = [
       await recordWrites(business(), [Subscription, InstallPlan, ClusterServiceVersion], NS),
       await recordWrites(global(), [ModuleInfo]),
