@@ -1,5 +1,5 @@
 import type { KubeClient } from "../../sdk/kube/client";
-import { Artifact, ArtifactVersion, type KubeObject, PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
+import { Artifact, ArtifactVersion, type KubeObject, PackageManifest, PLATFORM_NAMESPACE } from "../../sdk/kube/resources";
 
 /**
  * Publishes `<pkg>.v<version>` into the cluster's `platform` catalog the way the
@@ -44,4 +44,29 @@ export async function withdrawVersion(client: KubeClient, pkg: string, version: 
     v.metadata.ownerReferences?.some((o) => o.kind === "Artifact" && o.name === name),
   );
   if (left.length === 0) await client.delete(Artifact, name, PLATFORM_NAMESPACE).catch(() => undefined);
+  await catalogSettled(
+    client,
+    (pm) => pm.metadata.name !== pkg || !JSON.stringify(pm.status?.channels ?? []).includes(`${pkg}.v${version}"`),
+  );
+}
+
+/**
+ * Waits until the catalog serves the seed again after a withdrawal (the catalog server
+ * reloads, and OLM's package server lists nothing until it has reconnected) and every
+ * PackageManifest passes `done`.
+ */
+export async function catalogSettled(client: KubeClient, done: (pm: KubeObject) => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const items = (
+      await client.list<KubeObject>(PackageManifest, { namespace: PLATFORM_NAMESPACE }).catch(() => ({ items: [] as KubeObject[] }))
+    ).items;
+    if (items.some((pm) => pm.metadata.name === "harbor-ce-operator") && items.every(done)) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `the catalog did not settle within ${timeoutMs / 1000}s: ${items.map((pm) => pm.metadata.name).join(", ") || "no packages"}`,
+      );
+    // The package server serves no watch on PackageManifests.
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

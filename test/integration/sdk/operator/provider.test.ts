@@ -16,6 +16,7 @@ import { subscriptionManifest } from "../../../../sdk/operator/manifests";
 import { clusterClient, contextFor } from "../../../../sdk/common/provider";
 import { applyInstall, checkInstall, type InstallInputs } from "../../../../sdk/operator/reconcile";
 import { operatorInstallProvider as provider } from "../../../../sdk/operator/provider";
+import { catalogSettled } from "../../../helpers/catalog";
 import { useSandbox } from "../../../helpers/sandbox";
 
 const HARBOR = "harbor-ce-operator";
@@ -329,6 +330,7 @@ describe("Operator install provider on the sandbox", function () {
       await provider.delete!(created.id, upgraded);
     } finally {
       for (const f of cleanup.reverse()) await f().catch(() => undefined);
+      await catalogSettled(admin, (pm) => pm.metadata.name !== pkg);
     }
   });
 
@@ -381,6 +383,7 @@ describe("Operator install provider on the sandbox", function () {
       await provider.delete!(id, upgraded);
     } finally {
       for (const f of cleanup.reverse()) await f().catch(() => undefined);
+      await catalogSettled(admin, (pm) => pm.metadata.name !== pkg);
     }
   });
 
