@@ -17,7 +17,7 @@ const heading = (text: string) => out.write(`\n\x1b[1m== ${text}\x1b[0m\n\n`);
 const stream = { onOutput: (s: string) => out.write(s), color: "always" as const };
 
 async function demo(): Promise<void> {
-  heading("Starting the local ACP sandbox (global + business clusters, platform simulator)");
+  heading("Starting the local ACP sandbox (global + business clusters, upstream OLM, the platform simulator)");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acp-extend-demo-"));
   const sb = await startSandbox({ dir, timings: "demo", log: (l) => out.write(`  ${l}\n`) });
   // Your own Pulumi CLI when one is on PATH; otherwise the one built from Go modules.
