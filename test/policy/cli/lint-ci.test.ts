@@ -6,11 +6,9 @@ import * as assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
-import type { CliIO } from "../../../cli/context";
-import { main } from "../../../cli/index";
+import { runCli } from "../../helpers/cli";
 
 const root = path.resolve(__dirname, "../../../..");
 const fixture = (name: string) => path.join(root, "test/policy/fixtures", name);
@@ -21,23 +19,8 @@ const harborAutomatic = seedHarbor.replace("installPlanApproval: Manual", "insta
 /** Recorded from the sandbox with `acp-extend versions --export` (see test/integration/cli/lint.test.ts). */
 const SNAPSHOT = fixture("catalog-snapshot.yaml");
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function lint(args: string[], stdin = ""): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on("data", (c: Buffer) => out.push(c));
-  stderr.on("data", (c: Buffer) => err.push(c));
-  const io: CliIO = { stdout, stderr, stdin: Readable.from([Buffer.from(stdin)]), env: {} };
-  const code = await main(["lint", ...args], io);
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+/** `acp-extend lint …` in-process, reading `stdin` for "-". */
+const lint = (args: string[], stdin = "") => runCli(["lint", ...args], { stdin });
 
 function sarifValidator() {
   const schema = JSON.parse(readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));

@@ -3,31 +3,17 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { PassThrough, Readable } from "node:stream";
-import type { CliIO } from "../../../cli/context";
-import { main } from "../../../cli/index";
+import { runCli } from "../../helpers/cli";
 
 const root = path.resolve(__dirname, "../../../..");
 const fixtures = path.join(root, "test/policy/fixtures");
 const fixture = (name: string) => path.join(fixtures, name);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+/** `acp-extend lint …` in-process, reading `stdin` for "-". */
+const lint = (args: string[], stdin = "") => runCli(["lint", ...args], { stdin });
 
-async function lint(args: string[], stdin = ""): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on("data", (c: Buffer) => out.push(c));
-  stderr.on("data", (c: Buffer) => err.push(c));
-  const io: CliIO = { stdout, stderr, stdin: Readable.from([Buffer.from(stdin)]), env: {} };
-  const code = await main(["lint", ...args], io);
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+/** What a run of the CLI gives: the same shape in-process and spawned. */
+type Run = Awaited<ReturnType<typeof runCli>>;
 
 function spawnCli(args: string[], stdin = ""): Run {
   const node = path.join(root, "node_modules/.bin/node");
