@@ -52,29 +52,35 @@ export function subscriptionFromInstall(props: Record<string, any>): ManifestObj
   return {
     apiVersion: Subscription.apiVersion,
     kind: Subscription.kind,
-    metadata: {
-      get name() {
-        return props.subscriptionName;
+    metadata: lazyFields(
+      props,
+      { name: "subscriptionName", namespace: "namespace" },
+      {
+        annotations: () => (typeof props.sourceType === "string" ? { [SOURCE_TYPE_ANNOTATION]: props.sourceType } : undefined),
       },
-      get namespace() {
-        return props.namespace;
-      },
-      get annotations() {
-        return typeof props.sourceType === "string" ? { [SOURCE_TYPE_ANNOTATION]: props.sourceType } : undefined;
-      },
-    },
-    spec: {
-      get name() {
-        return props.packageName;
-      },
-      get installPlanApproval() {
-        return props.approval;
-      },
-      get sourceNamespace() {
-        return props.sourceNamespace;
-      },
-    },
+    ),
+    spec: lazyFields(props, { name: "packageName", installPlanApproval: "approval", sourceNamespace: "sourceNamespace" }),
   };
+}
+
+/**
+ * An object whose fields read `props` only when read: `fields` maps a field to the property it
+ * reads, `computed` to a function of the properties. Reading an unknown property at preview
+ * makes the policy runtime skip the rule as advisory, so only the fields a rule reads may be touched.
+ */
+function lazyFields(
+  props: Record<string, any>,
+  fields: Record<string, string>,
+  computed: Record<string, () => unknown> = {},
+): Record<string, any> {
+  const object: Record<string, any> = {};
+  for (const [field, prop] of Object.entries(fields)) {
+    Object.defineProperty(object, field, { enumerable: true, get: () => props[prop] });
+  }
+  for (const [field, read] of Object.entries(computed)) {
+    Object.defineProperty(object, field, { enumerable: true, get: read });
+  }
+  return object;
 }
 
 /** `kubernetes:operators.coreos.com/v1alpha1:Subscription` → apiVersion and kind (`core/v1` → `v1`). */
@@ -96,42 +102,18 @@ export function manifestFromResource(type: string, props: Record<string, any>, k
   if (parsed) {
     const target = kinds.find((k) => isKind(parsed, k));
     if (!target) return undefined;
-    return {
-      apiVersion: parsed.apiVersion,
-      kind: parsed.kind,
-      get metadata() {
-        return props.metadata;
-      },
-      get spec() {
-        return props.spec;
-      },
-    };
+    // Object.assign, not a spread: a spread would read the lazy fields now.
+    return Object.assign(lazyFields(props, { metadata: "metadata", spec: "spec" }), { apiVersion: parsed.apiVersion, kind: parsed.kind });
   }
   if (isAcpDynamicType(type)) {
     const acpKind = props[ACP_KIND_PROPERTY];
     const target = kinds.find((k) => k.kind === acpKind);
     if (!target) return undefined;
-    return {
+    return Object.assign(lazyFields(props, { spec: "spec" }), {
       apiVersion: target.apiVersion,
       kind: target.kind,
-      metadata: {
-        get name() {
-          return props.name;
-        },
-        get namespace() {
-          return props.namespace;
-        },
-        get labels() {
-          return props.labels;
-        },
-        get annotations() {
-          return props.annotations;
-        },
-      },
-      get spec() {
-        return props.spec;
-      },
-    };
+      metadata: lazyFields(props, { name: "name", namespace: "namespace", labels: "labels", annotations: "annotations" }),
+    });
   }
   return undefined;
 }

@@ -81,6 +81,23 @@ describe("policy/crossguard", () => {
         undefined,
       );
     });
+
+    it("reads a property only when a rule reads its field: an unknown at preview touches no other rule", () => {
+      const read: string[] = [];
+      const props = new Proxy(dynamicModuleInfo(pluginLabels).props as Record<string, any>, {
+        get: (target, key) => {
+          read.push(String(key));
+          return target[key as string];
+        },
+      });
+      const info = manifestFromResource(MODULE_INFO_TYPE, props, [ModuleInfo]);
+      assert.deepEqual(read, [ACP_KIND_PROPERTY], "building the object reads only the kind");
+      assert.equal(info?.metadata?.name, "business-temporary-name");
+      assert.deepEqual(read, [ACP_KIND_PROPERTY, "name"]);
+      const sub = manifestFromResource("kubernetes:operators.coreos.com/v1alpha1:Subscription", props, [Subscription]);
+      assert.equal(sub?.kind, "Subscription");
+      assert.deepEqual(read, [ACP_KIND_PROPERTY, "name"], "a Kubernetes resource's metadata and spec are read lazily too");
+    });
   });
 
   it("module-info-labels checks the ClusterPlugin's dynamic resource through the adapter", async () => {
