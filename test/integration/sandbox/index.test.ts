@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,6 +15,23 @@ describe("sandbox lifecycle", function () {
   afterEach(async () => {
     await stopSandbox(dir, { purge: true });
   });
+
+  /** A separate Node process that owns a sandbox in `dir`, once it says the sandbox is up. */
+  async function startOwner(prelude = ""): Promise<ChildProcess> {
+    const script = `
+      const { startSandbox } = require(${JSON.stringify(path.resolve(__dirname, "../../../sandbox/index.js"))});
+      ${prelude}
+      startSandbox({ dir: ${JSON.stringify(dir)}, platform: false }).then(
+        () => process.stdout.write("up\\n"),
+        (err) => { console.error(err); process.exit(1); });
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (d) => String(d).includes("up") && resolve());
+      child.on("exit", (code) => reject(new Error(`sandbox owner exited early (${code})`)));
+    });
+    return child;
+  }
 
   it("starts with the platform simulator, reports status from state.json, refuses a second start, and stops without leaving processes", async () => {
     const sb = await startSandbox({ dir });
@@ -56,18 +73,7 @@ describe("sandbox lifecycle", function () {
 
   it("restarts on its kept data, and the owner's exit kills a non-detached sandbox", async () => {
     // A separate Node process owns the sandbox and is terminated like an interrupted test run.
-    const script = `
-      const { startSandbox } = require(${JSON.stringify(path.resolve(__dirname, "../../../sandbox/index.js"))});
-      process.on("SIGTERM", () => process.exit(143));
-      startSandbox({ dir: ${JSON.stringify(dir)}, platform: false }).then(
-        () => process.stdout.write("up\\n"),
-        (err) => { console.error(err); process.exit(1); });
-      setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on("data", (d) => String(d).includes("up") && resolve());
-      child.on("exit", (code) => reject(new Error(`sandbox owner exited early (${code})`)));
-    });
+    const child = await startOwner(`process.on("SIGTERM", () => process.exit(143));`);
     const state = readState(dir)!;
     assert.equal(state.processes.length, 12, state.processes.map((p) => p.name).join(", "));
     child.kill("SIGTERM");
@@ -90,17 +96,7 @@ describe("sandbox lifecycle", function () {
   });
 
   it("dies with its owner even when the owner is SIGKILLed (the reaper)", async () => {
-    const script = `
-      const { startSandbox } = require(${JSON.stringify(path.resolve(__dirname, "../../../sandbox/index.js"))});
-      startSandbox({ dir: ${JSON.stringify(dir)}, platform: false }).then(
-        () => process.stdout.write("up\\n"),
-        (err) => { console.error(err); process.exit(1); });
-      setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on("data", (d) => String(d).includes("up") && resolve());
-      child.on("exit", (code) => reject(new Error(`sandbox owner exited early (${code})`)));
-    });
+    const child = await startOwner();
     const state = readState(dir)!;
     assert.ok(state.processes.some((p) => p.name === "reaper"));
     child.kill("SIGKILL");
