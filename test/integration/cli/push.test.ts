@@ -52,6 +52,16 @@ describe("cli push (registry + sandbox)", function () {
       "60s",
     ];
   });
+  /** The package's bundle image v1.0.0 was never pushed to the registry. */
+  async function assertNoBundle(name: string): Promise<void> {
+    const client = new RegistryClient({ address: reg().address, plain: true, username: REG_USER, password: REG_PASSWORD });
+    try {
+      const digest = await client.manifestDigest(`acp/${name}-bundle`, "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]);
+      assert.equal(digest, undefined, `acp/${name}-bundle:v1.0.0 was pushed`);
+    } finally {
+      client.close();
+    }
+  }
   // The sandbox is shared by every suite of this mocha process: leave it as found.
   after(async () => {
     await fs.rm(dir, { recursive: true, force: true });
@@ -129,12 +139,7 @@ describe("cli push (registry + sandbox)", function () {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /corrupt-operator\.amd64\.v1\.0\.0\.tgz: blob sha256:[0-9a-f]{64} is corrupt/);
     assert.equal(await sb().client("global").get(Artifact, "operatorhub-corrupt-operator", NS), undefined);
-    const client = new RegistryClient({ address: reg().address, plain: true, username: REG_USER, password: REG_PASSWORD });
-    assert.equal(
-      await client.manifestDigest("acp/corrupt-operator-bundle", "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]),
-      undefined,
-    );
-    client.close();
+    await assertNoBundle("corrupt-operator");
   });
 
   it("a plugin goes to global whatever --clusters says (with a warning) and gets its ModulePlugin and ModuleConfig", async () => {
@@ -223,12 +228,7 @@ describe("cli push (registry + sandbox)", function () {
     );
     assert.equal(onlyCrs.code, 0, onlyCrs.stderr);
     assert.equal((await g.get<KubeObject>(ArtifactVersion, "operatorhub-crs-only-operator.v1.0.0", NS))?.status?.phase, "Present");
-    const client = new RegistryClient({ address: reg().address, plain: true, username: REG_USER, password: REG_PASSWORD });
-    assert.equal(
-      await client.manifestDigest("acp/crs-only-operator-bundle", "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]),
-      undefined,
-    );
-    client.close();
+    await assertNoBundle("crs-only-operator");
 
     const both = await runCli(["push", d, ...common], { env });
     assert.equal(both.code, 0, both.stderr);
@@ -287,12 +287,7 @@ describe("cli push (registry + sandbox)", function () {
       /\[business\] would apply Artifact operatorhub-dry-operator and ArtifactVersion operatorhub-dry-operator\.v1\.0\.0/,
     );
     assert.equal(await sb().client("global").get(Artifact, "operatorhub-dry-operator", NS), undefined);
-    const client = new RegistryClient({ address: reg().address, plain: true, username: REG_USER, password: REG_PASSWORD });
-    assert.equal(
-      await client.manifestDigest("acp/dry-operator-bundle", "v1.0.0", ["application/vnd.oci.image.manifest.v1+json"]),
-      undefined,
-    );
-    client.close();
+    await assertNoBundle("dry-operator");
   });
 
   it("a wrong registry password fails clearly without printing it; a password on argv earns a warning; stdin works", async () => {
