@@ -4,11 +4,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
 import { ArtifactVersion, PLATFORM_NAMESPACE, type KubeObject } from "../../sdk/kube/resources";
-import { engineSession, ensureEngine, programStack, type EngineSession } from "../../tools/engine";
 import { makeTestPackage } from "../../tools/oci-layout";
-import { assertNoPlaintext } from "../helpers/engine";
+import { assertNoPlaintext, useProgramStack } from "../helpers/engine";
 import { useSandbox } from "../helpers/sandbox";
 
 const NAME = "login-upload-operator";
@@ -17,36 +15,24 @@ const AV = `operatorhub-${NAME}.v1.0.0`;
 describe("e2e: PackageUpload logs in to the platform with a username and password", function () {
   this.timeout(10 * 60_000);
   const sb = useSandbox();
-  let session: EngineSession;
-  let stack: Stack;
-
-  before(async function () {
-    this.timeout(40 * 60_000);
-    session = engineSession(await ensureEngine());
-    const { file } = await makeTestPackage(session.scratch("package"), { name: NAME });
-    stack = await programStack(session, {
-      project: { name: "upload-login", main: path.join(__dirname, "fixtures", "upload-login") },
-      config: {
-        package: { value: file },
-        platformAddress: { value: sb().platformAddress },
-        platformUsername: { value: sb().platformLogin.username },
-        platformPassword: { value: sb().platformLogin.password, secret: true },
-        platformCa: { value: fs.readFileSync(sb().caPath, "utf8") },
-      },
-    });
-  });
-  after(async () => {
-    await stack?.destroy().catch(() => undefined);
-    session?.dispose();
-  });
+  const { stack, session } = useProgramStack(
+    () => ({ name: "upload-login", main: path.join(__dirname, "fixtures", "upload-login") }),
+    async (engine) => ({
+      package: { value: (await makeTestPackage(engine.scratch("package"), { name: NAME })).file },
+      platformAddress: { value: sb().platformAddress },
+      platformUsername: { value: sb().platformLogin.username },
+      platformPassword: { value: sb().platformLogin.password, secret: true },
+      platformCa: { value: fs.readFileSync(sb().caPath, "utf8") },
+    }),
+  );
 
   it("up writes the CRs through the login, the password is in no state file, and destroy removes the CRs", async () => {
-    const up = await stack.up();
+    const up = await stack().up();
     assert.equal(up.summary.result, "succeeded");
     const global = sb().client("global");
     assert.equal((await global.get<KubeObject>(ArtifactVersion, AV, PLATFORM_NAMESPACE))?.status?.phase, "Present");
-    assertNoPlaintext(session, stack, { secrets: { "the platform password": sb().platformLogin.password } });
-    await stack.destroy();
+    assertNoPlaintext(session(), stack(), { secrets: { "the platform password": sb().platformLogin.password } });
+    await stack().destroy();
     assert.equal(await global.get(ArtifactVersion, AV, PLATFORM_NAMESPACE), undefined);
   });
 });
