@@ -21,8 +21,19 @@ export interface PackageUploadRegistry {
 export interface PackageUploadPlatform {
   /** The platform's access URL; CRs go through `<address>/kubernetes/<cluster>/…` (violet's `--platform-address`). */
   address: pulumi.Input<string>;
-  /** A platform API token (bearer); kept secret. @secret */
-  token: pulumi.Input<string>;
+  /**
+   * A platform API token (bearer); kept secret. Give it, or `username` and `password`, or both
+   * (the token is used first, and renewed with the login when the platform refuses it). @secret
+   */
+  token?: pulumi.Input<string>;
+  /**
+   * A platform user (violet's `--platform-username`), logged in with `password` at the
+   * platform's Dex. With a username and password, a token that expires during a long upload
+   * is renewed by logging in again. @default none: `token` alone, which cannot be renewed
+   */
+  username?: pulumi.Input<string>;
+  /** The platform user's password (violet's `--platform-password`); kept secret. @default none @secret */
+  password?: pulumi.Input<string>;
   /** PEM CA bundle for the platform address. @default the system roots */
   ca?: pulumi.Input<string>;
 }
@@ -105,7 +116,16 @@ export function uploadResourceArgs(args: PackageUploadArgs): PackageUploadResour
       }),
     ),
     platform:
-      args.platform && pulumi.secret(pulumi.output({ address: args.platform.address, token: args.platform.token, ca: args.platform.ca })),
+      args.platform &&
+      pulumi.secret(
+        pulumi.output({
+          address: args.platform.address,
+          token: args.platform.token,
+          username: args.platform.username,
+          password: args.platform.password,
+          ca: args.platform.ca,
+        }),
+      ),
     kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
     context: args.context,
     clusters: args.clusters,

@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
+import { retryAfterMs, retryDelayMs } from "../common/retryAfter";
 import type { KubeObject, ObjectList, ResourceType } from "./resources";
 
 /**
@@ -75,6 +76,8 @@ export class KubeApiError extends Error {
     message: string,
     readonly verb: string,
     readonly path: string,
+    /** What the answer's Retry-After header asked for (429, 503), in ms, capped. */
+    readonly retryAfterMs?: number,
   ) {
     super(`${verb} ${path}: ${statusCode} ${reason}: ${message}`);
     this.name = "KubeApiError";
@@ -108,6 +111,11 @@ function isTransient(err: unknown, verb: string): boolean {
   }
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === "string" && TRANSIENT_CODES.has(code);
+}
+
+/** The status and Retry-After of an API server's answer, for the retry delay. */
+function answerOf(err: unknown): { status: number; retryAfterMs?: number } | undefined {
+  return err instanceof KubeApiError ? { status: err.statusCode, retryAfterMs: err.retryAfterMs } : undefined;
 }
 
 /** `/api/v1` or `/apis/group/version`, plus namespace and plural. */
@@ -322,7 +330,7 @@ export class KubeClient {
           if (!ac.signal.aborted) {
             if (err instanceof KubeApiError && err.statusCode === 410) continue; // relist
             if (!isTransient(err, "GET")) throw err;
-            await sleep(this.retry.baseDelayMs);
+            await sleep(Math.max(this.retry.baseDelayMs, answerOf(err)?.retryAfterMs ?? 0));
             continue;
           }
         }
@@ -345,7 +353,7 @@ export class KubeClient {
       try {
         const res = await this.send(verb, path, body === undefined ? undefined : JSON.stringify(body), contentType);
         const text = await readBody(res);
-        if ((res.statusCode ?? 0) >= 300) throw statusError(res.statusCode ?? 0, text, verb, path);
+        if ((res.statusCode ?? 0) >= 300) throw statusError(res, text, verb, path);
         return (text ? JSON.parse(text) : undefined) as T;
       } catch (err) {
         if (err instanceof KubeApiError && err.statusCode === 401 && this.access.refreshToken && !refreshed) {
@@ -356,9 +364,7 @@ export class KubeClient {
         }
         if (attempt >= this.retry.attempts || !isTransient(err, verb)) throw err;
         this.stats.retries++;
-        const retryAfter = err instanceof KubeApiError && err.statusCode === 429 ? 1000 : 0;
-        const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-        await sleep(Math.max(retryAfter, backoff / 2 + Math.random() * (backoff / 2)));
+        await sleep(retryDelayMs(attempt, this.retry, answerOf(err)));
       }
     }
   }
@@ -429,10 +435,11 @@ async function readBody(res: http.IncomingMessage): Promise<string> {
 }
 
 async function apiError(res: http.IncomingMessage, verb: string, path: string): Promise<KubeApiError> {
-  return statusError(res.statusCode ?? 0, await readBody(res), verb, path);
+  return statusError(res, await readBody(res), verb, path);
 }
 
-function statusError(code: number, text: string, verb: string, path: string): KubeApiError {
+function statusError(res: http.IncomingMessage, text: string, verb: string, path: string): KubeApiError {
+  const code = res.statusCode ?? 0;
   let reason = http.STATUS_CODES[code] ?? "Error";
   let message = text.slice(0, 500);
   try {
@@ -446,5 +453,6 @@ function statusError(code: number, text: string, verb: string, path: string): Ku
   if (code === 401)
     message +=
       " (the API server refused the kubeconfig's credentials: its token or client certificate is wrong or has expired; get a fresh kubeconfig, or a fresh platform token)";
-  return new KubeApiError(code, reason, message, verb, path.split("?")[0]);
+  const wait = code === 429 || code === 503 ? retryAfterMs(res.headers["retry-after"]) : undefined;
+  return new KubeApiError(code, reason, message, verb, path.split("?")[0], wait);
 }

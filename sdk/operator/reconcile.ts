@@ -5,6 +5,7 @@ import { type Notify, withProgress } from "../common/notify";
 import { bindReconciler, type CheckFailure, type ReconcileContext, type Reconciler, ResourceInitError } from "../common/provider";
 import { KubeApiError, type KubeClient, WaitTimeoutError } from "../kube/client";
 import { ClusterServiceVersion, InstallPlan, PackageManifest, Subscription, type KubeObject } from "../kube/resources";
+import { isGlobalCluster } from "../kube/globalCluster";
 import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./args";
 import { PackageNotFoundError, readPackage } from "./catalog";
 import { describeInstallState, subscriptionFailure } from "./diagnostics";
@@ -299,7 +300,23 @@ export async function checkInstall(ctx: ReconcileContext, olds: Partial<InstallI
   inputs.latestVersion = headVersion(target.channel);
   const newer = newerVersionNotice(inputs);
   if (newer) notices.push(newer);
+  if (await isGlobalCluster(client)) notices.push(globalClusterNotice(news, client));
   return { inputs, failures, notices };
+}
+
+/**
+ * The preview warning for an Operator whose kubeconfig reaches the global
+ * cluster. Operators may run there, so this only says so: a kubeconfig or
+ * context mixed up with the global one is otherwise noticed only when the
+ * operator turns up in the wrong cluster.
+ */
+export function globalClusterNotice(i: Pick<InstallInputs, "packageName">, client: KubeClient): string {
+  return (
+    `${i.packageName} is being installed in the global cluster: ${client.describe()} serves cluster.alauda.io ModulePlugin and registers ` +
+    `the platform's clusters, which only the global cluster does. Operators are installed in the cluster they run in ` +
+    `(ACP documentation: Operator › Installing via YAML, "Make sure you are connected to the intended cluster"). ` +
+    `If ${i.packageName} is meant for a workload cluster, give the Operator that cluster's kubeconfig or context; if it is meant for global, nothing is wrong`
+  );
 }
 
 function pendingNotice(i: InstallInputs, what: string, phase: "install" | "upgrade"): string {

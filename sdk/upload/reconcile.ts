@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { parseDuration } from "../common/durations";
 import { bindReconciler, type CheckFailure, type ReconcileContext, type Reconciler } from "../common/provider";
-import { KubeClient } from "../kube/client";
+import { KubeApiError, KubeClient } from "../kube/client";
 import { loadClusterAccess } from "../kube/kubeconfig";
+import { platformLogin } from "../packages/platformLogin";
 import { hashFile, readPackageMetadata } from "../packages/reader";
 import { type ApplyResult, artifactDrift, deleteArtifactObjects } from "./crs";
 import { uploadArgIssues } from "./schema";
@@ -20,7 +21,7 @@ import { expandPaths, uploadPackages } from "./uploadPackages";
 export interface PackageUploadInputs {
   path: string;
   registry: { address: string; username?: string; password?: string; noAuth?: boolean; plain?: boolean; ca?: string };
-  platform?: { address: string; token: string; ca?: string };
+  platform?: { address: string; token?: string; username?: string; password?: string; ca?: string };
   kubeconfig?: string;
   context?: string;
   clusters?: string[];
@@ -125,14 +126,27 @@ function diffUpload(
 }
 
 async function clusterClientFactory(inputs: PackageUploadInputs): Promise<(cluster: string) => Promise<KubeClient>> {
-  if (inputs.platform) {
-    const base = inputs.platform.address.replace(/\/$/, "");
+  const platform = inputs.platform;
+  if (platform) {
+    const base = platform.address.replace(/\/$/, "");
+    const { username, password } = platform;
+    // With a login, a token the platform refuses (expired during a long push) is renewed by logging in again.
+    const login =
+      username && password
+        ? () =>
+            platformLogin(base, username, password, platform.ca).catch((err: Error) =>
+              Promise.reject(new Error(`${err.message.split(password).join("***")} (PackageUpload platform.username/password)`)),
+            )
+        : undefined;
+    // One login for every cluster of this call; no login at all while a given token is accepted.
+    let bearer: Promise<string> | undefined = platform.token ? Promise.resolve(platform.token) : undefined;
     return async (cluster) =>
       new KubeClient({
         server: `${base}/kubernetes/${encodeURIComponent(cluster)}`,
-        token: inputs.platform!.token,
-        ca: inputs.platform!.ca,
+        token: await (bearer ??= login!()),
+        ca: platform.ca,
         context: cluster,
+        refreshToken: login && (() => (bearer = login())),
       });
   }
   return async (cluster) => {
@@ -142,7 +156,7 @@ async function clusterClientFactory(inputs: PackageUploadInputs): Promise<(clust
     } catch (err) {
       if (cluster !== "global")
         throw new Error(
-          `cluster "${cluster}": ${(err as Error).message}; give platform { address, token } or a kubeconfig with a context per cluster`,
+          `cluster "${cluster}": ${(err as Error).message}; give platform { address, token } (or username and password) or a kubeconfig with a context per cluster`,
         );
       return new KubeClient(await loadClusterAccess(inputs.kubeconfig, inputs.context));
     }
@@ -184,9 +198,22 @@ async function run(inputs: PackageUploadInputs, log: (m: string) => void): Promi
       crs: result.flatMap((r) => r.crs),
       drift: [],
     };
+  } catch (err) {
+    throw explainRefusal(err, inputs);
   } finally {
     for (const c of clients) c.close();
   }
+}
+
+/** A 401 through the platform address: say which argument was refused and what renews it. */
+function explainRefusal(err: unknown, inputs: PackageUploadInputs): unknown {
+  const p = inputs.platform;
+  if (!(err instanceof KubeApiError && err.statusCode === 401 && p)) return err;
+  const what =
+    p.username && p.password
+      ? `the platform refused the token of user "${p.username}" even after logging in again`
+      : "the platform refused platform.token (expired or revoked); a token alone cannot be renewed: give a fresh one, or platform.username and platform.password so that the upload logs in and renews an expired token";
+  return new Error(`${err.message}: ${what}`);
 }
 
 async function createUpload(ctx: ReconcileContext, inputs: PackageUploadInputs): Promise<{ id: string; outs: PackageUploadOutputs }> {

@@ -40,7 +40,9 @@ const schema = z
     platform: z
       .strictObject({
         address: z.url({ protocol: /^https?$/, error: "must be the platform URL, e.g. https://acp.example.com" }),
-        token: z.string({ error: "is required" }).min(1, "must be a platform API token"),
+        token: z.string({ error: "must be a platform API token" }).min(1, "must be a platform API token").optional(),
+        username: z.string({ error: "must be a platform user name" }).min(1, "must not be empty").optional(),
+        password: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
         ca: pem.optional(),
       })
       .optional(),
@@ -61,6 +63,28 @@ const schema = z
     timeout: durationSchema.optional(),
   })
   .superRefine((a, ctx) => {
+    const p = a.platform;
+    if (p && typeof p === "object") {
+      // violet: --platform-username/--platform-password, or a token.
+      if (p.username !== undefined && p.password === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["platform", "password"],
+          message: "is required with username (violet: --platform-password)",
+        });
+      if (p.password !== undefined && p.username === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["platform", "username"],
+          message: "is required with password (violet: --platform-username)",
+        });
+      if (p.token === undefined && p.username === undefined && p.password === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["platform", "token"],
+          message: "is required unless username and password are given (a login that can also renew an expired token)",
+        });
+    }
     if (a.skipPush && a.skipCrs)
       ctx.addIssue({ code: "custom", path: ["skipCrs"], message: "skipPush and skipCrs together leave nothing to do" });
     const r = a.registry;

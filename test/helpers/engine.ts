@@ -10,6 +10,7 @@ import {
   exportStackText,
   PACKAGE_ROOT,
   programStack,
+  type ProgramStackOptions,
 } from "../../tools/engine";
 
 /** Secrets a stack was given, to look for in what the engine stored. */
@@ -64,12 +65,24 @@ export function useExampleStack(
   config: () => ConfigMap | Promise<ConfigMap>,
   cleanup?: () => Promise<void>,
 ): { stack: () => Stack; session: () => EngineSession } {
+  return useProgramStack(() => path.join(PACKAGE_ROOT, "examples", example), config, cleanup);
+}
+
+/**
+ * The same hooks for any program (`programStack`'s `project`, e.g. a test fixture);
+ * `config` gets the session, for scratch directories.
+ */
+export function useProgramStack(
+  project: () => ProgramStackOptions["project"],
+  config: (session: EngineSession) => ConfigMap | Promise<ConfigMap>,
+  cleanup?: () => Promise<void>,
+): { stack: () => Stack; session: () => EngineSession } {
   let session: EngineSession | undefined;
   let stack: Stack | undefined;
   before(async function () {
     this.timeout(40 * 60_000); // a cold engine build when setup has not run
     session = engineSession(await ensureEngine());
-    stack = await programStack(session, { project: path.join(PACKAGE_ROOT, "examples", example), config: await config() });
+    stack = await programStack(session, { project: project(), config: await config(session) });
   });
   after(async function () {
     await stack?.destroy().catch(() => undefined);

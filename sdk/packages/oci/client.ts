@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
+import { retryAfterMs, retryDelayMs } from "../../common/retryAfter";
 import { type Challenge, parseChallenges, repositoryScope } from "./auth";
 
 /**
@@ -47,6 +48,8 @@ export class RegistryError extends Error {
     readonly status: number,
     readonly codes: string[],
     message: string,
+    /** What the answer's Retry-After header asked for (429, 503), in ms, capped. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = "RegistryError";
@@ -314,9 +317,7 @@ export class RegistryClient {
         if (isBodySourceError(err)) throw err;
         if (init.noRetry || attempt >= this.opts.attempts || !isTransientError(err)) throw this.describe(err, init);
         this.stats.retries++;
-        const backoff = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (attempt - 1));
-        const retryAfter = err instanceof RegistryError && err.status === 429 ? 1000 : 0;
-        await sleep(Math.max(retryAfter, backoff / 2 + Math.random() * (backoff / 2)));
+        await sleep(retryDelayMs(attempt, this.opts, err instanceof RegistryError ? err : undefined));
       }
     }
   }
@@ -498,6 +499,7 @@ export class RegistryClient {
       res.status,
       codes,
       `${what}: ${res.status} ${http.STATUS_CODES[res.status] ?? ""}${detail ? ` (${detail})` : ""}`,
+      res.status === 429 || res.status === 503 ? retryAfterMs(res.headers["retry-after"]) : undefined,
     );
   }
 

@@ -57,7 +57,7 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
       const ns = `interrupt-${c.name}`;
       const k = sb().client("business");
       const stack = await programStack(session, {
-        project: { name: "interrupt", main: path.join(__dirname, "..", "fixtures", "interrupt") },
+        project: { name: "interrupt", main: path.join(__dirname, "..", "fixtures", "operator") },
         stack: c.name,
       });
       await stack.setAllConfig({

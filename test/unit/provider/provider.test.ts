@@ -51,6 +51,7 @@ describe("provider schema (generated from the TypeScript Args)", () => {
       "ClusterPlugin.kubeconfig",
       "Operator.kubeconfig",
       "PackageUpload.kubeconfig",
+      "PackageUploadPlatform.password",
       "PackageUploadPlatform.token",
       "PackageUploadRegistry.password",
     ]);

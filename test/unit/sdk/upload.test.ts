@@ -144,4 +144,30 @@ describe("PackageUpload (Pulumi mocks)", () => {
       /skipCrs: skipPush and skipCrs together/,
     );
   });
+
+  it("platform takes a token, or a username and password (violet's --platform-username/--platform-password), each made secret", async () => {
+    const reg = { address: "r:1", noAuth: true };
+    assert.throws(
+      () =>
+        new PackageUpload("half", { path: "x.tgz", registry: reg, platform: { address: "https://acp.example.com", username: "admin" } }),
+      /platform\.password: is required with username \(violet: --platform-password\)/,
+    );
+    assert.throws(
+      () => new PackageUpload("none", { path: "x.tgz", registry: reg, platform: { address: "https://acp.example.com" } }),
+      /platform\.token: is required unless username and password are given/,
+    );
+    const platform = uploadResourceArgs({
+      path: "x.tgz",
+      registry: reg,
+      platform: { address: "https://acp.example.com", username: "admin", password: "pw" },
+    }).platform as pulumi.Output<any>;
+    assert.equal(await pulumi.isSecret(platform), true, "the login is a secret");
+    assert.deepEqual(await promiseOf(platform), {
+      address: "https://acp.example.com",
+      token: undefined,
+      username: "admin",
+      password: "pw",
+      ca: undefined,
+    });
+  });
 });

@@ -555,6 +555,27 @@ describe("Operator install provider on the sandbox", function () {
     assert.equal(res.inputs!.targetCSV, csv(HARBOR, "2.12.11"));
   });
 
+  it("an Operator whose kubeconfig reaches the global cluster: preview warns once, naming the ACP page, and refuses nothing; a workload cluster gets no such warning", async () => {
+    const onGlobal = (k: string) => inputs("op-it-global", HARBOR, { version: "2.12.11", kubeconfig: k });
+    const business = await checkInstall(contextFor({ kubeconfig }), {}, inputs("op-it-global", HARBOR, { version: "2.12.11" }));
+    assert.deepEqual(business.failures, []);
+    assert.deepEqual(
+      business.notices.filter((n) => /global cluster/.test(n)),
+      [],
+    );
+    for (const k of [sb().kubeconfig("global"), sb().restrictedKubeconfig("global")]) {
+      const global = await checkInstall(contextFor({ kubeconfig: k }), {}, onGlobal(k));
+      assert.deepEqual(global.failures, [], "operators may run on global: nothing is refused");
+      assert.equal(global.inputs.targetCSV, csv(HARBOR, "2.12.11"));
+      const warned = global.notices.filter((n) => /global cluster/.test(n));
+      assert.equal(warned.length, 1, global.notices.join("\n"));
+      assert.match(
+        warned[0]!,
+        /^harbor-ce-operator is being installed in the global cluster: context "global" \(https:.*\) serves cluster\.alauda\.io ModulePlugin .*ACP documentation: Operator › Installing via YAML, "Make sure you are connected to the intended cluster".*give the Operator that cluster's kubeconfig or context/,
+      );
+    }
+  });
+
   it("without a kubeconfig, uses the ambient one (KUBECONFIG) and its context, like @pulumi/kubernetes", async () => {
     const saved = process.env.KUBECONFIG;
     process.env.KUBECONFIG = sb().kubeconfigPath;

@@ -244,16 +244,7 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
   }
 
   describe("the registry's disk fills up (a proxy answers 507 or 500 once N bytes went through)", () => {
-    let reg: TestRegistry;
-    let proxy: FaultProxy;
-    before(async () => {
-      reg = await startRegistry();
-      proxy = await startFaultProxy(reg.address);
-    });
-    after(async () => {
-      await proxy?.close();
-      await reg?.stop();
-    });
+    const behindProxy = useRegistryBehindProxy();
 
     for (const status of [507, 500]) {
       it(`${status}: the push fails clearly with no manifest written; after space is freed a re-run uploads only what is missing`, async () => {
@@ -264,9 +255,9 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
         });
         const pkg = await scanPackage(file, { headOnly: true });
         const img = pkg.images[1]!;
-        const client = new RegistryClient({ address: proxy.address, plain: true, baseDelayMs: 50, maxDelayMs: 200 });
+        const client = new RegistryClient({ address: behindProxy().address, plain: true, baseDelayMs: 50, maxDelayMs: 200 });
         try {
-          proxy.failAfter(9 * MB, status);
+          behindProxy().failAfter(9 * MB, status);
           await assert.rejects(pushPackage(pkg, client, { concurrency: 1, faultsPerBlob: 3 }), (err: Error) => {
             assert.match(err.message, /uploading sha256:[0-9a-f]{64} \(\d+ bytes\) to 127\.0\.0\.1:\d+\/acp\/full-\d+-a failed/);
             if (status === 507) assert.match(err.message, /507 Insufficient Storage.*out of storage\. Free space there and push again/);
@@ -282,7 +273,7 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
             `some blobs were stored before the disk filled: ${stored.size}`,
           );
 
-          proxy.failAfter(Infinity, status);
+          behindProxy().failAfter(Infinity, status);
           client.resetStats();
           const r = await pushPackage(pkg, client);
           const missing = pairs.filter((x) => !stored.has(`${x.repo}@${x.b.digest}`));
@@ -298,6 +289,38 @@ describe("sdk/packages/push: faults in the middle of a push (docker-registry)", 
         }
       });
     }
+  });
+
+  describe("the registry throttles (a proxy answers 429 and 503 with Retry-After)", () => {
+    const behindProxy = useRegistryBehindProxy();
+
+    it("waits the Retry-After a 429 (seconds) or a 503 (an HTTP-date) asks for, then completes", async () => {
+      const { file } = await makeTestPackage(path.join(dir, "throttled"), { name: "throttled" });
+      const pkg = await scanPackage(file, { headOnly: true });
+      // Without Retry-After, this client's first retry waits 25–50 ms (a bare 429: 1 s).
+      const client = new RegistryClient({ address: behindProxy().address, plain: true, baseDelayMs: 50, maxDelayMs: 200 });
+      try {
+        behindProxy().throttle([
+          { status: 429, retryAfter: () => "2" },
+          // Whole seconds: 3 s ahead is between 2 and 3 s of waiting.
+          { status: 503, retryAfter: () => new Date(Date.now() + 3000).toUTCString() },
+        ]);
+        const r = await pushPackage(pkg, client, { concurrency: 1 });
+        await assertComplete(client, pkg, r.images);
+        const waited = behindProxy()
+          .arrivals.filter((a) => a.answered)
+          .map((a) => {
+            const again = behindProxy().arrivals.find((b) => b.at >= a.at && b !== a && b.request === a.request);
+            assert.ok(again, `${a.request} answered ${a.answered} was never sent again`);
+            return again.at - a.at;
+          });
+        assert.equal(waited.length, 2);
+        assert.ok(waited[0]! >= 1950 && waited[0]! < 4000, `429 with Retry-After: 2 was retried after ${waited[0]} ms`);
+        assert.ok(waited[1]! >= 1900 && waited[1]! < 5000, `503 with Retry-After in 3 s was retried after ${waited[1]} ms`);
+      } finally {
+        client.close();
+      }
+    });
   });
 
   describe("a stored package with a corrupt blob (read by offset: the registry checks the digest)", () => {
@@ -448,10 +471,29 @@ async function listUploadData(root: string): Promise<string[]> {
   return out;
 }
 
+/** A real registry behind a fault proxy, started before the suite's tests and stopped after them. */
+function useRegistryBehindProxy(): () => FaultProxy {
+  let reg: TestRegistry | undefined;
+  let proxy: FaultProxy | undefined;
+  before(async () => {
+    reg = await startRegistry();
+    proxy = await startFaultProxy(reg.address);
+  });
+  after(async () => {
+    await proxy?.close();
+    await reg?.stop();
+  });
+  return () => proxy!;
+}
+
 interface FaultProxy {
   address: string;
   /** From now on, answer `status` to the request during which the bodies forwarded in all pass `bytes`. */
   failAfter(bytes: number, status: number): void;
+  /** Answer the next requests with these statuses and Retry-After headers, in order, without forwarding them. */
+  throttle(answers: Array<{ status: 429 | 503; retryAfter: () => string }>): void;
+  /** Every request as it arrived (`METHOD path`, when), and the status of a throttled answer. */
+  arrivals: Array<{ request: string; at: number; answered?: number }>;
   close(): Promise<void>;
 }
 
@@ -460,7 +502,20 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
   const [host, port] = target.split(":");
   let budget = Infinity;
   let status = 507;
+  const throttled: Array<{ status: 429 | 503; retryAfter: () => string }> = [];
+  const arrivals: FaultProxy["arrivals"] = [];
   const server = http.createServer((req, res) => {
+    const arrival: FaultProxy["arrivals"][number] = { request: `${req.method} ${req.url}`, at: Date.now() };
+    arrivals.push(arrival);
+    const t = throttled.shift();
+    if (t) {
+      arrival.answered = t.status;
+      req.resume();
+      res
+        .writeHead(t.status, { "content-type": "application/json", "retry-after": t.retryAfter() })
+        .end(JSON.stringify({ errors: [{ code: "TOOMANYREQUESTS", message: "slow down" }] }));
+      return;
+    }
     const up = http.request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers);
       ur.pipe(res);
@@ -500,6 +555,8 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
       budget = bytes;
       status = s;
     },
+    throttle: (answers) => throttled.push(...answers),
+    arrivals,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
