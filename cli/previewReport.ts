@@ -777,7 +777,7 @@ function verdictOf(clusters: ClusterReport[], failed: number, failedUpdates: num
   count(violations.filter((v) => v.level === "mandatory").length, "mandatory policy violation");
   count(violations.filter((v) => v.level !== "mandatory").length, "advisory policy finding");
   if (failed) parts.push(`${plural(failed, "failed preview")}`);
-  if (failedUpdates) parts.push(`${plural(failedUpdates, "failed update")}`);
+  if (failedUpdates && !applied) parts.push(`${plural(failedUpdates, "failed update")}`);
   const failedSteps = [...ops, ...plugins, ...uploads].filter((x) => x.status === "failed").length;
   if (failedSteps) parts.push(`${plural(failedSteps, "change")} failed`);
   const other = clusters.reduce(
@@ -785,9 +785,13 @@ function verdictOf(clusters: ClusterReport[], failed: number, failedUpdates: num
     0,
   );
   if (other) parts.push(plural(other, "other resource change"));
-  if (!parts.length) return applied ? "Applied: no changes to the estate's extensions." : "No changes to the estate's extensions.";
+  if (applied) {
+    const head = failedUpdates ? `Update failed (${plural(failedUpdates, "stack")}): ` : "Applied: ";
+    return `${head}${parts.length ? parts.join(", ") : failedUpdates ? "nothing applied" : "no changes to the estate's extensions"}.`;
+  }
+  if (!parts.length) return "No changes to the estate's extensions.";
   const sentence = parts.join(", ");
-  return applied ? `Applied: ${sentence}.` : sentence[0].toUpperCase() + sentence.slice(1) + ".";
+  return sentence[0].toUpperCase() + sentence.slice(1) + ".";
 }
 
 // ---- Markdown ----------------------------------------------------------------------------
@@ -795,6 +799,8 @@ function verdictOf(clusters: ClusterReport[], failed: number, failedUpdates: num
 function cell(s: string | undefined): string {
   return (s ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
+
+const PAST: Record<string, string> = { create: "created", update: "updated", replace: "replaced", delete: "deleted" };
 
 function changeCell(c: { action: string; status?: "done" | "failed" }): string {
   return c.status === "failed" ? `${c.action} **failed**` : c.status === "done" ? `${c.action} (done)` : c.action;
@@ -824,10 +830,11 @@ export function formatBytes(n: number): string {
 
 /** The review comment: verdict first, then one section per cluster. */
 export function renderMarkdown(report: Report): string {
+  const applied = report.stacks.length > 0 && report.stacks.every((s) => s.operation === "update");
   const out: string[] = [`**${report.verdict}**`, ""];
   const stacks = report.stacks.map(
     (s) =>
-      `\`${s.project ? `${s.project}/` : ""}${s.stack}\`${s.operation === "update" ? " (update)" : ""}${s.failed ? ` (${s.operation} failed)` : ""}`,
+      `\`${s.project ? `${s.project}/` : ""}${s.stack}\`${s.failed ? ` (${s.operation} failed)` : s.operation === "update" ? " (update)" : ""}`,
   );
   out.push(`Stacks: ${stacks.join(", ")}`, "");
   for (const s of report.stacks.filter((x) => x.failed)) {
@@ -894,7 +901,7 @@ export function renderMarkdown(report: Report): string {
     }
     const other = ["create", "update", "replace", "delete", "same"]
       .filter((k) => c.other[k])
-      .map((k) => `${c.other[k]} ${k === "same" ? "unchanged" : `to ${k}`}`);
+      .map((k) => `${c.other[k]} ${k === "same" ? "unchanged" : applied ? PAST[k] : `to ${k}`}`);
     if (other.length) out.push(`Other resources: ${other.join(", ")}.`, "");
   }
   return out.join("\n").trimEnd() + "\n";

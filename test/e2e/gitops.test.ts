@@ -190,6 +190,7 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       assert.equal(p.code, 0, p.stderr);
       assert.ok(fs.statSync(path.join(dir, "preview-business.json")).size > 0, p.stderr);
       const preview = fs.readFileSync(path.join(dir, "preview-business.json"), "utf8");
+      if (process.env.ACP_RECORD_FIXTURES) recordPreview("preview-pull-request");
       const r = script("report.sh", {});
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const md = fs.readFileSync(path.join(dir, "report.md"), "utf8");
@@ -215,6 +216,8 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       const events: unknown[] = [];
       await stack.preview({ policyPacks: [POLICY_PACK], onEvent: (e) => events.push(e) }).catch(() => undefined);
       fs.writeFileSync(path.join(dir, "events.json"), JSON.stringify({ events }));
+      if (process.env.ACP_RECORD_FIXTURES)
+        fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.events.json"), JSON.stringify({ events }, null, 1));
       const fromEvents = spawnSync(path.join(binDir, "acp-extend"), ["report", path.join(dir, "events.json")], { encoding: "utf8" });
       assert.equal(fromEvents.status, 0, fromEvents.stderr);
       assert.equal(fromEvents.stdout.split("\n")[0], verdict);
@@ -231,7 +234,7 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       await stack.setConfig("extraSubscriptions", { value: JSON.stringify([violating]) });
       const p = script("preview.sh", { STACKS: "business" });
       assert.equal(p.code, 0, p.stderr);
-      if (process.env.ACP_RECORD_FIXTURES) recordPullRequest();
+      if (process.env.ACP_RECORD_FIXTURES) recordPreview("preview-violating");
       const r = script("report.sh", {});
       assert.equal(r.code, 1, r.stdout + r.stderr);
       const md = fs.readFileSync(path.join(dir, "report.md"), "utf8");
@@ -240,20 +243,13 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       assert.match(md, /\| mandatory \| `alauda-operator-manual-approval` \|/);
       assert.match(md, /Operators from Alauda only support Manual/);
       await stack.removeConfig("extraSubscriptions");
-      if (process.env.ACP_RECORD_FIXTURES) {
-        const events: unknown[] = [];
-        await stack.setConfig("extraSubscriptions", { value: JSON.stringify([violating]) });
-        await stack.preview({ policyPacks: [POLICY_PACK], onEvent: (e) => events.push(e) }).catch(() => undefined);
-        await stack.removeConfig("extraSubscriptions");
-        fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.events.json"), JSON.stringify({ events }, null, 1));
-      }
     });
 
-    /** The whole pull request's previews, for the renderer's unit tests: streamed (as preview.sh wrote it) and one-document. */
-    function recordPullRequest(): void {
-      fs.copyFileSync(path.join(dir, "preview-business.json"), path.join(FIXTURES, "preview-pull-request.jsonl"));
+    /** The stack's preview for the renderer's unit tests: streamed (`<name>.jsonl`, as preview.sh wrote it) and one-document (`<name>.json`). */
+    function recordPreview(name: string): void {
+      fs.copyFileSync(path.join(dir, "preview-business.json"), path.join(FIXTURES, `${name}.jsonl`));
       const digest = pulumi(["preview", "--stack", "business", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"]);
-      fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.json"), digest.stdout);
+      fs.writeFileSync(path.join(FIXTURES, `${name}.json`), digest.stdout);
     }
 
     it("on merge, up.sh applies it and reports what was done; the next preview changes nothing though the platform now has the package", async () => {
@@ -262,7 +258,11 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       if (process.env.ACP_RECORD_FIXTURES) fs.writeFileSync(path.join(FIXTURES, "up-merge.jsonl"), json);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const md = fs.readFileSync(path.join(dir, "up-report.md"), "utf8");
-      assert.equal(md.split("\n")[0], "**Applied: 1 operator upgrade, 1 plugin config change, 1 package upload.**");
+      // The other change: harbor's Subscription, whose startingCSV follows the version.
+      assert.equal(
+        md.split("\n")[0],
+        "**Applied: 1 operator upgrade, 1 plugin config change, 1 package upload, 1 other resource change.**",
+      );
       assert.match(md, /\| harbor-ce-operator \(harbor\) \| upgrade \(done\) \| 2\.12\.10 → 2\.12\.11 \|/);
       assert.match(md, /`custom\.pgpu_enable`: true → false/);
       assert.match(md, /\| gitops-e2e-plugin \| plugin \| v1\.2\.3 \| 2 \| .* \| global \| new version \| new upload \(done\) \|/);
@@ -284,6 +284,22 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
         const withPreview = pulumi(["up", "--stack", "business", "--yes", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"]);
         assert.equal(withPreview.status, 0, withPreview.stderr);
         fs.writeFileSync(path.join(FIXTURES, "up-unchanged-with-preview.json"), withPreview.stdout);
+      }
+    });
+
+    it("a merge that cannot be applied (a package directory that is not there): up.sh exits 1 and its report says why", async () => {
+      const missing = path.join(dir, "packages-not-committed");
+      await stack.setConfig("packages", { value: missing });
+      try {
+        const r = script("up.sh", { STACKS: "business" });
+        if (process.env.ACP_RECORD_FIXTURES) fs.copyFileSync(path.join(dir, "up-business.json"), path.join(FIXTURES, "up-failed.jsonl"));
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const md = fs.readFileSync(path.join(dir, "up-report.md"), "utf8");
+        assert.match(md.split("\n")[0], /^\*\*Update failed \(1 stack\): /);
+        assert.match(md, /^> \*\*Update of business failed:\*\*$/m);
+        assert.ok(md.includes("packages-not-committed"), md);
+      } finally {
+        await stack.setConfig("packages", { value: path.join(dir, "packages") });
       }
     });
   });
