@@ -523,9 +523,10 @@ function withNotices<T extends OperatorChange | PluginChange>(change: T, step: S
     ? change.warnings.filter((w) => !/^a newer version is available/.test(w))
     : change.warnings;
   const warnings = [...new Set([...derived, ...notices, ...violations])];
-  if (!CHANGE_OPS.has(step.op))
-    return { ...change, action: "no change", ...("installPlans" in change ? { installPlans: [] } : {}), warnings };
-  return { ...change, warnings };
+  if (CHANGE_OPS.has(step.op)) return { ...change, warnings };
+  // Nothing moves: no path to walk, no InstallPlan to approve, the version as it is.
+  const { path: _path, from: _from, ...kept } = change as OperatorChange;
+  return { ...(kept as T), action: "no change", ...("installPlans" in change ? { installPlans: [] } : {}), warnings };
 }
 
 function pluginChange(step: Step, preview: Preview): PluginChange {
@@ -848,11 +849,11 @@ export function renderMarkdown(report: Report): string {
       out.push(
         "**Operators**",
         "",
-        "| Operator | Change | From → to | Upgrade path | InstallPlans to approve | Approval | Source type | Notes |",
+        `| Operator | Change | From → to | Upgrade path | InstallPlans ${applied ? "approved" : "to approve"} | Approval | Source type | Notes |`,
         "|---|---|---|---|---|---|---|---|",
       );
       for (const o of c.operators) {
-        const versions = o.from || o.to ? `${o.from ?? "—"} → ${o.to ?? "—"}` : "";
+        const versions = o.action === "no change" ? (o.to ?? "") : o.from || o.to ? `${o.from ?? "—"} → ${o.to ?? "—"}` : "";
         const plans = o.approval === "Automatic" ? "none (OLM approves)" : o.installPlans.join(", ") || "none";
         out.push(
           `| ${cell(`${o.packageName} (${o.name})`)} | ${changeCell(o)} | ${cell(versions)} | ${cell(o.path)} | ${cell(plans)} | ${cell(o.approval)} | ${cell(o.sourceType)} | ${cell(o.warnings.join("; "))} |`,
@@ -868,7 +869,7 @@ export function renderMarkdown(report: Report): string {
         "|---|---|---|---|---|---|",
       );
       for (const p of c.plugins) {
-        const versions = p.from || p.to ? `${p.from ?? "—"} → ${p.to ?? "—"}` : "";
+        const versions = p.action === "no change" ? (p.to ?? "") : p.from || p.to ? `${p.from ?? "—"} → ${p.to ?? "—"}` : "";
         const keys = p.config.map((k) => `\`${k.key}\`: ${k.from ?? "(unset)"} → ${k.to ?? "(unset)"}`).join("<br>");
         out.push(
           `| ${cell(`${p.module} (${p.name})`)} | ${changeCell(p)} | ${cell(versions)} | ${cell(keys)} | ${cell(p.affinity)} | ${cell(p.warnings.join("; "))} |`,
