@@ -96,21 +96,24 @@ async function checkUpload(
   if (issues.length) return { inputs: news, failures: issues.map((i) => ({ property: i.propertyPath, reason: i.reason })) };
   if (news.path === UNKNOWN) return { inputs: news, failures: [] };
   try {
-    const paths = await expandPaths([news.path]);
-    const files: PackageFile[] = [];
-    const read: Array<{ metadata: PackageMetadata; facts: PackageFacts }> = [];
-    for (const file of paths) {
-      const m = await readPackageMetadata(file);
+    const read: Array<{ file: string; sha256: string; metadata: PackageMetadata; facts: PackageFacts }> = [];
+    for (const file of await expandPaths([news.path])) {
+      const metadata = await readPackageMetadata(file);
       const { sha256, size } = await hashFile(file);
-      const facts = packageFacts(m, size, news.clusters);
-      read.push({ metadata: m, facts });
-      files.push({ name: m.name, type: m.type, version: m.version, file, ...facts, sha256 });
+      read.push({ file, sha256, metadata, facts: packageFacts(metadata, size, news.clusters) });
     }
     if (!news.skipCrs && !hasUnknown([news.kubeconfig, news.context, news.platform, news.clusters])) {
       const failed = await readOnPlatform(read, await clusterClientFactory(news));
       if (failed) ctx.warn(`cannot tell which package versions the platform already has (the report shows them as unknown): ${failed}`);
-      else for (const [i, r] of read.entries()) files[i]!.onPlatform = r.facts.onPlatform;
     }
+    const files: PackageFile[] = read.map(({ file, sha256, metadata: m, facts }) => ({
+      name: m.name,
+      type: m.type,
+      version: m.version,
+      file,
+      ...facts,
+      sha256,
+    }));
     return { inputs: { ...news, files, contents: files.map((f) => `${f.type} ${f.name} ${f.version}`) }, failures: [] };
   } catch (err) {
     return { inputs: news, failures: [{ property: "path", reason: (err as Error).message }] };
