@@ -518,8 +518,9 @@ function withNotices<T extends OperatorChange | PluginChange>(change: T, step: S
   const violations = preview.policies
     .filter((v) => family(v.urn))
     .map((v) => `${v.level} policy \`${v.policy}\` on ${parseUrn(v.urn!).name}`);
-  // The provider's own notice says more than what the report derives from `latestVersion`.
-  const derived = notices.some((n) => / is available /.test(n))
+  // The provider's own notice (the Operator's "is available", the plugin's "is published")
+  // says more than what the report derives from `latestVersion`.
+  const derived = notices.some((n) => / is (available|published)\b/.test(n))
     ? change.warnings.filter((w) => !/^a newer version is available/.test(w))
     : change.warnings;
   const warnings = [...new Set([...derived, ...notices, ...violations])];
@@ -647,7 +648,6 @@ export function mergeByStack(previews: readonly Preview[]): Preview[] {
       byStack.set(key, { ...p });
       continue;
     }
-    const unique = <T>(items: T[]) => [...new Map(items.map((x) => [JSON.stringify(x), x])).values()];
     byStack.set(key, {
       ...seen,
       source: `${seen.source}, ${p.source}`,
