@@ -74,10 +74,10 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
   }
 
   /** The Pulumi CLI of the session, in the program's directory, as a user runs it. */
-  function pulumi(args: string[]) {
+  function pulumi(args: string[], env: Record<string, string> = {}) {
     return spawnSync(session.engine.pulumi, args, {
       cwd: stack.workspace.workDir,
-      env: { ...process.env, ...session.env },
+      env: { ...process.env, ...session.env, ...env },
       encoding: "utf8",
       maxBuffer: 64 * 2 ** 20,
     });
@@ -284,6 +284,12 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
         const withPreview = pulumi(["up", "--stack", "business", "--yes", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"]);
         assert.equal(withPreview.status, 0, withPreview.stderr);
         fs.writeFileSync(path.join(FIXTURES, "up-unchanged-with-preview.json"), withPreview.stdout);
+        // ...and with the preview streamed: its events (planning), then the update's.
+        const streamed = pulumi(["up", "--stack", "business", "--yes", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"], {
+          PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true",
+        });
+        assert.equal(streamed.status, 0, streamed.stderr);
+        fs.writeFileSync(path.join(FIXTURES, "up-unchanged-streamed-preview.jsonl"), streamed.stdout);
       }
     });
 

@@ -236,6 +236,21 @@ describe("cli/previewReport: the report of recorded previews", () => {
       assert.equal(report.verdict, "Applied: no changes to the estate's extensions.");
     });
 
+    it("up --json with its preview streamed (PULUMI_ENABLE_STREAMING_JSON_PREVIEW): the preview's events, then the update's; reported as the update", () => {
+      const text = read("up-unchanged-streamed-preview.jsonl");
+      const events = text
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      const summaries = events.filter((e) => e.summaryEvent).map((e) => e.summaryEvent.isPreview);
+      assert.deepEqual(summaries, [true, false], "a preview, then the update");
+      assert.ok(events.some((e) => e.resourcePreEvent?.planning) && events.some((e) => e.resourcePreEvent && !e.resourcePreEvent.planning));
+      const report = buildReport([parsePreview("up-unchanged-streamed-preview.jsonl", text)]);
+      assert.equal(report.stacks[0].operation, "update");
+      assert.equal(report.exitCode, 0);
+      assert.equal(report.verdict, "Applied: no changes to the estate's extensions.");
+    });
+
     it("reads concatenated JSON values whatever their strings hold", () => {
       assert.deepEqual(parseJsonSequence('{"a":"}{\\"["}\n  [1,{"b":[]}]\n{"c":1}'), [{ a: '}{"[' }, [1, { b: [] }], { c: 1 }]);
       assert.throws(() => parseJsonSequence('{"a":1} x'), /expected \{ or \[ at offset 8/);
