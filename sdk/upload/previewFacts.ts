@@ -32,7 +32,7 @@ export function packageFacts(m: PackageMetadata, size: number, clusters: string[
 
 /**
  * Which target clusters already hold each package's ArtifactVersion: one GET per
- * package and cluster. Fills `onPlatform` in place; a cluster that cannot be read
+ * package and cluster, a cluster's at once. Fills `onPlatform` in place; a cluster that cannot be read
  * leaves every package's `onPlatform` unset and is returned as the reason.
  */
 export async function readOnPlatform(
@@ -46,11 +46,9 @@ export async function readOnPlatform(
     for (const cluster of clusters) {
       const client = await clusterClient(cluster);
       clients.push(client);
-      for (const p of packages) {
-        if (!p.facts.clusters.includes(cluster)) continue;
-        const name = artifactVersionName(p.metadata);
-        if (await client.get(ArtifactVersion, name, PLATFORM_NAMESPACE)) has.set(name, (has.get(name) ?? new Set()).add(cluster));
-      }
+      const names = packages.filter((p) => p.facts.clusters.includes(cluster)).map((p) => artifactVersionName(p.metadata));
+      const found = await Promise.all(names.map((name) => client.get(ArtifactVersion, name, PLATFORM_NAMESPACE)));
+      for (const [i, name] of names.entries()) if (found[i]) has.set(name, (has.get(name) ?? new Set()).add(cluster));
     }
   } catch (err) {
     return (err as Error).message;
