@@ -371,7 +371,7 @@ export interface ClusterReport {
 
 export interface Report {
   verdict: string;
-  /** 0 nothing blocking, 1 a mandatory violation or a failed preview. */
+  /** 0 nothing blocking, 1 a mandatory violation, a failed preview or a failed update. */
   exitCode: 0 | 1;
   stacks: { stack: string; project: string; source: string; operation: "preview" | "update"; failed: boolean; errors: string[] }[];
   clusters: ClusterReport[];
