@@ -1,11 +1,14 @@
 /**
- * `acp-extend report`'s logic, pure: what a Pulumi preview (or update) will do to the
- * estate's extensions, per cluster, from the engine's own JSON. It reads three shapes:
- * - `pulumi preview --json` / `pulumi up --json`: the preview digest (`steps`, `diagnostics`);
- * - engine events: `pulumi preview --json` streamed (PULUMI_ENABLE_STREAMING_JSON_PREVIEW,
- *   one JSON event a line), or the events the Automation API's `onEvent` hands over,
- *   saved as a JSON array;
- * - an object `{ "events": [...] }` (an Automation API preview result with its events).
+ * `acp-extend report`'s logic, pure: what a Pulumi preview will do (or an update did) to the
+ * estate's extensions, per cluster, from the engine's own JSON. It reads what the engine
+ * prints (Pulumi 3.274):
+ * - `pulumi preview --json`: one document, the preview digest (`steps`, `diagnostics`);
+ * - engine events, one JSON object a line: `pulumi preview --json` streamed
+ *   (PULUMI_ENABLE_STREAMING_JSON_PREVIEW), and `pulumi up --json`, which always streams
+ *   the update's events; without `--skip-preview` they follow the preview's digest (or,
+ *   streamed, its events);
+ * - the events the Automation API's `onEvent` hands over, saved as a JSON array or as
+ *   `{ "events": [...] }`.
  * It renders only what it understands (versions, keys, names): resource inputs are never
  * dumped, so secrets cannot leak, and a value the engine marks secret prints as [secret].
  */
@@ -32,6 +35,10 @@ export interface Step {
   op: string;
   urn: string;
   type: string;
+  /** The URN of the component it belongs to: our components log their notices there. */
+  parent?: string;
+  /** Of an update: whether the engine finished the step or it failed. */
+  status?: "done" | "failed";
   provider?: string;
   oldInputs?: Record<string, any>;
   oldOutputs?: Record<string, any>;
@@ -64,6 +71,8 @@ export interface Preview {
   policies: PolicyViolation[];
   /** The engine reported errors: the preview (or update) failed. */
   failed: boolean;
+  /** A preview (what will change) or an update (`pulumi up --json`: what was applied). */
+  operation: "preview" | "update";
 }
 
 function isObject(v: unknown): v is Record<string, any> {
@@ -88,6 +97,7 @@ function fromDigest(source: string, digest: Record<string, any>): Omit<Preview, 
     op: String(s.op),
     urn: String(s.urn),
     type: s.newState?.type ?? s.oldState?.type ?? parseUrn(String(s.urn)).type,
+    parent: s.newState?.parent || s.oldState?.parent || undefined,
     provider: s.provider ?? s.newState?.provider,
     oldInputs: s.oldState?.inputs,
     oldOutputs: s.oldState?.outputs,
@@ -105,6 +115,7 @@ function fromDigest(source: string, digest: Record<string, any>): Omit<Preview, 
     diagnostics,
     policies: policiesFromDiagnostics(diagnostics),
     failed: diagnostics.some((d) => d.severity === "error"),
+    operation: "preview",
   };
 }
 
@@ -123,24 +134,46 @@ function policiesFromDiagnostics(diagnostics: Diagnostic[]): PolicyViolation[] {
   return out;
 }
 
+function stepOf(meta: any): Step {
+  return {
+    op: String(meta.op),
+    urn: String(meta.urn),
+    type: String(meta.type),
+    parent: meta.new?.parent || meta.old?.parent || undefined,
+    provider: meta.provider,
+    oldInputs: meta.old?.inputs,
+    oldOutputs: meta.old?.outputs,
+    newInputs: meta.new?.inputs,
+    diffs: meta.diffs,
+  };
+}
+
+/**
+ * Engine events of a preview or of an update. `pulumi up` runs a preview first (its
+ * events marked `planning`); when update events are there, they tell what was applied
+ * and the preview's steps are left out. A step is done when its outputs came back,
+ * failed on `resOpFailedEvent`.
+ */
 function fromEvents(source: string, events: any[]): Omit<Preview, "stack" | "project"> {
+  const isUpdate = events.some(
+    (e) => (e.resourcePreEvent && !e.resourcePreEvent.planning) || e.summaryEvent?.isPreview === false || e.resOpFailedEvent,
+  );
   const steps = new Map<string, Step>();
   const diagnostics: Diagnostic[] = [];
   const policies: PolicyViolation[] = [];
+  let summaryFailed = false;
   for (const e of events) {
-    const meta = e.resourcePreEvent?.metadata;
-    if (meta) {
-      steps.set(meta.urn, {
-        op: String(meta.op),
-        urn: String(meta.urn),
-        type: String(meta.type),
-        provider: meta.provider,
-        oldInputs: meta.old?.inputs,
-        oldOutputs: meta.old?.outputs,
-        newInputs: meta.new?.inputs,
-        diffs: meta.diffs,
-      });
+    const pre = e.resourcePreEvent;
+    if (pre?.metadata && !!pre.planning !== isUpdate) steps.set(pre.metadata.urn, stepOf(pre.metadata));
+    const outputs = e.resOutputsEvent;
+    if (isUpdate && outputs?.metadata && !outputs.planning) {
+      const step = steps.get(outputs.metadata.urn) ?? stepOf(outputs.metadata);
+      steps.set(step.urn, { ...step, status: step.status ?? "done" });
     }
+    const failedOp = e.resOpFailedEvent;
+    if (failedOp?.metadata)
+      steps.set(failedOp.metadata.urn, { ...(steps.get(failedOp.metadata.urn) ?? stepOf(failedOp.metadata)), status: "failed" });
+    if (e.summaryEvent && !!e.summaryEvent.isPreview !== isUpdate && e.summaryEvent.result === "failed") summaryFailed = true;
     const d = e.diagnosticEvent;
     if (d && !d.ephemeral && d.severity !== "debug")
       diagnostics.push({
@@ -162,41 +195,95 @@ function fromEvents(source: string, events: any[]): Omit<Preview, "stack" | "pro
           .slice(-1)[0],
       });
   }
-  return { source, steps: [...steps.values()], diagnostics, policies, failed: diagnostics.some((d) => d.severity === "error") };
+  return {
+    source,
+    steps: [...steps.values()],
+    diagnostics: unique(diagnostics),
+    policies: unique(policies),
+    failed: summaryFailed || diagnostics.some((d) => d.severity === "error") || [...steps.values()].some((x) => x.status === "failed"),
+    operation: isUpdate ? "update" : "preview",
+  };
+}
+
+/** The same diagnostic or violation reported by both halves of an up (preview, update) once. */
+function unique<T>(items: T[]): T[] {
+  return [...new Map(items.map((x) => [JSON.stringify(x), x])).values()];
+}
+
+/**
+ * The JSON values of a text, one after the other: one document, one event a line, or the
+ * preview digest (indented, many lines) followed by the update's events, as `pulumi up
+ * --json` prints them. Throws on anything that is not JSON.
+ */
+export function parseJsonSequence(text: string): unknown[] {
+  const values: unknown[] = [];
+  let i = 0;
+  while (i < text.length) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (i >= text.length) break;
+    const start = i;
+    if (text[i] !== "{" && text[i] !== "[")
+      throw new SyntaxError(`expected { or [ at offset ${i}, found ${JSON.stringify(text.slice(i, i + 20))}`);
+    let depth = 0;
+    let inString = false;
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (inString) {
+        if (c === "\\") i++;
+        else if (c === '"') inString = false;
+      } else if (c === '"') inString = true;
+      else if (c === "{" || c === "[") depth++;
+      else if (c === "}" || c === "]") {
+        depth--;
+        if (depth === 0) break;
+      }
+    }
+    if (depth !== 0) throw new SyntaxError(`unterminated JSON value at offset ${start}`);
+    values.push(JSON.parse(text.slice(start, ++i)));
+  }
+  return values;
 }
 
 /** Parses one input (file content) into previews; throws ReportInputError when it is none of the shapes. */
 export function parsePreview(source: string, text: string): Preview {
-  let parsed: unknown;
   const trimmed = text.trim();
   if (!trimmed) throw new ReportInputError(`${source}: empty input: give the output of pulumi preview --json`);
+  let values: unknown[];
   try {
-    parsed = JSON.parse(trimmed);
-  } catch {
-    // An event log: one JSON object per line.
-    try {
-      parsed = trimmed
-        .split("\n")
-        .filter((l) => l.trim())
-        .map((l) => JSON.parse(l));
-    } catch (err) {
-      throw new ReportInputError(
-        `${source}: not JSON (${(err as Error).message}): give the output of pulumi preview --json (streamed or not)`,
-      );
-    }
+    values = parseJsonSequence(trimmed);
+  } catch (err) {
+    throw new ReportInputError(
+      `${source}: not JSON (${(err as Error).message}): give the output of pulumi preview --json or pulumi up --json (streamed or not)`,
+    );
   }
+  const isDigest = (v: unknown): v is Record<string, any> => isObject(v) && (Array.isArray(v.steps) || isObject(v.changeSummary));
+  const isEvent = (v: unknown) => isObject(v) && typeof v.sequence === "number";
   let base: Omit<Preview, "stack" | "project">;
-  if (Array.isArray(parsed)) base = fromEvents(source, parsed);
-  else if (isObject(parsed) && Array.isArray(parsed.events)) base = fromEvents(source, parsed.events);
-  else if (isObject(parsed) && (Array.isArray(parsed.steps) || isObject(parsed.changeSummary))) {
-    if (!Array.isArray(parsed.steps) && typeof parsed.stdout === "string") {
+  const [only] = values;
+  if (values.length === 1 && Array.isArray(only)) base = fromEvents(source, only);
+  else if (values.length === 1 && isObject(only) && Array.isArray(only.events)) base = fromEvents(source, only.events);
+  else if (values.length === 1 && isDigest(only)) {
+    if (!Array.isArray(only.steps) && typeof only.stdout === "string") {
       throw new ReportInputError(
         `${source}: an Automation API preview result without its events: pass onEvent to preview() and save { events } (or the events array) instead`,
       );
     }
-    base = fromDigest(source, parsed);
+    base = fromDigest(source, only);
+  } else if (values.length > 0 && values.every(isEvent)) base = fromEvents(source, values);
+  else if (values.length > 1 && isDigest(values[0]) && values.slice(1).every(isEvent)) {
+    // `pulumi up --json` without --skip-preview: the preview's digest, then the update's events.
+    const preview = fromDigest(source, values[0]);
+    const update = fromEvents(source, values.slice(1));
+    base = {
+      ...update,
+      diagnostics: unique([...preview.diagnostics, ...update.diagnostics]),
+      // The update's policy events say it whole; the digest's diagnostics only in part.
+      policies: update.policies.length ? update.policies : preview.policies,
+    };
   } else {
-    throw new ReportInputError(`${source}: not a Pulumi preview: expected pulumi preview --json (steps, diagnostics) or engine events`);
+    throw new ReportInputError(
+      `${source}: not a Pulumi preview: expected pulumi preview --json (steps, diagnostics), pulumi up --json or engine events`,
+    );
   }
   const first = base.steps.find((s) => s.urn.startsWith("urn:pulumi:"));
   const urn = first ? parseUrn(first.urn) : { stack: "", project: "" };
@@ -212,7 +299,8 @@ export interface OperatorChange {
   stack: string;
   name: string;
   packageName: string;
-  action: "install" | "upgrade" | "removal" | "update" | "replace";
+  /** "no change": listed only for its warnings (a newer version, the install mode). */
+  action: "install" | "upgrade" | "removal" | "update" | "replace" | "no change";
   from?: string;
   to?: string;
   /** `1.0 → 1.1 → 1.2 (skips 1.0.5)`. */
@@ -223,6 +311,8 @@ export interface OperatorChange {
   sourceType?: string;
   channel?: string;
   warnings: string[];
+  /** Of an update: whether the engine finished it. */
+  status?: "done" | "failed";
 }
 
 export interface KeyChange {
@@ -235,20 +325,37 @@ export interface PluginChange {
   stack: string;
   name: string;
   module: string;
-  action: "install" | "upgrade" | "removal" | "config change" | "update" | "replace";
+  action: "install" | "upgrade" | "removal" | "config change" | "update" | "replace" | "no change";
   from?: string;
   to?: string;
   config: KeyChange[];
   affinity: string;
   warnings: string[];
+  status?: "done" | "failed";
 }
 
 export interface UploadChange {
   stack: string;
   name: string;
   action: "new upload" | "new version" | "removal" | "update";
-  packages: { name: string; type?: string; version?: string; images?: number; previous?: string }[];
+  packages: UploadedPackage[];
   clusters: string[];
+  status?: "done" | "failed";
+}
+
+export interface UploadedPackage {
+  name: string;
+  type?: string;
+  version?: string;
+  previous?: string;
+  /** Images in the package. */
+  images?: number;
+  /** The package file's size in bytes. */
+  size?: number;
+  /** The clusters that get its Artifact CRs. */
+  clusters?: string[];
+  /** Of those, the ones whose platform already had this version at check; absent when unknown. */
+  onPlatform?: string[];
 }
 
 export interface ClusterReport {
@@ -264,9 +371,9 @@ export interface ClusterReport {
 
 export interface Report {
   verdict: string;
-  /** 0 nothing blocking, 1 a mandatory violation or a failed preview. */
+  /** 0 nothing blocking, 1 a mandatory violation, a failed preview or a failed update. */
   exitCode: 0 | 1;
-  stacks: { stack: string; project: string; source: string; failed: boolean; errors: string[] }[];
+  stacks: { stack: string; project: string; source: string; operation: "preview" | "update"; failed: boolean; errors: string[] }[];
   clusters: ClusterReport[];
 }
 
@@ -396,6 +503,33 @@ function operatorChange(step: Step, preview: Preview, subs: Step[]): OperatorCha
   };
 }
 
+/**
+ * Adds what the engine reported on the resource or its component (our providers log
+ * notices such as "a newer version is available" on the component's URN) and the
+ * policy violations of the component's resources, so they show under the row.
+ */
+function withNotices<T extends OperatorChange | PluginChange>(change: T, step: Step, preview: Preview): T {
+  const urns = new Set([step.urn, ...(step.parent ? [step.parent] : [])]);
+  const family = (urn: string | undefined) =>
+    !!urn && (urns.has(urn) || (!!step.parent && preview.steps.some((s) => s.urn === urn && s.parent === step.parent)));
+  const notices = preview.diagnostics
+    .filter((d) => d.severity === "warning" && d.urn && urns.has(d.urn))
+    .map((d) => d.message.trim().split("\n")[0]!);
+  const violations = preview.policies
+    .filter((v) => family(v.urn))
+    .map((v) => `${v.level} policy \`${v.policy}\` on ${parseUrn(v.urn!).name}`);
+  // The provider's own notice (the Operator's "is available", the plugin's "is published")
+  // says more than what the report derives from `latestVersion`.
+  const derived = notices.some((n) => / is (available|published)\b/.test(n))
+    ? change.warnings.filter((w) => !/^a newer version is available/.test(w))
+    : change.warnings;
+  const warnings = [...new Set([...derived, ...notices, ...violations])];
+  if (CHANGE_OPS.has(step.op)) return { ...change, warnings };
+  // Nothing moves: no path to walk, no InstallPlan to approve, the version as it is.
+  const { path: _path, from: _from, ...kept } = change as OperatorChange;
+  return { ...(kept as T), action: "no change", ...("installPlans" in change ? { installPlans: [] } : {}), warnings };
+}
+
 function pluginChange(step: Step, preview: Preview): PluginChange {
   const n = step.newInputs ?? {};
   const o = step.oldOutputs ?? step.oldInputs ?? {};
@@ -425,8 +559,22 @@ function pluginChange(step: Step, preview: Preview): PluginChange {
   };
 }
 
-function packagesOf(inputs: Record<string, any> | undefined, outputs: Record<string, any> | undefined): UploadChange["packages"] {
-  const declared = Array.isArray(inputs?.packages) ? inputs!.packages : Array.isArray(outputs?.packages) ? outputs!.packages : undefined;
+function packagesOf(inputs: Record<string, any> | undefined, outputs: Record<string, any> | undefined): UploadedPackage[] {
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined);
+  // What check read from each package (sdk/upload/reconcile.ts `files`); stacks older than that have only the file names.
+  const files: any[] = Array.isArray(inputs?.files) ? inputs!.files : [];
+  if (files.some((f) => str(f?.name))) {
+    return files.map((f) => ({
+      name: String(f.name),
+      ...(str(f.type) ? { type: str(f.type) } : {}),
+      ...(str(f.version) ? { version: str(f.version) } : {}),
+      ...(typeof f.images === "number" ? { images: f.images } : {}),
+      ...(typeof f.size === "number" ? { size: f.size } : {}),
+      ...(strings(f.clusters) ? { clusters: strings(f.clusters) } : {}),
+      ...(strings(f.onPlatform) ? { onPlatform: strings(f.onPlatform) } : {}),
+    }));
+  }
+  const declared = Array.isArray(outputs?.packages) ? outputs!.packages : undefined;
   if (declared) {
     return declared.map((p: any) => ({
       name: String(p.name),
@@ -435,12 +583,8 @@ function packagesOf(inputs: Record<string, any> | undefined, outputs: Record<str
       ...(Array.isArray(p.images) ? { images: p.images.length } : {}),
     }));
   }
-  const files: string[] = Array.isArray(inputs?.files)
-    ? inputs!.files.map((f: any) => String(f.file))
-    : str(inputs?.path)
-      ? [inputs!.path]
-      : [];
-  return files.map((f) => {
+  const paths: string[] = files.length ? files.map((f) => String(f.file)) : str(inputs?.path) ? [inputs!.path] : [];
+  return paths.map((f) => {
     const base = path.basename(f);
     const m = /^(.+?)\.(?:amd64|arm64|ALL)\.v?(.+)\.tgz$/.exec(base) ?? /^(.+?)[.-]v(\d[^-]*?)(?:-[^.]*)?\.tgz$/.exec(base);
     return m ? { name: m[1], version: m[2] } : { name: base };
@@ -455,7 +599,10 @@ function uploadChange(step: Step, preview: Preview): UploadChange {
     const prev = before.find((b) => b.name === p.name);
     return prev?.version && prev.version !== p.version && kind !== "delete" ? { ...p, previous: prev.version } : p;
   });
-  const clusters = (step.newInputs?.clusters ?? step.oldInputs?.clusters ?? ["global"]).filter((c: unknown) => typeof c === "string");
+  const targets = packages.flatMap((p) => p.clusters ?? []);
+  const clusters = targets.length
+    ? [...new Set(targets)]
+    : (step.newInputs?.clusters ?? step.oldInputs?.clusters ?? ["global"]).filter((c: unknown) => typeof c === "string");
   return {
     stack: preview.stack,
     name: parseUrn(step.urn).name.replace(/-upload$/, ""),
@@ -495,13 +642,12 @@ function plural(n: number, one: string, many = `${one}s`): string {
 export function mergeByStack(previews: readonly Preview[]): Preview[] {
   const byStack = new Map<string, Preview>();
   for (const p of previews) {
-    const key = `${p.project}\0${p.stack}`;
+    const key = `${p.project}\0${p.stack}\0${p.operation}`;
     const seen = byStack.get(key);
     if (!seen) {
       byStack.set(key, { ...p });
       continue;
     }
-    const unique = <T>(items: T[]) => [...new Map(items.map((x) => [JSON.stringify(x), x])).values()];
     byStack.set(key, {
       ...seen,
       source: `${seen.source}, ${p.source}`,
@@ -526,6 +672,10 @@ function failureOf(p: Preview): string[] | undefined {
     (d) => d.severity === "error" && !GENERIC_FAILURE.test(d.message.trim()) && !/mandatory policy violation|\[mandatory\]/.test(d.message),
   );
   if (errors.length) return errors.map((d) => d.message.trim());
+  if (p.failed && p.operation === "update") {
+    const failed = p.steps.filter((s) => s.status === "failed").map((s) => parseUrn(s.urn).name);
+    return [`the update failed${failed.length ? ` at ${failed.join(", ")}` : ""}; see the engine's log`];
+  }
   if (p.failed && !p.policies.some((v) => v.level === "mandatory")) {
     return [
       "the preview failed without saying why here: `pulumi preview --json` leaves out policy violations; " +
@@ -554,12 +704,16 @@ export function buildReport(given: readonly Preview[]): Report {
     for (const step of p.steps) {
       const c = cluster(clusterOf(step, p), p.stack);
       const changed = CHANGE_OPS.has(step.op);
+      const status = step.status ? { status: step.status } : {};
       if (step.type === OPERATOR_INSTALL_TYPE) {
-        if (changed) c.operators.push(operatorChange(step, p, subs));
+        const o = withNotices(operatorChange(step, p, subs), step, p);
+        // An unchanged operator is listed for its warnings: a newer version is information, not a diff.
+        if (changed || o.warnings.length) c.operators.push({ ...o, ...status });
       } else if (isModuleInfo(step)) {
-        if (changed) c.plugins.push(pluginChange(step, p));
+        const plugin = withNotices(pluginChange(step, p), step, p);
+        if (changed || plugin.warnings.length) c.plugins.push({ ...plugin, ...status });
       } else if (isUpload(step)) {
-        if (changed) c.uploads.push(uploadChange(step, p));
+        if (changed) c.uploads.push({ ...uploadChange(step, p), ...status });
       } else if (step.type.startsWith("pulumi:") || step.type.startsWith("acp-extend:index:")) {
         // the stack, providers and our components: bookkeeping, not cluster objects
       } else {
@@ -580,12 +734,18 @@ export function buildReport(given: readonly Preview[]): Report {
   const failed = previews.filter((p) => failureOf(p) !== undefined);
   const mandatory = all.flatMap((c) => c.violations).filter((v) => v.level === "mandatory").length;
   return {
-    verdict: verdictOf(all, failed.length),
+    verdict: verdictOf(
+      all,
+      failed.filter((p) => p.operation === "preview").length,
+      failed.filter((p) => p.operation === "update").length,
+      previews.length > 0 && previews.every((p) => p.operation === "update"),
+    ),
     exitCode: mandatory > 0 || failed.length > 0 ? 1 : 0,
     stacks: previews.map((p) => ({
       stack: p.stack,
       project: p.project,
       source: p.source,
+      operation: p.operation,
       failed: failureOf(p) !== undefined,
       errors: failureOf(p) ?? [],
     })),
@@ -593,7 +753,11 @@ export function buildReport(given: readonly Preview[]): Report {
   };
 }
 
-function verdictOf(clusters: ClusterReport[], failed: number): string {
+/**
+ * One sentence: what changes (or, for `pulumi up --json`, what was applied), then what
+ * blocks. Rows listed only for their warnings ("no change") are not counted.
+ */
+function verdictOf(clusters: ClusterReport[], failed: number, failedUpdates: number, applied: boolean): string {
   const parts: string[] = [];
   const count = (n: number, one: string) => n && parts.push(plural(n, one));
   const ops = clusters.flatMap((c) => c.operators);
@@ -614,11 +778,18 @@ function verdictOf(clusters: ClusterReport[], failed: number): string {
   count(violations.filter((v) => v.level === "mandatory").length, "mandatory policy violation");
   count(violations.filter((v) => v.level !== "mandatory").length, "advisory policy finding");
   if (failed) parts.push(`${plural(failed, "failed preview")}`);
+  if (failedUpdates && !applied) parts.push(`${plural(failedUpdates, "failed update")}`);
+  const failedSteps = [...ops, ...plugins, ...uploads].filter((x) => x.status === "failed").length;
+  if (failedSteps) parts.push(`${plural(failedSteps, "change")} failed`);
   const other = clusters.reduce(
     (n, c) => n + (c.other.create ?? 0) + (c.other.update ?? 0) + (c.other.delete ?? 0) + (c.other.replace ?? 0),
     0,
   );
   if (other) parts.push(plural(other, "other resource change"));
+  if (applied) {
+    const head = failedUpdates ? `Update failed (${plural(failedUpdates, "stack")}): ` : "Applied: ";
+    return `${head}${parts.length ? parts.join(", ") : failedUpdates ? "nothing applied" : "no changes to the estate's extensions"}.`;
+  }
   if (!parts.length) return "No changes to the estate's extensions.";
   const sentence = parts.join(", ");
   return sentence[0].toUpperCase() + sentence.slice(1) + ".";
@@ -630,13 +801,45 @@ function cell(s: string | undefined): string {
   return (s ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
+const PAST: Record<string, string> = { create: "created", update: "updated", replace: "replaced", delete: "deleted" };
+
+function changeCell(c: { action: string; status?: "done" | "failed" }): string {
+  return c.status === "failed" ? `${c.action} **failed**` : c.status === "done" ? `${c.action} (done)` : c.action;
+}
+
+/** Whether the version is new to the platform, per target cluster, as check found it. */
+export function platformCell(p: UploadedPackage): string {
+  if (!p.onPlatform) return "unknown";
+  const targets = p.clusters ?? [];
+  const missing = targets.filter((c) => !p.onPlatform!.includes(c));
+  if (!missing.length && targets.length) return "has this version";
+  if (!p.onPlatform.length) return "new version";
+  return `new on ${missing.join(", ")}; ${p.onPlatform.join(", ")} has it`;
+}
+
+/** Bytes as a person reads them: 1.5 MiB. */
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
 /** The review comment: verdict first, then one section per cluster. */
 export function renderMarkdown(report: Report): string {
+  const applied = report.stacks.length > 0 && report.stacks.every((s) => s.operation === "update");
   const out: string[] = [`**${report.verdict}**`, ""];
-  const stacks = report.stacks.map((s) => `\`${s.project ? `${s.project}/` : ""}${s.stack}\`${s.failed ? " (preview failed)" : ""}`);
+  const stacks = report.stacks.map(
+    (s) =>
+      `\`${s.project ? `${s.project}/` : ""}${s.stack}\`${s.failed ? ` (${s.operation} failed)` : s.operation === "update" ? " (update)" : ""}`,
+  );
   out.push(`Stacks: ${stacks.join(", ")}`, "");
   for (const s of report.stacks.filter((x) => x.failed)) {
-    out.push(`> **Preview of ${s.stack} failed:**`);
+    out.push(`> **${s.operation === "update" ? "Update" : "Preview"} of ${s.stack} failed:**`);
     for (const e of s.errors) out.push(`> ${cell(e.split("\n")[0])}`);
     out.push("");
   }
@@ -646,14 +849,14 @@ export function renderMarkdown(report: Report): string {
       out.push(
         "**Operators**",
         "",
-        "| Operator | Change | From → to | Upgrade path | InstallPlans to approve | Approval | Source type | Notes |",
+        `| Operator | Change | From → to | Upgrade path | InstallPlans ${applied ? "approved" : "to approve"} | Approval | Source type | Notes |`,
         "|---|---|---|---|---|---|---|---|",
       );
       for (const o of c.operators) {
-        const versions = o.from || o.to ? `${o.from ?? "—"} → ${o.to ?? "—"}` : "";
+        const versions = o.action === "no change" ? (o.to ?? "") : o.from || o.to ? `${o.from ?? "—"} → ${o.to ?? "—"}` : "";
         const plans = o.approval === "Automatic" ? "none (OLM approves)" : o.installPlans.join(", ") || "none";
         out.push(
-          `| ${cell(`${o.packageName} (${o.name})`)} | ${o.action} | ${cell(versions)} | ${cell(o.path)} | ${cell(plans)} | ${cell(o.approval)} | ${cell(o.sourceType)} | ${cell(o.warnings.join("; "))} |`,
+          `| ${cell(`${o.packageName} (${o.name})`)} | ${changeCell(o)} | ${cell(versions)} | ${cell(o.path)} | ${cell(plans)} | ${cell(o.approval)} | ${cell(o.sourceType)} | ${cell(o.warnings.join("; "))} |`,
         );
       }
       out.push("");
@@ -666,21 +869,27 @@ export function renderMarkdown(report: Report): string {
         "|---|---|---|---|---|---|",
       );
       for (const p of c.plugins) {
-        const versions = p.from || p.to ? `${p.from ?? "—"} → ${p.to ?? "—"}` : "";
+        const versions = p.action === "no change" ? (p.to ?? "") : p.from || p.to ? `${p.from ?? "—"} → ${p.to ?? "—"}` : "";
         const keys = p.config.map((k) => `\`${k.key}\`: ${k.from ?? "(unset)"} → ${k.to ?? "(unset)"}`).join("<br>");
         out.push(
-          `| ${cell(`${p.module} (${p.name})`)} | ${p.action} | ${cell(versions)} | ${cell(keys)} | ${cell(p.affinity)} | ${cell(p.warnings.join("; "))} |`,
+          `| ${cell(`${p.module} (${p.name})`)} | ${changeCell(p)} | ${cell(versions)} | ${cell(keys)} | ${cell(p.affinity)} | ${cell(p.warnings.join("; "))} |`,
         );
       }
       out.push("");
     }
     if (c.uploads.length) {
-      out.push("**Package uploads**", "", "| Package | Type | Version | Images | Target clusters | Change |", "|---|---|---|---|---|---|");
+      out.push(
+        "**Package uploads**",
+        "",
+        "| Package | Type | Version | Images | Size | Target clusters | On the platform | Change |",
+        "|---|---|---|---|---|---|---|---|",
+      );
       for (const u of c.uploads) {
         for (const p of u.packages) {
           const version = p.previous ? `${p.previous} → ${p.version}` : p.version;
+          const size = p.size === undefined ? "" : formatBytes(p.size);
           out.push(
-            `| ${cell(p.name)} | ${cell(p.type)} | ${cell(version)} | ${p.images ?? ""} | ${cell(u.clusters.join(", "))} | ${u.action} |`,
+            `| ${cell(p.name)} | ${cell(p.type)} | ${cell(version)} | ${p.images ?? ""} | ${size} | ${cell((p.clusters ?? u.clusters).join(", "))} | ${cell(platformCell(p))} | ${changeCell(u)} |`,
           );
         }
       }
@@ -693,7 +902,7 @@ export function renderMarkdown(report: Report): string {
     }
     const other = ["create", "update", "replace", "delete", "same"]
       .filter((k) => c.other[k])
-      .map((k) => `${c.other[k]} ${k === "same" ? "unchanged" : `to ${k}`}`);
+      .map((k) => `${c.other[k]} ${k === "same" ? "unchanged" : applied ? PAST[k] : `to ${k}`}`);
     if (other.length) out.push(`Other resources: ${other.join(", ")}.`, "");
   }
   return out.join("\n").trimEnd() + "\n";

@@ -21,16 +21,16 @@ export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command("report")
     .description(
-      "Summarize Pulumi previews for review: operators, cluster plugins, package uploads and policy violations per cluster, first line a verdict",
+      "Summarize Pulumi previews for review (or updates: what was applied): operators, cluster plugins, package uploads and policy violations per cluster, first line a verdict",
     )
     .argument(
       "[previews...]",
-      "files of pulumi preview --json (or up --json; streamed with PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true to keep policy violations), or Automation API events; - or none for standard input; several are summed per cluster",
+      "files of pulumi preview --json (streamed with PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true to keep policy violations) or pulumi up --json, or Automation API events; - or none for standard input; several are summed per cluster",
     )
     .option("--format <format>", "markdown (a pull request comment) or json", "markdown")
     .addHelpText(
       "after",
-      "\nExit codes: 0 nothing blocking, 1 a mandatory policy violation or a failed preview, 2 unusable input.\n" +
+      "\nExit codes: 0 nothing blocking, 1 a mandatory policy violation, a failed preview or a failed update, 2 unusable input.\n" +
         "Example: PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi preview --json --policy-pack node_modules/acp-extend/dist/policy > preview.json; acp-extend report preview.json",
     )
     .action(async (files: string[], opts: ReportOptions) => {

@@ -39,6 +39,7 @@ if (packages) {
     path: packages,
     registry: {
       address: config.get("registryAddress") ?? "127.0.0.1:5000",
+      ca: config.get("registryCa"),
       ...(password ? { username: config.get("registryUsername") ?? "admin", password } : { noAuth: true }),
     },
     clusters: [cluster],

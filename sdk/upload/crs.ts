@@ -49,6 +49,11 @@ export function artifactTag(m: PackageMetadata): string {
   return imageTarget(m.artifact, m).tag;
 }
 
+/** The ArtifactVersion's name: `<artifact>.<tag>` (preview reads whether the platform has it). */
+export function artifactVersionName(m: PackageMetadata): string {
+  return `${artifactName(m)}.${artifactTag(m)}`;
+}
+
 /** Builds the Artifact and ArtifactVersion for a package (pure; the ownerReference uid is filled in at apply time). */
 export function buildArtifactObjects(m: PackageMetadata, t: CrTarget): ArtifactObjects {
   const name = artifactName(m);
@@ -100,7 +105,7 @@ export function buildArtifactObjects(m: PackageMetadata, t: CrTarget): ArtifactO
     apiVersion: ArtifactVersion.apiVersion,
     kind: ArtifactVersion.kind,
     metadata: {
-      name: `${name}.${tag}`,
+      name: artifactVersionName(m),
       namespace: PLATFORM_NAMESPACE,
       labels: { [ARTIFACT_LABEL]: name, [ARTIFACT_TYPE_LABEL]: type, ...MANAGED_BY },
       annotations,

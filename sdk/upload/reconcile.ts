@@ -3,9 +3,11 @@ import { parseDuration } from "../common/durations";
 import { bindReconciler, type CheckFailure, type ReconcileContext, type Reconciler } from "../common/provider";
 import { KubeApiError, KubeClient } from "../kube/client";
 import { loadClusterAccess } from "../kube/kubeconfig";
+import type { PackageMetadata } from "../packages/format";
 import { platformLogin } from "../packages/platformLogin";
 import { hashFile, readPackageMetadata } from "../packages/reader";
 import { type ApplyResult, artifactDrift, deleteArtifactObjects } from "./crs";
+import { type PackageFacts, packageFacts, readOnPlatform } from "./previewFacts";
 import { uploadArgIssues } from "./schema";
 import { expandPaths, uploadPackages } from "./uploadPackages";
 
@@ -36,8 +38,12 @@ export interface PackageUploadInputs {
   contents?: string[];
 }
 
-/** One package of the upload as preview shows it: the package and version first, the file's hash last. */
-export interface PackageFile {
+/**
+ * One package of the upload as preview shows it: the package and version first, the
+ * file's hash last; the facts `acp-extend report` prints (previewFacts.ts) in between.
+ * Only the hashes are diffed (`identity`).
+ */
+export interface PackageFile extends Partial<PackageFacts> {
   name?: string;
   type?: string;
   version?: string;
@@ -61,10 +67,6 @@ export interface PackageUploadOutputs extends PackageUploadInputs {
   drift?: string[];
 }
 
-export async function sha256File(file: string): Promise<string> {
-  return (await hashFile(file)).sha256;
-}
-
 /** The resource id: the package's sha256, or for a directory the sha256 of its packages' hashes. */
 export function identity(files: Array<{ sha256: string }>): string {
   if (files.length === 1) return files[0]!.sha256;
@@ -83,7 +85,10 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** What check and the provider add to the arguments; not the user's to give. */
 const COMPUTED = ["files", "contents", "packages", "crs", "drift"] as const;
 
-async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: PackageUploadInputs; failures: CheckFailure[] }> {
+async function checkUpload(
+  ctx: ReconcileContext,
+  news: PackageUploadInputs,
+): Promise<{ inputs: PackageUploadInputs; failures: CheckFailure[] }> {
   const args: Record<string, unknown> = { ...news };
   for (const k of COMPUTED) delete args[k];
   // The engine's own keys (`__provider`: the serialized provider) travel with the inputs.
@@ -92,16 +97,35 @@ async function checkUpload(news: PackageUploadInputs): Promise<{ inputs: Package
   if (issues.length) return { inputs: news, failures: issues.map((i) => ({ property: i.propertyPath, reason: i.reason })) };
   if (news.path === UNKNOWN) return { inputs: news, failures: [] };
   try {
-    const paths = await expandPaths([news.path]);
-    const files: PackageFile[] = [];
-    for (const file of paths) {
-      const m = await readPackageMetadata(file);
-      files.push({ name: m.name, type: m.type, version: m.version, file, sha256: await sha256File(file) });
+    const read: Array<{ file: string; sha256: string; metadata: PackageMetadata; facts: PackageFacts }> = [];
+    for (const file of await expandPaths([news.path])) {
+      const metadata = await readPackageMetadata(file);
+      const { sha256, size } = await hashFile(file);
+      read.push({ file, sha256, metadata, facts: packageFacts(metadata, size, news.clusters) });
     }
+    if (!news.skipCrs && !hasUnknown([news.kubeconfig, news.context, news.platform, news.clusters])) {
+      const failed = await readOnPlatform(read, await clusterClientFactory(news));
+      if (failed) ctx.warn(`cannot tell which package versions the platform already has (the report shows them as unknown): ${failed}`);
+    }
+    const files: PackageFile[] = read.map(({ file, sha256, metadata: m, facts }) => ({
+      name: m.name,
+      type: m.type,
+      version: m.version,
+      file,
+      ...facts,
+      sha256,
+    }));
     return { inputs: { ...news, files, contents: files.map((f) => `${f.type} ${f.name} ${f.version}`) }, failures: [] };
   } catch (err) {
     return { inputs: news, failures: [{ property: "path", reason: (err as Error).message }] };
   }
+}
+
+/** Whether a value holds the engine's unknown anywhere (an Output not resolved at preview). */
+function hasUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(hasUnknown);
+  return v !== null && typeof v === "object" && Object.values(v).some(hasUnknown);
 }
 
 const TARGET_KEYS = ["clusters", "skipPush", "skipCrs"] as const;
@@ -292,7 +316,7 @@ async function deleteUpload(ctx: ReconcileContext, props: PackageUploadOutputs):
  * the platform or a kubeconfig context per cluster.
  */
 export const reconciler: Reconciler<PackageUploadInputs, PackageUploadOutputs> = {
-  check: (_ctx, _olds, news) => checkUpload(news),
+  check: (ctx, _olds, news) => checkUpload(ctx, news),
   diff: diffUpload,
   read: (_ctx, id, props) => readUpload(id, props!),
   create: createUpload,

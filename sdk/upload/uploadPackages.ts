@@ -77,7 +77,11 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
 }
 
 /** Which clusters get a package's CRs: plugins and charts are platform-wide (global), operators go where asked. */
-export function targetClusters(pkg: ScannedPackage, clusters: string[] | undefined, log?: UploadOptions["log"]): string[] {
+export function targetClusters(
+  pkg: Pick<ScannedPackage, "metadata">,
+  clusters: string[] | undefined,
+  log?: UploadOptions["log"],
+): string[] {
   const t = pkg.metadata.type;
   if (t !== "operator") {
     if (clusters?.length && !(clusters.length === 1 && clusters[0] === "global")) {

@@ -2,8 +2,9 @@
 // would, with the real engine on the sandbox: the base is applied with up.sh, then a
 // pull-request-like change (an operator version bump, a plugin config change, a new
 // upload, a violating Subscription) is linted, previewed with the policy pack and
-// reported; the report's content and exit codes are asserted. With
-// ACP_RECORD_FIXTURES=1 it records the previews the renderer's unit tests read.
+// reported, then merged (up.sh) and reported as applied; the reports' content and exit
+// codes are asserted. With ACP_RECORD_FIXTURES=1 it records the previews and updates
+// the renderer's unit tests read.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -13,6 +14,8 @@ import { stringify } from "yaml";
 import { Namespace } from "../../sdk/kube/resources";
 import { engineSession, ensureEngine, PACKAGE_ROOT, programStack, type EngineSession } from "../../tools/engine";
 import { makeTestPackage } from "../../tools/oci-layout";
+import { formatBytes } from "../../cli/previewReport";
+import { useRegistry } from "../helpers/registry";
 import { useSandbox } from "../helpers/sandbox";
 
 const GITOPS = path.join(PACKAGE_ROOT, "examples", "gitops");
@@ -44,6 +47,7 @@ interface Script {
 describe("e2e: examples/gitops CI scripts on the sandbox", function () {
   this.timeout(10 * 60_000);
   const sb = useSandbox();
+  const reg = useRegistry({ tls: true, users: { ci: REGISTRY_PASSWORD } });
   let session: EngineSession;
   let stack: Stack;
   let dir: string;
@@ -67,6 +71,23 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       },
     });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** The Pulumi CLI of the session, in the program's directory, as a user runs it. */
+  function pulumi(args: string[], env: Record<string, string> = {}) {
+    return spawnSync(session.engine.pulumi, args, {
+      cwd: stack.workspace.workDir,
+      env: { ...process.env, ...session.env, ...env },
+      encoding: "utf8",
+      maxBuffer: 64 * 2 ** 20,
+    });
+  }
+
+  /** The start of each credential in the two kubeconfigs the stack holds. */
+  function kubeconfigSecrets(): string[] {
+    return [sb().kubeconfig("business"), sb().kubeconfig("global")].flatMap((k) =>
+      [...k.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1]!.slice(0, 40)),
+    );
   }
 
   before(async function () {
@@ -103,15 +124,19 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
     session?.dispose();
   });
 
-  it("up.sh applies the base: harbor 2.12.10 and the GPU plugin", async () => {
+  it("up.sh applies the base (harbor 2.12.10 and the GPU plugin) and reports what it applied", async () => {
     const r = script("up.sh", { STACKS: "business" });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const outputs = await stack.outputs();
     assert.equal(outputs.harborVersion.value, "2.12.10");
     assert.equal(outputs.gpuVersion.value, "v4.0.15");
+    const md = fs.readFileSync(path.join(dir, "up-report.md"), "utf8");
+    assert.equal(r.stdout, md);
+    assert.match(md.split("\n")[0], /^\*\*Applied: 1 operator install, 1 plugin install, /);
+    assert.match(md, /\| harbor-ce-operator \(harbor\) \| install \(done\) \| — → 2\.12\.10 \|/);
   });
 
-  it("a preview of the unchanged base reports nothing blocking (exit 0)", async () => {
+  it("a preview of the unchanged base changes nothing and lists the newer harbor under the operator (exit 0)", async () => {
     const p = script("preview.sh", { STACKS: "business" });
     assert.equal(p.code, 0, p.stderr);
     assert.ok(fs.statSync(path.join(dir, "preview-business.json")).size > 0, p.stderr);
@@ -119,6 +144,10 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       fs.copyFileSync(path.join(dir, "preview-business.json"), path.join(FIXTURES, "preview-unchanged.jsonl"));
     const r = script("report.sh", {});
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    const md = fs.readFileSync(path.join(dir, "report.md"), "utf8");
+    assert.equal(md.split("\n")[0], "**No changes to the estate's extensions.**");
+    // The provider's notice on the Operator, joined to its row by URN: information, not a diff.
+    assert.match(md, /\| harbor-ce-operator \(harbor\) \| no change \|.*harbor-ce-operator 2\.12\.11 is available in channel/);
   });
 
   describe("a pull request: operator bump, plugin config change, new upload, violating Subscription", () => {
@@ -130,6 +159,8 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
         harborVersion: { value: "2.12.11" },
         gpuConfig: { value: JSON.stringify({ custom: { pgpu_enable: false, vgpu_enable: false } }) },
         packages: { value: path.join(dir, "packages") },
+        registryAddress: { value: reg().address },
+        registryCa: { value: reg().ca! },
         registryUsername: { value: "ci" },
         registryPassword: { value: REGISTRY_PASSWORD, secret: true },
       });
@@ -159,20 +190,7 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       assert.equal(p.code, 0, p.stderr);
       assert.ok(fs.statSync(path.join(dir, "preview-business.json")).size > 0, p.stderr);
       const preview = fs.readFileSync(path.join(dir, "preview-business.json"), "utf8");
-      if (process.env.ACP_RECORD_FIXTURES) fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.jsonl"), preview);
-      // The one-document form (`pulumi preview --json` without streaming), for the renderer's tests.
-      if (process.env.ACP_RECORD_FIXTURES) {
-        const digest = spawnSync(
-          session.engine.pulumi,
-          ["preview", "--stack", "business", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"],
-          {
-            cwd: stack.workspace.workDir,
-            env: { ...process.env, ...session.env },
-            encoding: "utf8",
-          },
-        );
-        fs.writeFileSync(path.join(FIXTURES, "preview-pull-request.json"), digest.stdout);
-      }
+      if (process.env.ACP_RECORD_FIXTURES) recordPreview("preview-pull-request");
       const r = script("report.sh", {});
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const md = fs.readFileSync(path.join(dir, "report.md"), "utf8");
@@ -185,7 +203,14 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       assert.match(md, /\| harbor-ce-operator \(harbor\) \| upgrade \| 2\.12\.10 → 2\.12\.11 \|/);
       assert.match(md, /`custom\.pgpu_enable`: true → false/);
       assert.doesNotMatch(md, /custom\.vgpu_enable/, "unchanged keys are not listed");
-      assert.match(md, /\| gitops-e2e-plugin \| .* \| v?1\.2\.3 \|/);
+      // A plugin package goes to global whatever the clusters; neither has v1.2.3 yet.
+      const size = fs.statSync(path.join(dir, "packages", fs.readdirSync(path.join(dir, "packages"))[0]!)).size;
+      assert.match(
+        md,
+        new RegExp(
+          `\\| gitops-e2e-plugin \\| plugin \\| v1\\.2\\.3 \\| 2 \\| ${formatBytes(size)} \\| global \\| new version \\| new upload \\|`,
+        ),
+      );
       // The stack holds two kubeconfigs and a registry password: none of it is in the report.
       // The Automation API's way: the engine events of preview({ onEvent }) give the same report.
       const events: unknown[] = [];
@@ -196,12 +221,7 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       const fromEvents = spawnSync(path.join(binDir, "acp-extend"), ["report", path.join(dir, "events.json")], { encoding: "utf8" });
       assert.equal(fromEvents.status, 0, fromEvents.stderr);
       assert.equal(fromEvents.stdout.split("\n")[0], verdict);
-      for (const secret of [
-        REGISTRY_PASSWORD,
-        ...[sb().kubeconfig("business"), sb().kubeconfig("global")].flatMap((k) =>
-          [...k.matchAll(/(?:client-key-data|client-certificate-data|token): (\S+)/g)].map((m) => m[1].slice(0, 40)),
-        ),
-      ]) {
+      for (const secret of [REGISTRY_PASSWORD, ...kubeconfigSecrets()]) {
         assert.ok(!md.includes(secret), "a secret of the stack is in the report");
         assert.ok(!preview.includes(secret), "a secret of the stack is in the preview JSON");
       }
@@ -214,6 +234,7 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       await stack.setConfig("extraSubscriptions", { value: JSON.stringify([violating]) });
       const p = script("preview.sh", { STACKS: "business" });
       assert.equal(p.code, 0, p.stderr);
+      if (process.env.ACP_RECORD_FIXTURES) recordPreview("preview-violating");
       const r = script("report.sh", {});
       assert.equal(r.code, 1, r.stdout + r.stderr);
       const md = fs.readFileSync(path.join(dir, "report.md"), "utf8");
@@ -222,6 +243,70 @@ describe("e2e: examples/gitops CI scripts on the sandbox", function () {
       assert.match(md, /\| mandatory \| `alauda-operator-manual-approval` \|/);
       assert.match(md, /Operators from Alauda only support Manual/);
       await stack.removeConfig("extraSubscriptions");
+    });
+
+    /** The stack's preview for the renderer's unit tests: streamed (`<name>.jsonl`, as preview.sh wrote it) and one-document (`<name>.json`). */
+    function recordPreview(name: string): void {
+      fs.copyFileSync(path.join(dir, "preview-business.json"), path.join(FIXTURES, `${name}.jsonl`));
+      const digest = pulumi(["preview", "--stack", "business", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"]);
+      fs.writeFileSync(path.join(FIXTURES, `${name}.json`), digest.stdout);
+    }
+
+    it("on merge, up.sh applies it and reports what was done; the next preview changes nothing though the platform now has the package", async () => {
+      const r = script("up.sh", { STACKS: "business" });
+      const json = fs.readFileSync(path.join(dir, "up-business.json"), "utf8");
+      if (process.env.ACP_RECORD_FIXTURES) fs.writeFileSync(path.join(FIXTURES, "up-merge.jsonl"), json);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const md = fs.readFileSync(path.join(dir, "up-report.md"), "utf8");
+      // The other change: harbor's Subscription, whose startingCSV follows the version.
+      assert.equal(
+        md.split("\n")[0],
+        "**Applied: 1 operator upgrade, 1 plugin config change, 1 package upload, 1 other resource change.**",
+      );
+      assert.match(md, /\| harbor-ce-operator \(harbor\) \| upgrade \(done\) \| 2\.12\.10 → 2\.12\.11 \|/);
+      assert.match(md, /`custom\.pgpu_enable`: true → false/);
+      assert.match(md, /\| gitops-e2e-plugin \| plugin \| v1\.2\.3 \| 2 \| .* \| global \| new version \| new upload \(done\) \|/);
+      assert.equal((await stack.outputs()).harborVersion.value, "2.12.11");
+      for (const secret of [REGISTRY_PASSWORD, ...kubeconfigSecrets()]) {
+        assert.ok(!md.includes(secret), "a secret of the stack is in the up report");
+        assert.ok(!json.includes(secret), "a secret of the stack is in up --json");
+      }
+
+      // Stable previews: the platform has taken gitops-e2e-plugin v1.2.3, the program did not change.
+      const p = script("preview.sh", { STACKS: "business" });
+      assert.equal(p.code, 0, p.stderr);
+      const after = script("report.sh", {});
+      assert.equal(after.code, 0, after.stdout + after.stderr);
+      assert.equal(after.stdout.split("\n")[0], "**No changes to the estate's extensions.**", after.stdout);
+
+      // `pulumi up --json` with its preview: the preview's digest (one indented document), then the update's events.
+      if (process.env.ACP_RECORD_FIXTURES) {
+        const withPreview = pulumi(["up", "--stack", "business", "--yes", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"]);
+        assert.equal(withPreview.status, 0, withPreview.stderr);
+        fs.writeFileSync(path.join(FIXTURES, "up-unchanged-with-preview.json"), withPreview.stdout);
+        // ...and with the preview streamed: its events (planning), then the update's.
+        const streamed = pulumi(["up", "--stack", "business", "--yes", "--json", "--policy-pack", POLICY_PACK, "--non-interactive"], {
+          PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true",
+        });
+        assert.equal(streamed.status, 0, streamed.stderr);
+        fs.writeFileSync(path.join(FIXTURES, "up-unchanged-streamed-preview.jsonl"), streamed.stdout);
+      }
+    });
+
+    it("a merge that cannot be applied (a package directory that is not there): up.sh exits 1 and its report says why", async () => {
+      const missing = path.join(dir, "packages-not-committed");
+      await stack.setConfig("packages", { value: missing });
+      try {
+        const r = script("up.sh", { STACKS: "business" });
+        if (process.env.ACP_RECORD_FIXTURES) fs.copyFileSync(path.join(dir, "up-business.json"), path.join(FIXTURES, "up-failed.jsonl"));
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const md = fs.readFileSync(path.join(dir, "up-report.md"), "utf8");
+        assert.match(md.split("\n")[0], /^\*\*Update failed \(1 stack\): /);
+        assert.match(md, /^> \*\*Update of business failed:\*\*$/m);
+        assert.ok(md.includes("packages-not-committed"), md);
+      } finally {
+        await stack.setConfig("packages", { value: path.join(dir, "packages") });
+      }
     });
   });
 });

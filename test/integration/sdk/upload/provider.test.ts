@@ -56,6 +56,17 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     };
     const checked = await checkUpload(inputs);
     assert.deepEqual(checked.failures, []);
+    // What the report prints: images, size, target clusters, and that neither cluster has this version yet.
+    const { images, size, clusters, onPlatform } = checked.inputs.files![0]!;
+    assert.deepEqual(
+      { images, size, clusters, onPlatform },
+      {
+        images: 2,
+        size: (await fs.stat(file)).size,
+        clusters: ["global", "business"],
+        onPlatform: [],
+      },
+    );
     const logs: string[] = [];
     const { id, outs } = await reconciler.create(
       ctx((m) => logs.push(m)),
@@ -78,6 +89,8 @@ describe("PackageUpload provider (registry + sandbox)", function () {
     }
 
     const again = await checkUpload(inputs);
+    assert.deepEqual(again.inputs.files![0]!.onPlatform, ["global", "business"], "the platform has the version now");
+    // ...which is information, not a change: the next preview of the same program stays empty.
     assert.deepEqual(diffUpload(outs, again.inputs), { changes: false, replaces: [], deleteBeforeReplace: false });
 
     // An update that drops business: a re-apply with zero CR writes on global, business cleaned up.

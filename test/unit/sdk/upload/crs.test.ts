@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { readUpload } from "../../../../sandbox/platform/uploads";
-import { buildArtifactObjects } from "../../../../sdk/upload/crs";
+import { artifactVersionName, buildArtifactObjects } from "../../../../sdk/upload/crs";
+import { packageFacts } from "../../../../sdk/upload/previewFacts";
 import { parseMetadata } from "../../../../sdk/packages/format";
 
 const operator = parseMetadata({
@@ -85,5 +86,14 @@ describe("sdk/upload/crs", () => {
       affinity: { matchLabels: { "cpaas.io/arch-amd64": "true" } },
       config: { custom: { pgpu_enable: false } },
     });
+  });
+
+  it("the facts an upload's preview shows: images, size, the clusters that get the CRs, and the ArtifactVersion it looks for", () => {
+    assert.deepEqual(packageFacts(operator, 4096, ["global", "business"]), { images: 1, size: 4096, clusters: ["global", "business"] });
+    assert.deepEqual(packageFacts(operator, 4096, undefined).clusters, ["global"]);
+    // A plugin is platform-wide: global, whatever clusters the program names.
+    assert.deepEqual(packageFacts(plugin, 1, ["business"]).clusters, ["global"]);
+    assert.equal(artifactVersionName(operator), buildArtifactObjects(operator, { registry: "r" }).version.metadata.name);
+    assert.equal(artifactVersionName(plugin), "plugin-gpu-device-plugin.v4.0.16");
   });
 });

@@ -41,6 +41,17 @@ describe("upload/provider", () => {
       ),
       { changes: true, replaces: ["contents", "files"], deleteBeforeReplace: false },
     );
+    // What the platform has is read at every check and never diffed: once an up has uploaded
+    // the version it is there, and the unchanged program still previews no change.
+    const facts = { images: 3, size: 1024, clusters: ["global"] };
+    assert.deepEqual(
+      await provider.diff!(
+        "x",
+        { ...olds, files: [{ ...olds.files![0]!, ...facts, onPlatform: [] }] },
+        { ...olds, files: [{ ...olds.files![0]!, ...facts, onPlatform: ["global"] }] },
+      ),
+      { changes: false, replaces: [], deleteBeforeReplace: false },
+    );
     // Drift found by refresh is an update that re-applies the CRs.
     assert.deepEqual(
       await provider.diff!("x", { ...olds, drift: ["[global] cpaas-system/ArtifactVersion x.v1 is missing"] }, { ...olds }),
