@@ -149,6 +149,9 @@ function diffUpload(
   return { changes: replaces.length > 0 || updates.length > 0 || drifted, replaces, deleteBeforeReplace: false };
 }
 
+/** Platform tokens from a username and password, by a hash of address, user and password. */
+const platformBearers = new Map<string, Promise<string>>();
+
 async function clusterClientFactory(inputs: PackageUploadInputs): Promise<(cluster: string) => Promise<KubeClient>> {
   const platform = inputs.platform;
   if (platform) {
@@ -162,15 +165,22 @@ async function clusterClientFactory(inputs: PackageUploadInputs): Promise<(clust
               Promise.reject(new Error(`${err.message.split(password).join("***")} (PackageUpload platform.username/password)`)),
             )
         : undefined;
-    // One login for every cluster of this call; no login at all while a given token is accepted.
-    let bearer: Promise<string> | undefined = platform.token ? Promise.resolve(platform.token) : undefined;
+    // No login at all while a given token is accepted; otherwise one login per provider process, shared by
+    // the check (which reads what the platform has) and the upload, renewed when the platform refuses it.
+    const key = login ? createHash("sha256").update(`${base}\0${username}\0${password}`).digest("hex") : "";
+    const renew = (): Promise<string> => {
+      const bearer = login!();
+      platformBearers.set(key, bearer);
+      bearer.catch(() => platformBearers.delete(key)); // a failed login is tried again next time
+      return bearer;
+    };
     return async (cluster) =>
       new KubeClient({
         server: `${base}/kubernetes/${encodeURIComponent(cluster)}`,
-        token: await (bearer ??= login!()),
+        token: platform.token ?? (await (platformBearers.get(key) ?? renew())),
         ca: platform.ca,
         context: cluster,
-        refreshToken: login && (() => (bearer = login())),
+        refreshToken: login && renew,
       });
   }
   return async (cluster) => {

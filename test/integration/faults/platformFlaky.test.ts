@@ -174,6 +174,7 @@ describe("fault: the platform address answers 429/503, and tokens expire during 
       new RegExp(`platform login as "${username}" at http://127\\.0\\.0\\.1:\\d+ failed: .*PackageUpload platform\\.username/password`),
     );
     assert.ok(!created.err.message.includes("not-the-password-42"));
-    assert.equal(p.served.forwarded, 1, "nothing but the login reached the platform");
+    assert.ok(p.served.logins >= 1);
+    assert.equal(p.served.forwarded, p.served.logins, "nothing but logins reached the platform");
   });
 });
