@@ -13,7 +13,10 @@ if (!fs.existsSync(path.join(root, "dist", "provider", "main.js"))) {
   process.stdout.write(`acp-extend: building the plugin in ${root} (npm ci, then the package's build)\n`);
   // npm_execpath is the npm that runs this script: use the same one.
   const [cmd, ...args] = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ["npm"];
-  const r = spawnSync(cmd, [...args, "ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
+  // Without the npm_* variables of this script's npm (npm_config_local_prefix
+  // is this directory): the checkout's npm ci is a project of its own.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const r = spawnSync(cmd, [...args, "ci", "--no-audit", "--no-fund"], { cwd: root, env, stdio: "inherit" });
   if (r.error) throw r.error;
   process.exitCode = r.status ?? 1;
 }
