@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { makeCert } from "./registry";
 
 export interface GitServer {
-  /** `https://127.0.0.1:<port>`: a repository `<name>.git` is at `<url>/<name>.git`. */
+  /** `https://127.0.0.1[:<port>]`: a repository `<name>.git` is at `<url>/<name>.git`. */
   url: string;
   /** The CA that signed the server's certificate (for SSL_CERT_FILE). */
   caPath: string;
@@ -22,8 +22,14 @@ export interface GitServer {
 
 const HTTP_BACKEND = "/usr/lib/git-core/git-http-backend";
 
-/** Starts the server on a free loopback port; the repositories are pushed into `root` (see pushRepository). */
-export async function startGitServer(): Promise<GitServer> {
+/**
+ * Starts the server on 127.0.0.1:`port` (a free port when 0); the repositories
+ * are pushed into `root` (see pushRepository). Port 443 gives URLs without a
+ * port, as users' are: the CLI names a git plugin's directory after its URL,
+ * and a `host:port` puts a colon in it, which breaks the PATH npm gives the
+ * plugin's scripts.
+ */
+export async function startGitServer(port = 0): Promise<GitServer> {
   if (!fs.existsSync(HTTP_BACKEND)) throw new Error(`${HTTP_BACKEND} is missing: apt-get install git`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acp-git-"));
   const root = path.join(dir, "repos");
@@ -79,11 +85,11 @@ export async function startGitServer(): Promise<GitServer> {
   );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
+    server.listen(port, "127.0.0.1", resolve);
   });
-  const { port } = server.address() as net.AddressInfo;
+  const bound = (server.address() as net.AddressInfo).port;
   return {
-    url: `https://127.0.0.1:${port}`,
+    url: bound === 443 ? "https://127.0.0.1" : `https://127.0.0.1:${bound}`,
     caPath: path.join(dir, "ca.pem"),
     root,
     stop: async () => {
@@ -101,7 +107,8 @@ export async function startGitServer(): Promise<GitServer> {
  * `<server.root>/<name>.git` as its branch main, tagged `tag` when given.
  */
 export function pushRepository(server: GitServer, from: string, name: string, tag?: string): string {
-  const git = (args: string[], cwd = from) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  const git = (args: string[], cwd = from) =>
+    execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   const bare = path.join(server.root, `${name}.git`);
   git(["init", "--quiet", "--bare", "--initial-branch=main", bare], server.root);
   const commit = git(["stash", "create"]) || git(["rev-parse", "HEAD"]);

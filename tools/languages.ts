@@ -3,7 +3,7 @@
 // small module of ours under test/languages/, cached like the engine in
 // ~/.cache/acp-extend/<language>-<version>-<source hash>/bin/ (build lock,
 // progress line), and linked into a session's PULUMI_HOME as a language plugin.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -128,6 +128,20 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   return r.stdout;
 }
 
+/** Runs `cmd` to its end without blocking this process; returns its stdout and stderr, interleaved as written. */
+function runAsync(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("error", (err) => reject(new Error(`${cmd} ${args.join(" ")}: ${err.message}`)));
+    child.on("close", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${cmd} ${args.join(" ")} failed (exit ${code}):\n${output}`)),
+    );
+  });
+}
+
 /** The pins of the Python packages the e2e tests install (the `pulumi` SDK, setuptools, wheel). */
 export const PYTHON_REQUIREMENTS = path.join(LANGUAGES_DIR, "python", "requirements.txt");
 
@@ -215,7 +229,8 @@ export async function projectStack(session: EngineSession, exampleDir: string, o
   });
   delete settings.packages?.["acp-extend"];
   fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), YAML.stringify(settings));
-  const packageAddOutput = run(session.engine.pulumi, ["package", "add", opts.packageSource ?? PROVIDER_DIR], {
+  // Asynchronously: the package source may be served by this process (a git server of the tests).
+  const packageAddOutput = await runAsync(session.engine.pulumi, ["package", "add", opts.packageSource ?? PROVIDER_DIR], {
     cwd: workDir,
     env: { ...process.env, ...session.env, ...opts.env },
   });
@@ -249,7 +264,10 @@ export function installPackage(prefix: string): string {
     const manifest = require.resolve(`${name}/package.json`, { paths: [PACKAGE_ROOT] });
     return `${name}@${(JSON.parse(fs.readFileSync(manifest, "utf8")) as { version: string }).version}`;
   };
-  npm(["install", "--prefer-offline", "--prefix", prefix, path.join(prefix, tarball), peer("@pulumi/pulumi"), peer("@pulumi/kubernetes")], prefix);
+  npm(
+    ["install", "--prefer-offline", "--prefix", prefix, path.join(prefix, tarball), peer("@pulumi/pulumi"), peer("@pulumi/kubernetes")],
+    prefix,
+  );
   return path.join(prefix, "node_modules", "acp-extend", "provider");
 }
 
