@@ -104,7 +104,7 @@ export async function startGitServer(port = 0): Promise<GitServer> {
 /**
  * Pushes the working tree of the git checkout `from` (its tracked files as
  * they are now, committed or not: `git stash create`) to the bare repository
- * `<server.root>/<name>.git` as its branch main, tagged `tag` when given.
+ * `<server.root>/<name>.git` (`name` may be `owner/repo`) as its branch main, tagged `tag` when given.
  */
 export function pushRepository(server: GitServer, from: string, name: string, tag?: string): string {
   const git = (args: string[], cwd = from) =>

@@ -25,10 +25,12 @@ describe("e2e: pulumi package add <git URL> (Pulumi YAML)", function () {
   let git: GitServer | undefined;
   before(async () => {
     git = await startGitServer(443);
-    pushRepository(git, PACKAGE_ROOT, "acp-extend", "v0.1.0");
+    // An owner, as on a git host: the CLI names the package's namespace after the
+    // URL's first path segment, which must be a lowercase name.
+    pushRepository(git, PACKAGE_ROOT, "alauda/acp-extend", "v0.1.0");
   });
   after(async () => git?.stop());
-  const source = () => `${git!.url}/acp-extend.git/provider`;
+  const source = () => `${git!.url}/alauda/acp-extend.git/provider`;
 
   const { stack, packageAddOutput } = useLanguageStack("yaml-operator", {
     host: () => ensureYamlHost(),
@@ -40,12 +42,13 @@ describe("e2e: pulumi package add <git URL> (Pulumi YAML)", function () {
 
   it("package add cloned the repository at its newest tag, built the plugin and recorded the git source", () => {
     const output = packageAddOutput();
-    assert.match(output, /acp-extend: building the plugin in \S+resource-127\.0\.0\.1_acp-extend\.git_provider-v0\.1\.0/, output);
+    assert.match(output, /acp-extend: building the plugin in \S+resource-127\.0\.0\.1_alauda_acp-extend\.git_provider-v0\.1\.0/, output);
     assert.match(output, /Added package/, output);
     const settings = YAML.parse(fs.readFileSync(path.join(stack().workspace.workDir, "Pulumi.yaml"), "utf8")) as {
       packages: Record<string, unknown>;
     };
-    assert.deepEqual(settings.packages["acp-extend"], { source: source(), version: "0.1.0" });
+    // As the CLI records a git source: without the scheme, resolved again (newest tag) on each run.
+    assert.equal(settings.packages["acp-extend"], source().replace(/^https:\/\//, ""));
   });
 
   it("preview plans the three components with the plugin built from the clone", async () => {
