@@ -90,6 +90,30 @@ func (b *Base) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.Plugin
 	return &pulumirpc.PluginInfo{Version: version.Version}, nil
 }
 
+// RunFlags are the settings of a Run as the SDKs' entry points take them
+// (@pulumi/pulumi/cmd/run, and exec.py of our Python host, which takes the
+// same): --name value for each one set, and --dry-run for a preview.
+func RunFlags(req *pulumirpc.RunRequest, engineAddress string) []string {
+	var args []string
+	flag := func(name, value string) {
+		if value != "" {
+			args = append(args, "--"+name, value)
+		}
+	}
+	flag("monitor", req.GetMonitorAddress())
+	flag("engine", engineAddress)
+	flag("organization", req.GetOrganization())
+	flag("project", req.GetProject())
+	flag("root-directory", req.GetInfo().GetRootDirectory())
+	flag("stack", req.GetStack())
+	flag("pwd", req.GetPwd())
+	if req.GetDryRun() {
+		args = append(args, "--dry-run")
+	}
+	flag("parallel", fmt.Sprint(req.GetParallel()))
+	return args
+}
+
 // ConfigEnv is the stack configuration as the SDKs read it from the
 // environment: PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS (JSON).
 func ConfigEnv(req *pulumirpc.RunRequest) ([]string, error) {

@@ -196,22 +196,7 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	opts := info.GetOptions().AsMap()
 	args := nodeArgs(opts)
 	args = append(args, runScript)
-	flag := func(name, value string) {
-		if value != "" {
-			args = append(args, "--"+name, value)
-		}
-	}
-	flag("monitor", req.GetMonitorAddress())
-	flag("engine", h.Engine())
-	flag("organization", req.GetOrganization())
-	flag("project", req.GetProject())
-	flag("root-directory", info.GetRootDirectory())
-	flag("stack", req.GetStack())
-	flag("pwd", req.GetPwd())
-	if req.GetDryRun() {
-		args = append(args, "--dry-run")
-	}
-	flag("parallel", fmt.Sprint(req.GetParallel()))
+	args = append(args, langhost.RunFlags(req, h.Engine())...)
 	program := programDir
 	if entry := info.GetEntryPoint(); entry != "" && entry != "." {
 		program = filepath.Join(programDir, entry)
@@ -358,4 +343,3 @@ func (h *languageHost) GetProgramDependencies(
 	}
 	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
 }
-

@@ -35,8 +35,8 @@ import (
 	pythongen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
-	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -135,21 +135,7 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	if err := tc.ValidateVenv(ctx); err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	args := []string{"-u", h.execScript}
-	flag := func(name, value string) {
-		if value != "" {
-			args = append(args, "--"+name, value)
-		}
-	}
-	flag("monitor", req.GetMonitorAddress())
-	flag("engine", h.Engine())
-	flag("organization", req.GetOrganization())
-	flag("project", req.GetProject())
-	flag("root_directory", info.GetRootDirectory())
-	flag("stack", req.GetStack())
-	flag("pwd", req.GetPwd())
-	flag("dry_run", fmt.Sprint(req.GetDryRun()))
-	flag("parallel", fmt.Sprint(req.GetParallel()))
+	args := append([]string{"-u", h.execScript}, langhost.RunFlags(req, h.Engine())...)
 	program := info.GetProgramDirectory()
 	if entry := info.GetEntryPoint(); entry != "" && entry != "." {
 		program = filepath.Join(program, entry)
