@@ -24,6 +24,7 @@ import { addLanguageHost, installPackage, type LanguageHost, projectStack } from
 import type { Sandbox } from "../../sandbox";
 import { makeTestPackage } from "../../tools/oci-layout";
 import type { TestRegistry } from "../../tools/registry";
+import { namespaceGone } from "./operatorSteps";
 import { useRegistry } from "./registry";
 import { useSandbox } from "./sandbox";
 import { assertAllSame, itKeepsSteadyState, olmProposed } from "./steadyState";
@@ -269,12 +270,7 @@ export function describeLanguageExample(o: LanguageExampleOptions): void {
     it("destroy removes the operator, the plugin and the uploaded CRs", async () => {
       const result = await stack().destroy();
       assert.equal(result.summary.result, "succeeded");
-      await business().waitFor(
-        Namespace,
-        { timeoutMs: 60_000 },
-        (all) => (all.some((n) => n.metadata.name === NS) ? undefined : true),
-        () => `namespace ${NS} still exists`,
-      );
+      await namespaceGone(business(), NS);
       assert.deepEqual(await gpuModuleInfos(global()), []);
       assert.equal(await global().get(ArtifactVersion, `operatorhub-${o.uploaded}.v1.0.0`, "cpaas-system"), undefined);
     });
