@@ -1,8 +1,10 @@
-// The language hosts that let the e2e tests run Pulumi YAML (and Python)
-// programs on the real engine: each built from its upstream Go module by a
-// small module of ours under test/languages/, cached like the engine in
-// ~/.cache/acp-extend/<language>-<version>-<source hash>/bin/ (build lock,
-// progress line), and linked into a session's PULUMI_HOME as a language plugin.
+// The language hosts that let the e2e tests run Pulumi YAML and Python
+// programs on the real engine: each built from its Go module (upstream's, or
+// ours for Python) by a small module under test/languages/, cached like the
+// engine in ~/.cache/acp-extend/<language>-<version>-<source hash>/bin/ (build
+// lock, progress line), and linked into a session's PULUMI_HOME as a language
+// plugin; and the projects' set-up as users do it: acp-extend installed with
+// npm, `pulumi package add`, pip installing from wheels cached from PyPI.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -17,8 +19,6 @@ import { LANGHOST_MODULE, PACKAGE_ROOT, moduleHash, requiredVersion, type Engine
 export const LANGUAGES_DIR = path.join(PACKAGE_ROOT, "test", "languages");
 /** The acp-extend provider plugin (PulumiPlugin.yaml), as programs add it. */
 export const PROVIDER_DIR = path.join(PACKAGE_ROOT, "provider");
-/** The schema the plugin serves, as `npm run build` generates it. */
-export const SCHEMA_FILE = path.join(PACKAGE_ROOT, "dist", "provider", "schema.json");
 
 export interface LanguageHost {
   /** e.g. "yaml": the plugin is `pulumi-language-<language>`. */
@@ -271,7 +271,7 @@ export function installPackage(prefix: string): string {
   return path.join(prefix, "node_modules", "acp-extend", "provider");
 }
 
-// `node dist/tools/languages.js` (scripts/setup.sh) builds or finds the language hosts and the Python SDK.
+// `node dist/tools/languages.js` (scripts/setup.sh) builds or finds the language hosts and the Python wheels.
 if (require.main === module) {
   Promise.all([ensureYamlHost(), ensurePythonHost(), ensurePythonWheels()]).then(
     ([y, p, pip]) =>
