@@ -16,6 +16,8 @@ command -v skopeo >/dev/null || need+=(skopeo)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v openssl >/dev/null || need+=(openssl)
 $demo || { command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null; } || need+=(python3 python3-venv)
+# git http-backend: the loopback git server of `pulumi package add <git URL>`'s test.
+$demo || [ -x /usr/lib/git-core/git-http-backend ] || need+=(git)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
@@ -41,7 +43,7 @@ if ! $demo; then
   # For the e2e suites of examples/yaml-operator and examples/python-operator:
   # the Pulumi YAML language host (github.com/pulumi/pulumi-yaml, cold ~2.5 min),
   # our Python language host (test/languages/python, ~1.5 min once the engine's
-  # packages are in the Go build cache) and a virtualenv with the `pulumi` Python
-  # SDK from PyPI (~1-1.5 min), cached beside the engine.
+  # packages are in the Go build cache) and the wheels from PyPI the tests' pip
+  # installs the `pulumi` Python SDK from (~10 s), cached beside the engine.
   node_modules/.bin/node dist/tools/languages.js
 fi

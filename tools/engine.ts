@@ -25,6 +25,12 @@ export const ENGINE_MODULE = path.join(PACKAGE_ROOT, "test", "engine");
  * not the CLI's (v3.274).
  */
 export const KUBERNETES_MODULE = path.join(ENGINE_MODULE, "kubernetes");
+/**
+ * The Go module our language hosts share (test/engine's Node.js host and
+ * test/languages/python's host use it through a replace directive): part of
+ * both cache keys.
+ */
+export const LANGHOST_MODULE = path.join(PACKAGE_ROOT, "test", "langhost");
 
 /** The Pulumi CLI's module and its version, as test/engine/go.mod pins them. */
 const PULUMI_MODULE = "github.com/pulumi/pulumi/pkg/v3";
@@ -79,19 +85,27 @@ export function kubernetesSdkVersion(): string {
 }
 
 /**
- * Short hash of what determines the binaries: go.mod, go.sum, every Go source
- * of the module and the provider version stamped in. Any edit gives a new
- * cache directory, so a stale build is never used.
+ * Short hash of what determines the binaries: go.mod, go.sum and every Go
+ * source of the modules (the engine's, and the shared module its replace
+ * directive builds in), plus the provider version stamped in. Any edit gives
+ * a new cache directory, so a stale build is never used.
  */
-export function sourceHash(moduleDir = ENGINE_MODULE, providerVersion = kubernetesSdkVersion()): string {
-  const h = createHash("sha256").update(`kubernetes=${providerVersion}\0`);
-  const walk = (dir: string): string[] =>
-    fs
-      .readdirSync(dir, { withFileTypes: true })
-      .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]))
-      .filter((f) => f.endsWith(".go") || /go\.(mod|sum)$/.test(f));
-  for (const f of walk(moduleDir).sort()) {
-    h.update(path.relative(moduleDir, f)).update("\0").update(fs.readFileSync(f)).update("\0");
+export function sourceHash(moduleDirs = [ENGINE_MODULE, LANGHOST_MODULE], providerVersion = kubernetesSdkVersion()): string {
+  return moduleHash(moduleDirs, /\.go$|go\.(mod|sum)$/, `kubernetes=${providerVersion}\0`);
+}
+
+/**
+ * Short hash of the files of `moduleDirs` whose path matches `files`, each
+ * named by its path relative to the checkout, after `salt`.
+ */
+export function moduleHash(moduleDirs: string[], files: RegExp, salt = ""): string {
+  const h = createHash("sha256").update(salt);
+  for (const dir of moduleDirs) {
+    const names = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => files.test(f)).sort();
+    for (const f of names) {
+      const file = path.join(dir, f);
+      h.update(path.relative(PACKAGE_ROOT, file)).update("\0").update(fs.readFileSync(file)).update("\0");
+    }
   }
   return h.digest("hex").slice(0, 12);
 }

@@ -1,9 +1,11 @@
-// The language hosts that let the e2e tests run Pulumi YAML (and Python)
-// programs on the real engine: each built from its upstream Go module by a
-// small module of ours under test/languages/, cached like the engine in
-// ~/.cache/acp-extend/<language>-<version>-<source hash>/bin/ (build lock,
-// progress line), and linked into a session's PULUMI_HOME as a language plugin.
-import { spawnSync } from "node:child_process";
+// The language hosts that let the e2e tests run Pulumi YAML and Python
+// programs on the real engine: each built from its Go module (upstream's, or
+// ours for Python) by a small module under test/languages/, cached like the
+// engine in ~/.cache/acp-extend/<language>-<version>-<source hash>/bin/ (build
+// lock, progress line), and linked into a session's PULUMI_HOME as a language
+// plugin; and the projects' set-up as users do it: acp-extend installed with
+// npm, `pulumi package add`, pip installing from wheels cached from PyPI.
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,14 +13,12 @@ import { LocalWorkspace, PulumiCommand, type ConfigMap, type Stack } from "@pulu
 import * as YAML from "yaml";
 import { buildOnce, isExecutable, runGo } from "../sandbox/goBuild";
 import { defaultCacheDir } from "../sdk/common/cache";
-import { PACKAGE_ROOT, requiredVersion, type EngineSession } from "./engine";
+import { LANGHOST_MODULE, PACKAGE_ROOT, moduleHash, requiredVersion, type EngineSession } from "./engine";
 
 /** The Go modules of the language hosts. */
 export const LANGUAGES_DIR = path.join(PACKAGE_ROOT, "test", "languages");
 /** The acp-extend provider plugin (PulumiPlugin.yaml), as programs add it. */
 export const PROVIDER_DIR = path.join(PACKAGE_ROOT, "provider");
-/** The schema the plugin serves, as `npm run build` generates it. */
-export const SCHEMA_FILE = path.join(PACKAGE_ROOT, "dist", "provider", "schema.json");
 
 export interface LanguageHost {
   /** e.g. "yaml": the plugin is `pulumi-language-<language>`. */
@@ -38,6 +38,8 @@ interface HostModule {
   main: string;
   /** The variable the upstream build stamps the version into. */
   versionVar: string;
+  /** Local modules its go.mod replaces modules with: built in, so part of its cache key. */
+  replaced?: string[];
 }
 
 const YAML_HOST: HostModule = {
@@ -56,25 +58,15 @@ const PYTHON_HOST: HostModule = {
   upstream: "github.com/pulumi/pulumi/pkg/v3",
   main: "./pulumi-language-python",
   versionVar: "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version",
+  replaced: [LANGHOST_MODULE],
 };
-
-/** Short hash of the module's go.mod, go.sum, Go sources and embedded files: any edit is a new cache entry. */
-function moduleHash(dir: string): string {
-  const h = createHash("sha256");
-  const files = (fs.readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => /\.(go|py|txt)$/.test(f) || /go\.(mod|sum)$/.test(f))
-    .sort();
-  for (const f of files)
-    h.update(f)
-      .update("\0")
-      .update(fs.readFileSync(path.join(dir, f)))
-      .update("\0");
-  return h.digest("hex").slice(0, 12);
-}
 
 async function ensureHost(m: HostModule, log: (l: string) => void, env: NodeJS.ProcessEnv): Promise<LanguageHost> {
   const version = requiredVersion(m.upstream, m.moduleDir);
-  const root = path.join(defaultCacheDir(env), `${m.language}-${version}-${moduleHash(m.moduleDir)}`);
+  const root = path.join(
+    defaultCacheDir(env),
+    `${m.language}-${version}-${moduleHash([m.moduleDir, ...(m.replaced ?? [])], /\.(go|py|txt)$|go\.(mod|sum)$/)}`,
+  );
   const binary = path.join(root, "bin", `pulumi-language-${m.language}`);
   const host = { language: m.language, version: version.replace(/^v/, ""), binary };
   if (isExecutable(binary)) return host;
@@ -129,14 +121,6 @@ export function ensurePythonHost(opts: EnsureHostOptions = {}): Promise<Language
   return ensureHost(PYTHON_HOST, opts.log ?? ((l) => process.stderr.write(l + "\n")), opts.env ?? process.env);
 }
 
-export interface PythonEnv {
-  /** The virtualenv with test/languages/python/requirements.txt installed. */
-  venv: string;
-  python: string;
-  /** Its site-packages, which session virtualenvs extend (see pythonProjectEnv). */
-  sitePackages: string;
-}
-
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
   const r = spawnSync(cmd, args, { ...opts, encoding: "utf8", maxBuffer: 64 << 20 });
   if (r.error) throw new Error(`${cmd} ${args.join(" ")}: ${r.error.message}`);
@@ -144,32 +128,54 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   return r.stdout;
 }
 
+/** Runs `cmd` to its end without blocking this process; returns its stdout and stderr, interleaved as written. */
+function runAsync(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("error", (err) => reject(new Error(`${cmd} ${args.join(" ")}: ${err.message}`)));
+    child.on("close", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${cmd} ${args.join(" ")} failed (exit ${code}):\n${output}`)),
+    );
+  });
+}
+
+/** The pins of the Python packages the e2e tests install (the `pulumi` SDK, setuptools, wheel). */
+export const PYTHON_REQUIREMENTS = path.join(LANGUAGES_DIR, "python", "requirements.txt");
+
 /**
- * Finds or makes the virtualenv with the Pulumi Python SDK from PyPI (pip, as
- * test/languages/python/requirements.txt pins it), cached in
- * ~/.cache/acp-extend/python-sdk-<python version>-<requirements hash>/venv.
+ * Finds or fills the directory of wheels from PyPI that Python projects of
+ * the e2e tests install from: pip and everything
+ * test/languages/python/requirements.txt pins, with their dependencies, cached
+ * in ~/.cache/acp-extend/python-wheels-<python version>-<requirements hash>/.
+ * Returns pip's environment for a session: no index, these wheels, these pins,
+ * so `pulumi package add` and `pulumi install` install exactly them offline.
  */
-export async function ensurePythonEnv(opts: EnsureHostOptions = {}): Promise<PythonEnv> {
+export async function ensurePythonWheels(opts: EnsureHostOptions = {}): Promise<Record<string, string>> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const env = opts.env ?? process.env;
-  const requirements = path.join(LANGUAGES_DIR, "python", "requirements.txt");
   const pyVersion = run("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { env }).trim();
-  const hash = createHash("sha256").update(fs.readFileSync(requirements)).digest("hex").slice(0, 12);
-  const root = path.join(defaultCacheDir(env), `python-sdk-${pyVersion}-${hash}`);
-  const venv = path.join(root, "venv");
-  const python = path.join(venv, "bin", "python");
-  const sitePackages = path.join(venv, "lib", `python${pyVersion}`, "site-packages");
-  const done = path.join(root, "installed");
+  const hash = createHash("sha256").update(fs.readFileSync(PYTHON_REQUIREMENTS)).digest("hex").slice(0, 12);
+  const root = path.join(defaultCacheDir(env), `python-wheels-${pyVersion}-${hash}`);
+  const wheels = path.join(root, "wheels");
+  const done = path.join(root, "downloaded");
   await buildOnce(root, done, "python", log, async () => {
     const started = Date.now();
-    log(`python: making a virtualenv with ${fs.readFileSync(requirements, "utf8").match(/^pulumi==\S+/m)?.[0]} from PyPI in ${venv}`);
+    log(`python: downloading pip and ${fs.readFileSync(PYTHON_REQUIREMENTS, "utf8").match(/^pulumi==\S+/m)?.[0]} from PyPI into ${wheels}`);
+    // A virtualenv only for its pip: Debian's python3 may have none.
+    const venv = path.join(root, "pip-venv");
     fs.rmSync(venv, { recursive: true, force: true });
+    fs.rmSync(wheels, { recursive: true, force: true });
     run("python3", ["-m", "venv", venv], { env });
-    run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements], { env });
+    const pip = [path.join(venv, "bin", "python"), "-m", "pip", "--disable-pip-version-check", "download", "--quiet", "-d", wheels];
+    run(pip[0], [...pip.slice(1), "pip", "-r", PYTHON_REQUIREMENTS], { env });
+    fs.rmSync(venv, { recursive: true, force: true });
     fs.writeFileSync(done, "", { mode: 0o755 });
-    log(`python: virtualenv ready in ${Math.round((Date.now() - started) / 1000)}s`);
+    log(`python: wheels ready in ${Math.round((Date.now() - started) / 1000)}s`);
   });
-  return { venv, python, sitePackages };
+  return { PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheels, PIP_CONSTRAINT: PYTHON_REQUIREMENTS, PIP_DISABLE_PIP_VERSION_CHECK: "1" };
 }
 
 /**
@@ -193,80 +199,84 @@ export interface ProjectStackOptions {
   /** Stack name in the session's file backend. @default "e2e" */
   stack?: string;
   config?: ConfigMap;
-  /** Python: the virtualenv to run in (pythonProjectEnv), for the runtime option `virtualenv`. */
-  virtualenv?: string;
+  /** What `pulumi package add` adds: a plugin directory or a git URL. @default this checkout's provider/ */
+  packageSource?: string;
+  /** More environment for `pulumi package add` (e.g. pip's, from ensurePythonWheels). */
+  env?: Record<string, string>;
+}
+
+/** A Pulumi project of a language other than Node.js, set up as a user would, and its stack. */
+export interface ProjectStack {
+  stack: Stack;
+  /** What `pulumi package add` printed. */
+  packageAddOutput: string;
 }
 
 /**
- * A stack of an example project that is not Node.js (Pulumi YAML, Python):
- * the example directory is copied to a scratch directory of the session, with
- * its `packages:` entry for acp-extend pointed at this checkout's provider/,
- * as `pulumi package add <path>` would write it.
+ * A stack of an example project that is not Node.js (Pulumi YAML, Python),
+ * set up as a user sets one up: the example directory is copied to a scratch
+ * directory of the session without its `packages:` entry for acp-extend, and
+ * `pulumi package add <packageSource>` runs there (for Python it also
+ * generates the SDK into sdks/, adds it to requirements.txt and installs the
+ * requirements into the project's virtualenv).
  */
-export async function projectStack(session: EngineSession, exampleDir: string, opts: ProjectStackOptions = {}): Promise<Stack> {
+export async function projectStack(session: EngineSession, exampleDir: string, opts: ProjectStackOptions = {}): Promise<ProjectStack> {
   const settings = YAML.parse(fs.readFileSync(path.join(exampleDir, "Pulumi.yaml"), "utf8")) as Record<string, any>;
   const workDir = session.scratch(String(settings.name));
   fs.cpSync(exampleDir, workDir, {
     recursive: true,
-    filter: (src) => !/(^|\/)(venv|__pycache__|Pulumi\.[^/]*\.yaml)$/.test(src) || src.endsWith("Pulumi.yaml"),
+    filter: (src) => !/(^|\/)(venv|sdks|__pycache__|Pulumi\.[^/]*\.yaml)$/.test(src) || src.endsWith("Pulumi.yaml"),
   });
-  settings.packages = { ...(settings.packages ?? {}), "acp-extend": PROVIDER_DIR };
-  if (opts.virtualenv)
-    settings.runtime = {
-      name: settings.runtime?.name ?? settings.runtime,
-      options: { ...(settings.runtime?.options ?? {}), virtualenv: opts.virtualenv },
-    };
+  delete settings.packages?.["acp-extend"];
   fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), YAML.stringify(settings));
+  // Asynchronously: the package source may be served by this process (a git server of the tests).
+  const packageAddOutput = await runAsync(session.engine.pulumi, ["package", "add", opts.packageSource ?? PROVIDER_DIR], {
+    cwd: workDir,
+    env: { ...process.env, ...session.env, ...opts.env },
+  });
   const pulumiCommand = await PulumiCommand.get({ root: session.engine.root });
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: opts.stack ?? "e2e", workDir },
     { pulumiCommand, envVars: session.env },
   );
   if (opts.config) await stack.setAllConfig(opts.config);
-  return stack;
+  return { stack, packageAddOutput };
 }
 
 /**
- * A Python project's environment for a session: the acp-extend Python SDK
- * generated by `pulumi package gen-sdk <schema.json> --language python` (the
- * engine with our Python host) and installed with pip into a virtualenv of
- * the session that extends the cached one (a .pth file), so the cache never
- * holds a generated SDK. Returns the virtualenv for the project's runtime
- * option `virtualenv`.
+ * acp-extend as `npm install acp-extend` installs it, from this checkout:
+ * `npm pack` of the built checkout installed with `npm install --prefix` into
+ * `prefix`, with the checkout's @pulumi/pulumi and @pulumi/kubernetes (the
+ * peers; the engine's Kubernetes provider matches the latter). Returns the
+ * plugin directory, `<prefix>/node_modules/acp-extend/provider`.
  */
-export function pythonProjectEnv(session: EngineSession, base: PythonEnv): string {
-  const sdk = session.scratch("python-sdk");
-  // From the schema file the plugin serves (dist/provider/schema.json): given the
-  // plugin directory, the CLI would first ask the Node.js host to install the
-  // plugin's npm dependencies, which the engine's own host does not implement.
-  run(session.engine.pulumi, ["package", "gen-sdk", SCHEMA_FILE, "--language", "python", "--out", sdk], {
-    env: { ...process.env, ...session.env },
-  });
-  const venv = path.join(session.scratch("python-venv"), "venv");
-  run("python3", ["-m", "venv", "--without-pip", venv]);
-  const site = path.join(venv, path.relative(base.venv, base.sitePackages));
-  fs.writeFileSync(path.join(site, "acp-extend-base.pth"), base.sitePackages + "\n");
-  run(base.python, [
-    "-m",
-    "pip",
-    "--python",
-    path.join(venv, "bin", "python"),
-    "install",
-    "--quiet",
-    "--disable-pip-version-check",
-    "--no-deps",
-    "--no-build-isolation",
-    path.join(sdk, "python"),
-  ]);
-  return venv;
+export function installPackage(prefix: string): string {
+  const npm = (args: string[], cwd: string) =>
+    // With the pinned Node first on PATH, as npm scripts run.
+    run("npm", [...args, "--no-audit", "--no-fund"], {
+      cwd,
+      env: { ...process.env, PATH: [path.dirname(process.execPath), process.env.PATH].join(path.delimiter) },
+    });
+  fs.mkdirSync(prefix, { recursive: true });
+  // The build is there already: pack it as it is, without the prepare script's rebuild.
+  const tarball = npm(["pack", "--ignore-scripts", "--pack-destination", prefix], PACKAGE_ROOT).trim().split("\n").pop()!;
+  const peer = (name: string) => {
+    const manifest = require.resolve(`${name}/package.json`, { paths: [PACKAGE_ROOT] });
+    return `${name}@${(JSON.parse(fs.readFileSync(manifest, "utf8")) as { version: string }).version}`;
+  };
+  npm(
+    ["install", "--prefer-offline", "--prefix", prefix, path.join(prefix, tarball), peer("@pulumi/pulumi"), peer("@pulumi/kubernetes")],
+    prefix,
+  );
+  return path.join(prefix, "node_modules", "acp-extend", "provider");
 }
 
-// `node dist/tools/languages.js` (scripts/setup.sh) builds or finds the language hosts and the Python SDK.
+// `node dist/tools/languages.js` (scripts/setup.sh) builds or finds the language hosts and the Python wheels.
 if (require.main === module) {
-  Promise.all([ensureYamlHost(), ensurePythonHost(), ensurePythonEnv()]).then(
-    ([y, p, env]) =>
+  Promise.all([ensureYamlHost(), ensurePythonHost(), ensurePythonWheels()]).then(
+    ([y, p, pip]) =>
       process.stdout.write(
-        `languages: pulumi-language-yaml ${y.version} in ${path.dirname(y.binary)}, pulumi-language-python (ours, SDK ${p.version}) in ${path.dirname(p.binary)}, Python SDK in ${env.venv}\n`,
+        `languages: pulumi-language-yaml ${y.version} in ${path.dirname(y.binary)}, pulumi-language-python (ours, SDK ${p.version}) in ${path.dirname(p.binary)}, wheels for pip in ${pip.PIP_FIND_LINKS}\n`,
       ),
     (err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

@@ -83,7 +83,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-function makeCert(dir: string): void {
+/** Writes ca.pem and a server.pem/server.key for 127.0.0.1 and localhost that it signed, into `dir`. */
+export function makeCert(dir: string): void {
   const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   run([
     "req",

@@ -1,4 +1,4 @@
-"""Operators and cluster plugins on ACP from Python, with acp-extend's components."""
+"""Operators, cluster plugins and package uploads on ACP from Python, with acp-extend's components."""
 
 import pulumi
 import pulumi_acp_extend as acp
@@ -31,6 +31,26 @@ gpu = acp.ClusterPlugin(
     kubeconfig=global_kubeconfig,
 )
 
+# An operator package made available on the global and business clusters, as
+# `violet push` does. The path is relative to the project's directory, like
+# every relative path the program gives the components.
+upload = acp.PackageUpload(
+    "harborPackage",
+    path=config.require("operatorPackage"),
+    registry=acp.PackageUploadRegistryArgs(
+        address=config.require("registryAddress"),  # violet's --dest-repo
+        username=config.require("registryUsername"),
+        password=config.require_secret("registryPassword"),
+        ca=config.get("registryCa"),  # PEM bundle that signed the registry's certificate
+    ),
+    platform=acp.PackageUploadPlatformArgs(
+        address=config.require("platformAddress"),  # violet's --platform-address
+        token=config.require_secret("platformToken"),
+        ca=config.get("platformCa"),
+    ),
+    clusters=["global", "business"],
+)
+
 pulumi.export("subscriptionName", harbor.subscription_name)
 pulumi.export("installedCSV", harbor.installed_csv)
 pulumi.export("installedVersion", harbor.installed_version)
@@ -39,3 +59,4 @@ pulumi.export("installPlans", harbor.install_plans)
 pulumi.export("gpuModuleInfo", gpu.module_info_name)
 pulumi.export("gpuPhase", gpu.phase)
 pulumi.export("gpuVersionInstalled", gpu.installed_version)
+pulumi.export("uploaded", upload.packages)

@@ -159,6 +159,13 @@ describe("consumer: the packed package installed in a fresh project", function (
       "dist/policy/exports.d.ts",
       "dist/policy/PulumiPolicy.yaml",
       "dist/policy/package.json",
+      // The provider plugin other Pulumi languages add (docs/languages.md).
+      "provider/PulumiPlugin.yaml",
+      "provider/index.js",
+      "provider/package.json",
+      "provider/prepare.js",
+      "dist/provider/main.js",
+      "dist/provider/schema.json",
     ]) {
       assert.ok(files.has(f), `${f} is missing from the package`);
     }

@@ -19,14 +19,19 @@ export function itDestroysEverything(stack: () => Stack, client: () => KubeClien
   it("destroy leaves no namespace, Subscription, InstallPlan or CSV behind", async () => {
     const result = await stack().destroy();
     assert.equal(result.summary.result, "succeeded");
-    await client().waitFor(
-      Namespace,
-      { timeoutMs: 60_000 },
-      (all) => (all.some((n) => n.metadata.name === namespace) ? undefined : true),
-      () => `namespace ${namespace} still exists`,
-    );
+    await namespaceGone(client(), namespace);
     for (const type of [Subscription, InstallPlan, ClusterServiceVersion]) {
       assert.deepEqual((await client().list(type, { namespace })).items, [], type.kind);
     }
   });
+}
+
+/** Waits (a minute at most) until `namespace` is gone, its finalizers done. */
+export async function namespaceGone(client: KubeClient, namespace: string): Promise<void> {
+  await client.waitFor(
+    Namespace,
+    { timeoutMs: 60_000 },
+    (all) => (all.some((n) => n.metadata.name === namespace) ? undefined : true),
+    () => `namespace ${namespace} still exists`,
+  );
 }

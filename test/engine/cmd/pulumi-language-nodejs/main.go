@@ -11,7 +11,10 @@
 //   - RunPlugin: node @pulumi/pulumi/cmd/run-policy-pack for policy packs
 //     (kind "analyzer") and @pulumi/pulumi/cmd/run-plugin for plugins;
 //   - GetRequiredPackages: the resource plugins that node_modules packages
-//     declare in their package.json ("pulumi": {"resource": true}).
+//     declare in their package.json ("pulumi": {"resource": true});
+//   - InstallDependencies: the package manager's install, as upstream's host
+//     runs it for `pulumi install` and for source plugins that `pulumi package
+//     add` or a project's `packages:` name (a local directory or a git URL).
 //
 // Like every plugin it prints the port it serves on, then serves until killed.
 package main
@@ -26,80 +29,30 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 
+	"acp-extend/test/langhost"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
+	"github.com/pulumi/pulumi/sdk/v3/nodejs/npm"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// The Node.js SDK's exit code for "the error was already reported to the
-// engine": the engine then shows no second, less useful message.
-const exitCodeErrorReported = 32
-
 func main() {
-	// The engine passes its own address as the last argument; flags before it
-	// (e.g. -tracing, -root) are accepted and ignored.
-	var engineAddress string
-	for _, arg := range os.Args[1:] {
-		if !strings.HasPrefix(arg, "-") {
-			engineAddress = arg
-		}
-	}
 	node, err := exec.LookPath("node")
 	if err != nil {
 		cmdutil.Exit(fmt.Errorf("could not find node on $PATH: %w", err))
 	}
-	host := &languageHost{node: node, engineAddress: engineAddress}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
-			return nil
-		},
-		Options: rpcutil.OpenTracingServerInterceptorOptions(nil),
+	langhost.Serve(func(engineAddress string) pulumirpc.LanguageRuntimeServer {
+		return &languageHost{Base: langhost.NewBase(engineAddress), node: node}
 	})
-	if err != nil {
-		cmdutil.Exit(fmt.Errorf("could not start language host gRPC server: %w", err))
-	}
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		cmdutil.Exit(fmt.Errorf("language host stopped serving: %w", err))
-	}
 }
 
 type languageHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
+	langhost.Base
 
 	node string
-
-	mu            sync.Mutex
-	engineAddress string
-}
-
-func (h *languageHost) engine() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.engineAddress
-}
-
-func (h *languageHost) Handshake(
-	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *languageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
 }
 
 func (h *languageHost) About(ctx context.Context, _ *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
@@ -243,22 +196,7 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	opts := info.GetOptions().AsMap()
 	args := nodeArgs(opts)
 	args = append(args, runScript)
-	flag := func(name, value string) {
-		if value != "" {
-			args = append(args, "--"+name, value)
-		}
-	}
-	flag("monitor", req.GetMonitorAddress())
-	flag("engine", h.engine())
-	flag("organization", req.GetOrganization())
-	flag("project", req.GetProject())
-	flag("root-directory", info.GetRootDirectory())
-	flag("stack", req.GetStack())
-	flag("pwd", req.GetPwd())
-	if req.GetDryRun() {
-		args = append(args, "--dry-run")
-	}
-	flag("parallel", fmt.Sprint(req.GetParallel()))
+	args = append(args, langhost.RunFlags(req, h.Engine())...)
 	program := programDir
 	if entry := info.GetEntryPoint(); entry != "" && entry != "." {
 		program = filepath.Join(programDir, entry)
@@ -266,43 +204,14 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	args = append(args, program)
 	args = append(args, req.GetArgs()...)
 
-	config, err := json.Marshal(req.GetConfig())
+	configEnv, err := langhost.ConfigEnv(req)
 	if err != nil {
 		return nil, err
 	}
-	secretKeys := req.GetConfigSecretKeys()
-	if secretKeys == nil {
-		secretKeys = []string{}
-	}
-	secretKeysJSON, err := json.Marshal(secretKeys)
-	if err != nil {
-		return nil, err
-	}
-	env := append(os.Environ(),
-		"PULUMI_CONFIG="+string(config),
-		"PULUMI_CONFIG_SECRET_KEYS="+string(secretKeysJSON),
-	)
-	env = append(env, typeScriptEnv(opts)...)
-
 	cmd := exec.CommandContext(ctx, h.node, args...)
-	cmdutil.RegisterProcessGroup(cmd)
 	cmd.Dir = req.GetPwd()
-	cmd.Env = env
-	cmd.Stdout = os.Stdout
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			if exitErr.ExitCode() == exitCodeErrorReported {
-				return &pulumirpc.RunResponse{Bail: true}, nil
-			}
-			return &pulumirpc.RunResponse{
-				Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
-			}, nil
-		}
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run the program with %s: %v", h.node, err)}, nil
-	}
-	return &pulumirpc.RunResponse{}, nil
+	cmd.Env = append(append(os.Environ(), configEnv...), typeScriptEnv(opts)...)
+	return langhost.RunProgram(cmd), nil
 }
 
 // nodeArgs turns the project's runtime option "nodeargs" into node flags.
@@ -361,61 +270,43 @@ func (h *languageHost) RunPlugin(
 	args = append(nodeArgs(info.GetOptions().AsMap()), args...)
 
 	cmd := exec.CommandContext(ctx, h.node, args...)
-	cmdutil.RegisterProcessGroup(cmd)
-	cmd.Dir = pluginDir
+	// As upstream: a policy pack runs in its own directory, any other plugin in
+	// the directory the engine runs in (the program's), so relative paths in
+	// its inputs mean what they mean to the program's author.
+	cmd.Dir = req.GetPwd()
+	if req.GetKind() == "analyzer" || cmd.Dir == "" {
+		cmd.Dir = pluginDir
+	}
 	cmd.Env = append(append(os.Environ(), req.GetEnv()...), typeScriptEnv(info.GetOptions().AsMap())...)
+	return langhost.RunPlugin(cmd, server)
+}
 
-	var sendMu sync.Mutex
-	send := func(resp *pulumirpc.RunPluginResponse) error {
-		sendMu.Lock()
-		defer sendMu.Unlock()
-		return server.Send(resp)
+// InstallDependencies installs a program's or a source plugin's npm
+// dependencies as upstream's host does: the package manager of the runtime
+// option "packagemanager" (else the one the lock file names, else npm) runs
+// its install in the directory, or in the root of the npm/yarn/pnpm
+// workspace the directory belongs to. For a plugin directory without a
+// package.json of its own (acp-extend's provider/), npm installs for the
+// package that contains it, whose "prepare" script builds it from a git clone.
+func (h *languageHost) InstallDependencies(
+	req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer,
+) error {
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		return status.Error(codes.InvalidArgument, "program info with a program directory is required")
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	var wg sync.WaitGroup
-	pump := func(r io.Reader, wrap func([]byte) *pulumirpc.RunPluginResponse) {
-		defer wg.Done()
-		buf := make([]byte, 32*1024)
-		for {
-			n, err := r.Read(buf)
-			if n > 0 {
-				chunk := append([]byte(nil), buf[:n]...)
-				if sendErr := send(wrap(chunk)); sendErr != nil {
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
+	packageManager, _ := req.GetInfo().GetOptions().AsMap()["packagemanager"].(string)
+	return langhost.InstallDependencies(req, server, func(ctx context.Context, stdout, stderr io.Writer) error {
+		root := dir
+		if ws, err := npm.FindWorkspaceRoot(dir); err == nil {
+			fmt.Fprintf(stdout, "Detected workspace root at %s\n", ws)
+			root = ws
+		} else if !errors.Is(err, npm.ErrNotInWorkspace) {
+			return fmt.Errorf("looking for the workspace root of %s: %w", dir, err)
 		}
-	}
-	wg.Add(2)
-	go pump(stdout, func(b []byte) *pulumirpc.RunPluginResponse {
-		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}
+		_, err := npm.Install(ctx, npm.PackageManagerType(packageManager), root, false /* production */, stdout, stderr)
+		return err
 	})
-	go pump(stderr, func(b []byte) *pulumirpc.RunPluginResponse {
-		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}
-	})
-	wg.Wait()
-	code := 0
-	if err := cmd.Wait(); err != nil {
-		var exitErr *exec.ExitError
-		if !errors.As(err, &exitErr) {
-			return err
-		}
-		code = exitErr.ExitCode()
-	}
-	return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
 }
 
 // GetProgramDependencies reports the program's direct npm dependencies with
@@ -452,4 +343,3 @@ func (h *languageHost) GetProgramDependencies(
 	}
 	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
 }
-

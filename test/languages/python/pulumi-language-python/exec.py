@@ -19,10 +19,11 @@ ERROR_REPORTED = 32
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    for flag in ("project", "stack", "monitor", "engine", "organization", "root_directory", "pwd"):
+    # The flags of @pulumi/pulumi/cmd/run, as the host passes them to both (test/langhost RunFlags).
+    for flag in ("project", "stack", "monitor", "engine", "organization", "root-directory", "pwd"):
         parser.add_argument(f"--{flag}")
     parser.add_argument("--parallel", type=int)
-    parser.add_argument("--dry_run", default="false")
+    parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("PROGRAM")
     parser.add_argument("ARGS", nargs="*")
     args = parser.parse_args()
@@ -34,7 +35,7 @@ def main() -> int:
             monitor=args.monitor,
             engine=args.engine,
             parallel=args.parallel,
-            dry_run=args.dry_run == "true",
+            dry_run=args.dry_run,
             organization=args.organization,
             root_directory=args.root_directory,
         )

@@ -1,13 +1,18 @@
 // Command pulumi-language-python is the Python language host of our engine:
 // the upstream host's Go module is not served by the Go module proxy (see
 // ../go.mod), so this serves pulumirpc.LanguageRuntime with the `pulumi`
-// Python SDK from PyPI:
+// Python SDK from PyPI and the Python toolchain support (pip, poetry, uv) of
+// github.com/pulumi/pulumi/sdk/v3/python/toolchain, as upstream's host does:
 //
-//   - Run: the project's virtualenv's python (runtime option "virtualenv",
-//     else python3 on PATH) runs exec.py, which configures the SDK from the
-//     engine's settings and runs the program;
-//   - GeneratePackage: `pulumi package gen-sdk --language python` with the
-//     Python code generator of github.com/pulumi/pulumi/pkg/v3;
+//   - Run: the project's Python (runtime options "toolchain" and
+//     "virtualenv", relative to the project) runs exec.py, which configures
+//     the SDK from the engine's settings and runs the program;
+//   - InstallDependencies: `pulumi install`, and `pulumi package add` after
+//     Link: the toolchain makes the virtualenv and installs requirements.txt;
+//   - Link: `pulumi package add` adds the generated SDK's directory to
+//     requirements.txt (pyproject.toml for poetry and uv);
+//   - GeneratePackage: the SDK's code, with the Python code generator of
+//     github.com/pulumi/pulumi/pkg/v3;
 //   - GetRequiredPlugins/Packages: none of its own; packages come from the
 //     project's `packages:` (Pulumi.yaml), which the engine resolves itself.
 //
@@ -20,39 +25,26 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 
+	"acp-extend/test/langhost"
+	"github.com/blang/semver"
 	pythongen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
+	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/emptypb"
 )
 
 //go:embed exec.py
 var execScript []byte
 
-// The exit code of exec.py for "the error was already reported to the engine".
-const exitCodeErrorReported = 32
-
 func main() {
-	// The engine passes its own address as the last argument; flags before it
-	// (e.g. -tracing, -root) are accepted and ignored.
-	var engineAddress string
-	for _, arg := range os.Args[1:] {
-		if !strings.HasPrefix(arg, "-") {
-			engineAddress = arg
-		}
-	}
 	// exec.py is written once per host process, next to nothing the user owns.
 	dir, err := os.MkdirTemp("", "pulumi-language-python-")
 	if err != nil {
@@ -63,85 +55,63 @@ func main() {
 	if err := os.WriteFile(script, execScript, 0o600); err != nil {
 		cmdutil.Exit(err)
 	}
-	host := &languageHost{engineAddress: engineAddress, execScript: script}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
-			return nil
-		},
-		Options: rpcutil.OpenTracingServerInterceptorOptions(nil),
+	langhost.Serve(func(engineAddress string) pulumirpc.LanguageRuntimeServer {
+		return &languageHost{Base: langhost.NewBase(engineAddress), execScript: script}
 	})
-	if err != nil {
-		cmdutil.Exit(fmt.Errorf("could not start language host gRPC server: %w", err))
-	}
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		cmdutil.Exit(fmt.Errorf("language host stopped serving: %w", err))
-	}
 }
 
 type languageHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
+	langhost.Base
 
 	execScript string
-
-	mu            sync.Mutex
-	engineAddress string
 }
 
-func (h *languageHost) engine() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.engineAddress
-}
-
-func (h *languageHost) Handshake(
-	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *languageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
-}
-
-// python is the interpreter of the project: <virtualenv>/bin/python when the
-// runtime option "virtualenv" names one (relative to the program directory),
-// else python3 on PATH.
-func python(info *pulumirpc.ProgramInfo) (string, error) {
-	opts := info.GetOptions().AsMap()
-	if venv, ok := opts["virtualenv"].(string); ok && venv != "" {
-		if !filepath.IsAbs(venv) {
-			venv = filepath.Join(info.GetRootDirectory(), venv)
+// pythonOptions reads the runtime options as upstream's host does: the
+// toolchain (pip unless named or a uv.lock/poetry.lock says otherwise) and
+// the virtualenv, relative to the project's root.
+func pythonOptions(info *pulumirpc.ProgramInfo) (toolchain.PythonOptions, error) {
+	opts := toolchain.PythonOptions{Root: info.GetRootDirectory(), ProgramDir: info.GetProgramDirectory()}
+	raw := info.GetOptions().AsMap()
+	if v, ok := raw["virtualenv"]; ok {
+		venv, ok := v.(string)
+		if !ok {
+			return opts, errors.New("the runtime option virtualenv must be a string")
 		}
-		p := filepath.Join(venv, "bin", "python")
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("the project's virtualenv %s has no bin/python: create it with `python3 -m venv %s` and install the requirements", venv, venv)
+		opts.Virtualenv = venv
+	}
+	if v, ok := raw["toolchain"]; ok {
+		switch v {
+		case "pip":
+			opts.Toolchain = toolchain.Pip
+		case "poetry":
+			opts.Toolchain = toolchain.Poetry
+		case "uv":
+			opts.Toolchain = toolchain.Uv
+		default:
+			return opts, fmt.Errorf("the runtime option toolchain must be pip, poetry or uv, not %v", v)
 		}
-		return p, nil
 	}
-	p, err := exec.LookPath("python3")
-	if err != nil {
-		return "", fmt.Errorf("could not find python3 on $PATH: %w", err)
-	}
-	return p, nil
+	return opts, nil
 }
 
-func (h *languageHost) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
-	py, err := python(req.GetInfo())
+func projectToolchain(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
+	opts, err := pythonOptions(info)
 	if err != nil {
 		return nil, err
 	}
-	out, err := exec.CommandContext(ctx, py, "--version").Output()
+	return toolchain.ResolveToolchain(opts)
+}
+
+func (h *languageHost) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
+	tc, err := projectToolchain(req.GetInfo())
 	if err != nil {
-		return nil, fmt.Errorf("%s --version: %w", py, err)
+		return nil, err
 	}
-	return &pulumirpc.AboutResponse{Executable: py, Version: strings.TrimPrefix(strings.TrimSpace(string(out)), "Python ")}, nil
+	about, err := tc.About(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.AboutResponse{Executable: about.PythonExecutable, Version: about.PythonVersion.String()}, nil
 }
 
 func (h *languageHost) GetRequiredPlugins(
@@ -158,25 +128,14 @@ func (h *languageHost) GetRequiredPackages(
 
 func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	info := req.GetInfo()
-	py, err := python(info)
+	tc, err := projectToolchain(info)
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	args := []string{"-u", h.execScript}
-	flag := func(name, value string) {
-		if value != "" {
-			args = append(args, "--"+name, value)
-		}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	flag("monitor", req.GetMonitorAddress())
-	flag("engine", h.engine())
-	flag("organization", req.GetOrganization())
-	flag("project", req.GetProject())
-	flag("root_directory", info.GetRootDirectory())
-	flag("stack", req.GetStack())
-	flag("pwd", req.GetPwd())
-	flag("dry_run", fmt.Sprint(req.GetDryRun()))
-	flag("parallel", fmt.Sprint(req.GetParallel()))
+	args := append([]string{"-u", h.execScript}, langhost.RunFlags(req, h.Engine())...)
 	program := info.GetProgramDirectory()
 	if entry := info.GetEntryPoint(); entry != "" && entry != "." {
 		program = filepath.Join(program, entry)
@@ -184,45 +143,124 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	args = append(args, program)
 	args = append(args, req.GetArgs()...)
 
-	config, err := json.Marshal(req.GetConfig())
+	configEnv, err := langhost.ConfigEnv(req)
 	if err != nil {
 		return nil, err
 	}
-	secretKeys := req.GetConfigSecretKeys()
-	if secretKeys == nil {
-		secretKeys = []string{}
-	}
-	secretKeysJSON, err := json.Marshal(secretKeys)
+	cmd, err := tc.Command(ctx, args...)
 	if err != nil {
-		return nil, err
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	cmd := exec.CommandContext(ctx, py, args...)
-	cmdutil.RegisterProcessGroup(cmd)
 	cmd.Dir = req.GetPwd()
-	cmd.Env = append(os.Environ(),
-		"PULUMI_CONFIG="+string(config),
-		"PULUMI_CONFIG_SECRET_KEYS="+string(secretKeysJSON),
-		"PYTHONUNBUFFERED=1",
-	)
-	cmd.Stdout = os.Stdout
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			if exitErr.ExitCode() == exitCodeErrorReported {
-				return &pulumirpc.RunResponse{Bail: true}, nil
-			}
-			return &pulumirpc.RunResponse{
-				Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
-			}, nil
-		}
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run the program with %s: %v", py, err)}, nil
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
 	}
-	return &pulumirpc.RunResponse{}, nil
+	cmd.Env = append(append(cmd.Env, configEnv...), "PYTHONUNBUFFERED=1")
+	return langhost.RunProgram(cmd), nil
+}
+
+// InstallDependencies makes the project's virtualenv and installs its
+// requirements with its toolchain, as upstream's host does.
+func (h *languageHost) InstallDependencies(
+	req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer,
+) error {
+	opts, err := pythonOptions(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	if req.GetIsPlugin() && opts.Toolchain != toolchain.Poetry && opts.Toolchain != toolchain.Uv && opts.Virtualenv == "" {
+		// As upstream: plugins never run in the global Python.
+		opts.Virtualenv = "venv"
+	}
+	tc, err := toolchain.ResolveToolchain(opts)
+	if err != nil {
+		return err
+	}
+	return langhost.InstallDependencies(req, server, func(ctx context.Context, stdout, stderr io.Writer) error {
+		return tc.InstallDependencies(ctx, req.GetInfo().GetProgramDirectory(), req.GetUseLanguageVersionTools(),
+			true /* showOutput */, stdout, stderr)
+	})
+}
+
+// Link adds generated SDKs to the project's dependencies, as `pulumi package
+// add` asks before it installs them: each SDK's directory, relative to the
+// project, replaces any requirement of the same Python package.
+func (h *languageHost) Link(ctx context.Context, req *pulumirpc.LinkRequest) (*pulumirpc.LinkResponse, error) {
+	info := req.GetInfo()
+	opts, err := pythonOptions(info)
+	if err != nil {
+		return nil, err
+	}
+	loader, err := schema.NewLoaderClient(req.GetLoaderTarget())
+	if err != nil {
+		return nil, err
+	}
+	defer loader.Close()
+	cached := schema.NewCachedLoader(loader)
+
+	packages := map[string]string{} // Python distribution name → path
+	var imports strings.Builder
+	for _, dep := range req.GetPackages() {
+		desc := dep.GetPackage()
+		if desc.GetName() == "pulumi" {
+			packages["pulumi"] = dep.GetPath()
+			continue
+		}
+		pkgDesc := &schema.PackageDescriptor{Name: desc.GetName(), DownloadURL: desc.GetServer()}
+		if v, err := semver.ParseTolerant(desc.GetVersion()); err == nil {
+			pkgDesc.Version = &v
+		}
+		if p := desc.GetParameterization(); p != nil {
+			param := &schema.ParameterizationDescriptor{Name: p.GetName(), Value: p.GetValue()}
+			if v, err := semver.ParseTolerant(p.GetVersion()); err == nil {
+				param.Version = v
+			}
+			pkgDesc.Parameterization = param
+		}
+		ref, err := schema.LoadPackageReferenceV2(ctx, cached, pkgDesc)
+		if err != nil {
+			return nil, fmt.Errorf("loading the schema of %s: %w", desc.GetName(), err)
+		}
+		pkg, err := ref.Definition()
+		if err != nil {
+			return nil, err
+		}
+		if err := pkg.ImportLanguages(map[string]schema.Language{"python": pythongen.Importer}); err != nil {
+			return nil, err
+		}
+		name := pythongen.PyPack(ref.Namespace(), ref.Name())
+		importName := strings.ReplaceAll(ref.Name(), "-", "_")
+		if info, ok := pkg.Language["python"].(pythongen.PackageInfo); ok && info.PackageName != "" {
+			name, importName = info.PackageName, info.PackageName
+		}
+		packages[name] = dep.GetPath()
+		fmt.Fprintf(&imports, "  import %s as %s\n", name, importName)
+	}
+
+	if opts.Toolchain != toolchain.Pip {
+		// As upstream: a poetry or uv project that has not been installed yet
+		// still lists its requirements in requirements.txt.
+		if _, err := os.Stat(filepath.Join(info.GetProgramDirectory(), "pyproject.toml")); errors.Is(err, os.ErrNotExist) {
+			if _, err := os.Stat(filepath.Join(info.GetProgramDirectory(), "requirements.txt")); errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("no pyproject.toml or requirements.txt found in %s", info.GetProgramDirectory())
+			}
+			opts.Toolchain = toolchain.Pip
+		}
+	}
+	tc, err := toolchain.ResolveToolchain(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := tc.LinkPackages(ctx, packages); err != nil {
+		return nil, fmt.Errorf("adding the SDKs to the project's requirements: %w", err)
+	}
+	return &pulumirpc.LinkResponse{
+		ImportInstructions: "You can import the SDK in your Python code with:\n\n" + imports.String(),
+	}, nil
 }
 
 // GeneratePackage writes the Python SDK of a package schema, as
-// `pulumi package gen-sdk --language python` asks.
+// `pulumi package gen-sdk --language python` and `pulumi package add` ask.
 func (h *languageHost) GeneratePackage(
 	_ context.Context, req *pulumirpc.GeneratePackageRequest,
 ) (*pulumirpc.GeneratePackageResponse, error) {
