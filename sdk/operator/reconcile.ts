@@ -11,6 +11,7 @@ import { PackageNotFoundError, readPackage } from "./catalog";
 import { describeInstallState, subscriptionFailure } from "./diagnostics";
 import { parsePackageManifest, versionFromCsvName, type PackageInfo } from "./packageManifest";
 import { DowngradeError, decideApproval, describePlan, NoUpgradePathError, planUpgrade } from "./planner";
+import { csvEdgesOfPlan, proposedEdges, withEdges } from "./proposal";
 import { csvName, resolveTarget, VersionResolutionError, type ResolvedTarget } from "./versions";
 
 /**
@@ -75,6 +76,20 @@ class InstallFailure extends Error {
   constructor(message: string) {
     super(message);
     this.name = "InstallFailure";
+  }
+}
+
+/**
+ * The CSVs on the way from `installed` to the target, with the edges the plan's own CSVs
+ * declare (the channel's order only assumes them); a plan whose edges lead elsewhere is
+ * judged against the channel's order, as before it was read.
+ */
+function expectedSteps(packageName: string, target: ResolvedTarget, installed: string | undefined, plan: KubeObject): string[] {
+  try {
+    return planUpgrade(packageName, withEdges(target.channel, csvEdgesOfPlan(plan, packageName)), installed, target.csv).steps;
+  } catch (err) {
+    if (!(err instanceof NoUpgradePathError)) throw err;
+    return planUpgrade(packageName, target.channel, installed, target.csv).steps;
   }
 }
 
@@ -286,7 +301,12 @@ export async function checkInstall(ctx: ReconcileContext, olds: Partial<InstallI
     return { inputs, failures, notices };
   }
   try {
-    const plan = planUpgrade(pkg.packageName, target.channel, previous, target.csv);
+    // An upgrade's path: the channel's order, with the real edges out of the installed version where OLM already proposes the next one.
+    const channel =
+      previous && previous !== target.csv && !isUnknown(news.subscriptionName)
+        ? withEdges(target.channel, await proposedEdges(client, news.namespace, news.subscriptionName, pkg.packageName))
+        : target.channel;
+    const plan = planUpgrade(pkg.packageName, channel, previous, target.csv);
     inputs.upgradePath = plan.steps;
     inputs.upgradeSummary = describePlan(pkg.packageName, plan);
   } catch (err) {
@@ -521,7 +541,7 @@ export async function converge(
     if (!plan) continue;
     const sub = await client.get<KubeObject>(Subscription, inputs.subscriptionName, ns);
     const installedNow: string | undefined = sub?.status?.installedCSV;
-    const expected = planUpgrade(inputs.packageName, target.channel, installedNow, target.csv).steps;
+    const expected = expectedSteps(inputs.packageName, target, installedNow, plan);
     const csvNames: string[] = plan.spec?.clusterServiceVersionNames ?? [];
     const foreign = csvNames.filter((c) => !c.startsWith(`${inputs.packageName}.v`));
     const decision = decideApproval(

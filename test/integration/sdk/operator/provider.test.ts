@@ -17,6 +17,7 @@ import { clusterClient, contextFor } from "../../../../sdk/common/provider";
 import { applyInstall, checkInstall, type InstallInputs } from "../../../../sdk/operator/reconcile";
 import { operatorInstallProvider as provider } from "../../../../sdk/operator/provider";
 import { catalogSettled } from "../../../helpers/catalog";
+import { olmProposed } from "../../../helpers/steadyState";
 import { useSandbox } from "../../../helpers/sandbox";
 
 const HARBOR = "harbor-ce-operator";
@@ -688,6 +689,32 @@ describe("Operator install provider on the sandbox", function () {
       () => "no InstallPlan for 1.3.0",
     );
     assert.equal(beyond.spec.approved, false);
+    await provider.delete!(id, updated);
+    assert.deepEqual(await csvNames(ns), []);
+  });
+
+  it("skips: an upgrade's preview follows the edges of OLM's own proposal, not the channel's version order, and update approves exactly OLM's plans", async () => {
+    // acme-operator's stable 2.0.0 replaces 1.2.0 and skips 1.3.0; OLM's package server lists the channel by version only.
+    const ACME = "acme-operator";
+    const ns = "op-it-skips";
+    const v120 = await checked({}, inputs(ns, ACME, { channel: "stable", version: "1.2.0" }));
+    await applySubscription(v120);
+    const { id, outs } = await provider.create(v120);
+    assert.equal(outs!.installedCSV, csv(ACME, "1.2.0"));
+    await olmProposed(admin, ns, csv(ACME, "2.0.0"));
+
+    const v210 = await checked(v120, inputs(ns, ACME, { channel: "stable", version: "2.1.0" }));
+    assert.deepEqual(v210.upgradePath, [csv(ACME, "2.0.0"), csv(ACME, "2.1.0")]);
+    assert.equal(v210.upgradeSummary, "1.2.0 → 2.0.0 → 2.1.0 (skips 1.3.0)");
+    await applySubscription(v210);
+    const updated = (await provider.update!(id, outs!, v210)).outs!;
+    assert.equal(updated.installedCSV, csv(ACME, "2.1.0"));
+    const plans = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
+    assert.deepEqual(
+      plans.map((p) => p!.spec.clusterServiceVersionNames),
+      [[csv(ACME, "1.2.0")], [csv(ACME, "2.0.0")], [csv(ACME, "2.1.0")]],
+      "1.3.0 was never installed",
+    );
     await provider.delete!(id, updated);
     assert.deepEqual(await csvNames(ns), []);
   });
