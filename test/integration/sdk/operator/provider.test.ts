@@ -105,6 +105,15 @@ describe("Operator install provider on the sandbox", function () {
     assert.deepEqual(names, want);
   }
 
+  /** acme-operator installed at `version` of `channel` in `ns`, as an up would: checked, its Subscription applied, created. */
+  async function installAcme(ns: string, channel: string, version: string) {
+    const wanted = await checked({}, inputs(ns, "acme-operator", { channel, version }));
+    await applySubscription(wanted);
+    const { id, outs } = await provider.create(wanted);
+    assert.equal(outs!.installedCSV, csv("acme-operator", version));
+    return { wanted, id, outs };
+  }
+
   async function csvNames(ns: string): Promise<string[]> {
     // Copies OLM makes of other namespaces' AllNamespaces operators are not installed here.
     return (await admin.list(ClusterServiceVersion, { namespace: ns })).items
@@ -663,10 +672,7 @@ describe("Operator install provider on the sandbox", function () {
     // Channel v1 of the catalog's acme-operator is a plain replaces chain 1.0.0 ← 1.1.0 ← 1.2.0 ← 1.3.0.
     const ACME = "acme-operator";
     const ns = "op-it-multistep";
-    const v100 = await checked({}, inputs(ns, ACME, { channel: "v1", version: "1.0.0" }));
-    await applySubscription(v100);
-    const { id, outs } = await provider.create(v100);
-    assert.equal(outs!.installedCSV, csv(ACME, "1.0.0"));
+    const { wanted: v100, id, outs } = await installAcme(ns, "v1", "1.0.0");
 
     const v120 = await checked(v100, inputs(ns, ACME, { channel: "v1", version: "1.2.0" }));
     assert.deepEqual(v120.upgradePath, [csv(ACME, "1.1.0"), csv(ACME, "1.2.0")]);
@@ -697,10 +703,7 @@ describe("Operator install provider on the sandbox", function () {
     // acme-operator's stable 2.0.0 replaces 1.2.0 and skips 1.3.0; OLM's package server lists the channel by version only.
     const ACME = "acme-operator";
     const ns = "op-it-skips";
-    const v120 = await checked({}, inputs(ns, ACME, { channel: "stable", version: "1.2.0" }));
-    await applySubscription(v120);
-    const { id, outs } = await provider.create(v120);
-    assert.equal(outs!.installedCSV, csv(ACME, "1.2.0"));
+    const { wanted: v120, id, outs } = await installAcme(ns, "stable", "1.2.0");
     await olmProposed(admin, ns, csv(ACME, "2.0.0"));
 
     const v210 = await checked(v120, inputs(ns, ACME, { channel: "stable", version: "2.1.0" }));
@@ -723,10 +726,7 @@ describe("Operator install provider on the sandbox", function () {
     // acme-operator's stable head 2.1.0 carries olm.skipRange ">=1.0.0 <1.2.0".
     const ACME = "acme-operator";
     const ns = "op-it-skiprange";
-    const v100 = await checked({}, inputs(ns, ACME, { channel: "stable", version: "1.0.0" }));
-    await applySubscription(v100);
-    const { id, outs } = await provider.create(v100);
-    assert.equal(outs!.installedCSV, csv(ACME, "1.0.0"));
+    const { wanted: v100, id, outs } = await installAcme(ns, "stable", "1.0.0");
 
     const past = await provider.check!(v100, inputs(ns, ACME, { channel: "stable", version: "2.0.0" }));
     assert.equal(past.failures![0].property, "version");
