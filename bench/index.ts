@@ -9,7 +9,7 @@
  * BENCH_INSTALLS (5), BENCH_PUSH_MB (1024), BENCH_PUSH_BIG_MB (unset: no 2 GB run),
  * BENCH_PUSH_ROUNDS (3), BENCH_PUSH_PARALLEL (4 raw PUTs at once), BENCH_PUSH_PROFILE
  * (a directory: the CLI pushes run with --cpu-prof into it),
- * BENCH_ESTATE_SIZES (default "10,40,100"), BENCH_ESTATE_UPLOADS (5).
+ * BENCH_ESTATE_SIZES (default "10,40,100"), BENCH_ESTATE_UPLOADS (5), BENCH_ESTATE_PREVIEWS (3).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -67,7 +67,7 @@ async function runSection(section: Section, log: (l: string) => void): Promise<{
       const sizes = (process.env.BENCH_ESTATE_SIZES ?? "10,40,100").split(",").map((s) => Number(s.trim()));
       if (sizes.some((n) => !Number.isInteger(n) || n < 1))
         throw new Error(`BENCH_ESTATE_SIZES must list positive integers, not "${process.env.BENCH_ESTATE_SIZES}"`);
-      const r = await runEstate({ sizes, uploads: envInt("BENCH_ESTATE_UPLOADS", 5), log });
+      const r = await runEstate({ sizes, uploads: envInt("BENCH_ESTATE_UPLOADS", 5), previews: envInt("BENCH_ESTATE_PREVIEWS", 3), log });
       return { result: r, goals: estateGoals(r), table: estateTables(r) };
     }
     case "push": {
