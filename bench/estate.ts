@@ -59,6 +59,8 @@ export interface EstateResult {
 }
 
 export interface EstateOptions {
+  /** Called after every step with what is measured so far, so that an interrupted run keeps it. */
+  progress?: (partial: EstateResult) => void;
   sizes: number[];
   uploads: number;
   /** Unchanged previews of each stack, alternating estate and raw; the median is judged. */
@@ -69,6 +71,8 @@ export interface EstateOptions {
 const PROGRAM = path.join(__dirname, "estateProgram.js");
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const PLUGINS = 3;
+/** How long a bumped Operator may take to upgrade (see estateProgram.ts); the sandbox upgrades in seconds. */
+const BUMP_TIMEOUT = "3m";
 
 /** A plain-HTTP proxy per cluster that forwards with the sandbox's admin credentials and counts what passes. */
 async function startCountingProxy(
@@ -278,7 +282,10 @@ export async function runEstate(opts: EstateOptions): Promise<EstateResult> {
         cases.push({ mode, stack, run, failed: false });
       }
       const measureStep = async (c: (typeof cases)[number], step: EstateStep): Promise<StepSample> => {
-        if (step === "bump") await c.stack.setConfig("bumped", { value: String(bumped) });
+        if (step === "bump") {
+          await c.stack.setConfig("bumped", { value: String(bumped) });
+          await c.stack.setConfig("bumpTimeout", { value: BUMP_TIMEOUT });
+        }
         for (const p of Object.values(proxies)) Object.assign(p.counts, { requests: 0, writes: 0 });
         const m = await measure(session, c.stack.workspace.workDir, stepArgs(step, c.stack.name));
         const requests = proxies.global.counts.requests + proxies.business.counts.requests;
@@ -291,6 +298,7 @@ export async function runEstate(opts: EstateOptions): Promise<EstateResult> {
       };
       const record = async (c: (typeof cases)[number], sample: StepSample) => {
         c.run.steps.push(sample);
+        opts.progress?.({ sizes: opts.sizes, uploads: opts.uploads, bumped, previews: opts.previews, runs });
         if (sample.ok) return;
         c.failed = true;
         if (sample.step !== "destroy") {

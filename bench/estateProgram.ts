@@ -14,6 +14,16 @@ const n = config.requireNumber("operators");
 const prefix = config.require("prefix");
 /** How many harbor Operators run the bumped version (2.12.11 instead of 2.12.10). */
 const bumped = config.getNumber("bumped") ?? 0;
+/**
+ * The bumped Operators' upgrade timeout. The estate installs one AllNamespaces
+ * operator in many namespaces of one cluster, which OLM does not expect: it
+ * copies each CSV into every namespace, and a copy of the same name as a
+ * namespace's own CSV can leave a stale InstallPlan that blocks that upgrade
+ * (seen on 2026-11-26: 4 of 5 bumps at N=10 waited the default 15 minutes).
+ * A shorter wait bounds such a run; only the bumped Operators get it, so the
+ * other steps' programs are unchanged.
+ */
+const bumpTimeout = config.get("bumpTimeout");
 const packages: string[] = config.getObject<string[]>("packages") ?? [];
 const registry = config.require("registry");
 const kubeconfig = config.requireSecret("kubeconfig");
@@ -22,7 +32,13 @@ const kubeconfig = config.requireSecret("kubeconfig");
 function operator(i: number) {
   const harbor = i % 2 === 0;
   const version = harbor ? (i / 2 < bumped ? "2.12.11" : "2.12.10") : "0.18.2";
-  return { harbor, version, packageName: harbor ? "harbor-ce-operator" : "clickhouse-operator", namespace: `${prefix}-op-${i}` };
+  return {
+    harbor,
+    version,
+    bumped: harbor && i / 2 < bumped,
+    packageName: harbor ? "harbor-ce-operator" : "clickhouse-operator",
+    namespace: `${prefix}-op-${i}`,
+  };
 }
 
 const PLUGINS = [
@@ -46,6 +62,7 @@ if (mode === "estate") {
         approval: o.harbor ? "Manual" : "Automatic",
         namespace: o.namespace,
         subscriptionName: o.packageName,
+        ...(o.bumped && bumpTimeout ? { timeouts: { upgrade: bumpTimeout } } : {}),
       },
       { provider: business },
     );
