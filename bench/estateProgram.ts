@@ -76,11 +76,17 @@ if (mode === "estate") {
 } else {
   // The same Namespaces and Subscriptions (and the uploads' Artifact CRs) written
   // with @pulumi/kubernetes alone: nothing resolved, approved, awaited or pushed.
-  const business = new k8s.Provider("business", { kubeconfig, context: "business" });
+  // Its Subscriptions go to the global cluster (the same API server and OLM
+  // build): the bench keeps both stacks alive at once, and OLM copies every
+  // AllNamespaces CSV into every namespace of a cluster, so the raw program's
+  // installs in the business cluster made OLM re-resolve the estate's
+  // namespaces and leave InstallPlans that blocked its version bump. The
+  // business provider stays registered, so both programs run two providers.
+  new k8s.Provider("business", { kubeconfig, context: "business" });
   const global = new k8s.Provider("global", { kubeconfig, context: "global" });
   for (let i = 0; i < n; i++) {
     const o = operator(i);
-    const ns = new k8s.core.v1.Namespace(`op-${i}-namespace`, { metadata: { name: o.namespace } }, { provider: business });
+    const ns = new k8s.core.v1.Namespace(`op-${i}-namespace`, { metadata: { name: o.namespace } }, { provider: global });
     new k8s.apiextensions.CustomResource(
       `op-${i}-subscription`,
       {
@@ -96,7 +102,7 @@ if (mode === "estate") {
           startingCSV: o.harbor ? `${o.packageName}.v${o.version}` : undefined,
         },
       },
-      { provider: business },
+      { provider: global },
     );
   }
   packages.forEach((_file, j) => {
