@@ -16,12 +16,14 @@ const prefix = config.require("prefix");
 const bumped = config.getNumber("bumped") ?? 0;
 /**
  * The bumped Operators' upgrade timeout. The estate installs one AllNamespaces
- * operator in many namespaces of one cluster, which OLM does not expect: it
- * copies each CSV into every namespace, and a copy of the same name as a
- * namespace's own CSV can leave a stale InstallPlan that blocks that upgrade
- * (seen on 2026-11-26: 4 of 5 bumps at N=10 waited the default 15 minutes).
- * A shorter wait bounds such a run; only the bumped Operators get it, so the
- * other steps' programs are unchanged.
+ * operator in many namespaces of one cluster, which OLM does not support: it
+ * copies each CSV into every namespace, so when one namespace upgrades, the
+ * copy of the new CSV displaces the old CSV of the others, whose Subscriptions
+ * then ask for the old version again (an InstallPlan the Operator does not
+ * approve, as it is not on the way to the target). Seen on 2026-11-26: 4 of 5
+ * bumps at N=10 blocked until the default 15-minute timeout. A shorter wait
+ * bounds such a run; only the bumped Operators get it, so the other steps'
+ * programs are unchanged.
  */
 const bumpTimeout = config.get("bumpTimeout");
 const packages: string[] = config.getObject<string[]>("packages") ?? [];
@@ -78,10 +80,9 @@ if (mode === "estate") {
   // with @pulumi/kubernetes alone: nothing resolved, approved, awaited or pushed.
   // Its Subscriptions go to the global cluster (the same API server and OLM
   // build): the bench keeps both stacks alive at once, and OLM copies every
-  // AllNamespaces CSV into every namespace of a cluster, so the raw program's
-  // installs in the business cluster made OLM re-resolve the estate's
-  // namespaces and leave InstallPlans that blocked its version bump. The
-  // business provider stays registered, so both programs run two providers.
+  // AllNamespaces CSV into every namespace of a cluster, so this keeps the raw
+  // installs' OLM work out of the estate's namespaces. The business provider
+  // stays registered, so both programs run two providers.
   new k8s.Provider("business", { kubeconfig, context: "business" });
   const global = new k8s.Provider("global", { kubeconfig, context: "global" });
   for (let i = 0; i < n; i++) {
