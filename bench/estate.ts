@@ -14,10 +14,11 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import type { ClusterAccess } from "../sdk/kube/client";
 import { startSandbox } from "../sandbox";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { engineSession, ensureEngine, programStack, type EngineSession } from "../tools/engine";
 import { makeTestPackage } from "../tools/oci-layout";
 import { startRegistry } from "../tools/registry";
-import { formatBytes, formatMs, formatRatio, formatTable, ratio, round, type Goal } from "./stats";
+import { formatBytes, formatMs, formatRatio, formatTable, median, ratio, round, type Goal } from "./stats";
 
 export const ESTATE_STEPS = ["up", "preview", "up-unchanged", "refresh", "bump", "destroy"] as const;
 export type EstateStep = (typeof ESTATE_STEPS)[number];
@@ -36,6 +37,8 @@ export interface StepSample {
   peakProcesses: number;
   requests: number;
   writes: number;
+  /** The unchanged preview: every repetition (the figures above are their medians). */
+  reps?: Array<{ wallMs: number; cpuMs: number }>;
 }
 
 export interface EstateRun {
@@ -50,18 +53,26 @@ export interface EstateResult {
   sizes: number[];
   uploads: number;
   bumped: number;
+  /** Unchanged previews per stack, alternating estate and raw. */
+  previews?: number;
   runs: EstateRun[];
 }
 
 export interface EstateOptions {
+  /** Called after every step with what is measured so far, so that an interrupted run keeps it. */
+  progress?: (partial: EstateResult) => void;
   sizes: number[];
   uploads: number;
+  /** Unchanged previews of each stack, alternating estate and raw; the median is judged. */
+  previews: number;
   log: (line: string) => void;
 }
 
 const PROGRAM = path.join(__dirname, "estateProgram.js");
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const PLUGINS = 3;
+/** How long a bumped Operator may take to upgrade (see estateProgram.ts); the sandbox upgrades in seconds. */
+const BUMP_TIMEOUT = "3m";
 
 /** A plain-HTTP proxy per cluster that forwards with the sandbox's admin credentials and counts what passes. */
 async function startCountingProxy(
@@ -199,6 +210,24 @@ function stepArgs(step: EstateStep, stack: string): string[] {
   }
 }
 
+/** The median of repeated unchanged previews, with every repetition kept. */
+export function previewSample(reps: StepSample[]): StepSample {
+  const ok = reps.filter((r) => r.ok);
+  if (ok.length < reps.length) return reps.find((r) => !r.ok)!;
+  const mid = (f: (r: StepSample) => number) => median(ok.map(f));
+  return {
+    step: "preview",
+    ok: true,
+    wallMs: mid((r) => r.wallMs),
+    cpuMs: mid((r) => r.cpuMs),
+    peakTreeBytes: Math.max(...ok.map((r) => r.peakTreeBytes)),
+    peakProcesses: Math.max(...ok.map((r) => r.peakProcesses)),
+    requests: Math.max(...ok.map((r) => r.requests)),
+    writes: ok.reduce((a, r) => a + r.writes, 0),
+    reps: ok.map((r) => ({ wallMs: r.wallMs, cpuMs: r.cpuMs })),
+  };
+}
+
 export async function runEstate(opts: EstateOptions): Promise<EstateResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acp-extend-estate-"));
   const sb = await startSandbox({ dir: path.join(dir, "sandbox"), timings: "fast" });
@@ -228,6 +257,10 @@ export async function runEstate(opts: EstateOptions): Promise<EstateResult> {
       for (let j = 0; j < opts.uploads; j++) {
         packages.push((await makeTestPackage(path.join(dir, `pkg-${n}-${j}`), { name: `estate${n}-pkg-${j}`, version: "v1.0.0" })).file);
       }
+      // Both stacks of this N live side by side, so that every step runs for the
+      // estate and then for the raw program within a minute, and the unchanged
+      // previews alternate between them: the load of the shared machine hits both alike.
+      const cases: Array<{ mode: EstateMode; stack: Stack; run: EstateRun; failed: boolean }> = [];
       for (const mode of ["estate", "raw"] as const) {
         const prefix = `${mode === "estate" ? "e" : "r"}${n}`;
         const stack = await programStack(session, { project: { name: "estate", main: PROGRAM }, stack: `${mode}-${n}` });
@@ -246,27 +279,45 @@ export async function runEstate(opts: EstateOptions): Promise<EstateResult> {
           steps: [],
         };
         runs.push(run);
-        for (const step of ESTATE_STEPS) {
-          if (step === "bump") await stack.setConfig("bumped", { value: String(bumped) });
-          for (const p of Object.values(proxies)) Object.assign(p.counts, { requests: 0, writes: 0 });
-          const m = await measure(session, stack.workspace.workDir, stepArgs(step, stack.name));
-          const requests = proxies.global.counts.requests + proxies.business.counts.requests;
-          const writes = proxies.global.counts.writes + proxies.business.counts.writes;
-          run.steps.push({ step, ...m, requests, writes });
-          opts.log(
-            `estate ${mode} n=${n} ${step}: ${m.ok ? "ok" : "FAILED"} ${formatMs(m.wallMs)} wall, ${formatMs(m.cpuMs)} cpu, ${formatBytes(m.peakTreeBytes)} tree (${m.peakProcesses} processes), ${requests} requests, ${writes} writes`,
-          );
-          if (!m.ok) {
-            opts.log(m.error ?? "");
-            if (step !== "destroy") {
-              await measure(session, stack.workspace.workDir, stepArgs("destroy", stack.name)).catch(() => undefined);
-            }
-            break;
-          }
+        cases.push({ mode, stack, run, failed: false });
+      }
+      const measureStep = async (c: (typeof cases)[number], step: EstateStep): Promise<StepSample> => {
+        if (step === "bump") {
+          await c.stack.setConfig("bumped", { value: String(bumped) });
+          await c.stack.setConfig("bumpTimeout", { value: BUMP_TIMEOUT });
         }
+        for (const p of Object.values(proxies)) Object.assign(p.counts, { requests: 0, writes: 0 });
+        const m = await measure(session, c.stack.workspace.workDir, stepArgs(step, c.stack.name));
+        const requests = proxies.global.counts.requests + proxies.business.counts.requests;
+        const writes = proxies.global.counts.writes + proxies.business.counts.writes;
+        opts.log(
+          `estate ${c.mode} n=${n} ${step}: ${m.ok ? "ok" : "FAILED"} ${formatMs(m.wallMs)} wall, ${formatMs(m.cpuMs)} cpu, ${formatBytes(m.peakTreeBytes)} tree (${m.peakProcesses} processes), ${requests} requests, ${writes} writes`,
+        );
+        if (!m.ok) opts.log(m.error ?? "");
+        return { step, ...m, requests, writes };
+      };
+      const record = async (c: (typeof cases)[number], sample: StepSample) => {
+        c.run.steps.push(sample);
+        opts.progress?.({ sizes: opts.sizes, uploads: opts.uploads, bumped, previews: opts.previews, runs });
+        if (sample.ok) return;
+        c.failed = true;
+        if (sample.step !== "destroy") {
+          await measure(session, c.stack.workspace.workDir, stepArgs("destroy", c.stack.name)).catch(() => undefined);
+        }
+      };
+      for (const step of ESTATE_STEPS) {
+        if (step === "preview") {
+          const reps = new Map(cases.map((c) => [c, [] as StepSample[]]));
+          for (let i = 0; i < opts.previews; i++) {
+            for (const c of cases) if (!c.failed && reps.get(c)!.every((r) => r.ok)) reps.get(c)!.push(await measureStep(c, step));
+          }
+          for (const c of cases) if (!c.failed) await record(c, previewSample(reps.get(c)!));
+          continue;
+        }
+        for (const c of cases) if (!c.failed) await record(c, await measureStep(c, step));
       }
     }
-    return { sizes: opts.sizes, uploads: opts.uploads, bumped, runs };
+    return { sizes: opts.sizes, uploads: opts.uploads, bumped, previews: opts.previews, runs };
   } finally {
     session.dispose();
     for (const p of Object.values(proxies)) await p.close();
@@ -280,6 +331,11 @@ function sample(r: EstateResult, mode: EstateMode, n: number, step: EstateStep):
   return r.runs.find((x) => x.mode === mode && x.n === n)?.steps.find((s) => s.step === step && s.ok);
 }
 
+/** A median and, when it is one of several repetitions, all of them. */
+function withReps(value: number, reps: number[] | undefined): string {
+  return reps && reps.length > 1 ? `${formatMs(value)} (${reps.map(formatMs).join(", ")})` : formatMs(value);
+}
+
 export function estateTables(r: EstateResult): string {
   const rows: string[][] = [];
   for (const run of r.runs) {
@@ -287,8 +343,16 @@ export function estateTables(r: EstateResult): string {
       rows.push([
         `${run.mode} N=${run.n}`,
         s.step,
-        s.ok ? formatMs(s.wallMs) : "FAILED",
-        formatMs(s.cpuMs),
+        s.ok
+          ? withReps(
+              s.wallMs,
+              s.reps?.map((r) => r.wallMs),
+            )
+          : "FAILED",
+        withReps(
+          s.cpuMs,
+          s.reps?.map((r) => r.cpuMs),
+        ),
         formatBytes(s.peakTreeBytes),
         String(s.peakProcesses),
         String(s.requests),

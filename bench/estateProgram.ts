@@ -14,6 +14,18 @@ const n = config.requireNumber("operators");
 const prefix = config.require("prefix");
 /** How many harbor Operators run the bumped version (2.12.11 instead of 2.12.10). */
 const bumped = config.getNumber("bumped") ?? 0;
+/**
+ * The bumped Operators' upgrade timeout. The estate installs one AllNamespaces
+ * operator in many namespaces of one cluster, which OLM does not support: it
+ * copies each CSV into every namespace, so when one namespace upgrades, the
+ * copy of the new CSV displaces the old CSV of the others, whose Subscriptions
+ * then ask for the old version again (an InstallPlan the Operator does not
+ * approve, as it is not on the way to the target). Seen on 2026-11-26: 4 of 5
+ * bumps at N=10 blocked until the default 15-minute timeout. A shorter wait
+ * bounds such a run; only the bumped Operators get it, so the other steps'
+ * programs are unchanged.
+ */
+const bumpTimeout = config.get("bumpTimeout");
 const packages: string[] = config.getObject<string[]>("packages") ?? [];
 const registry = config.require("registry");
 const kubeconfig = config.requireSecret("kubeconfig");
@@ -22,7 +34,13 @@ const kubeconfig = config.requireSecret("kubeconfig");
 function operator(i: number) {
   const harbor = i % 2 === 0;
   const version = harbor ? (i / 2 < bumped ? "2.12.11" : "2.12.10") : "0.18.2";
-  return { harbor, version, packageName: harbor ? "harbor-ce-operator" : "clickhouse-operator", namespace: `${prefix}-op-${i}` };
+  return {
+    harbor,
+    version,
+    bumped: harbor && i / 2 < bumped,
+    packageName: harbor ? "harbor-ce-operator" : "clickhouse-operator",
+    namespace: `${prefix}-op-${i}`,
+  };
 }
 
 const PLUGINS = [
@@ -46,6 +64,7 @@ if (mode === "estate") {
         approval: o.harbor ? "Manual" : "Automatic",
         namespace: o.namespace,
         subscriptionName: o.packageName,
+        ...(o.bumped && bumpTimeout ? { timeouts: { upgrade: bumpTimeout } } : {}),
       },
       { provider: business },
     );
@@ -59,11 +78,16 @@ if (mode === "estate") {
 } else {
   // The same Namespaces and Subscriptions (and the uploads' Artifact CRs) written
   // with @pulumi/kubernetes alone: nothing resolved, approved, awaited or pushed.
-  const business = new k8s.Provider("business", { kubeconfig, context: "business" });
+  // Its Subscriptions go to the global cluster (the same API server and OLM
+  // build): the bench keeps both stacks alive at once, and OLM copies every
+  // AllNamespaces CSV into every namespace of a cluster, so this keeps the raw
+  // installs' OLM work out of the estate's namespaces. The business provider
+  // stays registered, so both programs run two providers.
+  new k8s.Provider("business", { kubeconfig, context: "business" });
   const global = new k8s.Provider("global", { kubeconfig, context: "global" });
   for (let i = 0; i < n; i++) {
     const o = operator(i);
-    const ns = new k8s.core.v1.Namespace(`op-${i}-namespace`, { metadata: { name: o.namespace } }, { provider: business });
+    const ns = new k8s.core.v1.Namespace(`op-${i}-namespace`, { metadata: { name: o.namespace } }, { provider: global });
     new k8s.apiextensions.CustomResource(
       `op-${i}-subscription`,
       {
@@ -79,7 +103,7 @@ if (mode === "estate") {
           startingCSV: o.harbor ? `${o.packageName}.v${o.version}` : undefined,
         },
       },
-      { provider: business },
+      { provider: global },
     );
   }
   packages.forEach((_file, j) => {

@@ -9,7 +9,7 @@
  * BENCH_INSTALLS (5), BENCH_PUSH_MB (1024), BENCH_PUSH_BIG_MB (unset: no 2 GB run),
  * BENCH_PUSH_ROUNDS (3), BENCH_PUSH_PARALLEL (4 raw PUTs at once), BENCH_PUSH_PROFILE
  * (a directory: the CLI pushes run with --cpu-prof into it),
- * BENCH_ESTATE_SIZES (default "10,40,100"), BENCH_ESTATE_UPLOADS (5).
+ * BENCH_ESTATE_SIZES (default "10,40,100"), BENCH_ESTATE_UPLOADS (5), BENCH_ESTATE_PREVIEWS (3).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -25,7 +25,10 @@ type Section = (typeof SECTIONS)[number];
 
 interface SectionRecord {
   startedAt: string;
+  /** Empty while `partial`. */
   finishedAt: string;
+  /** Written during the run: the steps measured so far, and the goals judged on them. */
+  partial?: boolean;
   machine: MachineInfo;
   env: Record<string, string>;
   result: unknown;
@@ -50,7 +53,11 @@ function benchEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("BENCH_")) as [string, string][]);
 }
 
-async function runSection(section: Section, log: (l: string) => void): Promise<{ result: unknown; goals: Goal[]; table: string }> {
+async function runSection(
+  section: Section,
+  log: (l: string) => void,
+  partial: (result: unknown, goals: Goal[]) => void,
+): Promise<{ result: unknown; goals: Goal[]; table: string }> {
   switch (section) {
     case "scale": {
       const sizes = (process.env.BENCH_SIZES ?? "10,100,500").split(",").map((s) => Number(s.trim()));
@@ -67,7 +74,13 @@ async function runSection(section: Section, log: (l: string) => void): Promise<{
       const sizes = (process.env.BENCH_ESTATE_SIZES ?? "10,40,100").split(",").map((s) => Number(s.trim()));
       if (sizes.some((n) => !Number.isInteger(n) || n < 1))
         throw new Error(`BENCH_ESTATE_SIZES must list positive integers, not "${process.env.BENCH_ESTATE_SIZES}"`);
-      const r = await runEstate({ sizes, uploads: envInt("BENCH_ESTATE_UPLOADS", 5), log });
+      const r = await runEstate({
+        sizes,
+        uploads: envInt("BENCH_ESTATE_UPLOADS", 5),
+        previews: envInt("BENCH_ESTATE_PREVIEWS", 3),
+        log,
+        progress: (p) => partial(p, estateGoals(p)),
+      });
       return { result: r, goals: estateGoals(r), table: estateTables(r) };
     }
     case "push": {
@@ -99,7 +112,13 @@ async function main(argv: string[]): Promise<number> {
     const machine = machineInfo();
     log(`== ${section} (load average ${machine.loadAverage.join(" ")})`);
     try {
-      const { result, goals, table } = await runSection(section, log);
+      // An estate run takes most of an hour: what it has measured is written after every step,
+      // marked partial, so that a run stopped early keeps its figures.
+      const partial = (result: unknown, goals: Goal[]) => {
+        results.sections[section] = { startedAt, finishedAt: "", partial: true, machine, env: benchEnv(), result, goals };
+        fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+      };
+      const { result, goals, table } = await runSection(section, log, partial);
       results.sections[section] = { startedAt, finishedAt: new Date().toISOString(), machine, env: benchEnv(), result, goals };
       fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
       process.stdout.write(`\n## ${section}\n\n${table}\n\n${formatGoals(goals)}\n`);

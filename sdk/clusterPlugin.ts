@@ -4,6 +4,7 @@ import { validateClusterPluginArgs } from "./clusterPlugin/args";
 import { newModuleInfoResource } from "./clusterPlugin/provider";
 import { awaitsUpload, upstreamOf } from "./common/publication";
 import { providerClusterAccess } from "./kube/provider";
+import { withoutPromiseStacks } from "./common/stacks";
 
 export interface ClusterPluginTimeouts {
   /** Time for a first installation to reach `Running`, including the publication of a version uploaded in the same program. @default "15m" */
@@ -169,7 +170,7 @@ export class ClusterPlugin extends pulumi.ComponentResource {
     // components) gives the ModuleInfo its cluster when no kubeconfig is given.
     const fromProvider = valid.kubeconfig === undefined ? providerClusterAccess(this) : undefined;
     if (fromProvider) Object.assign(valid, { kubeconfig: fromProvider.kubeconfig, context: valid.context ?? fromProvider.context });
-    const out = createClusterPlugin(this, name, valid, opts);
+    const out = withoutPromiseStacks(() => createClusterPlugin(this, name, valid, opts));
     this.moduleInfoName = out.moduleInfoName;
     this.phase = out.phase;
     this.installedVersion = out.installedVersion;

@@ -5,6 +5,7 @@ import { OPERATOR_DEFAULTS, validateOperatorArgs } from "./operator/args";
 import { operatorGroupManifest, subscriptionManifest, type SubscriptionSettings } from "./operator/manifests";
 import { newOperatorInstall } from "./operator/provider";
 import { providerClusterAccess, sharedKubernetesProvider } from "./kube/provider";
+import { withoutPromiseStacks } from "./common/stacks";
 
 /** ACP's operator source types (ACP documentation: "Operator Sources"). */
 export type OperatorSourceType = "Alauda" | "Curated" | "Community" | "Marketplace" | "Custom";
@@ -123,7 +124,7 @@ export class Operator extends pulumi.ComponentResource {
     const warnings = validate(name, args);
     super("acp-extend:index:Operator", name, {}, opts);
     for (const w of warnings) pulumi.log.warn(w, this);
-    const out = createOperator(name, { ...args }, this, opts);
+    const out = withoutPromiseStacks(() => createOperator(name, { ...args }, this, opts));
     this.subscriptionName = out.subscriptionName;
     this.namespace = out.namespace;
     this.installedCSV = out.installedCSV;

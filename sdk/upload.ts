@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { validatePackageUploadArgs } from "./upload/args";
 import { newPackageUploadResource, type PackageUploadResourceArgs } from "./upload/provider";
 import { providerClusterAccess } from "./kube/provider";
+import { withoutPromiseStacks } from "./common/stacks";
 
 export interface PackageUploadRegistry {
   /** `host[:port]` of the destination registry (violet's `--dest-repo`), e.g. the platform registry `<global VIP>:11443`. */
@@ -174,7 +175,7 @@ export class PackageUpload extends pulumi.ComponentResource {
     // Without a kubeconfig, a Kubernetes provider of the caller's gives the CRs their cluster.
     const fromProvider = valid.kubeconfig === undefined && !valid.platform ? providerClusterAccess(this) : undefined;
     if (fromProvider) Object.assign(valid, { kubeconfig: fromProvider.kubeconfig, context: valid.context ?? fromProvider.context });
-    const out = createPackageUpload(this, name, valid);
+    const out = withoutPromiseStacks(() => createPackageUpload(this, name, valid));
     this.packages = out.packages;
     this.registerOutputs({ packages: this.packages });
   }

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { load as loadYaml } from "js-yaml";
 import type { ClusterAccess } from "./client";
 import { KubeClient } from "./client";
 
@@ -39,9 +40,83 @@ function noAmbientKubeconfig(): boolean {
  * Resolves cluster access like `@pulumi/kubernetes` does: from kubeconfig
  * content when given (a secret input of our providers), else the ambient one
  * (KUBECONFIG or ~/.kube/config, current context). Auth plugins, token files
- * and client certificates are handled by @kubernetes/client-node.
+ * and client certificates are handled by @kubernetes/client-node; content
+ * with inline credentials only is read without loading it (`plainClusterAccess`).
  */
 export async function loadClusterAccess(kubeconfig?: string, context?: string): Promise<ClusterAccess> {
+  return (kubeconfig && !isPath(kubeconfig) && plainClusterAccess(kubeconfig, context)) || clientNodeClusterAccess(kubeconfig, context);
+}
+
+type Entry = Record<string, unknown>;
+
+function isEntry(v: unknown): v is Entry {
+  return !!v && typeof v === "object" && !Array.isArray(v);
+}
+
+/** What client-node makes of a list of the document: an array, or none at all. */
+function entries(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** A kubeconfig's base64 `*-data` field, decoded as client-node does; undefined when absent, null when not a string. */
+function inlineData(v: unknown): string | undefined | null {
+  if (!v) return undefined;
+  return typeof v === "string" ? Buffer.from(v, "base64").toString() : null;
+}
+
+/**
+ * Cluster access from kubeconfig content that needs nothing beyond itself:
+ * inline certificates and a bearer token (or none), the kind
+ * `@pulumi/kubernetes` providers and ACP hand out. Why: importing
+ * @kubernetes/client-node costs 0.3–0.5 s of CPU (it loads its whole
+ * generated API), which the dynamic-provider host paid in every preview
+ * before its first check. This parses the document with the same parser
+ * (js-yaml's `load`) and applies client-node's own rules (KubeConfig
+ * `loadFromString`, then `applyToHTTPSOptions` as `clientNodeClusterAccess`
+ * reads it), so the result is the same (test/unit/sdk/kube/kubeconfig.test.ts
+ * compares them). Undefined for anything else: an auth plugin (`exec`,
+ * `auth-provider`), a file to read (`token-file`, `client-certificate`,
+ * `client-key`, `certificate-authority`), a document client-node would refuse
+ * or a context it lacks; client-node then reads it and reports its errors.
+ */
+export function plainClusterAccess(kubeconfig: string, context?: string): ClusterAccess | undefined {
+  let doc: unknown;
+  try {
+    doc = loadYaml(kubeconfig);
+  } catch {
+    return undefined;
+  }
+  if (!isEntry(doc)) return undefined;
+  const clusters = entries(doc.clusters);
+  const users = entries(doc.users);
+  const contexts = entries(doc.contexts);
+  // client-node validates every entry, not only the ones in use, and reads every user's token file.
+  if (!clusters.every((c) => isEntry(c) && c.name && isEntry(c.cluster) && c.cluster.server)) return undefined;
+  if (!users.every((u) => isEntry(u) && u.name && (u.user === undefined || u.user === null || isEntry(u.user)))) return undefined;
+  if (users.some((u) => isEntry((u as Entry).user) && ((u as Entry).user as Entry)["token-file"] !== undefined)) return undefined;
+  if (!contexts.every((c) => isEntry(c) && c.name && isEntry(c.context) && c.context.cluster)) return undefined;
+
+  const current = context || doc["current-context"];
+  if (typeof current !== "string") return undefined;
+  const ctx = (contexts as Entry[]).find((c) => c.name === current)?.context as Entry | undefined;
+  const cluster = ctx && ((clusters as Entry[]).find((c) => c.name === ctx.cluster)?.cluster as Entry | undefined);
+  if (!ctx || !cluster || typeof cluster.server !== "string" || cluster["certificate-authority"] !== undefined) return undefined;
+  const server = cluster.server.replace(/\/$/, "");
+  const insecureSkipTLSVerify = cluster["insecure-skip-tls-verify"] === true || undefined;
+  const userEntry = (users as Entry[]).find((u) => u.name === (ctx.user || undefined));
+  // Without a user, client-node applies neither the CA nor credentials.
+  const user: Entry | undefined = userEntry && (isEntry(userEntry.user) ? userEntry.user : {});
+  if (user && ["exec", "auth-provider", "client-certificate", "client-key"].some((k) => user[k] !== undefined)) return undefined;
+  const ca = user && inlineData(cluster["certificate-authority-data"]);
+  const cert = user && inlineData(user["client-certificate-data"]);
+  const key = user && inlineData(user["client-key-data"]);
+  if (ca === null || cert === null || key === null) return undefined;
+  const token = user?.token ? `${user.token}` : undefined;
+  return { server, ca, cert, key, token, insecureSkipTLSVerify, context: current };
+}
+
+/** `loadClusterAccess` through @kubernetes/client-node: every kubeconfig, ambient ones included. */
+export async function clientNodeClusterAccess(kubeconfig?: string, context?: string): Promise<ClusterAccess> {
   const k8s = await import("@kubernetes/client-node");
   const kc = new k8s.KubeConfig();
   try {

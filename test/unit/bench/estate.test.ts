@@ -1,5 +1,13 @@
 import * as assert from "node:assert/strict";
-import { ESTATE_STEPS, estateGoals, estateTables, type EstateResult, type EstateRun, type StepSample } from "../../../bench/estate";
+import {
+  ESTATE_STEPS,
+  estateGoals,
+  estateTables,
+  previewSample,
+  type EstateResult,
+  type EstateRun,
+  type StepSample,
+} from "../../../bench/estate";
 
 function run(mode: "estate" | "raw", n: number, f: (step: string) => Partial<StepSample>): EstateRun {
   return {
@@ -65,5 +73,43 @@ describe("bench estate: goals and tables", () => {
     const goals = estateGoals(failed);
     assert.equal(goals.find((g) => g.goal === "N=10: unchanged preview <= 1.5x raw")!.met, undefined);
     assert.match(estateTables(failed), /FAILED/);
+  });
+});
+
+describe("bench estate: repeated unchanged previews", () => {
+  const rep = (wallMs: number, cpuMs: number, over: Partial<StepSample> = {}): StepSample => ({
+    step: "preview",
+    ok: true,
+    wallMs,
+    cpuMs,
+    peakTreeBytes: wallMs * 1000,
+    peakProcesses: 5,
+    requests: 40,
+    writes: 0,
+    ...over,
+  });
+
+  it("judges the median of the repetitions and keeps each of them", () => {
+    const s = previewSample([rep(9000, 3000), rep(3000, 2000), rep(4000, 2500, { requests: 41 })]);
+    assert.equal(s.wallMs, 4000);
+    assert.equal(s.cpuMs, 2500);
+    assert.equal(s.peakTreeBytes, 9_000_000);
+    assert.equal(s.requests, 41);
+    assert.deepEqual(s.reps, [
+      { wallMs: 9000, cpuMs: 3000 },
+      { wallMs: 3000, cpuMs: 2000 },
+      { wallMs: 4000, cpuMs: 2500 },
+    ]);
+    assert.match(
+      estateTables({ sizes: [10], uploads: 5, bumped: 10, runs: [{ mode: "estate", n: 10, components: 18, steps: [s] }] }),
+      /4\.00 s \(9\.00 s, 3\.00 s, 4\.00 s\)/,
+    );
+  });
+
+  it("a write in any repetition counts, and a failed repetition is the step's result", () => {
+    assert.equal(previewSample([rep(1, 1), rep(1, 1, { writes: 2 })]).writes, 2);
+    const failed = previewSample([rep(1, 1), rep(1, 1, { ok: false, error: "changes" })]);
+    assert.equal(failed.ok, false);
+    assert.equal(failed.error, "changes");
   });
 });
