@@ -14,17 +14,7 @@ const n = config.requireNumber("operators");
 const prefix = config.require("prefix");
 /** How many harbor Operators run the bumped version (2.12.11 instead of 2.12.10). */
 const bumped = config.getNumber("bumped") ?? 0;
-/**
- * The bumped Operators' upgrade timeout. The estate installs one AllNamespaces
- * operator in many namespaces of one cluster, which OLM does not support: it
- * copies each CSV into every namespace, so when one namespace upgrades, the
- * copy of the new CSV displaces the old CSV of the others, whose Subscriptions
- * then ask for the old version again (an InstallPlan the Operator does not
- * approve, as it is not on the way to the target). Seen on 2026-11-26: 4 of 5
- * bumps at N=10 blocked until the default 15-minute timeout. A shorter wait
- * bounds such a run; only the bumped Operators get it, so the other steps'
- * programs are unchanged.
- */
+/** The bumped Operators' upgrade timeout (a run that cannot upgrade fails in minutes, not after the default 15). */
 const bumpTimeout = config.get("bumpTimeout");
 const packages: string[] = config.getObject<string[]>("packages") ?? [];
 const registry = config.require("registry");
@@ -63,6 +53,11 @@ if (mode === "estate") {
         version: o.version,
         approval: o.harbor ? "Manual" : "Automatic",
         namespace: o.namespace,
+        // OwnNamespace: the estate runs each operator in N/2 namespaces of one cluster, and OLM supports one
+        // AllNamespaces install of an operator per cluster (it copies the CSV into every namespace, so one
+        // namespace's upgrade displaced the other namespaces' CSVs and blocked the bump step).
+        installMode: "OwnNamespace",
+        targetNamespaces: [o.namespace],
         subscriptionName: o.packageName,
         ...(o.bumped && bumpTimeout ? { timeouts: { upgrade: bumpTimeout } } : {}),
       },
@@ -79,9 +74,8 @@ if (mode === "estate") {
   // The same Namespaces and Subscriptions (and the uploads' Artifact CRs) written
   // with @pulumi/kubernetes alone: nothing resolved, approved, awaited or pushed.
   // Its Subscriptions go to the global cluster (the same API server and OLM
-  // build): the bench keeps both stacks alive at once, and OLM copies every
-  // AllNamespaces CSV into every namespace of a cluster, so this keeps the raw
-  // installs' OLM work out of the estate's namespaces. The business provider
+  // build): the bench keeps both stacks alive at once, so this keeps the raw
+  // installs' OLM work out of the estate's cluster. The business provider
   // stays registered, so both programs run two providers.
   new k8s.Provider("business", { kubeconfig, context: "business" });
   const global = new k8s.Provider("global", { kubeconfig, context: "global" });
@@ -93,7 +87,7 @@ if (mode === "estate") {
       {
         apiVersion: "operators.coreos.com/v1alpha1",
         kind: "Subscription",
-        metadata: { name: o.packageName, namespace: ns.metadata.name, annotations: { "cpaas.io/target-namespaces": "" } },
+        metadata: { name: o.packageName, namespace: ns.metadata.name, annotations: { "cpaas.io/target-namespaces": o.namespace } },
         spec: {
           channel: "stable",
           name: o.packageName,
