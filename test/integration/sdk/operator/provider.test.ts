@@ -114,6 +114,15 @@ describe("Operator install provider on the sandbox", function () {
     return { wanted, id, outs };
   }
 
+  /** Applies `wanted`'s Subscription and updates the install to it, as an up would: the outputs and the CSVs of each InstallPlan it approved. */
+  async function upgradeTo(id: string, outs: Parameters<NonNullable<typeof provider.update>>[1], wanted: InstallInputs, ns: string) {
+    await applySubscription(wanted);
+    const updated = (await provider.update!(id, outs, wanted)).outs!;
+    assert.equal(updated.installedCSV, wanted.targetCSV);
+    const plans = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
+    return { updated, approvedCsvs: plans.map((p) => p!.spec.clusterServiceVersionNames) };
+  }
+
   async function csvNames(ns: string): Promise<string[]> {
     // Copies OLM makes of other namespaces' AllNamespaces operators are not installed here.
     return (await admin.list(ClusterServiceVersion, { namespace: ns })).items
@@ -677,16 +686,10 @@ describe("Operator install provider on the sandbox", function () {
     const v120 = await checked(v100, inputs(ns, ACME, { channel: "v1", version: "1.2.0" }));
     assert.deepEqual(v120.upgradePath, [csv(ACME, "1.1.0"), csv(ACME, "1.2.0")]);
     assert.equal(v120.upgradeSummary, "1.0.0 → 1.1.0 → 1.2.0");
-    await applySubscription(v120);
-    const updated = (await provider.update!(id, outs!, v120)).outs!;
-    assert.equal(updated.installedCSV, csv(ACME, "1.2.0"));
+    const { updated, approvedCsvs } = await upgradeTo(id, outs!, v120, ns);
     assert.equal(updated.phase, "Succeeded");
     assert.equal(updated.installPlans.length, 3);
-    const approved = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
-    assert.deepEqual(
-      approved.map((p) => p!.spec.clusterServiceVersionNames),
-      [[csv(ACME, "1.0.0")], [csv(ACME, "1.1.0")], [csv(ACME, "1.2.0")]],
-    );
+    assert.deepEqual(approvedCsvs, [[csv(ACME, "1.0.0")], [csv(ACME, "1.1.0")], [csv(ACME, "1.2.0")]]);
     // OLM offers 1.3.0 next; it stays unapproved.
     const beyond = await admin.waitFor<KubeObject, KubeObject>(
       InstallPlan,
@@ -709,15 +712,8 @@ describe("Operator install provider on the sandbox", function () {
     const v210 = await checked(v120, inputs(ns, ACME, { channel: "stable", version: "2.1.0" }));
     assert.deepEqual(v210.upgradePath, [csv(ACME, "2.0.0"), csv(ACME, "2.1.0")]);
     assert.equal(v210.upgradeSummary, "1.2.0 → 2.0.0 → 2.1.0 (skips 1.3.0)");
-    await applySubscription(v210);
-    const updated = (await provider.update!(id, outs!, v210)).outs!;
-    assert.equal(updated.installedCSV, csv(ACME, "2.1.0"));
-    const plans = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
-    assert.deepEqual(
-      plans.map((p) => p!.spec.clusterServiceVersionNames),
-      [[csv(ACME, "1.2.0")], [csv(ACME, "2.0.0")], [csv(ACME, "2.1.0")]],
-      "1.3.0 was never installed",
-    );
+    const { updated, approvedCsvs } = await upgradeTo(id, outs!, v210, ns);
+    assert.deepEqual(approvedCsvs, [[csv(ACME, "1.2.0")], [csv(ACME, "2.0.0")], [csv(ACME, "2.1.0")]], "1.3.0 was never installed");
     await provider.delete!(id, updated);
     assert.deepEqual(await csvNames(ns), []);
   });
@@ -737,15 +733,8 @@ describe("Operator install provider on the sandbox", function () {
 
     const v210 = await checked(v100, inputs(ns, ACME, { channel: "stable", version: "2.1.0" }));
     assert.deepEqual(v210.upgradePath, [csv(ACME, "2.1.0")]);
-    await applySubscription(v210);
-    const updated = (await provider.update!(id, outs!, v210)).outs!;
-    assert.equal(updated.installedCSV, csv(ACME, "2.1.0"));
-    const plans = await Promise.all(updated.installPlans.map((n) => admin.get<KubeObject>(InstallPlan, n, ns)));
-    assert.deepEqual(
-      plans.map((p) => p!.spec.clusterServiceVersionNames),
-      [[csv(ACME, "1.0.0")], [csv(ACME, "2.1.0")]],
-      "the InstallPlans OLM made: one jump",
-    );
+    const { updated, approvedCsvs } = await upgradeTo(id, outs!, v210, ns);
+    assert.deepEqual(approvedCsvs, [[csv(ACME, "1.0.0")], [csv(ACME, "2.1.0")]], "the InstallPlans OLM made: one jump");
     await provider.delete!(id, updated);
     assert.deepEqual(await csvNames(ns), []);
   });
