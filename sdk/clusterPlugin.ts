@@ -64,7 +64,7 @@ export interface ClusterPluginArgs {
    * @default the kubeconfig's current context
    */
   context?: pulumi.Input<string>;
-  /** How long to wait for the platform. Durations like `90s`, `15m`, `1h30m` (see docs/durations.md). */
+  /** How long to wait for the platform. Durations like `90s`, `15m`, `1h30m` (see docs/durations.md). @default { install: "15m", upgrade: "15m", delete: "5m" } */
   timeouts?: ClusterPluginTimeouts;
   /**
    * `Delete` uninstalls the plugin when the resource is deleted; `Retain`

@@ -53,7 +53,7 @@ export interface OperatorArgs {
    * Others need `targetNamespaces`. @default "AllNamespaces"
    */
   installMode?: OperatorInstallMode;
-  /** Namespaces the operator watches, for install modes other than AllNamespaces. */
+  /** Namespaces the operator watches, for install modes other than AllNamespaces. @default [] (all namespaces) */
   targetNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * `platform`: ACP creates the OperatorGroup from the Subscription's
@@ -61,7 +61,7 @@ export interface OperatorArgs {
    * one (for vanilla OLM). @default "platform"
    */
   operatorGroup?: "platform" | "create";
-  /** The Subscription's `spec.config` (env, resources, nodeSelector, tolerations, …). */
+  /** The Subscription's `spec.config` (env, resources, nodeSelector, tolerations, …). @default none: OLM's defaults */
   config?: pulumi.Input<Record<string, unknown>>;
   /**
    * OLM may resolve several Subscriptions of one namespace into one InstallPlan;
@@ -75,6 +75,7 @@ export interface OperatorArgs {
    * Kubeconfig of the cluster the operator runs in, stored as a secret. When
    * omitted, the ambient one (KUBECONFIG or ~/.kube/config), like @pulumi/kubernetes.
    * When given, the Kubernetes children use a provider built from it too.
+   * @default the kubeconfig and context of a `@pulumi/kubernetes` Provider given in the resource options, else the ambient one
    * @secret
    */
   kubeconfig?: pulumi.Input<string>;
@@ -82,7 +83,7 @@ export interface OperatorArgs {
   context?: pulumi.Input<string>;
   /** Name of the Subscription. @default `<packageName>-sub` */
   subscriptionName?: pulumi.Input<string>;
-  /** How long each phase may take: durations like "90s", "15m", "1h30m" (see docs/durations.md). */
+  /** How long each phase may take: durations like "90s", "15m", "1h30m" (see docs/durations.md). @default { install: "15m", upgrade: "15m", delete: "5m" } */
   timeouts?: {
     /** First install, until the CSV is Succeeded, including a catalog sync of an uploaded version. @default "15m" */
     install?: pulumi.Input<string>;

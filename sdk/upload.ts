@@ -7,9 +7,9 @@ import { withoutPromiseStacks } from "./common/stacks";
 export interface PackageUploadRegistry {
   /** `host[:port]` of the destination registry (violet's `--dest-repo`), e.g. the platform registry `<global VIP>:11443`. */
   address: pulumi.Input<string>;
-  /** Registry user. Required with `password` unless `noAuth`. */
+  /** Registry user. Required with `password` unless `noAuth`. @default none (only with `noAuth`) */
   username?: pulumi.Input<string>;
-  /** Registry password; wrap it in `pulumi.secret` or read it from config with `requireSecret` (it is made secret here either way). @secret */
+  /** Registry password; wrap it in `pulumi.secret` or read it from config with `requireSecret` (it is made secret here either way). @default none (only with `noAuth`) @secret */
   password?: pulumi.Input<string>;
   /** The registry needs no authentication (violet's `--no-auth`). @default false */
   noAuth?: boolean;
@@ -24,7 +24,8 @@ export interface PackageUploadPlatform {
   address: pulumi.Input<string>;
   /**
    * A platform API token (bearer); kept secret. Give it, or `username` and `password`, or both
-   * (the token is used first, and renewed with the login when the platform refuses it). @secret
+   * (the token is used first, and renewed with the login when the platform refuses it).
+   * @default none: `username` and `password` log in @secret
    */
   token?: pulumi.Input<string>;
   /**
@@ -51,6 +52,7 @@ export interface PackageUploadArgs {
   /**
    * How the Artifact CRs reach the clusters: through the platform address. Without it,
    * `kubeconfig` (contexts named after the clusters; `global` may be the current context).
+   * @default none: the CRs go through `kubeconfig`
    */
   platform?: PackageUploadPlatform;
   /**

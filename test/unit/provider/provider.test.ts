@@ -71,6 +71,18 @@ describe("provider schema (generated from the TypeScript Args)", () => {
     assert.deepEqual(res("ClusterPlugin").inputProperties.config.additionalProperties, { $ref: "pulumi.json#/Any" });
     assert.deepEqual(Object.keys(schema.types["acp-extend:index:OperatorTimeouts"].properties), ["install", "upgrade", "delete"]);
   });
+
+  it("documents the default of every optional input, of the components and of their object types", () => {
+    const missing: string[] = [];
+    const check = (owner: string, props: Record<string, any>, required: string[] = []) => {
+      for (const [name, p] of Object.entries(props)) {
+        if (!required.includes(name) && !/\n\nDefault: /.test(p.description ?? "")) missing.push(`${owner}.${name}`);
+      }
+    };
+    for (const [token, r] of Object.entries<any>(schema.resources)) check(token, r.inputProperties, r.requiredInputs);
+    for (const [token, t] of Object.entries<any>(schema.types)) if (t.properties) check(token, t.properties, t.required);
+    assert.deepEqual(missing, [], "an Args field without @default in its doc comment");
+  });
 });
 
 describe("provider secrets on the wire", () => {
