@@ -19,6 +19,32 @@ export function liveGroupMembers(pgid: number): number[] {
   return members;
 }
 
+/** `root` and its live descendants, from /proc (parent links), whatever process group they moved to. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[0] = state, fields[1] = ppid
+    if (fields[0] === "Z") continue;
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const tree: number[] = [];
+  const visit = (pid: number) => {
+    tree.push(pid);
+    for (const c of children.get(pid) ?? []) visit(c);
+  };
+  visit(root);
+  return tree;
+}
+
 /**
  * Resolves once no process of the given groups lives; a SIGKILL is delivered
  * asynchronously, so this allows `withinMs` before it reports the survivors.

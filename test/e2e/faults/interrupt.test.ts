@@ -12,6 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ClusterServiceVersion, Namespace, Subscription, type KubeObject } from "../../../sdk/kube/resources";
 import { engineSession, ensureEngine, exportStackText, programStack, type EngineSession } from "../../../tools/engine";
+import { processTree } from "../../helpers/processes";
 import { useSandbox } from "../../helpers/sandbox";
 
 const CASES = [
@@ -98,6 +99,8 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
         undefined,
         `pulumi up ended by itself (exit ${exitedEarly}) instead of waiting:\n${fs.readFileSync(log, "utf8").slice(-3000)}`,
       );
+      // The engine's plugins (language host, providers) run in process groups of their own.
+      const tree = processTree(child.pid!);
       if (c.name === "sigint") {
         process.kill(child.pid!, "SIGINT");
         await sleep(1000);
@@ -108,6 +111,14 @@ describe("e2e fault: pulumi up interrupted while the Operator waits for its CSV"
       const code = await Promise.race([exited, sleep(60_000).then(() => "hung")]);
       assert.notEqual(code, "hung", "pulumi did not stop");
       assert.notEqual(code, 0, "the interrupted up did not finish");
+      // What a CI runner does when it ends a job (it kills the job's cgroup): no plugin of the dead engine outlives the test run.
+      for (const pid of tree) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
 
       // OLM resumes; then the documented recovery.
       resume();
