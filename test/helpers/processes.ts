@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** Live (non-zombie) processes in process group `pgid`, from /proc: children of children included. */
-export function liveGroupMembers(pgid: number): number[] {
-  const members: number[] = [];
+/** Every live (non-zombie) process, from /proc: its pid, parent and process group. */
+function liveProcesses(): Array<{ pid: number; ppid: number; pgrp: number }> {
+  const procs: Array<{ pid: number; ppid: number; pgrp: number }> = [];
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -13,29 +13,23 @@ export function liveGroupMembers(pgid: number): number[] {
       continue; // exited while we looked
     }
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // fields[0] = state, fields[2] = pgrp
-    if (Number(fields[2]) === pgid && fields[0] !== "Z") members.push(Number(entry));
+    // fields[0] = state, fields[1] = ppid, fields[2] = pgrp
+    if (fields[0] !== "Z") procs.push({ pid: Number(entry), ppid: Number(fields[1]), pgrp: Number(fields[2]) });
   }
-  return members;
+  return procs;
+}
+
+/** Live (non-zombie) processes in process group `pgid`, from /proc: children of children included. */
+export function liveGroupMembers(pgid: number): number[] {
+  return liveProcesses()
+    .filter((p) => p.pgrp === pgid)
+    .map((p) => p.pid);
 }
 
 /** `root` and its live descendants, from /proc (parent links), whatever process group they moved to. */
 export function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // exited while we looked
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // fields[0] = state, fields[1] = ppid
-    if (fields[0] === "Z") continue;
-    const ppid = Number(fields[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-  }
+  for (const p of liveProcesses()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
   const tree: number[] = [];
   const visit = (pid: number) => {
     tree.push(pid);
