@@ -17,6 +17,7 @@ import { startSandbox } from "../sandbox";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { engineSession, ensureEngine, programStack, type EngineSession } from "../tools/engine";
 import { makeTestPackage } from "../tools/oci-layout";
+import { forwardTo } from "../tools/forward";
 import { startRegistry } from "../tools/registry";
 import { formatBytes, formatMs, formatRatio, formatTable, median, ratio, round, type Goal } from "./stats";
 
@@ -93,15 +94,7 @@ async function startCountingProxy(
     const headers = { ...req.headers, host: target.host };
     delete headers.authorization;
     if (upstream.token) headers.authorization = `Bearer ${upstream.token}`;
-    const up = https.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers, agent }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on("error", (err) => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end(String(err));
-    });
-    req.pipe(up);
+    forwardTo(req, res, target, headers, agent);
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -4,6 +4,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
+import { forwardTo } from "../../tools/forward";
 
 export interface Faults {
   /** Answer every /kubernetes request with 429 and 503 in turn for this long after the first one. */
@@ -79,25 +80,7 @@ export async function flakyPlatform(upstream: string, ca: string, faults: Faults
       expired = false;
     }
     served.forwarded++;
-    const up = https.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: req.url,
-        method: req.method,
-        headers: { ...req.headers, host: target.host },
-        agent,
-      },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    up.on("error", (err) => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end(String(err));
-    });
-    req.pipe(up);
+    forwardTo(req, res, target, { ...req.headers, host: target.host }, agent);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
